@@ -1,0 +1,45 @@
+# ccgateway — see README.md. `make run` and `make test` are the whole set-up.
+GO             ?= go
+CLAUDE_VERSION := 2.1.332
+TOOLS_DIR      := $(CURDIR)/.tools
+CLAUDE_BIN     := $(TOOLS_DIR)/node_modules/.bin/claude
+# The CLI that `make run` uses: claude on PATH, else the pinned copy from `make tools`.
+CLAUDE_ON_PATH := $(shell command -v claude 2>/dev/null)
+CLAUDE_PATH    ?= $(if $(CLAUDE_ON_PATH),$(CLAUDE_ON_PATH),$(CLAUDE_BIN))
+VERSION        ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+TEST_TIMEOUT   ?= 15m
+
+.PHONY: all build run test lint openapi tools generate clean
+
+all: build
+
+build:
+	$(GO) build -trimpath -ldflags "-X main.version=$(VERSION)" -o bin/ccgateway ./cmd/ccgateway
+
+# Serves on the embedded SQLite default at http://127.0.0.1:8080.
+run: build $(if $(CLAUDE_ON_PATH),,tools)
+	CCGATEWAY_CLAUDE_PATH="$(CLAUDE_PATH)" ./bin/ccgateway serve
+
+# Every test. Tests drive the real CLI installed by `make tools`.
+test: tools
+	$(GO) test -count=1 -timeout $(TEST_TIMEOUT) ./...
+
+lint:
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+
+openapi:
+	$(GO) run ./cmd/ccgateway openapi --out openapi
+
+# Installs the pinned Claude Code CLI into .tools (git-ignored).
+tools: $(CLAUDE_BIN)
+
+$(CLAUDE_BIN):
+	mkdir -p $(TOOLS_DIR)
+	npm install --prefix $(TOOLS_DIR) --no-audit --no-fund --loglevel=error @anthropic-ai/claude-code@$(CLAUDE_VERSION)
+	$(CLAUDE_BIN) --version
+
+generate: openapi
+
+clean:
+	rm -rf bin

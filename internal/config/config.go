@@ -1,0 +1,155 @@
+// Package config loads ccgateway's configuration once, in cmd, from (lowest to
+// highest precedence) built-in defaults, an optional YAML file, CCGATEWAY_* environment
+// variables and command-line flags. Secrets may also come from files through the
+// CCGATEWAY_<NAME>_FILE variant. There is no global configuration: the loaded Config is
+// passed down to each package as that package's own settings.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"strings"
+	"time"
+)
+
+// Model is a model the gateway offers, with the aliases that resolve to it.
+type Model struct {
+	ID      string   `json:"id"`
+	Aliases []string `json:"aliases"`
+}
+
+// Config is the whole gateway configuration.
+type Config struct {
+	ConfigFile string
+
+	Listen          string
+	DataDir         string
+	DatabaseURL     string
+	NodeName        string
+	ShutdownTimeout time.Duration
+
+	AdminPassword string
+	JWTSecret     string
+	AdminTokenTTL time.Duration
+
+	ClaudePath      string
+	CLIMaxRetries   int
+	CLIAPITimeout   time.Duration
+	CLIWatchdog     time.Duration
+	TurnTimeout     time.Duration
+	PassEnv         []string
+	Models          []Model
+	DefaultModel    string
+	MaxMessageBytes int
+	SSEKeepAlive    time.Duration
+	StreamHold      time.Duration
+
+	TrustedProxies []netip.Prefix
+	CORSOrigins    []string
+
+	LogLevel    string
+	LogMessages bool
+}
+
+// ResolveModel maps an alias to its model id; an id or an unknown name comes back as is.
+func (c *Config) ResolveModel(name string) string {
+	for _, m := range c.Models {
+		if m.ID == name {
+			return name
+		}
+		for _, a := range m.Aliases {
+			if a == name {
+				return m.ID
+			}
+		}
+	}
+	return name
+}
+
+// KnownModel reports whether name is a configured model id or alias.
+func (c *Config) KnownModel(name string) bool {
+	for _, m := range c.Models {
+		if m.ID == name {
+			return true
+		}
+		for _, a := range m.Aliases {
+			if a == name {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// Validate checks the loaded values and every cross-field rule, and reports all
+// problems at once, each naming its setting.
+func (c *Config) Validate() error {
+	var errs []error
+	bad := func(name, format string, args ...any) {
+		errs = append(errs, fmt.Errorf("%s: %s", name, fmt.Sprintf(format, args...)))
+	}
+	if _, _, err := net.SplitHostPort(c.Listen); err != nil {
+		bad("listen", "want host:port, got %q", c.Listen)
+	}
+	if c.DataDir == "" {
+		bad("data-dir", "must not be empty")
+	}
+	if u := c.DatabaseURL; u != "" && !strings.HasPrefix(u, "postgres://") && !strings.HasPrefix(u, "postgresql://") &&
+		!strings.HasPrefix(u, "sqlite://") && !strings.HasPrefix(u, "file:") {
+		bad("database-url", "want empty (SQLite in the data dir), sqlite://PATH or postgres://..., got scheme of %q", redactURL(u))
+	}
+	if c.AdminPassword != "" && len(c.AdminPassword) < 8 {
+		bad("admin-password", "must be at least 8 characters")
+	}
+	if c.JWTSecret != "" && len(c.JWTSecret) < 32 {
+		bad("jwt-secret", "must be at least 32 bytes (leave empty to generate one in the data dir)")
+	}
+	positive := map[string]time.Duration{
+		"shutdown-timeout": c.ShutdownTimeout, "admin-token-ttl": c.AdminTokenTTL,
+		"cli-api-timeout": c.CLIAPITimeout, "cli-watchdog": c.CLIWatchdog,
+		"turn-timeout": c.TurnTimeout, "sse-keepalive": c.SSEKeepAlive,
+	}
+	for name, d := range positive {
+		if d <= 0 {
+			bad(name, "must be a positive duration, got %s", d)
+		}
+	}
+	if c.StreamHold < 0 {
+		bad("stream-hold", "must not be negative")
+	}
+	if c.CLIMaxRetries < 0 || c.CLIMaxRetries > 15 {
+		bad("cli-max-retries", "must be 0..15, got %d", c.CLIMaxRetries)
+	}
+	if c.MaxMessageBytes < 1 {
+		bad("max-message-bytes", "must be positive")
+	}
+	if len(c.Models) == 0 {
+		bad("models", "at least one model is needed")
+	}
+	if !c.KnownModel(c.DefaultModel) {
+		bad("default-model", "%q is not one of the configured models or aliases", c.DefaultModel)
+	}
+	for _, name := range c.PassEnv {
+		if strings.HasPrefix(strings.ToUpper(name), "CCGATEWAY_") {
+			bad("pass-env", "%s: the gateway's own variables never reach the CLI", name)
+		}
+	}
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		bad("log-level", "want debug, info, warn or error, got %q", c.LogLevel)
+	}
+	return errors.Join(errs...)
+}
+
+// redactURL drops credentials from a database URL so it can appear in messages.
+func redactURL(u string) string {
+	if i := strings.Index(u, "@"); i >= 0 {
+		if j := strings.Index(u, "://"); j >= 0 && j < i {
+			return u[:j+3] + "***" + u[i:]
+		}
+	}
+	return u
+}

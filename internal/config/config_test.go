@@ -1,0 +1,112 @@
+package config
+
+import (
+	"errors"
+	"flag"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestLoadPrecedence(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "c.yaml")
+	if err := os.WriteFile(file, []byte("listen: 127.0.0.1:9001\ndata-dir: /from/file\nturn-timeout: 1m\nmodels: [a=x, b]\ndefault-model: x\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	secret := filepath.Join(dir, "pw")
+	if err := os.WriteFile(secret, []byte("from-a-file-secret\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env := []string{
+		"CCGATEWAY_CONFIG=" + file,
+		"CCGATEWAY_DATA_DIR=/from/env",
+		"CCGATEWAY_TURN_TIMEOUT=2m",
+		"CCGATEWAY_ADMIN_PASSWORD_FILE=" + secret,
+	}
+	c, err := Load("test", []string{"--turn-timeout", "3m"}, env, io.Discard, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		got  any
+		want any
+	}{
+		{"file over default", c.Listen, "127.0.0.1:9001"},
+		{"env over file", c.DataDir, "/from/env"},
+		{"flag over env", c.TurnTimeout, 3 * time.Minute},
+		{"secret from _FILE", c.AdminPassword, "from-a-file-secret"},
+		{"default kept", c.SSEKeepAlive, 15 * time.Second},
+		{"models from a YAML list", len(c.Models), 2},
+		{"alias resolves", c.ResolveModel("x"), "a"},
+		{"unknown model passes through", c.ResolveModel("zzz"), "zzz"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if tt.got != tt.want {
+				t.Errorf("got %v, want %v", tt.got, tt.want)
+			}
+		})
+	}
+}
+
+func TestLoadErrorsNameTheSetting(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+		env  []string
+		want []string
+	}{
+		{"bad duration", []string{"--turn-timeout", "soon"}, nil, []string{"turn-timeout", "duration"}},
+		{"bad listen", nil, []string{"CCGATEWAY_LISTEN=nope"}, []string{"listen"}},
+		{"short password", nil, []string{"CCGATEWAY_ADMIN_PASSWORD=short"}, []string{"admin-password"}},
+		{"unknown default model", []string{"--default-model", "gpt"}, nil, []string{"default-model", "gpt"}},
+		{"gateway var to CLI", []string{"--pass-env", "CCGATEWAY_JWT_SECRET"}, nil, []string{"pass-env"}},
+		{"bad database scheme", []string{"--database-url", "mysql://u:pw@h/db"}, nil, []string{"database-url", "***"}},
+		{"several at once", []string{"--cli-max-retries", "99", "--log-level", "loud"}, nil, []string{"cli-max-retries", "log-level"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Load("test", tt.args, tt.env, io.Discard, nil)
+			if err == nil {
+				t.Fatal("want an error")
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q does not mention %q", err, w)
+				}
+			}
+			if strings.Contains(err.Error(), ":pw@") {
+				t.Errorf("error leaks a database password: %q", err)
+			}
+		})
+	}
+}
+
+func TestUnknownFileKeyIsRefused(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "c.yaml")
+	if err := os.WriteFile(file, []byte("listne: 1.2.3.4:5\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, err := Load("test", []string{"--config", file}, nil, io.Discard, nil)
+	if err == nil || !strings.Contains(err.Error(), "listne") {
+		t.Fatalf("want an error naming the unknown key, got %v", err)
+	}
+}
+
+func TestHelpListsEverySetting(t *testing.T) {
+	var out strings.Builder
+	_, err := Load("ccgateway serve", []string{"--help"}, nil, &out, nil)
+	if !errors.Is(err, flag.ErrHelp) {
+		t.Fatalf("want flag.ErrHelp, got %v", err)
+	}
+	for _, s := range settings {
+		if !strings.Contains(out.String(), "-"+s.name) || !strings.Contains(out.String(), s.env()) {
+			t.Errorf("help does not list %s / %s", s.name, s.env())
+		}
+	}
+}

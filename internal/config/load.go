@@ -1,0 +1,307 @@
+package config
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net/netip"
+	"os"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"gopkg.in/yaml.v3"
+)
+
+// setting is one configuration value: its flag name (also its key in the YAML file),
+// the environment variable derived from it, a default and a setter.
+type setting struct {
+	name   string
+	def    string
+	usage  string
+	secret bool
+	set    func(c *Config, v string) error
+}
+
+// Env returns the setting's environment variable, e.g. CCGATEWAY_DATA_DIR.
+func (s setting) env() string {
+	return "CCGATEWAY_" + strings.ToUpper(strings.ReplaceAll(s.name, "-", "_"))
+}
+
+func str(f func(c *Config) *string) func(*Config, string) error {
+	return func(c *Config, v string) error { *f(c) = v; return nil }
+}
+
+func dur(f func(c *Config) *time.Duration) func(*Config, string) error {
+	return func(c *Config, v string) error {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			return fmt.Errorf("want a duration such as 30s or 5m, got %q", v)
+		}
+		*f(c) = d
+		return nil
+	}
+}
+
+func integer(f func(c *Config) *int) func(*Config, string) error {
+	return func(c *Config, v string) error {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			return fmt.Errorf("want an integer, got %q", v)
+		}
+		*f(c) = n
+		return nil
+	}
+}
+
+func boolean(f func(c *Config) *bool) func(*Config, string) error {
+	return func(c *Config, v string) error {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return fmt.Errorf("want true or false, got %q", v)
+		}
+		*f(c) = b
+		return nil
+	}
+}
+
+func list(f func(c *Config) *[]string) func(*Config, string) error {
+	return func(c *Config, v string) error { *f(c) = splitList(v); return nil }
+}
+
+func splitList(v string) []string {
+	var out []string
+	for _, p := range strings.Split(v, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// parseModels reads "id=alias1|alias2,id2" into models.
+func parseModels(c *Config, v string) error {
+	c.Models = nil
+	for _, item := range splitList(v) {
+		id, aliases, _ := strings.Cut(item, "=")
+		m := Model{ID: strings.TrimSpace(id)}
+		for _, a := range strings.Split(aliases, "|") {
+			if a = strings.TrimSpace(a); a != "" {
+				m.Aliases = append(m.Aliases, a)
+			}
+		}
+		c.Models = append(c.Models, m)
+	}
+	return nil
+}
+
+func parsePrefixes(c *Config, v string) error {
+	c.TrustedProxies = nil
+	for _, p := range splitList(v) {
+		pfx, err := netip.ParsePrefix(p)
+		if err != nil {
+			addr, aerr := netip.ParseAddr(p)
+			if aerr != nil {
+				return fmt.Errorf("%q is neither a CIDR nor an IP address", p)
+			}
+			pfx = netip.PrefixFrom(addr, addr.BitLen())
+		}
+		c.TrustedProxies = append(c.TrustedProxies, pfx)
+	}
+	return nil
+}
+
+// DefaultModels is the model list served when none is configured.
+const DefaultModels = "claude-sonnet-4-5=sonnet,claude-opus-4-1=opus,claude-haiku-4-5=haiku"
+
+var settings = []setting{
+	{name: "config", usage: "optional YAML config file (keys are these flag names)", set: str(func(c *Config) *string { return &c.ConfigFile })},
+	{name: "listen", def: "127.0.0.1:8080", usage: "address to serve HTTP on", set: str(func(c *Config) *string { return &c.Listen })},
+	{name: "data-dir", def: "./data", usage: "directory for the SQLite database, CLI workspaces and generated secrets", set: str(func(c *Config) *string { return &c.DataDir })},
+	{name: "database-url", usage: "empty = SQLite in the data dir; postgres://user@host/db for PostgreSQL", secret: true, set: str(func(c *Config) *string { return &c.DatabaseURL })},
+	{name: "node-name", usage: "this node's name in usage records (default: host name)", set: str(func(c *Config) *string { return &c.NodeName })},
+	{name: "shutdown-timeout", def: "30s", usage: "how long in-flight turns may finish after SIGTERM", set: dur(func(c *Config) *time.Duration { return &c.ShutdownTimeout })},
+	{name: "admin-password", usage: "creates or resets the local admin user 'admin' at start", secret: true, set: str(func(c *Config) *string { return &c.AdminPassword })},
+	{name: "jwt-secret", usage: "HS256 secret for admin tokens (default: generated and kept in the data dir)", secret: true, set: str(func(c *Config) *string { return &c.JWTSecret })},
+	{name: "admin-token-ttl", def: "12h", usage: "lifetime of admin tokens from POST /admin/login", set: dur(func(c *Config) *time.Duration { return &c.AdminTokenTTL })},
+	{name: "claude-path", def: "claude", usage: "the Claude Code CLI binary (name on PATH or a path)", set: str(func(c *Config) *string { return &c.ClaudePath })},
+	{name: "cli-max-retries", def: "2", usage: "CLAUDE_CODE_MAX_RETRIES for the CLI (0..15)", set: integer(func(c *Config) *int { return &c.CLIMaxRetries })},
+	{name: "cli-api-timeout", def: "60s", usage: "API_TIMEOUT_MS for the CLI: wait for the API's response headers", set: dur(func(c *Config) *time.Duration { return &c.CLIAPITimeout })},
+	{name: "cli-watchdog", def: "120s", usage: "stdout silence during a turn after which the CLI is interrupted, then killed", set: dur(func(c *Config) *time.Duration { return &c.CLIWatchdog })},
+	{name: "turn-timeout", def: "10m", usage: "overall deadline of one chat turn", set: dur(func(c *Config) *time.Duration { return &c.TurnTimeout })},
+	{name: "pass-env", usage: "extra environment variable names passed to the CLI (comma-separated)", set: list(func(c *Config) *[]string { return &c.PassEnv })},
+	{name: "models", def: DefaultModels, usage: "offered models as id=alias|alias, comma-separated", set: parseModels},
+	{name: "default-model", def: "claude-sonnet-4-5", usage: "model used when a request names none", set: str(func(c *Config) *string { return &c.DefaultModel })},
+	{name: "max-message-bytes", def: "262144", usage: "largest accepted chat message, in bytes", set: integer(func(c *Config) *int { return &c.MaxMessageBytes })},
+	{name: "sse-keepalive", def: "15s", usage: "interval of SSE keep-alive comments during silences", set: dur(func(c *Config) *time.Duration { return &c.SSEKeepAlive })},
+	{name: "stream-hold", def: "2s", usage: "how long a stream waits for its first output before committing a 200, so early failures get a real HTTP error", set: dur(func(c *Config) *time.Duration { return &c.StreamHold })},
+	{name: "trusted-proxies", usage: "CIDRs of proxies whose X-Forwarded-For/-Proto are honoured", set: parsePrefixes},
+	{name: "cors-origins", usage: "origins allowed by CORS (none by default)", set: list(func(c *Config) *[]string { return &c.CORSOrigins })},
+	{name: "log-level", def: "info", usage: "debug, info, warn or error", set: str(func(c *Config) *string { return &c.LogLevel })},
+	{name: "log-messages", def: "false", usage: "log chat message text (off by default)", set: boolean(func(c *Config) *bool { return &c.LogMessages })},
+}
+
+// Defaults returns the configuration with every built-in default and nothing else.
+func Defaults() *Config {
+	c := &Config{}
+	for _, s := range settings {
+		if s.def != "" {
+			if err := s.set(c, s.def); err != nil {
+				panic("config: bad default of " + s.name + ": " + err.Error())
+			}
+		}
+	}
+	return c
+}
+
+// Load builds the Config for the command name (e.g. "ccgateway serve") from defaults, the config file, the environment (env is a
+// list of KEY=VALUE like os.Environ) and args. It validates the result. A -h/--help in
+// args returns flag.ErrHelp after printing the usage to out.
+// extra, when not nil, registers a subcommand's own flags on the same flag set.
+func Load(name string, args, env []string, out io.Writer, extra func(fs *flag.FlagSet)) (*Config, error) {
+	c := Defaults()
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(out)
+	flagVals := map[string]*string{}
+	for _, s := range settings {
+		flagVals[s.name] = fs.String(s.name, "", describe(s))
+	}
+	if extra != nil {
+		extra(fs)
+	}
+	fs.Usage = func() {
+		fmt.Fprintf(out, "Usage: %s [flags]\n\nEvery flag can also be set by its environment variable or as a key in the --config YAML file.\nPrecedence: flag > environment > file > default.\n\n", fs.Name())
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	if fs.NArg() > 0 {
+		return nil, fmt.Errorf("config: unexpected arguments %q", fs.Args())
+	}
+	explicit := map[string]string{}
+	fs.Visit(func(f *flag.Flag) { explicit[f.Name] = *flagVals[f.Name] })
+	envMap := envToMap(env)
+
+	file := explicit["config"]
+	if file == "" {
+		file = envMap["CCGATEWAY_CONFIG"]
+	}
+	fileVals, err := readFile(file)
+	if err != nil {
+		return nil, err
+	}
+	var errs []error
+	for _, s := range settings {
+		v, ok := fileVals[s.name]
+		if ev, eok, err := fromEnv(s, envMap); err != nil {
+			errs = append(errs, err)
+		} else if eok {
+			v, ok = ev, true
+		}
+		if fv, fok := explicit[s.name]; fok {
+			v, ok = fv, true
+		}
+		if !ok {
+			continue
+		}
+		if err := s.set(c, v); err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", s.name, err))
+		}
+	}
+	if len(errs) > 0 {
+		return nil, fmt.Errorf("config: %w", errors.Join(errs...))
+	}
+	if c.NodeName == "" {
+		c.NodeName, _ = os.Hostname()
+	}
+	if err := c.Validate(); err != nil {
+		return nil, fmt.Errorf("config: %w", err)
+	}
+	return c, nil
+}
+
+func describe(s setting) string {
+	u := s.usage + " (env " + s.env()
+	if s.secret {
+		u += ", or " + s.env() + "_FILE"
+	}
+	u += ")"
+	if s.def != "" {
+		u += " (default " + strconv.Quote(s.def) + ")"
+	}
+	return u
+}
+
+func envToMap(env []string) map[string]string {
+	m := make(map[string]string, len(env))
+	for _, kv := range env {
+		if k, v, ok := strings.Cut(kv, "="); ok {
+			m[k] = v
+		}
+	}
+	return m
+}
+
+// fromEnv reads a setting from the environment, including the _FILE variant of secrets.
+func fromEnv(s setting, env map[string]string) (string, bool, error) {
+	if v, ok := env[s.env()]; ok && v != "" {
+		return v, true, nil
+	}
+	if !s.secret {
+		return "", false, nil
+	}
+	path, ok := env[s.env()+"_FILE"]
+	if !ok || path == "" {
+		return "", false, nil
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return "", false, fmt.Errorf("%s_FILE: %w", s.env(), err)
+	}
+	return strings.TrimRight(string(b), "\r\n"), true, nil
+}
+
+// readFile reads the YAML config file into flag-name keyed strings.
+func readFile(path string) (map[string]string, error) {
+	out := map[string]string{}
+	if path == "" {
+		return out, nil
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("config: %w", err)
+	}
+	raw := map[string]any{}
+	if err := yaml.Unmarshal(b, &raw); err != nil {
+		return nil, fmt.Errorf("config: %s: %w", path, err)
+	}
+	known := map[string]bool{}
+	for _, s := range settings {
+		known[s.name] = true
+	}
+	var unknown []string
+	for k, v := range raw {
+		if !known[k] {
+			unknown = append(unknown, k)
+			continue
+		}
+		switch v := v.(type) {
+		case []any:
+			parts := make([]string, len(v))
+			for i, p := range v {
+				parts[i] = fmt.Sprint(p)
+			}
+			out[k] = strings.Join(parts, ",")
+		default:
+			out[k] = fmt.Sprint(v)
+		}
+	}
+	if len(unknown) > 0 {
+		sort.Strings(unknown)
+		return nil, fmt.Errorf("config: %s: unknown keys %s", path, strings.Join(unknown, ", "))
+	}
+	return out, nil
+}

@@ -1,0 +1,72 @@
+package actors
+
+import "errors"
+
+// ErrShuttingDown is returned for new turns once Shutdown has begun.
+var ErrShuttingDown = errors.New("actors: shutting down")
+
+// ChatRequest is one user turn as the API layer hands it over. Model is already
+// resolved from aliases and checked against the configured models.
+type ChatRequest struct {
+	APIKeyID       string
+	ConversationID string // empty starts a new conversation
+	Message        string
+	Model          string
+	SystemPrompt   string
+	MaxTokens      int
+	Temperature    *float64
+	Tools          []string
+}
+
+// Usage is the token accounting the CLI reported for one turn.
+type Usage struct {
+	InputTokens              int64 `json:"input_tokens"`
+	OutputTokens             int64 `json:"output_tokens"`
+	CacheReadInputTokens     int64 `json:"cache_read_input_tokens"`
+	CacheCreationInputTokens int64 `json:"cache_creation_input_tokens"`
+}
+
+// Total is every token the turn consumed.
+func (u Usage) Total() int64 {
+	return u.InputTokens + u.OutputTokens + u.CacheReadInputTokens + u.CacheCreationInputTokens
+}
+
+// Result is a finished turn.
+type Result struct {
+	ID             string
+	ConversationID string
+	Model          string
+	Content        string
+	StopReason     string
+	Usage          Usage
+	CostUSD        float64
+	DurationMS     int64
+}
+
+// Event is one item of a turn's stream: Started, Queued, Delta, Done or Failed.
+// A stream ends with exactly one Done or Failed.
+type Event interface{ isEvent() }
+
+// Started says the turn has a CLI process and its conversation id.
+type Started struct {
+	ConversationID string
+	Model          string
+}
+
+// Queued says the turn waits for a CLI process slot at Position (1 = next).
+type Queued struct{ Position int }
+
+// Delta is a piece of the assistant's text, in order.
+type Delta struct{ Text string }
+
+// Done ends a successful turn.
+type Done struct{ Result Result }
+
+// Failed ends a turn that did not complete.
+type Failed struct{ Err error }
+
+func (Started) isEvent() {}
+func (Queued) isEvent()  {}
+func (Delta) isEvent()   {}
+func (Done) isEvent()    {}
+func (Failed) isEvent()  {}

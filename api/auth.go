@@ -1,0 +1,165 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/danielgtaylor/huma/v2"
+
+	"github.com/ccgateway/ccgateway/internal/auth"
+	"github.com/ccgateway/ccgateway/internal/store"
+)
+
+type keyCtx struct{}
+
+// keyFrom returns the API key that authenticated the request.
+func keyFrom(ctx context.Context) *store.APIKey {
+	k, _ := ctx.Value(keyCtx{}).(*store.APIKey)
+	return k
+}
+
+// keyCache keeps recent key lookups for a short time so that a burst of requests
+// costs one database read. Admin changes call Invalidate.
+type keyCache struct {
+	st  store.Store
+	ttl time.Duration
+
+	mu      sync.Mutex
+	entries map[string]keyEntry
+}
+
+type keyEntry struct {
+	key *store.APIKey
+	at  time.Time
+}
+
+func newKeyCache(st store.Store, ttl time.Duration) *keyCache {
+	return &keyCache{st: st, ttl: ttl, entries: map[string]keyEntry{}}
+}
+
+// lookup finds the key whose secret hashes to hash.
+func (c *keyCache) lookup(ctx context.Context, hash string) (*store.APIKey, error) {
+	now := time.Now()
+	c.mu.Lock()
+	e, ok := c.entries[hash]
+	c.mu.Unlock()
+	if ok && now.Sub(e.at) < c.ttl {
+		return e.key, nil
+	}
+	k, err := c.st.GetAPIKeyByHash(ctx, hash)
+	if err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	if len(c.entries) > 10000 {
+		c.entries = map[string]keyEntry{}
+	}
+	c.entries[hash] = keyEntry{key: k, at: now}
+	c.mu.Unlock()
+	return k, nil
+}
+
+// Invalidate forgets every cached key, after an admin change.
+func (c *keyCache) Invalidate() {
+	c.mu.Lock()
+	c.entries = map[string]keyEntry{}
+	c.mu.Unlock()
+}
+
+// presentedKey reads the API key from Authorization: Bearer or x-api-key.
+func presentedKey(ctx huma.Context) string {
+	if v := ctx.Header("x-api-key"); v != "" {
+		return strings.TrimSpace(v)
+	}
+	if h := ctx.Header("Authorization"); len(h) > 7 && strings.EqualFold(h[:7], "bearer ") {
+		return strings.TrimSpace(h[7:])
+	}
+	return ""
+}
+
+// requires reports whether op's security names scheme.
+func requires(op *huma.Operation, scheme string) bool {
+	for _, req := range op.Security {
+		if _, ok := req[scheme]; ok {
+			return true
+		}
+	}
+	return false
+}
+
+// authenticate checks API keys on tenant operations and admin tokens on admin ones,
+// as each operation's security requirement says.
+func (s *server) authenticate(api huma.API) func(huma.Context, func(huma.Context)) {
+	return func(ctx huma.Context, next func(huma.Context)) {
+		op := ctx.Operation()
+		ctx = huma.WithValue(ctx, endpointCtx{}, endpoint{path: op.Path, method: op.Method})
+		switch {
+		case requires(op, schemeAPIKey):
+			k, p := s.authenticateKey(ctx)
+			if p != nil {
+				writeProblem(ctx, p)
+				return
+			}
+			callerFrom(ctx.Context()).KeyID = k.ID
+			next(huma.WithValue(ctx, keyCtx{}, k))
+		case requires(op, schemeAdmin):
+			who, p := s.authenticateAdmin(ctx)
+			if p != nil {
+				writeProblem(ctx, p)
+				return
+			}
+			callerFrom(ctx.Context()).Admin = who
+			next(ctx)
+		default:
+			next(ctx)
+		}
+	}
+}
+
+// authenticateKey resolves and checks the presented API key.
+func (s *server) authenticateKey(ctx huma.Context) (*store.APIKey, *Problem) {
+	secret := presentedKey(ctx)
+	if secret == "" {
+		return nil, problem(http.StatusUnauthorized, CodeUnauthorized, "missing API key: send Authorization: Bearer <key> or x-api-key: <key>")
+	}
+	if !auth.LooksLikeKey(secret) {
+		return nil, problem(http.StatusUnauthorized, CodeUnauthorized, "invalid API key")
+	}
+	k, err := s.keys.lookup(ctx.Context(), auth.HashKey(secret))
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, problem(http.StatusUnauthorized, CodeUnauthorized, "invalid API key")
+	}
+	if err != nil {
+		s.Log.Error("key lookup failed", "err", err)
+		return nil, problem(http.StatusServiceUnavailable, CodeInternal, "could not check the API key")
+	}
+	switch {
+	case k.Status == store.KeySuspended:
+		return nil, problem(http.StatusForbidden, CodeKeySuspended, "this API key is suspended")
+	case k.Status == store.KeyExpired || (k.ExpiresAt != nil && !time.Now().Before(*k.ExpiresAt)):
+		return nil, problem(http.StatusForbidden, CodeKeyExpired, "this API key has expired")
+	case k.Status != store.KeyActive:
+		return nil, problem(http.StatusForbidden, CodeForbidden, "this API key is not active")
+	}
+	return k, nil
+}
+
+// authenticateAdmin verifies an admin bearer token.
+func (s *server) authenticateAdmin(ctx huma.Context) (string, *Problem) {
+	h := ctx.Header("Authorization")
+	if len(h) <= 7 || !strings.EqualFold(h[:7], "bearer ") {
+		return "", problem(http.StatusUnauthorized, CodeUnauthorized, "missing admin token: send Authorization: Bearer <jwt>")
+	}
+	pr, err := s.Admins.Verify(ctx.Context(), strings.TrimSpace(h[7:]))
+	if err != nil {
+		if errors.Is(err, auth.ErrNotAdmin) {
+			return "", problem(http.StatusForbidden, CodeForbidden, "the token does not carry the admin role")
+		}
+		return "", problem(http.StatusUnauthorized, CodeUnauthorized, "invalid admin token: "+err.Error())
+	}
+	return pr.Subject, nil
+}

@@ -1,0 +1,190 @@
+package api
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	_ "modernc.org/sqlite"
+
+	"github.com/ccgateway/ccgateway/internal/auth"
+	"github.com/ccgateway/ccgateway/internal/store"
+)
+
+func TestKeyAuthentication(t *testing.T) {
+	g := newGateway(t)
+	active, _ := g.newKey(store.KeyActive)
+	suspended, _ := g.newKey(store.KeySuspended)
+	expiredStatus, _ := g.newKey(store.KeyExpired)
+	past := time.Now().Add(-time.Minute)
+	expiredAt, _ := g.newKey(store.KeyActive, func(k *store.APIKey) { k.ExpiresAt = &past })
+	unknown, _ := auth.GenerateKey()
+
+	tests := []struct {
+		name   string
+		header string
+		value  string
+		status int
+		code   string
+	}{
+		{"no key", "", "", 401, CodeUnauthorized},
+		{"garbage", "Authorization", "Bearer nope", 401, CodeUnauthorized},
+		{"unknown key", "Authorization", "Bearer " + unknown.Secret, 401, CodeUnauthorized},
+		{"suspended", "Authorization", "Bearer " + suspended, 403, CodeKeySuspended},
+		{"expired status", "x-api-key", expiredStatus, 403, CodeKeyExpired},
+		{"expired by date", "x-api-key", expiredAt, 403, CodeKeyExpired},
+		{"bearer ok", "Authorization", "Bearer " + active, 200, ""},
+		{"x-api-key ok", "x-api-key", active, 200, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			req, _ := http.NewRequest("GET", g.srv.URL+"/api/models", nil)
+			if tt.header != "" {
+				req.Header.Set(tt.header, tt.value)
+			}
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			var body json.RawMessage
+			_ = json.NewDecoder(resp.Body).Decode(&body)
+			if resp.StatusCode != tt.status {
+				t.Fatalf("status %d, want %d: %s", resp.StatusCode, tt.status, body)
+			}
+			if tt.code != "" {
+				p := decodeProblem(t, resp, body)
+				if p.Code != tt.code || p.RequestID == "" || p.Instance != "/api/models" {
+					t.Errorf("problem %+v, want code %q with request id and instance", p, tt.code)
+				}
+				return
+			}
+			var ml ModelList
+			if err := json.Unmarshal(body, &ml); err != nil || len(ml.Models) != 3 {
+				t.Errorf("models %s", body)
+			}
+		})
+	}
+}
+
+func TestKeysAreStoredHashed(t *testing.T) {
+	g := newGateway(t)
+	secret, k := g.newKey(store.KeyActive)
+	db, err := sql.Open("sqlite", filepath.Join(g.dir, "ccgateway.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	rows, err := db.Query("SELECT * FROM api_keys")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	cols, _ := rows.Columns()
+	seen := 0
+	for rows.Next() {
+		vals := make([]any, len(cols))
+		ptrs := make([]any, len(cols))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		if err := rows.Scan(ptrs...); err != nil {
+			t.Fatal(err)
+		}
+		for i, v := range vals {
+			var s string
+			switch v := v.(type) {
+			case string:
+				s = v
+			case []byte:
+				s = string(v)
+			}
+			if strings.Contains(s, secret) || strings.Contains(s, secret[len("sk-ccg-"):]) {
+				t.Fatalf("column %s holds the plaintext key", cols[i])
+			}
+			if s == k.Hash {
+				seen++
+			}
+		}
+	}
+	if seen != 1 {
+		t.Fatalf("the key's hash was found %d times, want 1", seen)
+	}
+}
+
+func TestChatValidation(t *testing.T) {
+	g := newGateway(t)
+	key, _ := g.newKey(store.KeyActive)
+	tests := []struct {
+		name   string
+		body   any
+		status int
+		code   string
+		field  string
+	}{
+		{"missing message", map[string]any{"model": "sonnet"}, 422, CodeValidationFailed, "message"},
+		{"blank message", map[string]any{"message": "   "}, 400, CodeInvalidRequest, ""},
+		{"temperature out of range", map[string]any{"message": "x", "temperature": 3}, 422, CodeValidationFailed, "temperature"},
+		{"max_tokens zero", map[string]any{"message": "x", "max_tokens": 0}, 422, CodeValidationFailed, "max_tokens"},
+		{"unknown model", map[string]any{"message": "x", "model": "gpt-4"}, 400, CodeModelUnknown, ""},
+		{"too large", map[string]any{"message": strings.Repeat("a", g.cfg.MaxMessageBytes+1)}, 413, CodeTooLarge, ""},
+		{"unknown field", map[string]any{"message": "x", "bogus": 1}, 422, CodeValidationFailed, "bogus"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			resp, body := g.do(context.Background(), "POST", "/api/chat", key, tt.body)
+			p := decodeProblem(t, resp, body)
+			if resp.StatusCode != tt.status || p.Code != tt.code {
+				t.Fatalf("got %d %q, want %d %q: %s", resp.StatusCode, p.Code, tt.status, tt.code, body)
+			}
+			if tt.field != "" && !strings.Contains(string(body), tt.field) {
+				t.Errorf("the problem does not name %q: %s", tt.field, body)
+			}
+		})
+	}
+	if n := len(g.fake.Requests()); n != 0 {
+		t.Errorf("invalid requests reached the API %d times", n)
+	}
+}
+
+func TestAdminLogin(t *testing.T) {
+	g := newGateway(t)
+	hash, err := auth.HashPassword("correct horse battery")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := g.st.UpsertAdmin(context.Background(), &store.Admin{Username: "admin", PasswordHash: hash}); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name, user, pw string
+		status         int
+	}{
+		{"right", "admin", "correct horse battery", 200},
+		{"wrong password", "admin", "wrong", 401},
+		{"unknown user", "root", "correct horse battery", 401},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			resp, body := g.do(context.Background(), "POST", "/admin/login", "", LoginRequest{Username: tt.user, Password: tt.pw})
+			if resp.StatusCode != tt.status {
+				t.Fatalf("status %d: %s", resp.StatusCode, body)
+			}
+			if tt.status != 200 {
+				return
+			}
+			var lr LoginResponse
+			if err := json.Unmarshal(body, &lr); err != nil || lr.Token == "" || !lr.ExpiresAt.After(time.Now()) {
+				t.Fatalf("login response %s", body)
+			}
+		})
+	}
+	if strings.Contains(g.logs.String(), "correct horse") {
+		t.Error("a password reached the log")
+	}
+}

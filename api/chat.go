@@ -1,0 +1,209 @@
+package api
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"reflect"
+	"strings"
+
+	"github.com/danielgtaylor/huma/v2"
+
+	"github.com/ccgateway/ccgateway/actors"
+)
+
+// ChatRequest is one user message, optionally continuing a conversation.
+type ChatRequest struct {
+	Message        string   `json:"message" minLength:"1" doc:"The user's message. Sent to the model verbatim: slash commands and @file references are not expanded." example:"Hello!"`
+	ConversationID string   `json:"conversation_id,omitempty" doc:"Continue this conversation; omit to start a new one" example:"9b2c3f0e-4c1a-4a53-9d8e-2f6b1c7e5a10"`
+	Model          string   `json:"model,omitempty" doc:"Model id or alias (see GET /api/models); default: the gateway's default model" example:"sonnet"`
+	Temperature    *float64 `json:"temperature,omitempty" minimum:"0" maximum:"1" doc:"Sampling temperature" example:"0.2"`
+	MaxTokens      int      `json:"max_tokens,omitempty" minimum:"1" maximum:"128000" doc:"Cap on the reply's output tokens" example:"1024"`
+	SystemPrompt   string   `json:"system_prompt,omitempty" maxLength:"65536" doc:"System prompt for the conversation" example:"You are terse."`
+	Stream         bool     `json:"stream,omitempty" doc:"Stream the reply as server-sent events (start, queued, delta, done, error)"`
+}
+
+// ChatUsage is the token accounting of one turn, as the CLI measured it.
+type ChatUsage struct {
+	InputTokens              int64 `json:"input_tokens"`
+	OutputTokens             int64 `json:"output_tokens"`
+	CacheReadInputTokens     int64 `json:"cache_read_input_tokens"`
+	CacheCreationInputTokens int64 `json:"cache_creation_input_tokens"`
+	TotalTokens              int64 `json:"total_tokens"`
+}
+
+// ChatResponse is a finished turn.
+type ChatResponse struct {
+	ID             string    `json:"id" example:"msg_3f1c9a0b2d4e5f60718293a4"`
+	ConversationID string    `json:"conversation_id"`
+	Model          string    `json:"model" example:"claude-sonnet-4-5"`
+	Content        string    `json:"content" example:"Hello! How can I help?"`
+	StopReason     string    `json:"stop_reason" example:"end_turn"`
+	Usage          ChatUsage `json:"usage"`
+	CostUSD        float64   `json:"cost_usd" example:"0.000148"`
+	DurationMS     int64     `json:"duration_ms" example:"812"`
+}
+
+// StartEvent opens a stream.
+type StartEvent struct {
+	ConversationID string `json:"conversation_id"`
+	Model          string `json:"model"`
+}
+
+// QueuedEvent says the turn waits for a CLI process.
+type QueuedEvent struct {
+	Position int `json:"position" doc:"1 = next to run"`
+}
+
+// DeltaEvent is a piece of the reply's text.
+type DeltaEvent struct {
+	Text string `json:"text"`
+}
+
+type chatInput struct{ Body ChatRequest }
+
+func chatResponse(r actors.Result) ChatResponse {
+	return ChatResponse{
+		ID: r.ID, ConversationID: r.ConversationID, Model: r.Model, Content: r.Content,
+		StopReason: r.StopReason, CostUSD: r.CostUSD, DurationMS: r.DurationMS,
+		Usage: ChatUsage{
+			InputTokens: r.Usage.InputTokens, OutputTokens: r.Usage.OutputTokens,
+			CacheReadInputTokens:     r.Usage.CacheReadInputTokens,
+			CacheCreationInputTokens: r.Usage.CacheCreationInputTokens,
+			TotalTokens:              r.Usage.Total(),
+		},
+	}
+}
+
+func registerChat(api huma.API, s *server) {
+	op := huma.Operation{
+		OperationID: "chat", Method: http.MethodPost, Path: "/api/chat",
+		Summary: "Send a message", Tags: []string{"chat"}, Security: keySecurity,
+		Description:  "Sends one user message to Claude through the CLI. With stream=false the reply comes as one JSON document; with stream=true as server-sent events: `start`, `queued` (while waiting for a CLI process), `delta` (text, in order), then `done` (the ChatResponse) or `error` (a problem). Keep-alive comments are sent during silences.",
+		MaxBodyBytes: int64(s.Config.MaxMessageBytes) + 128<<10,
+		Errors:       []int{400, 401, 403, 413, 422, 429, 502, 503, 504},
+	}
+	documentChatResponses(api, &op)
+	huma.Register(api, op, s.chat)
+}
+
+// documentChatResponses describes the 200 response in both media types, since the
+// handler streams its own body.
+func documentChatResponses(api huma.API, op *huma.Operation) {
+	reg := api.OpenAPI().Components.Schemas
+	schema := func(v any) *huma.Schema { return reg.Schema(reflect.TypeOf(v), true, "") }
+	events := &huma.Schema{OneOf: []*huma.Schema{}}
+	for _, e := range []struct {
+		name string
+		v    any
+	}{{"start", StartEvent{}}, {"queued", QueuedEvent{}}, {"delta", DeltaEvent{}}, {"done", ChatResponse{}}, {"error", Problem{}}} {
+		events.OneOf = append(events.OneOf, &huma.Schema{
+			Title: "Event " + e.name, Type: "object", Required: []string{"event", "data"},
+			Properties: map[string]*huma.Schema{
+				"event": {Type: "string", Enum: []any{e.name}},
+				"data":  schema(e.v),
+			},
+		})
+	}
+	op.Responses = map[string]*huma.Response{
+		"200": {
+			Description: "The reply: JSON when stream=false, server-sent events when stream=true",
+			Headers: map[string]*huma.Param{
+				"X-Request-Id": {Description: "The request id", Schema: &huma.Schema{Type: "string"}},
+			},
+			Content: map[string]*huma.MediaType{
+				"application/json":  {Schema: schema(ChatResponse{})},
+				"text/event-stream": {Schema: &huma.Schema{Type: "array", Items: events}},
+			},
+		},
+		"429": retryAfterResponse("Rate limited; see Retry-After"),
+		"503": retryAfterResponse("No CLI available, overloaded upstream or shutting down; see Retry-After"),
+	}
+}
+
+// retryAfterResponse documents a problem response that carries Retry-After.
+func retryAfterResponse(desc string) *huma.Response {
+	return &huma.Response{
+		Description: desc,
+		Headers: map[string]*huma.Param{
+			"Retry-After": {Description: "Seconds to wait before retrying", Schema: &huma.Schema{Type: "integer"}},
+		},
+		Content: map[string]*huma.MediaType{
+			"application/problem+json": {Schema: &huma.Schema{Ref: "#/components/schemas/Problem"}},
+		},
+	}
+}
+
+// chat validates the request, starts the turn and hands the events to the
+// JSON or SSE writer.
+func (s *server) chat(ctx context.Context, in *chatInput) (*huma.StreamResponse, error) {
+	rec := s.startUsage(ctx, in.Body.Model, in.Body.ConversationID)
+	req, p := s.chatRequest(ctx, &in.Body)
+	if p != nil {
+		rec.finish(p.Status, nil, p)
+		return nil, p
+	}
+	rec.ev.Model = req.Model
+	events, err := s.Chat.Chat(ctx, req)
+	if err != nil {
+		p := toProblem(err)
+		rec.finish(p.Status, nil, err)
+		return nil, p
+	}
+	return &huma.StreamResponse{Body: func(hctx huma.Context) {
+		if in.Body.Stream {
+			s.writeStream(hctx, events, rec)
+			return
+		}
+		s.writeJSON(hctx, events, rec)
+	}}, nil
+}
+
+// chatRequest checks the body against the gateway's limits and builds the turn.
+func (s *server) chatRequest(ctx context.Context, b *ChatRequest) (actors.ChatRequest, *Problem) {
+	if len(b.Message) > s.Config.MaxMessageBytes {
+		return actors.ChatRequest{}, problem(http.StatusRequestEntityTooLarge, CodeTooLarge,
+			fmt.Sprintf("message is %d bytes; the limit is %d", len(b.Message), s.Config.MaxMessageBytes))
+	}
+	if strings.TrimSpace(b.Message) == "" {
+		return actors.ChatRequest{}, problem(http.StatusBadRequest, CodeInvalidRequest, "message must not be blank")
+	}
+	model := b.Model
+	if model == "" {
+		model = s.Config.DefaultModel
+	}
+	if !s.Config.KnownModel(model) {
+		return actors.ChatRequest{}, problem(http.StatusBadRequest, CodeModelUnknown,
+			fmt.Sprintf("model %q is not offered here; see GET /api/models", model))
+	}
+	k := keyFrom(ctx)
+	return actors.ChatRequest{
+		APIKeyID: k.ID, ConversationID: b.ConversationID, Message: b.Message,
+		Model: s.Config.ResolveModel(model), SystemPrompt: b.SystemPrompt,
+		MaxTokens: b.MaxTokens, Temperature: b.Temperature, Tools: k.Tools,
+	}, nil
+}
+
+// writeJSON waits for the turn's end and writes the reply or the problem.
+func (s *server) writeJSON(hctx huma.Context, events <-chan actors.Event, rec *usageRecord) {
+	defer drain(events, rec)
+	for ev := range events {
+		switch ev := ev.(type) {
+		case actors.Started:
+			rec.started(ev)
+		case actors.Delta:
+			rec.firstToken()
+		case actors.Done:
+			rec.finish(http.StatusOK, &ev.Result, nil)
+			hctx.SetHeader("Content-Type", "application/json")
+			hctx.SetStatus(http.StatusOK)
+			writeJSONBody(hctx.BodyWriter(), chatResponse(ev.Result))
+			return
+		case actors.Failed:
+			p := toProblem(ev.Err)
+			rec.finish(p.Status, nil, ev.Err)
+			writeProblem(hctx, p)
+			return
+		}
+	}
+}

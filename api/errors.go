@@ -1,0 +1,201 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/danielgtaylor/huma/v2"
+
+	"github.com/ccgateway/ccgateway/actors"
+	"github.com/ccgateway/ccgateway/internal/claudecli"
+	"github.com/ccgateway/ccgateway/internal/store"
+)
+
+// Stable problem codes. Clients match on these, never on titles or details.
+const (
+	CodeInvalidRequest      = "invalid_request"
+	CodeValidationFailed    = "validation_failed"
+	CodeUnauthorized        = "unauthorized"
+	CodeKeySuspended        = "key_suspended"
+	CodeKeyExpired          = "key_expired"
+	CodeForbidden           = "forbidden"
+	CodeNotFound            = "not_found"
+	CodeConflict            = "conflict"
+	CodeTooLarge            = "request_too_large"
+	CodeUnsupportedMedia    = "unsupported_media_type"
+	CodeTooManyAuthFailures = "too_many_auth_failures"
+	CodeInternal            = "internal_error"
+	CodeCLIUnavailable      = "cli_unavailable"
+	CodeNotLoggedIn         = "cli_not_logged_in"
+	CodeUpstreamAuth        = "upstream_auth_failed"
+	CodeUpstreamRateLimited = "upstream_rate_limited"
+	CodeUpstreamOverloaded  = "upstream_overloaded"
+	CodeUpstreamError       = "upstream_error"
+	CodeTimeout             = "timeout"
+	CodeCLICrashed          = "cli_crashed"
+	CodeCanceled            = "canceled"
+	CodeShuttingDown        = "shutting_down"
+	CodeModelUnknown        = "model_not_found"
+)
+
+// Problem is an RFC 9457 problem document with a stable machine-readable code.
+type Problem struct {
+	Type      string              `json:"type,omitempty" doc:"A URI reference naming the problem type" example:"https://ccgateway.dev/problems/unauthorized"`
+	Title     string              `json:"title" doc:"Short human-readable summary" example:"Unauthorized"`
+	Status    int                 `json:"status" doc:"HTTP status code" example:"401"`
+	Code      string              `json:"code" doc:"Stable machine-readable error code" example:"unauthorized"`
+	Detail    string              `json:"detail,omitempty" doc:"Human-readable explanation of this occurrence" example:"missing API key"`
+	Instance  string              `json:"instance,omitempty" doc:"The request path"`
+	RequestID string              `json:"request_id,omitempty" doc:"The request id, also in the X-Request-Id header"`
+	Errors    []*huma.ErrorDetail `json:"errors,omitempty" doc:"Field-level validation errors"`
+
+	headers http.Header
+}
+
+// Error implements error.
+func (p *Problem) Error() string { return p.Code + ": " + p.Detail }
+
+// GetStatus implements huma.StatusError.
+func (p *Problem) GetStatus() int { return p.Status }
+
+// GetHeaders implements huma.HeadersError (Retry-After and the like).
+func (p *Problem) GetHeaders() http.Header { return p.headers }
+
+// ContentType implements huma.ContentTypeFilter.
+func (p *Problem) ContentType(ct string) string {
+	if ct == "application/json" {
+		return "application/problem+json"
+	}
+	return ct
+}
+
+// problem builds a Problem with a code.
+func problem(status int, code, detail string) *Problem {
+	return &Problem{
+		Type:   "https://ccgateway.dev/problems/" + code,
+		Title:  http.StatusText(status),
+		Status: status,
+		Code:   code,
+		Detail: detail,
+	}
+}
+
+// withRetryAfter sets the Retry-After header, rounding up to whole seconds.
+func (p *Problem) withRetryAfter(d time.Duration) *Problem {
+	secs := int((d + time.Second - 1) / time.Second)
+	if secs < 1 {
+		secs = 1
+	}
+	if p.headers == nil {
+		p.headers = http.Header{}
+	}
+	p.headers.Set("Retry-After", strconv.Itoa(secs))
+	return p
+}
+
+// codeForStatus names the code of problems huma raises itself (validation, parsing).
+func codeForStatus(status int) string {
+	switch status {
+	case http.StatusBadRequest:
+		return CodeInvalidRequest
+	case http.StatusUnprocessableEntity:
+		return CodeValidationFailed
+	case http.StatusUnauthorized:
+		return CodeUnauthorized
+	case http.StatusForbidden:
+		return CodeForbidden
+	case http.StatusNotFound:
+		return CodeNotFound
+	case http.StatusConflict:
+		return CodeConflict
+	case http.StatusRequestEntityTooLarge:
+		return CodeTooLarge
+	case http.StatusUnsupportedMediaType:
+		return CodeUnsupportedMedia
+	default:
+		if status >= 500 {
+			return CodeInternal
+		}
+		return CodeInvalidRequest
+	}
+}
+
+// newHumaError replaces huma.NewError so every error huma writes is a Problem.
+func newHumaError(status int, msg string, errs ...error) huma.StatusError {
+	p := problem(status, codeForStatus(status), msg)
+	for _, err := range errs {
+		if err == nil {
+			continue
+		}
+		var d huma.ErrorDetailer
+		if errors.As(err, &d) {
+			p.Errors = append(p.Errors, d.ErrorDetail())
+		} else {
+			p.Errors = append(p.Errors, &huma.ErrorDetail{Message: err.Error()})
+		}
+	}
+	return p
+}
+
+func init() {
+	// huma's documented way to choose the error type; set once, before any API exists.
+	huma.NewError = newHumaError
+}
+
+// toProblem maps a domain error to the problem sent to the client. It is the only
+// place where domain errors become HTTP statuses.
+func toProblem(err error) *Problem {
+	var p *Problem
+	if errors.As(err, &p) {
+		return p
+	}
+	var ce *claudecli.Error
+	if errors.As(err, &ce) {
+		return cliProblem(ce)
+	}
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return problem(http.StatusNotFound, CodeNotFound, "no such resource")
+	case errors.Is(err, store.ErrConflict):
+		return problem(http.StatusConflict, CodeConflict, "the resource already exists")
+	case errors.Is(err, actors.ErrShuttingDown):
+		return problem(http.StatusServiceUnavailable, CodeShuttingDown, "the gateway is shutting down").withRetryAfter(5 * time.Second)
+	case errors.Is(err, context.DeadlineExceeded):
+		return problem(http.StatusGatewayTimeout, CodeTimeout, "the turn took longer than its deadline")
+	case errors.Is(err, context.Canceled):
+		return problem(499, CodeCanceled, "the request was canceled")
+	}
+	return problem(http.StatusInternalServerError, CodeInternal, "internal error")
+}
+
+// cliProblem maps the CLI driver's error classes.
+func cliProblem(e *claudecli.Error) *Problem {
+	switch e.Class {
+	case claudecli.ClassNotFound:
+		return problem(http.StatusServiceUnavailable, CodeCLIUnavailable, "the Claude CLI is not installed or not runnable on this node")
+	case claudecli.ClassNotLoggedIn:
+		return problem(http.StatusServiceUnavailable, CodeNotLoggedIn, "the Claude CLI has no credentials: set CLAUDE_CODE_OAUTH_TOKEN (from `claude setup-token`) or ANTHROPIC_API_KEY")
+	case claudecli.ClassUpstreamAuth:
+		return problem(http.StatusBadGateway, CodeUpstreamAuth, "the Anthropic API refused the gateway's credentials")
+	case claudecli.ClassRateLimited:
+		ra := e.RetryAfter
+		if ra <= 0 {
+			ra = 30 * time.Second
+		}
+		return problem(http.StatusTooManyRequests, CodeUpstreamRateLimited, "the Anthropic API is rate limiting the gateway").withRetryAfter(ra)
+	case claudecli.ClassOverloaded:
+		return problem(http.StatusServiceUnavailable, CodeUpstreamOverloaded, "the Anthropic API is overloaded").withRetryAfter(10 * time.Second)
+	case claudecli.ClassUpstream:
+		return problem(http.StatusBadGateway, CodeUpstreamError, fmt.Sprintf("the Anthropic API failed (status %d)", e.Status))
+	case claudecli.ClassTimeout:
+		return problem(http.StatusGatewayTimeout, CodeTimeout, "the Claude CLI did not answer in time")
+	case claudecli.ClassInterrupted:
+		return problem(499, CodeCanceled, "the turn was interrupted")
+	default:
+		return problem(http.StatusBadGateway, CodeCLICrashed, "the Claude CLI failed")
+	}
+}

@@ -1,0 +1,216 @@
+package api
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/ccgateway/ccgateway/actors"
+	"github.com/ccgateway/ccgateway/internal/auth"
+	"github.com/ccgateway/ccgateway/internal/claudecli"
+	"github.com/ccgateway/ccgateway/internal/config"
+	"github.com/ccgateway/ccgateway/internal/store"
+	"github.com/ccgateway/ccgateway/internal/testkit"
+)
+
+// gateway is a running API on an httptest server with a real SQLite store, the
+// real Claude CLI and a fake Anthropic API.
+type gateway struct {
+	t      *testing.T
+	srv    *httptest.Server
+	st     store.Store
+	fake   *testkit.FakeAPI
+	sys    *actors.System
+	cfg    *config.Config
+	dir    string
+	logs   *syncBuffer
+	usage  *memUsage
+	issuer *auth.Issuer
+}
+
+type gatewayOption func(cfg *config.Config, cli *claudecli.Config)
+
+// newGateway starts a gateway for one test; everything stops at cleanup.
+func newGateway(t *testing.T, opts ...gatewayOption) *gateway {
+	t.Helper()
+	g := &gateway{t: t, dir: t.TempDir(), fake: testkit.NewFakeAPI(t), logs: &syncBuffer{}, usage: &memUsage{}}
+	cfg := config.Defaults()
+	cfg.DataDir = g.dir
+	cfg.StreamHold = 500 * time.Millisecond
+	cli := claudecli.Config{
+		Path: testkit.ClaudePath(t), MaxRetries: 0, APITimeout: 10 * time.Second,
+		Watchdog: 20 * time.Second, Env: append(os.Environ(), g.fake.Env()...),
+	}
+	for _, o := range opts {
+		o(cfg, &cli)
+	}
+	g.cfg = cfg
+	ctx := context.Background()
+	st, err := store.Open(ctx, "", g.dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	g.st = st
+	log := slog.New(slog.NewJSONHandler(g.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	g.sys, err = actors.New(actors.Config{CLI: cli, DataDir: g.dir, TurnTimeout: cfg.TurnTimeout}, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	secret := strings.Repeat("s", 32)
+	g.issuer, err = auth.NewIssuer(auth.LocalConfig{Secret: secret})
+	if err != nil {
+		t.Fatal(err)
+	}
+	verifier, err := auth.NewVerifier(auth.Config{Local: auth.LocalConfig{Secret: secret}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, _ := New(Deps{Config: cfg, Store: st, Chat: g.sys, Tokens: g.issuer, Admins: verifier, Log: log, Usage: g.usage, Version: "test",
+		Ready: []ReadyCheck{{Name: "cli", Check: func(ctx context.Context) error { _, err := claudecli.Probe(ctx, cli); return err }}}})
+	g.srv = httptest.NewServer(h)
+	t.Cleanup(func() {
+		g.srv.Close()
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = g.sys.Shutdown(ctx)
+		_ = st.Close()
+	})
+	return g
+}
+
+// newKey creates an API key with the given status and returns its secret.
+func (g *gateway) newKey(status string, mutate ...func(k *store.APIKey)) (string, *store.APIKey) {
+	g.t.Helper()
+	gen, err := auth.GenerateKey()
+	if err != nil {
+		g.t.Fatal(err)
+	}
+	k := &store.APIKey{ID: uuid.NewString(), Name: "test-" + status, Prefix: gen.Prefix, Hash: gen.Hash, Status: status,
+		Permissions: store.Permissions{AllowStreaming: true}}
+	for _, m := range mutate {
+		m(k)
+	}
+	if err := g.st.CreateAPIKey(context.Background(), k); err != nil {
+		g.t.Fatal(err)
+	}
+	return gen.Secret, k
+}
+
+// do sends a JSON request with an API key and returns the response with its body read.
+func (g *gateway) do(ctx context.Context, method, path, key string, body any) (*http.Response, []byte) {
+	g.t.Helper()
+	var rd io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			g.t.Fatal(err)
+		}
+		rd = bytes.NewReader(b)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, g.srv.URL+path, rd)
+	if err != nil {
+		g.t.Fatal(err)
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if key != "" {
+		req.Header.Set("Authorization", "Bearer "+key)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		g.t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp, b
+}
+
+// decodeProblem parses a problem body and checks its content type.
+func decodeProblem(t *testing.T, resp *http.Response, body []byte) Problem {
+	t.Helper()
+	if ct := resp.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/problem+json") {
+		t.Errorf("content type %q, want application/problem+json (body %s)", ct, body)
+	}
+	var p Problem
+	if err := json.Unmarshal(body, &p); err != nil {
+		t.Fatalf("problem body %q: %v", body, err)
+	}
+	return p
+}
+
+// sseEvent is one parsed server-sent event.
+type parsedEvent struct {
+	Name string
+	Data json.RawMessage
+}
+
+// parseSSE splits an event stream into events, ignoring comments.
+func parseSSE(body []byte) []parsedEvent {
+	var out []parsedEvent
+	for _, block := range strings.Split(string(body), "\n\n") {
+		var ev parsedEvent
+		for _, line := range strings.Split(block, "\n") {
+			switch {
+			case strings.HasPrefix(line, "event: "):
+				ev.Name = strings.TrimPrefix(line, "event: ")
+			case strings.HasPrefix(line, "data: "):
+				ev.Data = json.RawMessage(strings.TrimPrefix(line, "data: "))
+			}
+		}
+		if ev.Name != "" {
+			out = append(out, ev)
+		}
+	}
+	return out
+}
+
+// syncBuffer is a goroutine-safe log sink.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// memUsage records usage events in memory.
+type memUsage struct {
+	mu     sync.Mutex
+	events []store.UsageEvent
+}
+
+func (m *memUsage) Record(ev *store.UsageEvent) {
+	m.mu.Lock()
+	m.events = append(m.events, *ev)
+	m.mu.Unlock()
+}
+
+func (m *memUsage) all() []store.UsageEvent {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return append([]store.UsageEvent(nil), m.events...)
+}

@@ -1,0 +1,189 @@
+package api
+
+import (
+	"bufio"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"regexp"
+	"runtime/debug"
+	"time"
+
+	"github.com/danielgtaylor/huma/v2"
+)
+
+type ctxKey int
+
+const (
+	ctxRequestID ctxKey = iota
+	ctxCaller
+)
+
+// caller is what authentication learned about the request; the access log reads it
+// after the handler ran, so it is a pointer set once per request.
+type caller struct {
+	KeyID string
+	Admin string
+}
+
+var validRequestID = regexp.MustCompile(`^[A-Za-z0-9._-]{8,64}$`)
+
+// requestID takes a sane incoming X-Request-Id or makes one, and echoes it back.
+func requestID(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id := r.Header.Get("X-Request-Id")
+		if !validRequestID.MatchString(id) {
+			var b [12]byte
+			_, _ = rand.Read(b[:])
+			id = "req_" + hex.EncodeToString(b[:])
+		}
+		w.Header().Set("X-Request-Id", id)
+		ctx := context.WithValue(r.Context(), ctxRequestID, id)
+		ctx = context.WithValue(ctx, ctxCaller, &caller{})
+		next.ServeHTTP(w, r.WithContext(ctx))
+	})
+}
+
+// RequestIDFrom returns the request id of ctx, or "".
+func RequestIDFrom(ctx context.Context) string {
+	id, _ := ctx.Value(ctxRequestID).(string)
+	return id
+}
+
+func callerFrom(ctx context.Context) *caller {
+	if c, ok := ctx.Value(ctxCaller).(*caller); ok {
+		return c
+	}
+	return &caller{}
+}
+
+// statusWriter records the status for the access log and keeps streaming and
+// hijacking working through it.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+	bytes  int64
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	n, err := w.ResponseWriter.Write(b)
+	w.bytes += int64(n)
+	return n, err
+}
+
+func (w *statusWriter) Flush() {
+	if f, ok := w.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
+}
+
+func (w *statusWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	if h, ok := w.ResponseWriter.(http.Hijacker); ok {
+		if w.status == 0 {
+			w.status = http.StatusSwitchingProtocols
+		}
+		return h.Hijack()
+	}
+	return nil, nil, fmt.Errorf("api: response writer cannot hijack")
+}
+
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// accessLog writes one line per request. It logs no header, query string or body:
+// keys, tokens and message text never reach the log.
+func (s *server) accessLog(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		sw := &statusWriter{ResponseWriter: w}
+		next.ServeHTTP(sw, r)
+		c := callerFrom(r.Context())
+		attrs := []slog.Attr{
+			slog.String("request_id", RequestIDFrom(r.Context())),
+			slog.String("method", r.Method),
+			slog.String("path", r.URL.Path),
+			slog.Int("status", sw.status),
+			slog.Int64("bytes", sw.bytes),
+			slog.Duration("duration", time.Since(start)),
+		}
+		if c.KeyID != "" {
+			attrs = append(attrs, slog.String("api_key_id", c.KeyID))
+		}
+		if c.Admin != "" {
+			attrs = append(attrs, slog.String("admin", c.Admin))
+		}
+		s.Log.LogAttrs(r.Context(), slog.LevelInfo, "request", attrs...)
+	})
+}
+
+// recoverer turns a panic into a 500 problem and logs the stack.
+func recoverer(log *slog.Logger) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			defer func() {
+				if v := recover(); v != nil {
+					if v == http.ErrAbortHandler {
+						panic(v)
+					}
+					log.Error("panic", "request_id", RequestIDFrom(r.Context()), "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+					writeProblemHTTP(w, r, problem(http.StatusInternalServerError, CodeInternal, "internal error"))
+				}
+			}()
+			next.ServeHTTP(w, r)
+		})
+	}
+}
+
+// writeProblemHTTP writes p as application/problem+json on a plain handler.
+func writeProblemHTTP(w http.ResponseWriter, r *http.Request, p *Problem) {
+	p.Instance = r.URL.Path
+	p.RequestID = RequestIDFrom(r.Context())
+	for k, vs := range p.headers {
+		for _, v := range vs {
+			w.Header().Add(k, v)
+		}
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(p.Status)
+	_ = json.NewEncoder(w).Encode(p)
+}
+
+// writeProblem writes p on a huma context.
+func writeProblem(ctx huma.Context, p *Problem) {
+	p.Instance = ctx.URL().Path
+	p.RequestID = RequestIDFrom(ctx.Context())
+	for k, vs := range p.headers {
+		for _, v := range vs {
+			ctx.AppendHeader(k, v)
+		}
+	}
+	ctx.SetHeader("Content-Type", "application/problem+json")
+	ctx.SetStatus(p.Status)
+	_ = json.NewEncoder(ctx.BodyWriter()).Encode(p)
+}
+
+func init() {
+	// Problems raised by huma itself (validation) carry the path and request id too.
+	huma.NewErrorWithContext = func(ctx huma.Context, status int, msg string, errs ...error) huma.StatusError {
+		se := huma.NewError(status, msg, errs...)
+		if p, ok := se.(*Problem); ok && ctx != nil {
+			p.Instance = ctx.URL().Path
+			p.RequestID = RequestIDFrom(ctx.Context())
+		}
+		return se
+	}
+}

@@ -1,0 +1,91 @@
+// Package api is ccgateway's HTTP layer: huma operations on chi, one file per
+// resource, the SSE and WebSocket handlers, and the middleware for request ids,
+// logging and authentication. errors.go is the one place where domain errors
+// become RFC 9457 problems.
+package api
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/danielgtaylor/huma/v2"
+	"github.com/danielgtaylor/huma/v2/adapters/humachi"
+	"github.com/go-chi/chi/v5"
+
+	"github.com/ccgateway/ccgateway/actors"
+	"github.com/ccgateway/ccgateway/internal/auth"
+	"github.com/ccgateway/ccgateway/internal/config"
+	"github.com/ccgateway/ccgateway/internal/store"
+)
+
+// Security scheme names used in the spec and by the auth middleware.
+const (
+	schemeAPIKey    = "apiKey"
+	schemeAPIKeyHdr = "apiKeyHeader"
+	schemeAdmin     = "adminJWT"
+)
+
+// ReadyCheck is one named readiness probe for /readyz.
+type ReadyCheck struct {
+	Name  string
+	Check func(ctx context.Context) error
+}
+
+// Deps are the parts the API needs. Every field is required except Ready and Usage.
+type Deps struct {
+	Config  *config.Config
+	Store   store.Store
+	Chat    *actors.System
+	Tokens  *auth.Issuer
+	Admins  *auth.Verifier
+	Log     *slog.Logger
+	Usage   UsageRecorder // optional: nil records nothing
+	Ready   []ReadyCheck
+	Version string
+}
+
+// server holds the handlers' shared state.
+type server struct {
+	Deps
+	keys *keyCache
+}
+
+// New builds the HTTP handler: the chi router with the huma API mounted on it.
+func New(d Deps) (http.Handler, huma.API) {
+	s := &server{Deps: d, keys: newKeyCache(d.Store, 5*time.Second)}
+	r := chi.NewRouter()
+	r.Use(requestID, s.accessLog, recoverer(d.Log))
+	api := humachi.New(r, humaConfig(d.Version))
+	api.UseMiddleware(s.authenticate(api))
+	addRoutes(api, s)
+	return r, api
+}
+
+// humaConfig is the OpenAPI document's frame: info, servers and security schemes.
+func humaConfig(version string) huma.Config {
+	cfg := huma.DefaultConfig("ccgateway", version)
+	cfg.Info.Description = "Serves the Claude Code CLI as a multi-tenant HTTP API: chat over REST, SSE and WebSocket, API keys with limits, usage tracking and admin operations."
+	cfg.Components.SecuritySchemes = map[string]*huma.SecurityScheme{
+		schemeAPIKey:    {Type: "http", Scheme: "bearer", Description: "An API key (sk-ccg-...) as a bearer token."},
+		schemeAPIKeyHdr: {Type: "apiKey", In: "header", Name: "x-api-key", Description: "An API key (sk-ccg-...) in the x-api-key header."},
+		schemeAdmin:     {Type: "http", Scheme: "bearer", BearerFormat: "JWT", Description: "An admin JWT from POST /admin/login or a configured identity provider."},
+	}
+	cfg.CreateHooks = nil // no $schema links in responses: keep bodies as documented
+	return cfg
+}
+
+// addRoutes registers every operation; tests reuse it.
+func addRoutes(api huma.API, s *server) {
+	registerHealth(api, s)
+	registerModels(api, s)
+	registerChat(api, s)
+	registerAdminLogin(api, s)
+}
+
+// keySecurity is the security requirement of tenant operations.
+var keySecurity = []map[string][]string{{schemeAPIKey: {}}, {schemeAPIKeyHdr: {}}}
+
+// adminSecurity is the security requirement of admin operations.
+var adminSecurity = []map[string][]string{{schemeAdmin: {}}}

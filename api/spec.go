@@ -1,0 +1,62 @@
+package api
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+
+	"github.com/danielgtaylor/huma/v2"
+	"gopkg.in/yaml.v3"
+
+	"github.com/ccgateway/ccgateway/internal/config"
+)
+
+// Spec builds the OpenAPI 3.1 document from the registered operations, with the
+// default configuration (limits in the spec come from it).
+func Spec(version string) *huma.OpenAPI {
+	_, api := New(Deps{Config: config.Defaults(), Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Version: version})
+	return api.OpenAPI()
+}
+
+// SpecFiles renders the 3.1 document and a 3.0.3 copy for code generators, as YAML.
+func SpecFiles(version string) (v31, v30 []byte, err error) {
+	oapi := Spec(version)
+	if v31, err = oapi.YAML(); err != nil {
+		return nil, nil, fmt.Errorf("api: spec: %w", err)
+	}
+	down, err := oapi.Downgrade()
+	if err != nil {
+		return nil, nil, fmt.Errorf("api: spec 3.0: %w", err)
+	}
+	var doc any
+	if err := json.Unmarshal(down, &doc); err != nil {
+		return nil, nil, fmt.Errorf("api: spec 3.0: %w", err)
+	}
+	clean30(doc)
+	if v30, err = yaml.Marshal(doc); err != nil {
+		return nil, nil, fmt.Errorf("api: spec 3.0: %w", err)
+	}
+	return v31, v30, nil
+}
+
+// clean30 removes what huma's Downgrade leaves behind that OpenAPI 3.0 does not
+// allow: `const` becomes a one-value enum, `contentMediaType` and `$schema` go.
+func clean30(v any) {
+	switch v := v.(type) {
+	case map[string]any:
+		if c, ok := v["const"]; ok {
+			v["enum"] = []any{c}
+			delete(v, "const")
+		}
+		delete(v, "contentMediaType")
+		delete(v, "$schema")
+		for _, child := range v {
+			clean30(child)
+		}
+	case []any:
+		for _, child := range v {
+			clean30(child)
+		}
+	}
+}

@@ -1,0 +1,98 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/ccgateway/ccgateway/actors"
+	"github.com/ccgateway/ccgateway/internal/store"
+)
+
+// UsageRecorder takes one usage event per API request. Record must not block: the
+// implementation batches writes and flushes them on shutdown.
+type UsageRecorder interface {
+	Record(ev *store.UsageEvent)
+}
+
+// endpoint names the operation a request matched, for its usage record.
+type endpoint struct{ path, method string }
+
+type endpointCtx struct{}
+
+// usageRecord collects one request's usage while its turn runs and hands it to
+// the recorder exactly once, whichever way the request ends.
+type usageRecord struct {
+	s      *server
+	ev     store.UsageEvent
+	start  time.Time
+	stream bool
+	done   bool
+}
+
+// startUsage opens the record of the current request.
+func (s *server) startUsage(ctx context.Context, model, conversationID string) *usageRecord {
+	r := &usageRecord{s: s, start: time.Now()}
+	r.ev = store.UsageEvent{
+		Timestamp: r.start.UTC(), Model: model, ConversationID: conversationID,
+		RequestID: RequestIDFrom(ctx), Node: s.Config.NodeName,
+	}
+	if k := keyFrom(ctx); k != nil {
+		r.ev.APIKeyID = k.ID
+	}
+	if m, ok := ctx.Value(endpointCtx{}).(endpoint); ok {
+		r.ev.Endpoint, r.ev.Method = m.path, m.method
+	}
+	return r
+}
+
+func (r *usageRecord) started(ev actors.Started) { r.ev.ConversationID = ev.ConversationID }
+
+func (r *usageRecord) firstToken() {
+	if r.ev.TTFTMS == 0 {
+		r.ev.TTFTMS = max(time.Since(r.start).Milliseconds(), 1)
+	}
+}
+
+// observe follows a stream's events and finishes the record at its end.
+func (r *usageRecord) observe(ev actors.Event) {
+	switch ev := ev.(type) {
+	case actors.Started:
+		r.started(ev)
+	case actors.Delta:
+		r.firstToken()
+	case actors.Done:
+		r.finish(200, &ev.Result, nil)
+	case actors.Failed:
+		r.finish(toProblem(ev.Err).Status, nil, ev.Err)
+	}
+}
+
+// finish completes the record with the turn's outcome and hands it over.
+func (r *usageRecord) finish(status int, res *actors.Result, err error) {
+	if r.done || r.s.Usage == nil {
+		return
+	}
+	r.done = true
+	r.ev.StatusCode = status
+	r.ev.ResponseTimeMS = time.Since(r.start).Milliseconds()
+	if res != nil {
+		r.ev.ConversationID = res.ConversationID
+		r.ev.RequestTokens = res.Usage.InputTokens + res.Usage.CacheReadInputTokens + res.Usage.CacheCreationInputTokens
+		r.ev.ResponseTokens = res.Usage.OutputTokens
+		r.ev.TotalTokens = res.Usage.Total()
+		r.ev.CacheReadInputTokens = res.Usage.CacheReadInputTokens
+		r.ev.CacheCreationInputTokens = res.Usage.CacheCreationInputTokens
+		r.ev.CostUSD = res.CostUSD
+	}
+	if err != nil {
+		var p *Problem
+		if errors.As(err, &p) {
+			r.ev.Error = p.Code
+		} else {
+			r.ev.Error = toProblem(err).Code
+		}
+	}
+	ev := r.ev
+	r.s.Usage.Record(&ev)
+}

@@ -1,0 +1,219 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/ccgateway/ccgateway/internal/testkit"
+)
+
+var buildOnce = sync.OnceValues(func() (string, error) {
+	dir, err := os.MkdirTemp("", "ccgateway-bin-")
+	if err != nil {
+		return "", err
+	}
+	bin := filepath.Join(dir, "ccgateway")
+	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
+	if err != nil {
+		return "", fmt.Errorf("go build: %v\n%s", err, out)
+	}
+	return bin, nil
+})
+
+// binary builds ccgateway once per test run.
+func binary(t *testing.T) string {
+	t.Helper()
+	bin, err := buildOnce()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return bin
+}
+
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+// baseEnv is the environment for a gateway under test: the fake API's variables
+// for the CLI, and no CCGATEWAY_* from the outside.
+func baseEnv(fake *testkit.FakeAPI, extra ...string) []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "CCGATEWAY_") {
+			env = append(env, kv)
+		}
+	}
+	env = append(env, fake.Env()...)
+	return append(env, extra...)
+}
+
+func TestKeysCreateAndList(t *testing.T) {
+	bin := binary(t)
+	data := t.TempDir()
+	out, err := exec.Command(bin, "keys", "create", "--name", "alice", "--json", "--data-dir", data).Output()
+	if err != nil {
+		t.Fatalf("keys create: %v", err)
+	}
+	var k newKeyJSON
+	if err := json.Unmarshal(out, &k); err != nil {
+		t.Fatalf("keys create --json printed %q: %v", out, err)
+	}
+	if !strings.HasPrefix(k.Key, "sk-ccg-") || k.Name != "alice" || k.ID == "" || k.Status != "active" {
+		t.Fatalf("new key %+v", k)
+	}
+	list, err := exec.Command(bin, "keys", "list", "--data-dir", data).Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(list), "alice") || !strings.Contains(string(list), k.ID) {
+		t.Errorf("list does not show the key:\n%s", list)
+	}
+	if strings.Contains(string(list), k.Key) {
+		t.Error("keys list shows the secret")
+	}
+}
+
+func TestServeHelpListsSettings(t *testing.T) {
+	out, _ := exec.Command(binary(t), "serve", "--help").CombinedOutput()
+	for _, want := range []string{"-listen", "CCGATEWAY_LISTEN", "-database-url", "CCGATEWAY_CLAUDE_PATH", "CCGATEWAY_ADMIN_PASSWORD_FILE"} {
+		if !bytes.Contains(out, []byte(want)) {
+			t.Errorf("serve --help does not mention %s", want)
+		}
+	}
+}
+
+// startServe runs `ccgateway serve` and waits until it answers /healthz.
+func startServe(t *testing.T, env []string, args ...string) (*exec.Cmd, string, *bytes.Buffer) {
+	t.Helper()
+	addr := freeAddr(t)
+	cmd := exec.Command(binary(t), append([]string{"serve", "--listen", addr}, args...)...)
+	cmd.Env = env
+	var logs bytes.Buffer
+	cmd.Stderr = &logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		if resp, err := http.Get("http://" + addr + "/healthz"); err == nil {
+			resp.Body.Close()
+			return cmd, "http://" + addr, &logs
+		}
+	}
+	t.Fatalf("serve did not come up:\n%s", logs.String())
+	return nil, "", nil
+}
+
+// cliProcessesUnder lists live processes whose working directory is inside dir:
+// the CLI runs in its tenant's workspace under the data dir.
+func cliProcessesUnder(dir string) []int {
+	var pids []int
+	entries, _ := os.ReadDir("/proc")
+	for _, e := range entries {
+		var pid int
+		if _, err := fmt.Sscanf(e.Name(), "%d", &pid); err != nil {
+			continue
+		}
+		cwd, err := os.Readlink(filepath.Join("/proc", e.Name(), "cwd"))
+		if err == nil && strings.HasPrefix(cwd, dir) {
+			pids = append(pids, pid)
+		}
+	}
+	return pids
+}
+
+func TestShutdownLeavesNoChildProcess(t *testing.T) {
+	fake := testkit.NewFakeAPI(t)
+	// A slow reply: 40 chunks, 250 ms apart, so the turn is still running at SIGTERM.
+	fake.SetReply(func(*testkit.Request) testkit.Reply {
+		chunks := make([]string, 40)
+		for i := range chunks {
+			chunks[i] = fmt.Sprintf("w%d ", i)
+		}
+		return testkit.Reply{Chunks: chunks, ChunkDelay: 250 * time.Millisecond}
+	})
+	data := t.TempDir()
+	env := baseEnv(fake, "CCGATEWAY_CLAUDE_PATH="+testkit.ClaudePath(t))
+	out, err := exec.Command(binary(t), "keys", "create", "--name", "t", "--json", "--data-dir", data).Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var k newKeyJSON
+	_ = json.Unmarshal(out, &k)
+	cmd, base, logs := startServe(t, env, "--data-dir", data, "--shutdown-timeout", "1s")
+
+	req, _ := http.NewRequest("POST", base+"/api/chat", strings.NewReader(`{"message":"slow","stream":true}`))
+	req.Header.Set("Authorization", "Bearer "+k.Key)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	rd := bufio.NewReader(resp.Body)
+	for {
+		line, err := rd.ReadString('\n')
+		if err != nil {
+			t.Fatalf("stream ended before a delta: %v\n%s", err, logs)
+		}
+		if strings.HasPrefix(line, "event: delta") {
+			break
+		}
+	}
+	if len(cliProcessesUnder(data)) == 0 {
+		t.Fatal("no CLI process found under the data dir while a turn runs")
+	}
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	waitErr := make(chan error, 1)
+	go func() { waitErr <- cmd.Wait() }()
+	select {
+	case err := <-waitErr:
+		if err != nil {
+			t.Fatalf("serve exited with %v\n%s", err, logs)
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatalf("serve did not exit after SIGTERM\n%s", logs)
+	}
+	rest, _ := io.ReadAll(rd)
+	if !strings.Contains(string(rest), "event: error") {
+		t.Errorf("the cut-short stream did not end with an error event: %q", rest)
+	}
+	if pids := cliProcessesUnder(data); len(pids) > 0 {
+		t.Fatalf("CLI processes %v survived the gateway", pids)
+	}
+}
+
+func TestServeRefusesBadConfig(t *testing.T) {
+	cmd := exec.CommandContext(context.Background(), binary(t), "serve", "--listen", "nope", "--cli-max-retries", "99")
+	out, err := cmd.CombinedOutput()
+	if err == nil {
+		t.Fatal("serve started with a bad config")
+	}
+	for _, want := range []string{"listen", "cli-max-retries"} {
+		if !strings.Contains(string(out), want) {
+			t.Errorf("error output does not name %s:\n%s", want, out)
+		}
+	}
+}

@@ -1,0 +1,185 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/ccgateway/ccgateway/actors"
+	"github.com/ccgateway/ccgateway/api"
+	"github.com/ccgateway/ccgateway/internal/auth"
+	"github.com/ccgateway/ccgateway/internal/claudecli"
+	"github.com/ccgateway/ccgateway/internal/config"
+	"github.com/ccgateway/ccgateway/internal/store"
+	"github.com/ccgateway/ccgateway/internal/telemetry"
+)
+
+// cmdServe runs the gateway until ctx ends, then shuts down gracefully: it stops
+// accepting, lets in-flight turns finish until the shutdown timeout, then
+// interrupts and kills what is left, so no CLI process outlives it.
+func cmdServe(ctx context.Context, e *env, args []string) error {
+	cfg, err := config.Load("ccgateway serve", args, e.vars, e.stderr, nil)
+	if err != nil {
+		return err
+	}
+	log := telemetry.NewLogger(e.stderr, cfg.LogLevel)
+	st, err := openStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if err := ensureAdmin(ctx, st, cfg, log); err != nil {
+		return err
+	}
+	secret, err := jwtSecret(cfg)
+	if err != nil {
+		return err
+	}
+	issuer, err := auth.NewIssuer(auth.LocalConfig{Secret: secret, TTL: cfg.AdminTokenTTL})
+	if err != nil {
+		return err
+	}
+	verifier, err := auth.NewVerifier(auth.Config{Local: auth.LocalConfig{Secret: secret, TTL: cfg.AdminTokenTTL}})
+	if err != nil {
+		return err
+	}
+	cliCfg := cliConfig(cfg, e.vars)
+	sys, err := actors.New(actors.Config{CLI: cliCfg, DataDir: cfg.DataDir, TurnTimeout: cfg.TurnTimeout}, log)
+	if err != nil {
+		return err
+	}
+	handler, _ := api.New(api.Deps{
+		Config: cfg, Store: st, Chat: sys, Tokens: issuer, Admins: verifier, Log: log,
+		Version: version, Ready: readyChecks(st, cliCfg),
+	})
+	ln, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- srv.Serve(ln) }()
+	log.Info("serving", "addr", "http://"+ln.Addr().String(), "version", version, "store", storeKind(cfg), "claude", cliCfg.Path)
+
+	select {
+	case err := <-serveErr:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	log.Info("shutting down", "timeout", cfg.ShutdownTimeout)
+	sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
+	defer cancel()
+	httpDone := make(chan error, 1)
+	go func() { httpDone <- srv.Shutdown(sctx) }()
+	if err := sys.Shutdown(sctx); err != nil {
+		log.Warn("turns were cut short by the shutdown deadline", "err", err)
+	}
+	select {
+	case <-httpDone:
+	case <-time.After(5 * time.Second):
+		_ = srv.Close()
+	}
+	log.Info("stopped")
+	return nil
+}
+
+func openStore(ctx context.Context, cfg *config.Config) (store.Store, error) {
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("data dir: %w", err)
+	}
+	st, err := store.Open(ctx, cfg.DatabaseURL, cfg.DataDir)
+	if err != nil {
+		return nil, err
+	}
+	if err := st.Migrate(ctx); err != nil {
+		st.Close()
+		return nil, err
+	}
+	return st, nil
+}
+
+func storeKind(cfg *config.Config) string {
+	if strings.HasPrefix(cfg.DatabaseURL, "postgres") {
+		return "postgres"
+	}
+	return "sqlite"
+}
+
+// ensureAdmin creates or resets the local admin user "admin" when a password is configured.
+func ensureAdmin(ctx context.Context, st store.Store, cfg *config.Config, log *slog.Logger) error {
+	if cfg.AdminPassword == "" {
+		return nil
+	}
+	if err := setAdminPassword(ctx, st, "admin", cfg.AdminPassword); err != nil {
+		return err
+	}
+	log.Info("local admin user ready", "username", "admin")
+	return nil
+}
+
+func setAdminPassword(ctx context.Context, st store.Store, username, password string) error {
+	hash, err := auth.HashPassword(password)
+	if err != nil {
+		return err
+	}
+	return st.UpsertAdmin(ctx, &store.Admin{Username: username, PasswordHash: hash})
+}
+
+// jwtSecret returns the configured admin-token secret, or one generated once and
+// kept in the data dir (mode 0600) so tokens survive restarts.
+func jwtSecret(cfg *config.Config) (string, error) {
+	if cfg.JWTSecret != "" {
+		return cfg.JWTSecret, nil
+	}
+	path := filepath.Join(cfg.DataDir, "jwt-secret")
+	if b, err := os.ReadFile(path); err == nil && len(strings.TrimSpace(string(b))) >= 32 {
+		return strings.TrimSpace(string(b)), nil
+	} else if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return "", fmt.Errorf("jwt secret: %w", err)
+	}
+	var b [32]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return "", err
+	}
+	secret := hex.EncodeToString(b[:])
+	if err := os.WriteFile(path, []byte(secret+"\n"), 0o600); err != nil {
+		return "", fmt.Errorf("jwt secret: %w", err)
+	}
+	return secret, nil
+}
+
+func cliConfig(cfg *config.Config, vars []string) claudecli.Config {
+	return claudecli.Config{
+		Path: cfg.ClaudePath, MaxRetries: cfg.CLIMaxRetries, APITimeout: cfg.CLIAPITimeout,
+		Watchdog: cfg.CLIWatchdog, PassEnv: cfg.PassEnv, Env: vars,
+	}
+}
+
+// readyChecks are /readyz's probes: the store answers, the CLI runs, it has credentials.
+func readyChecks(st store.Store, cli claudecli.Config) []api.ReadyCheck {
+	return []api.ReadyCheck{
+		{Name: "store", Check: st.Ping},
+		{Name: "cli", Check: func(ctx context.Context) error {
+			_, err := claudecli.Probe(ctx, cli)
+			if err != nil {
+				return fmt.Errorf("the Claude CLI (%s) does not run: %v; install it (make tools) or set CCGATEWAY_CLAUDE_PATH", cli.Path, err)
+			}
+			return nil
+		}},
+		{Name: "cli_credentials", Check: func(context.Context) error {
+			if !claudecli.CredentialsConfigured(cli.Env) {
+				return errors.New("no CLI credentials: run `claude setup-token` and set CLAUDE_CODE_OAUTH_TOKEN, or set ANTHROPIC_API_KEY, in the gateway's environment")
+			}
+			return nil
+		}},
+	}
+}

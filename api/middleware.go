@@ -164,6 +164,9 @@ func writeProblemHTTP(w http.ResponseWriter, r *http.Request, p *Problem) {
 
 // writeProblem writes p on a huma context.
 func writeProblem(ctx huma.Context, p *Problem) {
+	if writeCompatProblem(ctx, p) {
+		return
+	}
 	p.Instance = ctx.URL().Path
 	p.RequestID = RequestIDFrom(ctx.Context())
 	for k, vs := range p.headers {
@@ -183,6 +186,9 @@ func init() {
 		if p, ok := se.(*Problem); ok && ctx != nil {
 			p.Instance = ctx.URL().Path
 			p.RequestID = RequestIDFrom(ctx.Context())
+			if ce := compatHumaError(ctx, p); ce != nil {
+				return ce
+			}
 		}
 		return se
 	}

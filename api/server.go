@@ -82,6 +82,9 @@ func addRoutes(api huma.API, s *server) {
 	registerModels(api, s)
 	registerChat(api, s)
 	registerAdminLogin(api, s)
+	registerCompatModels(api, s)
+	registerCompatOpenAI(api, s)
+	registerCompatAnthropic(api, s)
 }
 
 // keySecurity is the security requirement of tenant operations.

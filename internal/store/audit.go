@@ -7,7 +7,7 @@ import (
 
 const auditColumns = `id, ts, actor, action, target, ip, before_json, after_json`
 
-func scanAudit(row interface{ Scan(...any) error }) (*AuditEntry, error) {
+func scanAudit(row rowScanner) (*AuditEntry, error) {
 	e := &AuditEntry{}
 	err := row.Scan(&e.ID, timeCol{&e.Time}, &e.Actor, &e.Action, &e.Target, &e.IP, &e.Before, &e.After)
 	if err != nil {
@@ -33,17 +33,8 @@ func (s *sqlStore) ListAudit(ctx context.Context, f AuditFilter) ([]*AuditEntry,
 	w.eq("action", f.Action)
 	w.eq("target", f.Target)
 	w.timeRange(s.d, "ts", f.From, f.To)
-	total, err := s.count(ctx, "audit_log", w)
-	if err != nil {
-		return nil, 0, s.d.wrap(err, "list audit")
-	}
-	rows, err := s.rd().query(ctx, `SELECT `+auditColumns+` FROM audit_log`+w.sql()+
-		` ORDER BY ts DESC, id DESC LIMIT ? OFFSET ?`, w.page(limitOr(f.Limit, 100), f.Offset)...)
-	if err != nil {
-		return nil, 0, s.d.wrap(err, "list audit")
-	}
-	es, err := collect(rows, scanAudit)
-	return es, total, s.d.wrap(err, "list audit")
+	return listPage(ctx, s, "list audit", "audit_log", auditColumns, w,
+		`ts DESC, id DESC`, limitOr(f.Limit, 100), f.Offset, scanAudit)
 }
 
 // DeleteAuditBefore removes entries older than before and reports how many.

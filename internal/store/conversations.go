@@ -10,7 +10,7 @@ import (
 const conversationColumns = `id, api_key_id, model, system_prompt, title, metadata, session_id,
 	max_tokens, temperature, created_at, updated_at`
 
-func scanConversation(row interface{ Scan(...any) error }) (*Conversation, error) {
+func scanConversation(row rowScanner) (*Conversation, error) {
 	c := &Conversation{}
 	err := row.Scan(&c.ID, &c.APIKeyID, &c.Model, &c.SystemPrompt, &c.Title, jsonCol{&c.Metadata},
 		&c.SessionID, &c.MaxTokens, &c.Temperature, timeCol{&c.CreatedAt}, timeCol{&c.UpdatedAt})
@@ -54,17 +54,8 @@ func (s *sqlStore) GetConversation(ctx context.Context, apiKeyID, id string) (*C
 func (s *sqlStore) ListConversations(ctx context.Context, apiKeyID string, limit, offset int) ([]*Conversation, int, error) {
 	var w where
 	w.add("api_key_id = ?", apiKeyID)
-	total, err := s.count(ctx, "conversations", w)
-	if err != nil {
-		return nil, 0, s.d.wrap(err, "list conversations")
-	}
-	rows, err := s.rd().query(ctx, `SELECT `+conversationColumns+` FROM conversations`+w.sql()+
-		` ORDER BY updated_at DESC, id LIMIT ? OFFSET ?`, w.page(limitOr(limit, 50), offset)...)
-	if err != nil {
-		return nil, 0, s.d.wrap(err, "list conversations")
-	}
-	cs, err := collect(rows, scanConversation)
-	return cs, total, s.d.wrap(err, "list conversations")
+	return listPage(ctx, s, "list conversations", "conversations", conversationColumns, w,
+		`updated_at DESC, id`, limitOr(limit, 50), offset, scanConversation)
 }
 
 // UpdateConversation rewrites the mutable fields (model, system prompt, title,

@@ -2,9 +2,7 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -15,7 +13,7 @@ const keyColumns = `id, name, prefix, hash, status, created_at, updated_at, expi
 	cost_usd_per_day, allowed_ips, require_signature, signing_secret, tools, prev_hash, prev_hash_expires_at`
 
 // scanKey reads one row selected with keyColumns.
-func scanKey(row interface{ Scan(...any) error }) (*APIKey, error) {
+func scanKey(row rowScanner) (*APIKey, error) {
 	k := &APIKey{}
 	err := row.Scan(&k.ID, &k.Name, &k.Prefix, &k.Hash, &k.Status,
 		timeCol{&k.CreatedAt}, timeCol{&k.UpdatedAt}, nullTimeCol{&k.ExpiresAt}, nullTimeCol{&k.LastUsedAt},
@@ -113,17 +111,8 @@ func (s *sqlStore) ListAPIKeys(ctx context.Context, f KeyFilter) ([]*APIKey, int
 			OR LOWER(meta_project) LIKE ? ESCAPE '\' OR LOWER(meta_description) LIKE ? ESCAPE '\')`,
 			pat, pat, pat, pat)
 	}
-	total, err := s.count(ctx, "api_keys", w)
-	if err != nil {
-		return nil, 0, s.d.wrap(err, "list api keys")
-	}
-	rows, err := s.rd().query(ctx, `SELECT `+keyColumns+` FROM api_keys`+w.sql()+
-		` ORDER BY created_at DESC, id LIMIT ? OFFSET ?`, w.page(limitOr(f.Limit, 50), f.Offset)...)
-	if err != nil {
-		return nil, 0, s.d.wrap(err, "list api keys")
-	}
-	keys, err := collect(rows, scanKey)
-	return keys, total, s.d.wrap(err, "list api keys")
+	return listPage(ctx, s, "list api keys", "api_keys", keyColumns, w,
+		`created_at DESC, id`, limitOr(f.Limit, 50), f.Offset, scanKey)
 }
 
 // UpdateAPIKey rewrites every mutable field of the key with k.ID (all but ID,
@@ -167,24 +156,4 @@ func (s *sqlStore) TouchAPIKey(ctx context.Context, id string, at time.Time) err
 	return s.wr().execOne(ctx, "touch api key "+id, `UPDATE api_keys SET last_used_at =
 		CASE WHEN last_used_at IS NULL OR last_used_at < ? THEN ? ELSE last_used_at END
 		WHERE id = ?`, t, t, id)
-}
-
-// likePattern lowercases s and escapes LIKE wildcards for a substring match.
-func likePattern(s string) string {
-	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
-	return "%" + r.Replace(strings.ToLower(s)) + "%"
-}
-
-// collect scans every row with scan and closes rows.
-func collect[T any](rows *sql.Rows, scan func(interface{ Scan(...any) error }) (T, error)) ([]T, error) {
-	defer rows.Close()
-	var out []T
-	for rows.Next() {
-		v, err := scan(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, v)
-	}
-	return out, rows.Err()
 }

@@ -10,7 +10,7 @@ import (
 const messageColumns = `id, conversation_id, seq, role, content, model, input_tokens, output_tokens,
 	cache_read_input_tokens, cache_creation_input_tokens, cost_usd, duration_ms, stop_reason, created_at`
 
-func scanMessage(row interface{ Scan(...any) error }) (*Message, error) {
+func scanMessage(row rowScanner) (*Message, error) {
 	m := &Message{}
 	err := row.Scan(&m.ID, &m.ConversationID, &m.Seq, &m.Role, &m.Content, &m.Model,
 		&m.InputTokens, &m.OutputTokens, &m.CacheReadInputTokens, &m.CacheCreationInputTokens,

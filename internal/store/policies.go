@@ -14,7 +14,7 @@ const policyColumns = `name, version, wasm, sha256, config, tests, active, creat
 // for the same version number.
 const policyVersionAttempts = 10
 
-func scanPolicy(row interface{ Scan(...any) error }) (*PolicyVersion, error) {
+func scanPolicy(row rowScanner) (*PolicyVersion, error) {
 	p := &PolicyVersion{}
 	err := row.Scan(&p.Name, &p.Version, &p.Wasm, &p.SHA256, &p.Config, &p.Tests, &p.Active,
 		timeCol{&p.CreatedAt}, &p.CreatedBy)

@@ -29,11 +29,17 @@ func TestPostgres(t *testing.T) {
 // openSQLite opens a migrated store in a fresh temporary data dir.
 func openSQLite(t testing.TB) store.Store {
 	t.Helper()
-	s, err := store.Open(context.Background(), "", t.TempDir())
+	return migrated(t, freshSQLite(t, t.TempDir()))
+}
+
+// freshSQLite opens the store of dataDir without migrating it.
+func freshSQLite(t testing.TB, dataDir string) store.Store {
+	t.Helper()
+	s, err := store.Open(context.Background(), "", dataDir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return migrated(t, s)
+	return closed(t, s)
 }
 
 // postgresOpener returns a function that opens a migrated store in a fresh
@@ -50,7 +56,21 @@ func postgresOpener(t testing.TB) func(t *testing.T) store.Store {
 	return func(t *testing.T) store.Store { return openPostgres(t, base) }
 }
 
+// openPostgres opens a migrated store in a fresh schema.
 func openPostgres(t testing.TB, base string) store.Store {
+	t.Helper()
+	return migrated(t, freshPostgres(t, base))
+}
+
+// freshPostgres opens a store on a new, empty schema without migrating it.
+func freshPostgres(t testing.TB, base string) store.Store {
+	t.Helper()
+	return openURL(t, postgresSchema(t, base))
+}
+
+// postgresSchema creates a schema with a random name, drops it at cleanup, and
+// returns base with search_path pointing at it.
+func postgresSchema(t testing.TB, base string) string {
 	t.Helper()
 	ctx := context.Background()
 	admin, err := sql.Open("pgx", base)
@@ -74,22 +94,32 @@ func openPostgres(t testing.TB, base string) store.Store {
 	q := u.Query()
 	q.Set("search_path", schema)
 	u.RawQuery = q.Encode()
-	s, err := store.Open(ctx, u.String(), "")
+	return u.String()
+}
+
+// openURL opens the store at url without migrating it.
+func openURL(t testing.TB, url string) store.Store {
+	t.Helper()
+	s, err := store.Open(context.Background(), url, "")
 	if err != nil {
 		t.Fatal(err)
 	}
-	return migrated(t, s)
+	return closed(t, s)
 }
 
-// migrated migrates s and closes it at cleanup (registered after, so run before,
-// any schema drop).
-func migrated(t testing.TB, s store.Store) store.Store {
-	t.Helper()
+// closed closes s at cleanup (registered last, so run before any schema drop).
+func closed(t testing.TB, s store.Store) store.Store {
 	t.Cleanup(func() {
 		if err := s.Close(); err != nil {
 			t.Error(err)
 		}
 	})
+	return s
+}
+
+// migrated migrates s.
+func migrated(t testing.TB, s store.Store) store.Store {
+	t.Helper()
 	if err := s.Migrate(context.Background()); err != nil {
 		t.Fatal(err)
 	}

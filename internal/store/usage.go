@@ -27,7 +27,7 @@ const usageTotalsSQL = `COUNT(*),
 	CAST(COALESCE(SUM(total_tokens), 0) AS BIGINT),
 	COALESCE(SUM(cost_usd), 0)`
 
-func scanUsage(row interface{ Scan(...any) error }) (*UsageEvent, error) {
+func scanUsage(row rowScanner) (*UsageEvent, error) {
 	e := &UsageEvent{}
 	err := row.Scan(&e.ID, &e.APIKeyID, timeCol{&e.Timestamp}, &e.Endpoint, &e.Method,
 		&e.RequestTokens, &e.ResponseTokens, &e.TotalTokens, &e.CacheReadInputTokens,
@@ -85,7 +85,7 @@ func (s *sqlStore) insertUsageBatch(ctx context.Context, c conn, batch []*UsageE
 	if err != nil {
 		return c.d.wrap(err, "insert usage events")
 	}
-	ids, err := collect(rows, func(r interface{ Scan(...any) error }) (int64, error) {
+	ids, err := collect(rows, func(r rowScanner) (int64, error) {
 		var id int64
 		return id, r.Scan(&id)
 	})
@@ -121,17 +121,8 @@ func (s *sqlStore) usageWhere(f UsageFilter) where {
 // total that match.
 func (s *sqlStore) ListUsageEvents(ctx context.Context, f UsageFilter) ([]*UsageEvent, int, error) {
 	w := s.usageWhere(f)
-	total, err := s.count(ctx, "usage_events", w)
-	if err != nil {
-		return nil, 0, s.d.wrap(err, "list usage events")
-	}
-	rows, err := s.rd().query(ctx, `SELECT id, `+usageColumns+` FROM usage_events`+w.sql()+
-		` ORDER BY ts DESC, id DESC LIMIT ? OFFSET ?`, w.page(limitOr(f.Limit, 100), f.Offset)...)
-	if err != nil {
-		return nil, 0, s.d.wrap(err, "list usage events")
-	}
-	es, err := collect(rows, scanUsage)
-	return es, total, s.d.wrap(err, "list usage events")
+	return listPage(ctx, s, "list usage events", "usage_events", "id, "+usageColumns, w,
+		`ts DESC, id DESC`, limitOr(f.Limit, 100), f.Offset, scanUsage)
 }
 
 // SumUsage aggregates every event matching f (Limit and Offset are ignored).

@@ -31,27 +31,14 @@ func testAudit(t *testing.T, open Open) {
 			t.Fatalf("ids not assigned: %d, %d", entries[0].ID, entries[1].ID)
 		}
 	})
-	tests := []struct {
-		name      string
-		f         store.AuditFilter
-		wantLen   int
-		wantTotal int
-	}{
+	checkPages(t, []pageCase[store.AuditFilter]{
 		{"actor", store.AuditFilter{Actor: "alice"}, 3, 3},
 		{"action", store.AuditFilter{Action: "key.update"}, 2, 2},
 		{"target", store.AuditFilter{Target: "key/1"}, 6, 6},
 		{"range", store.AuditFilter{From: at(time.Second), To: at(3 * time.Second)}, 2, 2},
 		{"page", store.AuditFilter{Target: "key/1", Limit: 4, Offset: 4}, 2, 6},
 		{"nothing", store.AuditFilter{Actor: "mallory"}, 0, 0},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			got, total, err := s.ListAudit(ctx, tc.f)
-			noErr(t, err)
-			equal(t, "len", len(got), tc.wantLen)
-			equal(t, "total", total, tc.wantTotal)
-		})
-	}
+	}, s.ListAudit)
 	t.Run("delete before", func(t *testing.T) {
 		n, err := s.DeleteAuditBefore(ctx, at(2*time.Second))
 		noErr(t, err)

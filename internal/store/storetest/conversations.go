@@ -21,20 +21,14 @@ func newConversation(t testing.TB, s store.Store, apiKeyID string, mods ...func(
 }
 
 func testConversations(t *testing.T, open Open) {
-	tests := []struct {
-		name string
-		run  func(t *testing.T, s store.Store)
-	}{
+	eachFresh(t, open, []storeCase{
 		{"round trip", conversationRoundTrip},
 		{"create errors", conversationCreateErrors},
 		{"tenant isolation", conversationTenants},
 		{"list", conversationList},
 		{"delete removes everything", conversationDelete},
 		{"idle", conversationIdle},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) { tc.run(t, open(t)) })
-	}
+	})
 }
 
 func conversationRoundTrip(t *testing.T, s store.Store) {

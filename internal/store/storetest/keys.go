@@ -51,10 +51,7 @@ func testAdmins(t *testing.T, open Open) {
 }
 
 func testAPIKeys(t *testing.T, open Open) {
-	tests := []struct {
-		name string
-		run  func(t *testing.T, s store.Store)
-	}{
+	eachFresh(t, open, []storeCase{
 		{"round trip", keyRoundTrip},
 		{"conflicts", keyConflicts},
 		{"by hash", keyByHash},
@@ -62,10 +59,7 @@ func testAPIKeys(t *testing.T, open Open) {
 		{"update", keyUpdate},
 		{"delete", keyDelete},
 		{"touch", keyTouch},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) { tc.run(t, open(t)) })
-	}
+	})
 }
 
 func keyRoundTrip(t *testing.T, s store.Store) {
@@ -162,12 +156,7 @@ func keyList(t *testing.T, s store.Store) {
 			}
 		})
 	}
-	tests := []struct {
-		name      string
-		f         store.KeyFilter
-		wantLen   int
-		wantTotal int
-	}{
+	checkPages(t, []pageCase[store.KeyFilter]{
 		{"all, default limit", store.KeyFilter{}, 7, 7},
 		{"first page", store.KeyFilter{Limit: 3}, 3, 7},
 		{"last page", store.KeyFilter{Limit: 3, Offset: 6}, 1, 7},
@@ -178,15 +167,7 @@ func keyList(t *testing.T, s store.Store) {
 		{"search escapes %", store.KeyFilter{Search: "a%"}, 1, 1},
 		{"search escapes _", store.KeyFilter{Search: "a_"}, 2, 2},
 		{"search and status", store.KeyFilter{Search: "zeus", Status: store.KeyActive}, 2, 2},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			got, total, err := s.ListAPIKeys(t.Context(), tc.f)
-			noErr(t, err)
-			equal(t, "len", len(got), tc.wantLen)
-			equal(t, "total", total, tc.wantTotal)
-		})
-	}
+	}, s.ListAPIKeys)
 	t.Run("newest first", func(t *testing.T) {
 		got, _, err := s.ListAPIKeys(t.Context(), store.KeyFilter{})
 		noErr(t, err)

@@ -4,6 +4,7 @@
 package storetest
 
 import (
+	"context"
 	"errors"
 	"reflect"
 	"testing"
@@ -95,3 +96,38 @@ func at(d time.Duration) time.Time {
 
 // ptr returns a pointer to v.
 func ptr[T any](v T) *T { return &v }
+
+// pageCase is one list query with the page length and total it must give.
+type pageCase[F any] struct {
+	name      string
+	f         F
+	wantLen   int
+	wantTotal int
+}
+
+// checkPages runs every case through list as a subtest.
+func checkPages[F, T any](t *testing.T, cases []pageCase[F], list func(context.Context, F) ([]T, int, error)) {
+	t.Helper()
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			got, total, err := list(t.Context(), tc.f)
+			noErr(t, err)
+			equal(t, "len", len(got), tc.wantLen)
+			equal(t, "total", total, tc.wantTotal)
+		})
+	}
+}
+
+// storeCase is a subtest that needs a store of its own.
+type storeCase struct {
+	name string
+	run  func(t *testing.T, s store.Store)
+}
+
+// eachFresh runs every case as a subtest on a freshly opened store.
+func eachFresh(t *testing.T, open Open, cases []storeCase) {
+	t.Helper()
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) { tc.run(t, open(t)) })
+	}
+}

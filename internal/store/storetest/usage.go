@@ -54,12 +54,7 @@ func testUsage(t *testing.T, open Open) {
 		equal(t, "oldest", got[11], events[0])
 		isUTC(t, got[0].Timestamp)
 	})
-	tests := []struct {
-		name      string
-		f         store.UsageFilter
-		wantLen   int
-		wantTotal int
-	}{
+	checkPages(t, []pageCase[store.UsageFilter]{
 		{"key", store.UsageFilter{APIKeyID: "k1"}, 6, 6},
 		{"model", store.UsageFilter{Model: "opus"}, 4, 4},
 		{"status", store.UsageFilter{Status: 500}, 3, 3},
@@ -71,15 +66,7 @@ func testUsage(t *testing.T, open Open) {
 		{"page", store.UsageFilter{Limit: 5, Offset: 10}, 2, 12},
 		{"combined", store.UsageFilter{APIKeyID: "k1", Model: "opus", ErrorsOnly: true}, 1, 1},
 		{"nothing", store.UsageFilter{APIKeyID: "k3"}, 0, 0},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			got, total, err := s.ListUsageEvents(ctx, tc.f)
-			noErr(t, err)
-			equal(t, "len", len(got), tc.wantLen)
-			equal(t, "total", total, tc.wantTotal)
-		})
-	}
+	}, s.ListUsageEvents)
 	t.Run("empty batch", func(t *testing.T) {
 		noErr(t, s.InsertUsageEvents(ctx, nil))
 	})

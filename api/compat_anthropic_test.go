@@ -17,9 +17,10 @@ import (
 
 // anthropicClient is the official Anthropic SDK pointed at the gateway, without
 // retries. It sends the key as x-api-key and an anthropic-version header.
-func (g *gateway) anthropicClient(key string) anthropic.Client {
-	return anthropic.NewClient(option.WithBaseURL(g.srv.URL+"/"), option.WithAPIKey(key), option.WithMaxRetries(0),
+func (g *gateway) anthropicClient(key string) *anthropic.Client {
+	c := anthropic.NewClient(option.WithBaseURL(g.srv.URL+"/"), option.WithAPIKey(key), option.WithMaxRetries(0),
 		option.WithRequestTimeout(30*time.Second))
+	return &c
 }
 
 func userParams(texts ...string) anthropic.MessageNewParams {

@@ -16,9 +16,10 @@ import (
 )
 
 // openAIClient is the official OpenAI SDK pointed at the gateway, without retries.
-func (g *gateway) openAIClient(key string) openai.Client {
-	return openai.NewClient(option.WithBaseURL(g.srv.URL+"/v1/"), option.WithAPIKey(key), option.WithMaxRetries(0),
+func (g *gateway) openAIClient(key string) *openai.Client {
+	c := openai.NewClient(option.WithBaseURL(g.srv.URL+"/v1/"), option.WithAPIKey(key), option.WithMaxRetries(0),
 		option.WithRequestTimeout(30*time.Second))
+	return &c
 }
 
 func TestCompatOpenAINonStream(t *testing.T) {

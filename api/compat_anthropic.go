@@ -40,9 +40,9 @@ func registerCompatAnthropic(api huma.API, s *server) {
 		Description: "Anthropic's Messages API for Anthropic clients and SDKs (x-api-key and anthropic-version accepted). History is " +
 			"mapped onto stored conversations as for /v1/chat/completions. Errors come in Anthropic's shape: " +
 			"{\"type\":\"error\",\"error\":{\"type\",\"message\"}}.",
-		MaxBodyBytes: compatMaxBody(s),
-		Metadata:     map[string]any{metaDialect: dialectAnthropic},
-		Errors:       []int{400, 401, 403, 404, 413, 429, 502, 503, 504},
+		MaxBodyBytes: compatMaxBody(s), SkipValidateBody: true, // the handler parses the body: unknown fields are fine
+		Metadata: map[string]any{metaDialect: dialectAnthropic},
+		Errors:   []int{400, 401, 403, 404, 413, 429, 502, 503, 504},
 	}
 	huma.Register(api, op, func(ctx context.Context, in *compatInput) (*huma.StreamResponse, error) {
 		return s.startCompat(ctx, dialectAnthropic, in, compat.ParseAnthropic)
@@ -54,8 +54,8 @@ func registerCompatAnthropic(api huma.API, s *server) {
 		Summary: "Count tokens (not available)", Tags: []string{"compatibility"}, Security: keySecurity,
 		Description: "Always answers 400 invalid_request_error: the Claude CLI offers no token counting, and an estimate would " +
 			"not be the count the model bills (the CLI adds its own system prompt). See docs/compatibility.md.",
-		Metadata: map[string]any{metaDialect: dialectAnthropic},
-		Errors:   []int{400, 401, 403},
+		Metadata: map[string]any{metaDialect: dialectAnthropic}, SkipValidateBody: true,
+		Errors: []int{400, 401, 403},
 	}
 	huma.Register(api, count, func(ctx context.Context, in *compatInput) (*struct{}, error) {
 		return nil, asCompat(dialectAnthropic, problem(http.StatusBadRequest, "unsupported_endpoint",

@@ -39,9 +39,9 @@ func registerCompatOpenAI(api huma.API, s *server) {
 			"when its earlier messages match one of the key's conversations (then only the new user message reaches the CLI); " +
 			"otherwise a new conversation starts with the earlier messages as a transcript. The X-Conversation-Id response header " +
 			"names the conversation. Errors come in OpenAI's shape: {\"error\":{\"message\",\"type\",\"param\",\"code\"}}.",
-		MaxBodyBytes: compatMaxBody(s),
-		Metadata:     map[string]any{metaDialect: dialectOpenAI},
-		Errors:       []int{400, 401, 403, 404, 413, 429, 502, 503, 504},
+		MaxBodyBytes: compatMaxBody(s), SkipValidateBody: true, // the handler parses the body: unknown fields are fine
+		Metadata: map[string]any{metaDialect: dialectOpenAI},
+		Errors:   []int{400, 401, 403, 404, 413, 429, 502, 503, 504},
 	}
 	huma.Register(api, op, func(ctx context.Context, in *compatInput) (*huma.StreamResponse, error) {
 		return s.startCompat(ctx, dialectOpenAI, in, compat.ParseOpenAI)

@@ -45,7 +45,7 @@ func TestCompatAnthropicNonStream(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if msg.Type != "message" || msg.Role != "assistant" || len(msg.Content) != 1 || msg.Content[0].Text != "echo: Hello there" || msg.StopReason != "end_turn" {
+	if msg.Type != "message" || msg.Role != "assistant" || len(msg.Content) != 1 || !isEcho(msg.Content[0].Text, "Hello there") || msg.StopReason != "end_turn" {
 		t.Fatalf("message %+v", msg)
 	}
 	if msg.Usage.OutputTokens != 5 || msg.Usage.InputTokens == 0 {
@@ -79,7 +79,7 @@ func TestCompatAnthropicStream(t *testing.T) {
 	if !strings.HasPrefix(seq, "message_start,content_block_start,content_block_delta") || !strings.HasSuffix(seq, "content_block_stop,message_delta,message_stop") {
 		t.Errorf("event sequence %s", seq)
 	}
-	if len(msg.Content) != 1 || msg.Content[0].Text != "echo: stream me please" || msg.StopReason != "end_turn" {
+	if len(msg.Content) != 1 || !isEcho(msg.Content[0].Text, "stream me please") || msg.StopReason != "end_turn" {
 		t.Fatalf("accumulated %+v", msg)
 	}
 	if msg.Usage.OutputTokens != 5 || msg.Usage.InputTokens == 0 {

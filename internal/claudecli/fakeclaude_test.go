@@ -102,3 +102,25 @@ func TestFakeCLIFaults(t *testing.T) {
 		}
 	})
 }
+
+// TestCloseDuringTurn checks that Close ends a running turn with process_stopped.
+func TestCloseDuringTurn(t *testing.T) {
+	p := start(t, fakeConfig(t, testkit.FakeModeSilence), newSpec(t))
+	ch, err := p.Turn(t.Context(), "hi")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, e := collect(t, ch, 5*time.Second); e == nil || e.Class != ClassProcessStopped {
+		t.Errorf("error = %v, want process_stopped", e)
+	}
+	if err := p.Close(); err != nil {
+		t.Errorf("second Close: %v", err)
+	}
+	if _, err := p.Turn(t.Context(), "again"); ClassOf(err) != ClassProcessStopped {
+		t.Errorf("Turn after Close: %v", err)
+	}
+	waitGone(t, p.Pid(), time.Second)
+}

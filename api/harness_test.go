@@ -27,7 +27,7 @@ import (
 // gateway is a running API on an httptest server with a real SQLite store, the
 // real Claude CLI and a fake Anthropic API.
 type gateway struct {
-	t      *testing.T
+	t      testing.TB
 	srv    *httptest.Server
 	st     store.Store
 	fake   *testkit.FakeAPI
@@ -42,7 +42,7 @@ type gateway struct {
 type gatewayOption func(cfg *config.Config, cli *claudecli.Config)
 
 // newGateway starts a gateway for one test; everything stops at cleanup.
-func newGateway(t *testing.T, opts ...gatewayOption) *gateway {
+func newGateway(t testing.TB, opts ...gatewayOption) *gateway {
 	t.Helper()
 	g := &gateway{t: t, dir: t.TempDir(), fake: testkit.NewFakeAPI(t), logs: &syncBuffer{}, usage: &memUsage{}}
 	cfg := config.Defaults()

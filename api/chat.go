@@ -144,6 +144,9 @@ func (s *server) chat(ctx context.Context, in *chatInput) (*huma.StreamResponse,
 		return nil, p
 	}
 	rec.ev.Model = req.Model
+	if s.Config.LogMessages {
+		s.Log.Info("chat message", "request_id", RequestIDFrom(ctx), "api_key_id", req.APIKeyID, "text", req.Message)
+	}
 	events, err := s.Chat.Chat(ctx, req)
 	if err != nil {
 		p := toProblem(err)

@@ -108,7 +108,10 @@ func TestCapsAndQueue(t *testing.T) {
 		s := newSched(t, Config{MaxProcesses: 1, MaxQueue: 2})
 		mustAcquire(t, s, "k", "a")
 		errc := make(chan error)
-		go func() { _, err := s.Acquire(context.Background(), Ticket{Key: "k", Conversation: "b"}, nil); errc <- err }()
+		go func() {
+			_, err := s.Acquire(context.Background(), Ticket{Key: "k", Conversation: "b"}, nil)
+			errc <- err
+		}()
 		waitQueued(t, s, 1)
 		s.Close(context.Background())
 		if err := <-errc; !errors.Is(err, ErrClosed) {

@@ -17,6 +17,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/ccgateway/ccgateway/actors"
+	"github.com/ccgateway/ccgateway/actors/scheduler"
 	"github.com/ccgateway/ccgateway/internal/auth"
 	"github.com/ccgateway/ccgateway/internal/claudecli"
 	"github.com/ccgateway/ccgateway/internal/config"
@@ -48,6 +49,7 @@ func newGateway(t *testing.T, opts ...gatewayOption) *gateway {
 	cfg := config.Defaults()
 	cfg.DataDir = g.dir
 	cfg.StreamHold = 500 * time.Millisecond
+	cfg.Prewarm = 0 // each spare costs a CLI spawn: tests that want one ask for it
 	cli := claudecli.Config{
 		Path: testkit.ClaudePath(t), MaxRetries: 0, APITimeout: 10 * time.Second,
 		Watchdog: 20 * time.Second, Env: append(os.Environ(), g.fake.Env()...),
@@ -66,7 +68,7 @@ func newGateway(t *testing.T, opts ...gatewayOption) *gateway {
 	}
 	g.st = st
 	log := slog.New(slog.NewJSONHandler(g.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	g.sys, err = actors.New(actors.Config{CLI: cli, DataDir: g.dir, TurnTimeout: cfg.TurnTimeout}, log)
+	g.sys, err = actors.New(g.actorsConfig(cli), st, log)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -90,6 +92,17 @@ func newGateway(t *testing.T, opts ...gatewayOption) *gateway {
 		_ = st.Close()
 	})
 	return g
+}
+
+// actorsConfig maps the gateway config onto the actor system's, as serve does.
+func (g *gateway) actorsConfig(cli claudecli.Config) actors.Config {
+	c := g.cfg
+	return actors.Config{
+		CLI: cli, DataDir: g.dir, TurnTimeout: c.TurnTimeout,
+		Scheduler: scheduler.Config{MaxProcesses: c.MaxProcesses, MaxBusy: c.MaxBusyTurns, MaxQueue: c.QueueSize, QueueTimeout: c.QueueTimeout},
+		Prewarm:   c.Prewarm, DefaultModel: c.ResolveModel(c.DefaultModel), IdleTTL: c.IdleTTL,
+		MaxPending: c.ConversationQueue, Retention: c.ConversationRetention,
+	}
 }
 
 // newKey creates an API key with the given status and returns its secret.

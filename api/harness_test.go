@@ -38,6 +38,50 @@ type gateway struct {
 	logs   *syncBuffer
 	usage  *memUsage
 	issuer *auth.Issuer
+	cli    claudecli.Config
+	log    *slog.Logger
+	swap   swapHandler
+}
+
+// swapHandler lets a test restart the gateway behind the same URL.
+type swapHandler struct {
+	mu sync.Mutex
+	h  http.Handler
+}
+
+func (s *swapHandler) set(h http.Handler) { s.mu.Lock(); s.h = h; s.mu.Unlock() }
+
+func (s *swapHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	h := s.h
+	s.mu.Unlock()
+	h.ServeHTTP(w, r)
+}
+
+// system returns the current actor system (restart replaces it).
+func (g *gateway) system() *actors.System {
+	g.swap.mu.Lock()
+	defer g.swap.mu.Unlock()
+	return g.sys
+}
+
+// restart starts a new actor system and API on the same store and data dir, as a
+// gateway restart would; the caller shut the old system down.
+func (g *gateway) restart() {
+	g.t.Helper()
+	sys, err := actors.New(g.actorsConfig(g.cli), g.st, g.log)
+	if err != nil {
+		g.t.Fatal(err)
+	}
+	verifier, err := auth.NewVerifier(auth.Config{Local: auth.LocalConfig{Secret: strings.Repeat("s", 32)}})
+	if err != nil {
+		g.t.Fatal(err)
+	}
+	h, _ := New(Deps{Config: g.cfg, Store: g.st, Chat: sys, Tokens: g.issuer, Admins: verifier, Log: g.log, Usage: g.usage, Version: "test"})
+	g.swap.mu.Lock()
+	g.sys = sys
+	g.swap.mu.Unlock()
+	g.swap.set(h)
 }
 
 type gatewayOption func(cfg *config.Config, cli *claudecli.Config)
@@ -81,14 +125,16 @@ func newGateway(t *testing.T, opts ...gatewayOption) *gateway {
 	if err != nil {
 		t.Fatal(err)
 	}
+	g.cli, g.log = cli, log
 	h, _ := New(Deps{Config: cfg, Store: st, Chat: g.sys, Tokens: g.issuer, Admins: verifier, Log: log, Usage: g.usage, Version: "test",
 		Ready: []ReadyCheck{{Name: "cli", Check: func(ctx context.Context) error { _, err := claudecli.Probe(ctx, cli); return err }}}})
-	g.srv = httptest.NewServer(h)
+	g.srv = httptest.NewServer(&g.swap)
+	g.swap.set(h)
 	t.Cleanup(func() {
 		g.srv.Close()
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
-		_ = g.sys.Shutdown(ctx)
+		_ = g.system().Shutdown(ctx)
 		_ = st.Close()
 	})
 	return g

@@ -90,7 +90,9 @@ func (g *grain) Receive(ctx actor.Context) {
 		if g.running == nil && len(g.pending) == 0 {
 			g.d.Log.Debug("conversation passivates", "conversation", g.id)
 			ctx.Stop(ctx.Self())
+			return
 		}
+		ctx.SetReceiveTimeout(g.d.IdleTTL) // protoactor disarms the timer once it fires
 	case *messages.StopConversation:
 		g.onStop(ctx)
 	case *actor.Stopping:

@@ -33,7 +33,7 @@ type Pool[P any] struct {
 	wg     sync.WaitGroup
 }
 
-// NewPool starts a pool that refills itself every interval and after each Take.
+// NewPool starts a pool that refills itself every interval.
 // size 0 gives a pool that never holds a spare.
 func NewPool[P any](sched *Scheduler, size int, interval time.Duration, spawn SpawnFunc[P], stop func(P), log *slog.Logger) *Pool[P] {
 	if log == nil {
@@ -59,9 +59,8 @@ func (p *Pool[P]) Take() (id string, proc P, ok bool) {
 		delete(p.ready, id)
 	}
 	p.mu.Unlock()
-	if ok {
-		p.Refill()
-	}
+	// No refill here: spawning the replacement now would compete for CPU with the
+	// adopted process's first turn; the periodic refill follows shortly.
 	return id, proc, ok
 }
 

@@ -95,7 +95,7 @@ func newGateway(t *testing.T, opts ...gatewayOption) *gateway {
 	cfg.StreamHold = 500 * time.Millisecond
 	cfg.Prewarm = 0 // each spare costs a CLI spawn: tests that want one ask for it
 	cli := claudecli.Config{
-		Path: testkit.ClaudePath(t), MaxRetries: 0, APITimeout: 10 * time.Second,
+		Path: testkit.ClaudePath(t), MaxRetries: -1, APITimeout: 10 * time.Second,
 		Watchdog: 20 * time.Second, Env: append(os.Environ(), g.fake.Env()...),
 	}
 	for _, o := range opts {
@@ -272,4 +272,31 @@ func (m *memUsage) all() []store.UsageEvent {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	return append([]store.UsageEvent(nil), m.events...)
+}
+
+// lastUserBlock returns the text of the last content block of the last user
+// message: the CLI puts its own system reminders in earlier blocks.
+func lastUserBlock(t *testing.T, r *testkit.Request) string {
+	t.Helper()
+	for i := len(r.Messages) - 1; i >= 0; i-- {
+		m := r.Messages[i]
+		if m.Role != "user" {
+			continue
+		}
+		var blocks []struct {
+			Type string `json:"type"`
+			Text string `json:"text"`
+		}
+		if err := json.Unmarshal(m.Content, &blocks); err != nil {
+			var s string
+			if json.Unmarshal(m.Content, &s) == nil {
+				return s
+			}
+			t.Fatalf("user content %s: %v", m.Content, err)
+		}
+		if len(blocks) > 0 {
+			return blocks[len(blocks)-1].Text
+		}
+	}
+	return ""
 }

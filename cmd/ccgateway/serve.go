@@ -172,8 +172,12 @@ func actorsConfig(cfg *config.Config, cli claudecli.Config) actors.Config {
 }
 
 func cliConfig(cfg *config.Config, vars []string) claudecli.Config {
+	retries := cfg.CLIMaxRetries
+	if retries == 0 {
+		retries = -1 // the driver reads 0 as "its default"; here 0 means none
+	}
 	return claudecli.Config{
-		Path: cfg.ClaudePath, MaxRetries: cfg.CLIMaxRetries, APITimeout: cfg.CLIAPITimeout,
+		Path: cfg.ClaudePath, MaxRetries: retries, APITimeout: cfg.CLIAPITimeout,
 		Watchdog: cfg.CLIWatchdog, PassEnv: cfg.PassEnv, Env: vars,
 	}
 }

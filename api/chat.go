@@ -172,10 +172,10 @@ func (s *server) chatRequest(ctx context.Context, b *ChatRequest) (actors.ChatRe
 		return actors.ChatRequest{}, problem(http.StatusBadRequest, CodeInvalidRequest, "message must not be blank")
 	}
 	model := b.Model
-	if model == "" {
-		model = s.Config.DefaultModel
+	if model == "" && b.ConversationID == "" {
+		model = s.Config.DefaultModel // a continue without a model keeps the conversation's
 	}
-	if !s.Config.KnownModel(model) {
+	if model != "" && !s.Config.KnownModel(model) {
 		return actors.ChatRequest{}, problem(http.StatusBadRequest, CodeModelUnknown,
 			fmt.Sprintf("model %q is not offered here; see GET /api/models", model))
 	}

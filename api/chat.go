@@ -36,7 +36,7 @@ type ChatUsage struct {
 type ChatResponse struct {
 	ID             string    `json:"id" example:"msg_3f1c9a0b2d4e5f60718293a4"`
 	ConversationID string    `json:"conversation_id"`
-	Model          string    `json:"model" example:"claude-sonnet-4-5"`
+	Model          string    `json:"model" example:"claude-sonnet-5-5"`
 	Content        string    `json:"content" example:"Hello! How can I help?"`
 	StopReason     string    `json:"stop_reason" example:"end_turn"`
 	Usage          ChatUsage `json:"usage"`
@@ -144,6 +144,9 @@ func (s *server) chat(ctx context.Context, in *chatInput) (*huma.StreamResponse,
 		return nil, p
 	}
 	rec.ev.Model = req.Model
+	if s.Config.LogMessages {
+		s.Log.Info("chat message", "request_id", RequestIDFrom(ctx), "api_key_id", req.APIKeyID, "text", req.Message)
+	}
 	events, err := s.Chat.Chat(ctx, req)
 	if err != nil {
 		p := toProblem(err)
@@ -169,10 +172,10 @@ func (s *server) chatRequest(ctx context.Context, b *ChatRequest) (actors.ChatRe
 		return actors.ChatRequest{}, problem(http.StatusBadRequest, CodeInvalidRequest, "message must not be blank")
 	}
 	model := b.Model
-	if model == "" {
-		model = s.Config.DefaultModel
+	if model == "" && b.ConversationID == "" {
+		model = s.Config.DefaultModel // a continue without a model keeps the conversation's
 	}
-	if !s.Config.KnownModel(model) {
+	if model != "" && !s.Config.KnownModel(model) {
 		return actors.ChatRequest{}, problem(http.StatusBadRequest, CodeModelUnknown,
 			fmt.Sprintf("model %q is not offered here; see GET /api/models", model))
 	}

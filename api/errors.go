@@ -40,6 +40,9 @@ const (
 	CodeCanceled            = "canceled"
 	CodeShuttingDown        = "shutting_down"
 	CodeModelUnknown        = "model_not_found"
+	CodeQueueFull           = "queue_full"
+	CodeQueueTimeout        = "queue_timeout"
+	CodeConversationBusy    = "conversation_busy"
 )
 
 // Problem is an RFC 9457 problem document with a stable machine-readable code.
@@ -162,6 +165,12 @@ func toProblem(err error) *Problem {
 		return problem(http.StatusNotFound, CodeNotFound, "no such resource")
 	case errors.Is(err, store.ErrConflict):
 		return problem(http.StatusConflict, CodeConflict, "the resource already exists")
+	case errors.Is(err, actors.ErrQueueFull):
+		return problem(http.StatusServiceUnavailable, CodeQueueFull, "every Claude CLI process is busy and the queue is full").withRetryAfter(5 * time.Second)
+	case errors.Is(err, actors.ErrQueueTimeout):
+		return problem(http.StatusServiceUnavailable, CodeQueueTimeout, "no Claude CLI process became free in time").withRetryAfter(5 * time.Second)
+	case errors.Is(err, actors.ErrConversationBusy):
+		return problem(http.StatusTooManyRequests, CodeConversationBusy, "too many turns already wait for this conversation").withRetryAfter(time.Second)
 	case errors.Is(err, actors.ErrShuttingDown):
 		return problem(http.StatusServiceUnavailable, CodeShuttingDown, "the gateway is shutting down").withRetryAfter(5 * time.Second)
 	case errors.Is(err, context.DeadlineExceeded):
@@ -175,11 +184,11 @@ func toProblem(err error) *Problem {
 // cliProblem maps the CLI driver's error classes.
 func cliProblem(e *claudecli.Error) *Problem {
 	switch e.Class {
-	case claudecli.ClassNotFound:
+	case claudecli.ClassCLINotFound:
 		return problem(http.StatusServiceUnavailable, CodeCLIUnavailable, "the Claude CLI is not installed or not runnable on this node")
 	case claudecli.ClassNotLoggedIn:
 		return problem(http.StatusServiceUnavailable, CodeNotLoggedIn, "the Claude CLI has no credentials: set CLAUDE_CODE_OAUTH_TOKEN (from `claude setup-token`) or ANTHROPIC_API_KEY")
-	case claudecli.ClassUpstreamAuth:
+	case claudecli.ClassAuthFailed:
 		return problem(http.StatusBadGateway, CodeUpstreamAuth, "the Anthropic API refused the gateway's credentials")
 	case claudecli.ClassRateLimited:
 		ra := e.RetryAfter
@@ -189,11 +198,11 @@ func cliProblem(e *claudecli.Error) *Problem {
 		return problem(http.StatusTooManyRequests, CodeUpstreamRateLimited, "the Anthropic API is rate limiting the gateway").withRetryAfter(ra)
 	case claudecli.ClassOverloaded:
 		return problem(http.StatusServiceUnavailable, CodeUpstreamOverloaded, "the Anthropic API is overloaded").withRetryAfter(10 * time.Second)
-	case claudecli.ClassUpstream:
+	case claudecli.ClassUpstreamError:
 		return problem(http.StatusBadGateway, CodeUpstreamError, fmt.Sprintf("the Anthropic API failed (status %d)", e.Status))
 	case claudecli.ClassTimeout:
 		return problem(http.StatusGatewayTimeout, CodeTimeout, "the Claude CLI did not answer in time")
-	case claudecli.ClassInterrupted:
+	case claudecli.ClassInterrupted, claudecli.ClassProcessStopped:
 		return problem(499, CodeCanceled, "the turn was interrupted")
 	default:
 		return problem(http.StatusBadGateway, CodeCLICrashed, "the Claude CLI failed")

@@ -17,6 +17,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/ccgateway/ccgateway/actors"
+	"github.com/ccgateway/ccgateway/actors/scheduler"
 	"github.com/ccgateway/ccgateway/internal/auth"
 	"github.com/ccgateway/ccgateway/internal/claudecli"
 	"github.com/ccgateway/ccgateway/internal/config"
@@ -27,7 +28,7 @@ import (
 // gateway is a running API on an httptest server with a real SQLite store, the
 // real Claude CLI and a fake Anthropic API.
 type gateway struct {
-	t      *testing.T
+	t      testing.TB
 	srv    *httptest.Server
 	st     store.Store
 	fake   *testkit.FakeAPI
@@ -37,19 +38,64 @@ type gateway struct {
 	logs   *syncBuffer
 	usage  *memUsage
 	issuer *auth.Issuer
+	cli    claudecli.Config
+	log    *slog.Logger
+	swap   swapHandler
+}
+
+// swapHandler lets a test restart the gateway behind the same URL.
+type swapHandler struct {
+	mu sync.Mutex
+	h  http.Handler
+}
+
+func (s *swapHandler) set(h http.Handler) { s.mu.Lock(); s.h = h; s.mu.Unlock() }
+
+func (s *swapHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	h := s.h
+	s.mu.Unlock()
+	h.ServeHTTP(w, r)
+}
+
+// system returns the current actor system (restart replaces it).
+func (g *gateway) system() *actors.System {
+	g.swap.mu.Lock()
+	defer g.swap.mu.Unlock()
+	return g.sys
+}
+
+// restart starts a new actor system and API on the same store and data dir, as a
+// gateway restart would; the caller shut the old system down.
+func (g *gateway) restart() {
+	g.t.Helper()
+	sys, err := actors.New(g.actorsConfig(g.cli), g.st, g.log)
+	if err != nil {
+		g.t.Fatal(err)
+	}
+	verifier, err := auth.NewVerifier(auth.Config{Local: auth.LocalConfig{Secret: strings.Repeat("s", 32)}})
+	if err != nil {
+		g.t.Fatal(err)
+	}
+	h, _ := New(Deps{Config: g.cfg, Store: g.st, Chat: sys, Tokens: g.issuer, Admins: verifier, Log: g.log, Usage: g.usage, Version: "test"})
+	g.swap.mu.Lock()
+	g.sys = sys
+	g.swap.mu.Unlock()
+	g.swap.set(h)
 }
 
 type gatewayOption func(cfg *config.Config, cli *claudecli.Config)
 
 // newGateway starts a gateway for one test; everything stops at cleanup.
-func newGateway(t *testing.T, opts ...gatewayOption) *gateway {
+func newGateway(t testing.TB, opts ...gatewayOption) *gateway {
 	t.Helper()
 	g := &gateway{t: t, dir: t.TempDir(), fake: testkit.NewFakeAPI(t), logs: &syncBuffer{}, usage: &memUsage{}}
 	cfg := config.Defaults()
 	cfg.DataDir = g.dir
 	cfg.StreamHold = 500 * time.Millisecond
+	cfg.Prewarm = 0 // each spare costs a CLI spawn: tests that want one ask for it
 	cli := claudecli.Config{
-		Path: testkit.ClaudePath(t), MaxRetries: 0, APITimeout: 10 * time.Second,
+		Path: testkit.ClaudePath(t), MaxRetries: -1, APITimeout: 10 * time.Second,
 		Watchdog: 20 * time.Second, Env: append(os.Environ(), g.fake.Env()...),
 	}
 	for _, o := range opts {
@@ -66,7 +112,7 @@ func newGateway(t *testing.T, opts ...gatewayOption) *gateway {
 	}
 	g.st = st
 	log := slog.New(slog.NewJSONHandler(g.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	g.sys, err = actors.New(actors.Config{CLI: cli, DataDir: g.dir, TurnTimeout: cfg.TurnTimeout}, log)
+	g.sys, err = actors.New(g.actorsConfig(cli), st, log)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -79,17 +125,30 @@ func newGateway(t *testing.T, opts ...gatewayOption) *gateway {
 	if err != nil {
 		t.Fatal(err)
 	}
+	g.cli, g.log = cli, log
 	h, _ := New(Deps{Config: cfg, Store: st, Chat: g.sys, Tokens: g.issuer, Admins: verifier, Log: log, Usage: g.usage, Version: "test",
 		Ready: []ReadyCheck{{Name: "cli", Check: func(ctx context.Context) error { _, err := claudecli.Probe(ctx, cli); return err }}}})
-	g.srv = httptest.NewServer(h)
+	g.srv = httptest.NewServer(&g.swap)
+	g.swap.set(h)
 	t.Cleanup(func() {
 		g.srv.Close()
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
-		_ = g.sys.Shutdown(ctx)
+		_ = g.system().Shutdown(ctx)
 		_ = st.Close()
 	})
 	return g
+}
+
+// actorsConfig maps the gateway config onto the actor system's, as serve does.
+func (g *gateway) actorsConfig(cli claudecli.Config) actors.Config {
+	c := g.cfg
+	return actors.Config{
+		CLI: cli, DataDir: g.dir, TurnTimeout: c.TurnTimeout,
+		Scheduler: scheduler.Config{MaxProcesses: c.MaxProcesses, MaxBusy: c.MaxBusyTurns, MaxQueue: c.QueueSize, QueueTimeout: c.QueueTimeout},
+		Prewarm:   c.Prewarm, DefaultModel: c.ResolveModel(c.DefaultModel), IdleTTL: c.IdleTTL,
+		MaxPending: c.ConversationQueue, Retention: c.ConversationRetention,
+	}
 }
 
 // newKey creates an API key with the given status and returns its secret.
@@ -213,4 +272,31 @@ func (m *memUsage) all() []store.UsageEvent {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	return append([]store.UsageEvent(nil), m.events...)
+}
+
+// lastUserBlock returns the text of the last content block of the last user
+// message: the CLI puts its own system reminders in earlier blocks.
+func lastUserBlock(t *testing.T, r *testkit.Request) string {
+	t.Helper()
+	for i := len(r.Messages) - 1; i >= 0; i-- {
+		m := r.Messages[i]
+		if m.Role != "user" {
+			continue
+		}
+		var blocks []struct {
+			Type string `json:"type"`
+			Text string `json:"text"`
+		}
+		if err := json.Unmarshal(m.Content, &blocks); err != nil {
+			var s string
+			if json.Unmarshal(m.Content, &s) == nil {
+				return s
+			}
+			t.Fatalf("user content %s: %v", m.Content, err)
+		}
+		if len(blocks) > 0 {
+			return blocks[len(blocks)-1].Text
+		}
+	}
+	return ""
 }

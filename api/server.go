@@ -57,6 +57,7 @@ func New(d Deps) (http.Handler, huma.API) {
 	s := &server{Deps: d, keys: newKeyCache(d.Store, 5*time.Second)}
 	r := chi.NewRouter()
 	r.Use(requestID, s.accessLog, recoverer(d.Log))
+	r.Get(wsPath, s.serveWS) // a plain chi route: huma does not model WebSocket
 	api := humachi.New(r, humaConfig(d.Version))
 	api.UseMiddleware(s.authenticate(api))
 	addRoutes(api, s)
@@ -82,6 +83,8 @@ func addRoutes(api huma.API, s *server) {
 	registerModels(api, s)
 	registerChat(api, s)
 	registerAdminLogin(api, s)
+	registerConversations(api, s)
+	registerProcesses(api, s)
 	registerCompatModels(api, s)
 	registerCompatOpenAI(api, s)
 	registerCompatAnthropic(api, s)

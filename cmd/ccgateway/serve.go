@@ -12,10 +12,13 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/ccgateway/ccgateway/actors"
+	"github.com/ccgateway/ccgateway/actors/scheduler"
 	"github.com/ccgateway/ccgateway/api"
+	"github.com/ccgateway/ccgateway/cluster"
 	"github.com/ccgateway/ccgateway/internal/auth"
 	"github.com/ccgateway/ccgateway/internal/claudecli"
 	"github.com/ccgateway/ccgateway/internal/config"
@@ -53,7 +56,7 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	cliCfg := cliConfig(cfg, e.vars)
-	sys, err := actors.New(actors.Config{CLI: cliCfg, DataDir: cfg.DataDir, TurnTimeout: cfg.TurnTimeout}, log)
+	sys, err := actors.New(actorsConfig(cfg, cliCfg), st, log)
 	if err != nil {
 		return err
 	}
@@ -157,9 +160,25 @@ func jwtSecret(cfg *config.Config) (string, error) {
 	return secret, nil
 }
 
+// actorsConfig is the actor system's share of the configuration.
+func actorsConfig(cfg *config.Config, cli claudecli.Config) actors.Config {
+	return actors.Config{
+		CLI: cli, DataDir: cfg.DataDir, TurnTimeout: cfg.TurnTimeout,
+		Scheduler: scheduler.Config{MaxProcesses: cfg.MaxProcesses, MaxBusy: cfg.MaxBusyTurns,
+			MaxQueue: cfg.QueueSize, QueueTimeout: cfg.QueueTimeout},
+		Prewarm: cfg.Prewarm, DefaultModel: cfg.ResolveModel(cfg.DefaultModel), IdleTTL: cfg.IdleTTL,
+		MaxPending: cfg.ConversationQueue, Retention: cfg.ConversationRetention,
+		Cluster: cluster.Config{Name: "ccgateway", Bind: cfg.ClusterBind}, Node: cfg.NodeName,
+	}
+}
+
 func cliConfig(cfg *config.Config, vars []string) claudecli.Config {
+	retries := cfg.CLIMaxRetries
+	if retries == 0 {
+		retries = -1 // the driver reads 0 as "its default"; here 0 means none
+	}
 	return claudecli.Config{
-		Path: cfg.ClaudePath, MaxRetries: cfg.CLIMaxRetries, APITimeout: cfg.CLIAPITimeout,
+		Path: cfg.ClaudePath, MaxRetries: retries, APITimeout: cfg.CLIAPITimeout,
 		Watchdog: cfg.CLIWatchdog, PassEnv: cfg.PassEnv, Env: vars,
 	}
 }
@@ -168,18 +187,35 @@ func cliConfig(cfg *config.Config, vars []string) claudecli.Config {
 func readyChecks(st store.Store, cli claudecli.Config) []api.ReadyCheck {
 	return []api.ReadyCheck{
 		{Name: "store", Check: st.Ping},
-		{Name: "cli", Check: func(ctx context.Context) error {
+		{Name: "cli", Check: cached(30*time.Second, func(ctx context.Context) error {
 			_, err := claudecli.Probe(ctx, cli)
 			if err != nil {
 				return fmt.Errorf("the Claude CLI (%s) does not run: %v; install it (make tools) or set CCGATEWAY_CLAUDE_PATH", cli.Path, err)
 			}
 			return nil
-		}},
+		})},
 		{Name: "cli_credentials", Check: func(context.Context) error {
 			if !claudecli.CredentialsConfigured(cli.Env) {
 				return errors.New("no CLI credentials: run `claude setup-token` and set CLAUDE_CODE_OAUTH_TOKEN, or set ANTHROPIC_API_KEY, in the gateway's environment")
 			}
 			return nil
 		}},
+	}
+}
+
+// cached remembers a check's outcome for ttl, so that frequent /readyz probes do not
+// start a CLI process each time.
+func cached(ttl time.Duration, check func(context.Context) error) func(context.Context) error {
+	var mu sync.Mutex
+	var last time.Time
+	var lastErr error
+	return func(ctx context.Context) error {
+		mu.Lock()
+		defer mu.Unlock()
+		if !last.IsZero() && time.Since(last) < ttl {
+			return lastErr
+		}
+		lastErr, last = check(ctx), time.Now()
+		return lastErr
 	}
 }

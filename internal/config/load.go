@@ -114,7 +114,7 @@ func parsePrefixes(c *Config, v string) error {
 }
 
 // DefaultModels is the model list served when none is configured.
-const DefaultModels = "claude-sonnet-4-5=sonnet,claude-opus-4-1=opus,claude-haiku-4-5=haiku"
+const DefaultModels = "claude-sonnet-5-5=sonnet,claude-opus-5-5=opus,claude-haiku-5-5=haiku"
 
 var settings = []setting{
 	{name: "config", usage: "optional YAML config file (keys are these flag names)", set: str(func(c *Config) *string { return &c.ConfigFile })},
@@ -133,10 +133,19 @@ var settings = []setting{
 	{name: "turn-timeout", def: "10m", usage: "overall deadline of one chat turn", set: dur(func(c *Config) *time.Duration { return &c.TurnTimeout })},
 	{name: "pass-env", usage: "extra environment variable names passed to the CLI (comma-separated)", set: list(func(c *Config) *[]string { return &c.PassEnv })},
 	{name: "models", def: DefaultModels, usage: "offered models as id=alias|alias, comma-separated", set: parseModels},
-	{name: "default-model", def: "claude-sonnet-4-5", usage: "model used when a request names none", set: str(func(c *Config) *string { return &c.DefaultModel })},
+	{name: "default-model", def: "claude-sonnet-5-5", usage: "model used when a request names none", set: str(func(c *Config) *string { return &c.DefaultModel })},
 	{name: "max-message-bytes", def: "262144", usage: "largest accepted chat message, in bytes", set: integer(func(c *Config) *int { return &c.MaxMessageBytes })},
 	{name: "sse-keepalive", def: "15s", usage: "interval of SSE keep-alive comments during silences", set: dur(func(c *Config) *time.Duration { return &c.SSEKeepAlive })},
 	{name: "stream-hold", def: "2s", usage: "how long a stream waits for its first output before committing a 200, so early failures get a real HTTP error", set: dur(func(c *Config) *time.Duration { return &c.StreamHold })},
+	{name: "max-processes", def: "10", usage: "cap on live Claude CLI processes on this node (busy, idle and prewarmed)", set: integer(func(c *Config) *int { return &c.MaxProcesses })},
+	{name: "max-busy-turns", def: "0", usage: "cap on turns running at once on this node (0 = max-processes)", set: integer(func(c *Config) *int { return &c.MaxBusyTurns })},
+	{name: "queue-size", def: "100", usage: "turns that may wait for a CLI process on this node; beyond it 503 queue_full", set: integer(func(c *Config) *int { return &c.QueueSize })},
+	{name: "queue-timeout", def: "30s", usage: "longest wait for a CLI process; beyond it 503 queue_timeout", set: dur(func(c *Config) *time.Duration { return &c.QueueTimeout })},
+	{name: "prewarm", def: "1", usage: "spare CLI processes kept ready with the default model and no system prompt", set: integer(func(c *Config) *int { return &c.Prewarm })},
+	{name: "idle-ttl", def: "5m", usage: "an idle conversation's CLI process is ended after this long (it resumes on the next turn)", set: dur(func(c *Config) *time.Duration { return &c.IdleTTL })},
+	{name: "conversation-queue", def: "8", usage: "turns that may wait behind a running turn of the same conversation", set: integer(func(c *Config) *int { return &c.ConversationQueue })},
+	{name: "conversation-retention", def: "0", usage: "conversations idle longer than this are deleted (0 = keep forever)", set: dur(func(c *Config) *time.Duration { return &c.ConversationRetention })},
+	{name: "cluster-bind", def: "127.0.0.1:0", usage: "host:port of the actor system's remote endpoint (port 0 = any free port)", set: str(func(c *Config) *string { return &c.ClusterBind })},
 	{name: "trusted-proxies", usage: "CIDRs of proxies whose X-Forwarded-For/-Proto are honoured", set: parsePrefixes},
 	{name: "cors-origins", usage: "origins allowed by CORS (none by default)", set: list(func(c *Config) *[]string { return &c.CORSOrigins })},
 	{name: "log-level", def: "info", usage: "debug, info, warn or error", set: str(func(c *Config) *string { return &c.LogLevel })},
@@ -182,7 +191,11 @@ func Load(name string, args, env []string, out io.Writer, extra func(fs *flag.Fl
 		return nil, fmt.Errorf("config: unexpected arguments %q", fs.Args())
 	}
 	explicit := map[string]string{}
-	fs.Visit(func(f *flag.Flag) { explicit[f.Name] = *flagVals[f.Name] })
+	fs.Visit(func(f *flag.Flag) {
+		if v, ok := flagVals[f.Name]; ok { // a subcommand's own flags are not settings
+			explicit[f.Name] = *v
+		}
+	})
 	envMap := envToMap(env)
 
 	file := explicit["config"]

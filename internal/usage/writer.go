@@ -85,7 +85,7 @@ type Writer struct {
 	started atomic.Bool
 
 	recorded, written, dropped, failures atomic.Int64
-	lastDropLog                          atomic.Int64 // unix nanos
+	lastDropLog                          atomic.Int64         // unix nanos
 	touched                              map[string]time.Time // owned by the run goroutine
 }
 

@@ -1,0 +1,90 @@
+package auth
+
+import (
+	"errors"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestSignatureVerifier(t *testing.T) {
+	const secret = "sig-ccg-testsecret"
+	clock := newTestClock()
+	v := NewSignatureVerifier(SigningConfig{}, WithClock(clock.Now))
+	now := clock.Now().Unix()
+	body := []byte(`{"model":"sonnet"}`)
+	ts := func(sec int64) string { return strconv.FormatInt(now+sec, 10) }
+	sign := func(sec int64, method, path string, body []byte) string {
+		return Sign(secret, now+sec, method, path, body)
+	}
+	replayed := sign(-1, "POST", "/v1/chat", body)
+	tests := []struct {
+		name            string
+		secret, ts, sig string
+		method, path    string
+		body            []byte
+		want            error
+	}{
+		{"valid", secret, ts(0), sign(0, "POST", "/v1/chat?stream=1", body), "POST", "/v1/chat?stream=1", body, nil},
+		{"lower-case method signs the same", secret, ts(1), sign(1, "post", "/v1/chat", body), "POST", "/v1/chat", body, nil},
+		{"edge of window", secret, ts(-300), sign(-300, "GET", "/v1/models", nil), "GET", "/v1/models", nil, nil},
+		{"first use", secret, ts(-1), replayed, "POST", "/v1/chat", body, nil},
+		{"replayed", secret, ts(-1), replayed, "POST", "/v1/chat", body, ErrSignatureReplayed},
+		{"stale", secret, ts(-360), sign(-360, "POST", "/v1/chat", body), "POST", "/v1/chat", body, ErrSignatureExpired},
+		{"future skewed", secret, ts(360), sign(360, "POST", "/v1/chat", body), "POST", "/v1/chat", body, ErrSignatureExpired},
+		{"tampered body", secret, ts(2), sign(2, "POST", "/v1/chat", body), "POST", "/v1/chat", []byte(`{"model":"opus"}`), ErrSignatureInvalid},
+		{"tampered path", secret, ts(3), sign(3, "POST", "/v1/chat", body), "POST", "/v1/chat?x=1", body, ErrSignatureInvalid},
+		{"tampered method", secret, ts(4), sign(4, "POST", "/v1/chat", body), "DELETE", "/v1/chat", body, ErrSignatureInvalid},
+		{"tampered timestamp", secret, ts(5), sign(6, "POST", "/v1/chat", body), "POST", "/v1/chat", body, ErrSignatureInvalid},
+		{"wrong secret", "sig-ccg-other", ts(7), sign(7, "POST", "/v1/chat", body), "POST", "/v1/chat", body, ErrSignatureInvalid},
+		{"missing signature", secret, ts(0), "", "POST", "/v1/chat", body, ErrSignatureMissing},
+		{"missing timestamp", secret, "", sign(0, "POST", "/v1/chat", body), "POST", "/v1/chat", body, ErrSignatureMissing},
+		{"non-canonical timestamp", secret, "0" + ts(8), sign(8, "POST", "/v1/chat", body), "POST", "/v1/chat", body, ErrSignatureInvalid},
+		{"no version prefix", secret, ts(9), strings.TrimPrefix(sign(9, "POST", "/v1/chat", body), "v1="), "POST", "/v1/chat", body, ErrSignatureInvalid},
+		{"overlong signature", secret, ts(10), sign(10, "POST", "/v1/chat", body) + "00", "POST", "/v1/chat", body, ErrSignatureInvalid},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := v.Verify(tt.secret, tt.ts, tt.sig, tt.method, tt.path, tt.body)
+			if (tt.want == nil && err != nil) || !errors.Is(err, tt.want) {
+				t.Fatalf("err = %v, want %v", err, tt.want)
+			}
+		})
+	}
+
+	t.Run("request helper", func(t *testing.T) {
+		r := httptest.NewRequest("PUT", "/v1/keys/abc?force=true", strings.NewReader("x"))
+		r.Header.Set(HeaderTimestamp, ts(11))
+		r.Header.Set(HeaderSignature, sign(11, "PUT", "/v1/keys/abc?force=true", []byte("x")))
+		if err := v.VerifyRequest(secret, r, []byte("x")); err != nil {
+			t.Fatal(err)
+		}
+	})
+}
+
+func TestReplayCacheBoundedAndPruned(t *testing.T) {
+	clock := newTestClock()
+	v := NewSignatureVerifier(SigningConfig{Window: time.Minute, ReplayCacheSize: 3}, WithClock(clock.Now))
+	send := func(i int) error {
+		ts := clock.Now().Unix()
+		path := "/p/" + strconv.Itoa(i)
+		return v.Verify("s", strconv.FormatInt(ts, 10), Sign("s", ts, "GET", path, nil), "GET", path, nil)
+	}
+	for i := range 3 {
+		if err := send(i); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := send(3); !errors.Is(err, ErrReplayCacheFull) {
+		t.Fatalf("err = %v, want ErrReplayCacheFull", err)
+	}
+	clock.Advance(61 * time.Second)
+	if err := send(4); err != nil {
+		t.Fatalf("after expiry: %v", err)
+	}
+	if n := len(v.seen); n != 1 {
+		t.Fatalf("cache holds %d entries, want 1", n)
+	}
+}

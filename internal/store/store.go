@@ -185,6 +185,21 @@ type UsageTotals struct {
 	CostUSD        float64
 }
 
+// UsageBucket aggregates the usage events of one time bucket for UsageSeries.
+// An error is an event with StatusCode >= 400. P50MS and P95MS are nearest-rank
+// percentiles of the bucket's ResponseTimeMS values (0 for an empty bucket).
+type UsageBucket struct {
+	Start          time.Time // inclusive; the bucket ends at Start + bucket width
+	Requests       int64
+	Errors         int64
+	RequestTokens  int64
+	ResponseTokens int64
+	TotalTokens    int64
+	CostUSD        float64
+	P50MS          int64
+	P95MS          int64
+}
+
 // AuditEntry records one admin action. Before and After are JSON documents with
 // secrets already masked by the caller.
 type AuditEntry struct {
@@ -255,6 +270,8 @@ type Store interface {
 	TouchAPIKey(ctx context.Context, id string, at time.Time) error // last_used_at
 
 	// Conversations. Methods taking apiKeyID return ErrNotFound for another key's rows.
+	// A conversation belongs to an existing API key (CreateConversation with an
+	// unknown key gives ErrNotFound) and is deleted with it.
 	CreateConversation(ctx context.Context, c *Conversation) error
 	GetConversation(ctx context.Context, apiKeyID, id string) (*Conversation, error)
 	ListConversations(ctx context.Context, apiKeyID string, limit, offset int) ([]*Conversation, int, error)
@@ -264,17 +281,32 @@ type Store interface {
 	// ListIdleConversations returns conversations not updated since before.
 	ListIdleConversations(ctx context.Context, before time.Time, limit int) ([]*Conversation, error)
 
-	// AppendMessages stores messages atomically, assigning Seq after the current last.
+	// AppendMessages stores messages atomically, assigning Seq after the current last
+	// (and ID and CreatedAt when empty); it also bumps the conversation's UpdatedAt.
+	// An unknown conversation gives ErrNotFound.
 	AppendMessages(ctx context.Context, conversationID string, msgs []*Message) error
 	ListMessages(ctx context.Context, conversationID string) ([]*Message, error)
 
+	// PutTranscript inserts or replaces the transcript of an existing conversation.
 	PutTranscript(ctx context.Context, t *Transcript) error
 	GetTranscript(ctx context.Context, conversationID string) (*Transcript, error)
 
 	// Usage.
 	InsertUsageEvents(ctx context.Context, events []*UsageEvent) error // one transaction
 	ListUsageEvents(ctx context.Context, f UsageFilter) ([]*UsageEvent, int, error)
+	// SumUsage aggregates every event matching f; Limit and Offset are ignored, and
+	// an error is an event with StatusCode >= 400 (as in every usage aggregate).
 	SumUsage(ctx context.Context, f UsageFilter) (UsageTotals, error)
+	// SumUsageByKey is SumUsage grouped by API key id; keys without events are absent.
+	SumUsageByKey(ctx context.Context, f UsageFilter) (map[string]UsageTotals, error)
+	// SumUsageByModel is SumUsage grouped by model ("" for events without one).
+	SumUsageByModel(ctx context.Context, f UsageFilter) (map[string]UsageTotals, error)
+	// UsageSeries aggregates the events matching f into buckets of width bucket
+	// (> 0), oldest first and without gaps. Buckets are aligned to f.From when set,
+	// else to the Unix epoch; the series runs from f.From (or the first event's
+	// bucket) to the bucket holding f.To (or the last event's). It fails rather than
+	// return more than 10000 buckets. Limit and Offset are ignored.
+	UsageSeries(ctx context.Context, f UsageFilter, bucket time.Duration) ([]UsageBucket, error)
 	DeleteUsageBefore(ctx context.Context, before time.Time) (int64, error)
 
 	// Audit log.
@@ -295,7 +327,12 @@ type Store interface {
 	// Leases. AcquireLease succeeds when no lease exists, the lease expired, or owner
 	// already holds it (then it renews, keeping Token). A new holder gets Token+1.
 	AcquireLease(ctx context.Context, conversationID, owner string, ttl time.Duration) (*Lease, error)
-	// RenewLease extends a lease only if owner and token still match.
+	// Re-acquiring after release or expiry counts as a new acquisition. Another
+	// owner's unexpired lease gives ErrLeaseHeld.
+	// RenewLease extends a lease only if owner and token still match (ErrLeaseHeld
+	// when taken over, ErrNotFound when there is none) and updates l.ExpiresAt.
 	RenewLease(ctx context.Context, l *Lease, ttl time.Duration) error
+	// ReleaseLease expires l at once if owner and token still match; the token is
+	// kept so that the next holder's is larger.
 	ReleaseLease(ctx context.Context, l *Lease) error
 }

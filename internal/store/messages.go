@@ -1,0 +1,108 @@
+package store
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/google/uuid"
+)
+
+const messageColumns = `id, conversation_id, seq, role, content, model, input_tokens, output_tokens,
+	cache_read_input_tokens, cache_creation_input_tokens, cost_usd, duration_ms, stop_reason, created_at`
+
+func scanMessage(row rowScanner) (*Message, error) {
+	m := &Message{}
+	err := row.Scan(&m.ID, &m.ConversationID, &m.Seq, &m.Role, &m.Content, &m.Model,
+		&m.InputTokens, &m.OutputTokens, &m.CacheReadInputTokens, &m.CacheCreationInputTokens,
+		&m.CostUSD, &m.DurationMS, &m.StopReason, timeCol{&m.CreatedAt})
+	if err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// AppendMessages stores msgs after the conversation's last message in one
+// transaction, setting each message's ConversationID, Seq, and ID and CreatedAt
+// when empty. It also sets the conversation's updated_at. Bumping updated_at first
+// takes the conversation's row lock, which serializes concurrent appenders on
+// PostgreSQL; SQLite has one writer. An unknown conversation gives ErrNotFound.
+func (s *sqlStore) AppendMessages(ctx context.Context, conversationID string, msgs []*Message) error {
+	if len(msgs) == 0 {
+		return nil
+	}
+	what := "append messages to " + conversationID
+	return s.inTx(ctx, func(c conn) error {
+		now := s.nowUTC()
+		if err := c.execOne(ctx, what, `UPDATE conversations SET updated_at = ? WHERE id = ?`,
+			s.d.timeArg(now), conversationID); err != nil {
+			return err
+		}
+		var last int64
+		if err := c.queryRow(ctx, `SELECT COALESCE(MAX(seq), 0) FROM messages WHERE conversation_id = ?`,
+			conversationID).Scan(&last); err != nil {
+			return c.d.wrap(err, what)
+		}
+		for i, m := range msgs {
+			if m.ID == "" {
+				m.ID = uuid.NewString()
+			}
+			if m.CreatedAt.IsZero() {
+				m.CreatedAt = now
+			}
+			m.CreatedAt = s.stamp(m.CreatedAt)
+			m.ConversationID = conversationID
+			m.Seq = last + int64(i) + 1
+			if _, err := c.exec(ctx, `INSERT INTO messages (`+messageColumns+`)
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+				m.ID, m.ConversationID, m.Seq, m.Role, m.Content, m.Model, m.InputTokens, m.OutputTokens,
+				m.CacheReadInputTokens, m.CacheCreationInputTokens, m.CostUSD, m.DurationMS, m.StopReason,
+				s.d.timeArg(m.CreatedAt)); err != nil {
+				return c.d.wrap(err, what)
+			}
+		}
+		return nil
+	})
+}
+
+// ListMessages returns the conversation's messages in Seq order; an unknown or
+// empty conversation gives an empty list.
+func (s *sqlStore) ListMessages(ctx context.Context, conversationID string) ([]*Message, error) {
+	rows, err := s.rd().query(ctx, `SELECT `+messageColumns+` FROM messages
+		WHERE conversation_id = ? ORDER BY seq`, conversationID)
+	if err != nil {
+		return nil, s.d.wrap(err, "list messages")
+	}
+	ms, err := collect(rows, scanMessage)
+	return ms, s.d.wrap(err, "list messages")
+}
+
+// PutTranscript inserts or replaces the conversation's CLI transcript and sets
+// t.UpdatedAt. The conversation must exist (otherwise ErrNotFound).
+func (s *sqlStore) PutTranscript(ctx context.Context, t *Transcript) error {
+	if t.ConversationID == "" {
+		return fmt.Errorf("store: put transcript: empty conversation id")
+	}
+	t.UpdatedAt = s.nowUTC()
+	data := t.Data
+	if data == nil {
+		data = []byte{}
+	}
+	_, err := s.wr().exec(ctx, `INSERT INTO cli_transcripts (conversation_id, session_id, data, updated_at)
+		VALUES (?, ?, ?, ?)
+		ON CONFLICT (conversation_id) DO UPDATE SET
+			session_id = excluded.session_id, data = excluded.data, updated_at = excluded.updated_at`,
+		t.ConversationID, t.SessionID, data, s.d.timeArg(t.UpdatedAt))
+	return s.d.wrap(err, "put transcript "+t.ConversationID)
+}
+
+// GetTranscript returns the conversation's transcript or ErrNotFound.
+func (s *sqlStore) GetTranscript(ctx context.Context, conversationID string) (*Transcript, error) {
+	t := &Transcript{}
+	err := s.rd().queryRow(ctx, `SELECT conversation_id, session_id, data, updated_at
+		FROM cli_transcripts WHERE conversation_id = ?`, conversationID,
+	).Scan(&t.ConversationID, &t.SessionID, &t.Data, timeCol{&t.UpdatedAt})
+	if err != nil {
+		return nil, s.d.wrap(err, "get transcript "+conversationID)
+	}
+	return t, nil
+}

@@ -1,0 +1,208 @@
+package store_test
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"net/url"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/ccgateway/ccgateway/internal/store"
+	"github.com/ccgateway/ccgateway/internal/store/storetest"
+)
+
+// postgresEnv names the variable holding the URL of a PostgreSQL server for tests.
+const postgresEnv = "CCGATEWAY_TEST_DATABASE_URL"
+
+func TestSQLite(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) store.Store { return openSQLite(t) })
+}
+
+func TestPostgres(t *testing.T) {
+	storetest.Run(t, postgresOpener(t))
+}
+
+// openSQLite opens a migrated store in a fresh temporary data dir.
+func openSQLite(t testing.TB) store.Store {
+	t.Helper()
+	return migrated(t, freshSQLite(t, t.TempDir()))
+}
+
+// freshSQLite opens the store of dataDir without migrating it.
+func freshSQLite(t testing.TB, dataDir string) store.Store {
+	t.Helper()
+	s, err := store.Open(context.Background(), "", dataDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return closed(t, s)
+}
+
+// postgresOpener returns a function that opens a migrated store in a fresh
+// schema of the server named by CCGATEWAY_TEST_DATABASE_URL, dropped at cleanup.
+// Without the variable it skips the test, except under CI where it fails.
+func postgresOpener(t testing.TB) func(t *testing.T) store.Store {
+	base := os.Getenv(postgresEnv)
+	if base == "" {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("%s must be set when CI=true", postgresEnv)
+		}
+		t.Skipf("%s not set", postgresEnv)
+	}
+	return func(t *testing.T) store.Store { return openPostgres(t, base) }
+}
+
+// openPostgres opens a migrated store in a fresh schema.
+func openPostgres(t testing.TB, base string) store.Store {
+	t.Helper()
+	return migrated(t, freshPostgres(t, base))
+}
+
+// freshPostgres opens a store on a new, empty schema without migrating it.
+func freshPostgres(t testing.TB, base string) store.Store {
+	t.Helper()
+	return openURL(t, postgresSchema(t, base))
+}
+
+// postgresSchema creates a schema with a random name, drops it at cleanup, and
+// returns base with search_path pointing at it.
+func postgresSchema(t testing.TB, base string) string {
+	t.Helper()
+	ctx := context.Background()
+	admin, err := sql.Open("pgx", base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = admin.Close() })
+	schema := "t_" + randomHex(t)
+	if _, err := admin.ExecContext(ctx, "CREATE SCHEMA "+schema); err != nil {
+		t.Fatalf("create schema: %v", err)
+	}
+	t.Cleanup(func() {
+		if _, err := admin.ExecContext(ctx, "DROP SCHEMA "+schema+" CASCADE"); err != nil {
+			t.Errorf("drop schema %s: %v", schema, err)
+		}
+	})
+	u, err := url.Parse(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := u.Query()
+	q.Set("search_path", schema)
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
+// openURL opens the store at url without migrating it.
+func openURL(t testing.TB, url string) store.Store {
+	t.Helper()
+	s, err := store.Open(context.Background(), url, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return closed(t, s)
+}
+
+// closed closes s at cleanup (registered last, so run before any schema drop).
+func closed(t testing.TB, s store.Store) store.Store {
+	t.Cleanup(func() {
+		if err := s.Close(); err != nil {
+			t.Error(err)
+		}
+	})
+	return s
+}
+
+// migrated migrates s.
+func migrated(t testing.TB, s store.Store) store.Store {
+	t.Helper()
+	if err := s.Migrate(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func randomHex(t testing.TB) string {
+	b := make([]byte, 8)
+	if _, err := rand.Read(b); err != nil {
+		t.Fatal(err)
+	}
+	return hex.EncodeToString(b)
+}
+
+func TestOpen(t *testing.T) {
+	dir := t.TempDir()
+	tests := []struct {
+		name, url, dataDir string
+		wantFile           string // "" = expect an error
+	}{
+		{"default file in the data dir", "", filepath.Join(dir, "data"), filepath.Join(dir, "data", store.DefaultSQLiteFile)},
+		{"sqlite scheme", "sqlite://" + filepath.Join(dir, "a.db"), "", filepath.Join(dir, "a.db")},
+		{"file scheme with params", "file:" + filepath.Join(dir, "b.db") + "?cache=private", "", filepath.Join(dir, "b.db")},
+		{"no url, no data dir", "", "", ""},
+		{"unknown scheme", "mysql://u:pw@host/db", "", ""},
+		{"empty sqlite path", "sqlite://", "", ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			s, err := store.Open(t.Context(), tc.url, tc.dataDir)
+			if tc.wantFile == "" {
+				if err == nil {
+					_ = s.Close()
+					t.Fatal("no error")
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer s.Close()
+			if err := s.Migrate(t.Context()); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := os.Stat(tc.wantFile); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+}
+
+func BenchmarkInsertUsageEvents(b *testing.B) {
+	backends := []struct {
+		name string
+		open func(b *testing.B) store.Store
+	}{
+		{"sqlite", func(b *testing.B) store.Store { return openSQLite(b) }},
+		{"postgres", func(b *testing.B) store.Store {
+			base := os.Getenv(postgresEnv)
+			if base == "" {
+				b.Skipf("%s not set", postgresEnv)
+			}
+			return openPostgres(b, base)
+		}},
+	}
+	for _, be := range backends {
+		b.Run(be.name, func(b *testing.B) {
+			s := be.open(b)
+			const batch = 100
+			now := time.Now()
+			n := 0
+			for b.Loop() {
+				n++
+				events := make([]*store.UsageEvent, batch)
+				for i := range events {
+					events[i] = &store.UsageEvent{APIKeyID: "k", Timestamp: now, Model: "sonnet",
+						StatusCode: 200, TotalTokens: 42, ResponseTimeMS: 800}
+				}
+				if err := s.InsertUsageEvents(context.Background(), events); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(n*batch)/b.Elapsed().Seconds(), "events/s")
+		})
+	}
+}

@@ -35,12 +35,12 @@ type listKeysOutput struct{ Body APIKeyList }
 type keyOutput struct{ Body APIKeyBody }
 
 type updateKeyInput struct {
-	keyIDPath
+	ID   string `path:"id" format:"uuid" doc:"The key's id" example:"5a0f7c1e-4d1e-4c8b-9a51-1f6f0d8d2b7e"`
 	Body APIKeyUpdate
 }
 
 type rotateKeyInput struct {
-	keyIDPath
+	ID   string `path:"id" format:"uuid" doc:"The key's id" example:"5a0f7c1e-4d1e-4c8b-9a51-1f6f0d8d2b7e"`
 	Body *APIKeyRotate
 }
 

@@ -73,16 +73,23 @@ type KeyUsage struct {
 	Series   UsageSeries        `json:"series"`
 }
 
+// seriesQuery selects a usage time series.
 type seriesQuery struct {
+	Granularity string
+	From, To    time.Time
+	Model       string
+}
+
+type usageSeriesInput struct {
 	Granularity string    `query:"granularity" enum:"minute,hour,day" default:"hour" doc:"Bucket width"`
 	From        time.Time `query:"from" doc:"Start (RFC 3339); default: 60 buckets before to"`
 	To          time.Time `query:"to" doc:"End, exclusive (RFC 3339); default: now"`
 	Model       string    `query:"model" maxLength:"200" doc:"Only this model"`
+	APIKeyID    string    `query:"api_key_id" maxLength:"64" doc:"Only this key"`
 }
 
-type usageSeriesInput struct {
-	seriesQuery
-	APIKeyID string `query:"api_key_id" maxLength:"64" doc:"Only this key"`
+func (in *usageSeriesInput) query() seriesQuery {
+	return seriesQuery{Granularity: in.Granularity, From: in.From, To: in.To, Model: in.Model}
 }
 
 type usageSeriesOutput struct{ Body UsageSeries }
@@ -95,8 +102,15 @@ type usageSummaryInput struct {
 type usageSummaryOutput struct{ Body UsageSummary }
 
 type keyUsageInput struct {
-	keyIDPath
-	seriesQuery
+	ID          string    `path:"id" format:"uuid" doc:"The key's id"`
+	Granularity string    `query:"granularity" enum:"minute,hour,day" default:"hour" doc:"Bucket width"`
+	From        time.Time `query:"from" doc:"Start (RFC 3339); default: 60 buckets before to"`
+	To          time.Time `query:"to" doc:"End, exclusive (RFC 3339); default: now"`
+	Model       string    `query:"model" maxLength:"200" doc:"Only this model"`
+}
+
+func (in *keyUsageInput) query() seriesQuery {
+	return seriesQuery{Granularity: in.Granularity, From: in.From, To: in.To, Model: in.Model}
 }
 
 type keyUsageOutput struct{ Body KeyUsage }
@@ -110,7 +124,7 @@ func registerAdminUsage(api huma.API, s *server) {
 		Summary: "Usage time series", Tags: tags, Security: adminSecurity, Errors: adminErrors,
 		Description: "Requests, tokens, cost, errors and p50/p95 latency per minute, hour or day (UTC buckets), optionally for one key or model.",
 	}, func(ctx context.Context, in *usageSeriesInput) (*usageSeriesOutput, error) {
-		series, err := s.usageSeries(ctx, in.seriesQuery, in.APIKeyID)
+		series, err := s.usageSeries(ctx, in.query(), in.APIKeyID)
 		if err != nil {
 			return nil, err
 		}
@@ -202,7 +216,7 @@ func (s *server) keyUsage(ctx context.Context, in *keyUsageInput) (*keyUsageOutp
 	if _, err := s.Store.GetAPIKey(ctx, in.ID); err != nil {
 		return nil, toProblem(err)
 	}
-	series, err := s.usageSeries(ctx, in.seriesQuery, in.ID)
+	series, err := s.usageSeries(ctx, in.query(), in.ID)
 	if err != nil {
 		return nil, err
 	}

@@ -1,0 +1,158 @@
+package claudecli
+
+import (
+	"encoding/json"
+	"strings"
+	"time"
+)
+
+// message is the union of the stdout line shapes the driver reads; fields absent
+// from a line stay zero.
+type message struct {
+	Type      string `json:"type"`
+	Subtype   string `json:"subtype"`
+	SessionID string `json:"session_id"`
+	Model     string `json:"model"` // system/init
+
+	// system/api_retry
+	Attempt      int    `json:"attempt"`
+	MaxRetries   int    `json:"max_retries"`
+	RetryDelayMS int    `json:"retry_delay_ms"`
+	ErrorStatus  int    `json:"error_status"`
+	Error        string `json:"error"` // api_retry and the synthetic assistant line
+
+	// stream_event
+	Event *struct {
+		Type  string `json:"type"`
+		Delta struct {
+			Type string `json:"type"`
+			Text string `json:"text"`
+		} `json:"delta"`
+	} `json:"event"`
+
+	// assistant
+	Message *struct {
+		Model   string `json:"model"`
+		Content []struct {
+			Type     string `json:"type"`
+			Text     string `json:"text"`
+			Thinking string `json:"thinking"`
+		} `json:"content"`
+	} `json:"message"`
+	APIErrorStatus int    `json:"api_error_status"`
+	APIErrorType   string `json:"api_error_type"`
+
+	// result
+	IsError        bool    `json:"is_error"`
+	Result         string  `json:"result"`
+	StopReason     string  `json:"stop_reason"`
+	TerminalReason string  `json:"terminal_reason"`
+	TotalCostUSD   float64 `json:"total_cost_usd"`
+	DurationMS     int     `json:"duration_ms"`
+	NumTurns       int     `json:"num_turns"`
+	Usage          struct {
+		InputTokens              int `json:"input_tokens"`
+		OutputTokens             int `json:"output_tokens"`
+		CacheCreationInputTokens int `json:"cache_creation_input_tokens"`
+		CacheReadInputTokens     int `json:"cache_read_input_tokens"`
+	} `json:"usage"`
+
+	// control_response
+	Response *struct {
+		Subtype   string `json:"subtype"`
+		RequestID string `json:"request_id"`
+		Error     string `json:"error"`
+	} `json:"response"`
+}
+
+// decodeLine parses one stdout line. ok is false for lines that are not JSON
+// objects (the CLI may print stray text); such lines are ignored.
+func decodeLine(line []byte) (m message, ok bool) {
+	if len(line) == 0 || line[0] != '{' {
+		return m, false
+	}
+	if err := json.Unmarshal(line, &m); err != nil || m.Type == "" {
+		return m, false
+	}
+	return m, true
+}
+
+// synthetic reports whether an assistant line is the CLI's stand-in for a failed
+// API call rather than a model answer.
+func (m *message) synthetic() bool {
+	return m.Type == "assistant" && (m.Error != "" || m.APIErrorStatus != 0 ||
+		(m.Message != nil && m.Message.Model == "<synthetic>"))
+}
+
+// events converts a non-terminal line to the events it carries.
+func (m *message) events() []Event {
+	switch {
+	case m.Type == "system" && m.Subtype == "init":
+		return []Event{Init{SessionID: m.SessionID, Model: m.Model}}
+	case m.Type == "system" && m.Subtype == "api_retry":
+		return []Event{APIRetry{Attempt: m.Attempt, MaxRetries: m.MaxRetries,
+			RetryDelay: time.Duration(m.RetryDelayMS) * time.Millisecond, ErrorStatus: m.ErrorStatus}}
+	case m.Type == "stream_event" && m.Event != nil:
+		if m.Event.Type == "content_block_delta" && m.Event.Delta.Type == "text_delta" {
+			return []Event{TextDelta{Text: m.Event.Delta.Text}}
+		}
+	case m.Type == "assistant" && m.Message != nil && !m.synthetic():
+		var out []Event
+		for _, c := range m.Message.Content {
+			text := c.Text
+			if c.Type == "thinking" {
+				text = c.Thinking
+			}
+			out = append(out, Block{Type: c.Type, Text: text})
+		}
+		return out
+	}
+	return nil
+}
+
+// resultEvent converts a successful result line.
+func (m *message) resultEvent() Result {
+	return Result{
+		Text: m.Result, StopReason: m.StopReason, TerminalReason: m.TerminalReason,
+		SessionID: m.SessionID, CostUSD: m.TotalCostUSD, DurationMS: m.DurationMS, NumTurns: m.NumTurns,
+		Usage: Usage{
+			InputTokens: m.Usage.InputTokens, OutputTokens: m.Usage.OutputTokens,
+			CacheReadInputTokens:     m.Usage.CacheReadInputTokens,
+			CacheCreationInputTokens: m.Usage.CacheCreationInputTokens,
+		},
+	}
+}
+
+// failed reports whether a result line ends the turn in error. The subtype says
+// "success" even for API errors: is_error and terminal_reason decide.
+func (m *message) failed() bool {
+	return m.IsError || m.APIErrorStatus != 0 || (m.Subtype != "" && m.Subtype != "success") ||
+		(m.TerminalReason != "" && m.TerminalReason != "completed")
+}
+
+// userLine encodes a user turn. client_composed makes the CLI take the text
+// verbatim: no slash commands, no @file expansion.
+func userLine(text string) []byte {
+	b, _ := json.Marshal(map[string]any{
+		"type":               "user",
+		"message":            map[string]string{"role": "user", "content": text},
+		"parent_tool_use_id": nil,
+		"client_composed":    true,
+	})
+	return append(b, '\n')
+}
+
+// controlLine encodes a control request such as {"subtype":"interrupt"}.
+func controlLine(requestID, subtype string) []byte {
+	b, _ := json.Marshal(map[string]any{
+		"type":       "control_request",
+		"request_id": requestID,
+		"request":    map[string]string{"subtype": subtype},
+	})
+	return append(b, '\n')
+}
+
+// notLoggedIn reports whether a CLI message says that no credentials were found.
+func notLoggedIn(text string) bool {
+	return strings.Contains(text, "Not logged in")
+}

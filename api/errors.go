@@ -189,11 +189,11 @@ func toProblem(err error) *Problem {
 // cliProblem maps the CLI driver's error classes.
 func cliProblem(e *claudecli.Error) *Problem {
 	switch e.Class {
-	case claudecli.ClassNotFound:
+	case claudecli.ClassCLINotFound:
 		return problem(http.StatusServiceUnavailable, CodeCLIUnavailable, "the Claude CLI is not installed or not runnable on this node")
 	case claudecli.ClassNotLoggedIn:
 		return problem(http.StatusServiceUnavailable, CodeNotLoggedIn, "the Claude CLI has no credentials: set CLAUDE_CODE_OAUTH_TOKEN (from `claude setup-token`) or ANTHROPIC_API_KEY")
-	case claudecli.ClassUpstreamAuth:
+	case claudecli.ClassAuthFailed:
 		return problem(http.StatusBadGateway, CodeUpstreamAuth, "the Anthropic API refused the gateway's credentials")
 	case claudecli.ClassRateLimited:
 		ra := e.RetryAfter
@@ -203,7 +203,7 @@ func cliProblem(e *claudecli.Error) *Problem {
 		return problem(http.StatusTooManyRequests, CodeUpstreamRateLimited, "the Anthropic API is rate limiting the gateway").withRetryAfter(ra)
 	case claudecli.ClassOverloaded:
 		return problem(http.StatusServiceUnavailable, CodeUpstreamOverloaded, "the Anthropic API is overloaded").withRetryAfter(10 * time.Second)
-	case claudecli.ClassUpstream:
+	case claudecli.ClassUpstreamError:
 		return problem(http.StatusBadGateway, CodeUpstreamError, fmt.Sprintf("the Anthropic API failed (status %d)", e.Status))
 	case claudecli.ClassTimeout:
 		return problem(http.StatusGatewayTimeout, CodeTimeout, "the Claude CLI did not answer in time")

@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/ccgateway/ccgateway/actors"
@@ -82,7 +83,8 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 		return fmt.Errorf("listen: %w", err)
 	}
 	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
-	srv.RegisterOnShutdown(func() { close(stopping) })
+	var stopOnce sync.Once
+	srv.RegisterOnShutdown(func() { stopOnce.Do(func() { close(stopping) }) })
 	serveErr := make(chan error, 1)
 	scheme := "http"
 	if cfg.TLSCertFile != "" {
@@ -106,10 +108,15 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	if err := sys.Shutdown(sctx); err != nil {
 		log.Warn("turns were cut short by the shutdown deadline", "err", err)
 	}
-	select {
-	case <-httpDone:
-	case <-time.After(5 * time.Second):
-		_ = srv.Close()
+	if err := <-httpDone; errors.Is(err, context.DeadlineExceeded) {
+		// The deadline passed with handlers still running; their turns are over
+		// now, so give them a moment to write their last bytes (and record their
+		// usage) before the recorder's final flush.
+		fctx, fcancel := context.WithTimeout(context.Background(), 5*time.Second)
+		if err := srv.Shutdown(fctx); errors.Is(err, context.DeadlineExceeded) {
+			_ = srv.Close()
+		}
+		fcancel()
 	}
 	log.Info("stopped")
 	return nil

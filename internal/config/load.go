@@ -217,7 +217,11 @@ func Load(name string, args, env []string, out io.Writer, extra func(fs *flag.Fl
 		return nil, fmt.Errorf("config: unexpected arguments %q", fs.Args())
 	}
 	explicit := map[string]string{}
-	fs.Visit(func(f *flag.Flag) { explicit[f.Name] = *flagVals[f.Name] })
+	fs.Visit(func(f *flag.Flag) {
+		if v, ok := flagVals[f.Name]; ok { // a subcommand's own flags are not settings
+			explicit[f.Name] = *v
+		}
+	})
 	envMap := envToMap(env)
 
 	file := explicit["config"]

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"os"
+	"strconv"
 	"syscall"
 	"testing"
 	"time"
@@ -111,3 +112,6 @@ func waitGone(t testing.TB, pid int, limit time.Duration) {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+// itoa formats a pid.
+func itoa(n int) string { return strconv.Itoa(n) }

@@ -98,9 +98,12 @@ func (p *Process) runTurn(ctx context.Context, out chan<- Event) {
 		select {
 		case m, ok := <-p.lines:
 			if !ok {
-				if st.abort != "" {
+				switch {
+				case isClosed(p.closing):
+					finish(&Error{Class: ClassProcessStopped, Message: "process closed during the turn"})
+				case st.abort != "":
 					finish(p.abortError(ctx, st.abort))
-				} else {
+				default:
 					<-p.done // let Wait collect the stderr tail
 					finish(p.crashError("process exited mid-turn"))
 				}

@@ -72,7 +72,7 @@ const (
 	FakeModeEcho    = "echo"    // answer every turn with "fake: <text>" (the default)
 	FakeModeCrash   = "crash"   // emit a delta, write to stderr, then exit 3 mid-turn
 	FakeModeGarbage = "garbage" // interleave non-JSON and unknown lines, then answer
-	FakeModeSilence = "silence" // read turns but never write anything
+	FakeModeSilence = "silence" // read turns and control requests but never answer
 	FakeModeSlow    = "slow"    // answer after FAKE_CLAUDE_DELAY (default 3s)
 	FakeModeEnv     = "env"     // answer with the process environment, one var a line
 )

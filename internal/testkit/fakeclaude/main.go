@@ -54,6 +54,9 @@ func run() int {
 		}
 		switch line.Type {
 		case "control_request":
+			if f.mode == "silence" {
+				continue
+			}
 			f.send(map[string]any{"type": "control_response", "response": map[string]any{
 				"subtype": "success", "request_id": line.RequestID}})
 			f.send(f.result("", "error_during_execution", "aborted_streaming", false))

@@ -137,7 +137,9 @@ func TestCORS(t *testing.T) {
 			t.Fatalf("CORS allowed %q with no origins configured", v)
 		}
 	})
-	g := newGateway(t, func(cfg *config.Config, _ *claudecli.Config) { cfg.CORSOrigins = []string{"https://console.example.com"} })
+	g := newGateway(t, func(cfg *config.Config, _ *claudecli.Config) {
+		cfg.CORSOrigins = []string{"https://console.example.com"}
+	})
 	key, _ := g.newKey(store.KeyActive)
 	tests := []struct {
 		name, method, origin string

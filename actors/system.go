@@ -182,15 +182,19 @@ func relay(ctx context.Context, in <-chan claudecli.Event, out chan<- Event, res
 			res.Content = ev.Text
 			res.StopReason = ev.StopReason
 			res.Usage = Usage{
-				InputTokens: ev.Usage.InputTokens, OutputTokens: ev.Usage.OutputTokens,
-				CacheReadInputTokens:     ev.Usage.CacheReadInputTokens,
-				CacheCreationInputTokens: ev.Usage.CacheCreationInputTokens,
+				InputTokens: int64(ev.Usage.InputTokens), OutputTokens: int64(ev.Usage.OutputTokens),
+				CacheReadInputTokens:     int64(ev.Usage.CacheReadInputTokens),
+				CacheCreationInputTokens: int64(ev.Usage.CacheCreationInputTokens),
 			}
 			res.CostUSD = ev.CostUSD
-			res.DurationMS = ev.DurationMS
+			res.DurationMS = int64(ev.DurationMS)
 			out <- Done{Result: res}
 			return
 		case claudecli.ErrorEvent:
+			if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+				out <- Failed{Err: fmt.Errorf("actors: turn deadline: %w", context.DeadlineExceeded)}
+				return
+			}
 			out <- Failed{Err: ev.Err}
 			return
 		}
@@ -199,7 +203,7 @@ func relay(ctx context.Context, in <-chan claudecli.Event, out chan<- Event, res
 		out <- Failed{Err: err}
 		return
 	}
-	out <- Failed{Err: &claudecli.Error{Class: claudecli.ClassCrashed, Message: "the CLI stream ended without a result"}}
+	out <- Failed{Err: &claudecli.Error{Class: claudecli.ClassCLICrashed, Message: "the CLI stream ended without a result"}}
 }
 
 // Shutdown stops new turns, lets in-flight ones finish until ctx ends, then

@@ -36,7 +36,7 @@ type ChatUsage struct {
 type ChatResponse struct {
 	ID             string    `json:"id" example:"msg_3f1c9a0b2d4e5f60718293a4"`
 	ConversationID string    `json:"conversation_id"`
-	Model          string    `json:"model" example:"claude-sonnet-4-5"`
+	Model          string    `json:"model" example:"claude-sonnet-5-5"`
 	Content        string    `json:"content" example:"Hello! How can I help?"`
 	StopReason     string    `json:"stop_reason" example:"end_turn"`
 	Usage          ChatUsage `json:"usage"`

@@ -40,7 +40,7 @@ func TestChatNonStream(t *testing.T) {
 		if out.Usage != want {
 			t.Errorf("usage %+v, want %+v", out.Usage, want)
 		}
-		if out.ConversationID == "" || !strings.HasPrefix(out.ID, "msg_") || out.Model != "claude-opus-4-1" || out.StopReason != "end_turn" {
+		if out.ConversationID == "" || !strings.HasPrefix(out.ID, "msg_") || out.Model != "claude-opus-5-5" || out.StopReason != "end_turn" {
 			t.Errorf("response %+v", out)
 		}
 		if out.CostUSD <= 0 {
@@ -53,7 +53,7 @@ func TestChatNonStream(t *testing.T) {
 			t.Fatal("the fake API saw no messages request")
 		}
 		r := reqs[len(reqs)-1]
-		if r.Model != "claude-opus-4-1" {
+		if r.Model != "claude-opus-5-5" {
 			t.Errorf("model %q", r.Model)
 		}
 		if !strings.Contains(r.System, "You are a test system prompt.") {
@@ -65,8 +65,8 @@ func TestChatNonStream(t *testing.T) {
 		if r.Temperature == nil || *r.Temperature != 0.3 {
 			t.Errorf("temperature %v", r.Temperature)
 		}
-		if r.LastUserText() != "hello there" {
-			t.Errorf("user text %q", r.LastUserText())
+		if got := lastUserBlock(t, r); got != "hello there" {
+			t.Errorf("user text %q", got)
 		}
 	})
 	t.Run("usage event", func(t *testing.T) {
@@ -75,7 +75,7 @@ func TestChatNonStream(t *testing.T) {
 			t.Fatalf("%d usage events, want 1", len(evs))
 		}
 		ev := evs[0]
-		if ev.APIKeyID != k.ID || ev.StatusCode != 200 || ev.TotalTokens != 55 || ev.ResponseTokens != 7 || ev.Endpoint != "/api/chat" || ev.Model != "claude-opus-4-1" {
+		if ev.APIKeyID != k.ID || ev.StatusCode != 200 || ev.TotalTokens != 55 || ev.ResponseTokens != 7 || ev.Endpoint != "/api/chat" || ev.Model != "claude-opus-5-5" {
 			t.Errorf("usage event %+v", ev)
 		}
 	})
@@ -141,7 +141,7 @@ func TestTenantTextReachesTheAPIVerbatim(t *testing.T) {
 					t.Fatal("the slash command switched the model")
 				}
 			}
-			if got := reqs[len(reqs)-1].LastUserText(); got != msg {
+			if got := lastUserBlock(t, reqs[len(reqs)-1]); got != msg {
 				t.Errorf("the API saw %q, want %q", got, msg)
 			}
 		})

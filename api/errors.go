@@ -207,7 +207,7 @@ func cliProblem(e *claudecli.Error) *Problem {
 		return problem(http.StatusBadGateway, CodeUpstreamError, fmt.Sprintf("the Anthropic API failed (status %d)", e.Status))
 	case claudecli.ClassTimeout:
 		return problem(http.StatusGatewayTimeout, CodeTimeout, "the Claude CLI did not answer in time")
-	case claudecli.ClassInterrupted:
+	case claudecli.ClassInterrupted, claudecli.ClassProcessStopped:
 		return problem(499, CodeCanceled, "the turn was interrupted")
 	default:
 		return problem(http.StatusBadGateway, CodeCLICrashed, "the Claude CLI failed")

@@ -28,7 +28,7 @@ import (
 // gateway is a running API on an httptest server with a real SQLite store, the
 // real Claude CLI and a fake Anthropic API.
 type gateway struct {
-	t      *testing.T
+	t      testing.TB
 	srv    *httptest.Server
 	st     store.Store
 	fake   *testkit.FakeAPI
@@ -44,14 +44,14 @@ type gateway struct {
 type gatewayOption func(cfg *config.Config, cli *claudecli.Config)
 
 // newGateway starts a gateway for one test; everything stops at cleanup.
-func newGateway(t *testing.T, opts ...gatewayOption) *gateway {
+func newGateway(t testing.TB, opts ...gatewayOption) *gateway {
 	t.Helper()
 	g := &gateway{t: t, dir: t.TempDir(), fake: testkit.NewFakeAPI(t), logs: &syncBuffer{}, usage: &memUsage{}}
 	cfg := config.Defaults()
 	cfg.DataDir = g.dir
 	cfg.StreamHold = 500 * time.Millisecond
 	cli := claudecli.Config{
-		Path: testkit.ClaudePath(t), MaxRetries: 0, APITimeout: 10 * time.Second,
+		Path: testkit.ClaudePath(t), MaxRetries: -1, APITimeout: 10 * time.Second,
 		Watchdog: 20 * time.Second, Env: append(os.Environ(), g.fake.Env()...),
 	}
 	for _, o := range opts {
@@ -279,4 +279,31 @@ func decode[T any](t *testing.T, body []byte) T {
 		t.Fatalf("decode %T from %s: %v", v, body, err)
 	}
 	return v
+}
+
+// lastUserBlock returns the text of the last content block of the last user
+// message: the CLI puts its own system reminders in earlier blocks.
+func lastUserBlock(t *testing.T, r *testkit.Request) string {
+	t.Helper()
+	for i := len(r.Messages) - 1; i >= 0; i-- {
+		m := r.Messages[i]
+		if m.Role != "user" {
+			continue
+		}
+		var blocks []struct {
+			Type string `json:"type"`
+			Text string `json:"text"`
+		}
+		if err := json.Unmarshal(m.Content, &blocks); err != nil {
+			var s string
+			if json.Unmarshal(m.Content, &s) == nil {
+				return s
+			}
+			t.Fatalf("user content %s: %v", m.Content, err)
+		}
+		if len(blocks) > 0 {
+			return blocks[len(blocks)-1].Text
+		}
+	}
+	return ""
 }

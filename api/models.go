@@ -9,7 +9,7 @@ import (
 
 // ModelInfo is one model the gateway offers.
 type ModelInfo struct {
-	ID      string   `json:"id" example:"claude-sonnet-4-5" doc:"Model id passed to the CLI"`
+	ID      string   `json:"id" example:"claude-sonnet-5-5" doc:"Model id passed to the CLI"`
 	Aliases []string `json:"aliases" nullable:"false" example:"[\"sonnet\"]" doc:"Short names that resolve to this model"`
 	Default bool     `json:"default" doc:"Used when a request names no model"`
 }

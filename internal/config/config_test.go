@@ -118,3 +118,16 @@ func TestHelpListsEverySetting(t *testing.T) {
 		}
 	}
 }
+
+func TestSubcommandFlagsBesideSettings(t *testing.T) {
+	var name string
+	c, err := Load("test", []string{"--name", "alice", "--data-dir", "/x"}, nil, io.Discard, func(fs *flag.FlagSet) {
+		fs.StringVar(&name, "name", "", "")
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if name != "alice" || c.DataDir != "/x" {
+		t.Fatalf("name %q, data dir %q", name, c.DataDir)
+	}
+}

@@ -30,7 +30,7 @@ func TestAdminKeyLifecycle(t *testing.T) {
 	if !auth.LooksLikeKey(secret) || created.Status != "active" || created.SigningSecret != "" || resp.Header.Get("Location") != "/admin/api-keys/"+created.ID {
 		t.Fatalf("created %+v", created)
 	}
-	if created.Permissions.Models[0] != "claude-sonnet-4-5" || !created.Permissions.AllowStreaming ||
+	if created.Permissions.Models[0] != g.cfg.ResolveModel("sonnet") || !created.Permissions.AllowStreaming ||
 		created.AllowedIPs[0] != "127.0.0.1/32" || created.Metadata.Project != "helpdesk" || len(created.Tools) != 0 {
 		t.Errorf("attributes %+v", created)
 	}

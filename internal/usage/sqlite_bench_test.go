@@ -2,6 +2,7 @@ package usage
 
 import (
 	"context"
+	"os"
 	"testing"
 	"time"
 
@@ -10,9 +11,21 @@ import (
 
 // BenchmarkWriterSQLite measures end-to-end throughput into the embedded store:
 // b.N events recorded, then Close waits until all are written.
-func BenchmarkWriterSQLite(b *testing.B) {
+func BenchmarkWriterSQLite(b *testing.B) { benchWriter(b, "") }
+
+// BenchmarkWriterPostgres is the same against CCGATEWAY_BENCH_DATABASE_URL (a
+// scratch database: the events it writes stay there).
+func BenchmarkWriterPostgres(b *testing.B) {
+	url := os.Getenv("CCGATEWAY_BENCH_DATABASE_URL")
+	if url == "" {
+		b.Skip("CCGATEWAY_BENCH_DATABASE_URL not set")
+	}
+	benchWriter(b, url)
+}
+
+func benchWriter(b *testing.B, url string) {
 	ctx := context.Background()
-	st, err := store.Open(ctx, "", b.TempDir())
+	st, err := store.Open(ctx, url, b.TempDir())
 	if err != nil {
 		b.Fatal(err)
 	}

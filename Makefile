@@ -9,7 +9,7 @@ CLAUDE_PATH    ?= $(if $(CLAUDE_ON_PATH),$(CLAUDE_ON_PATH),$(CLAUDE_BIN))
 VERSION        ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 TEST_TIMEOUT   ?= 15m
 
-.PHONY: all build run test lint openapi tools generate clean
+.PHONY: all build run test lint openapi proto tools generate clean
 
 all: build
 
@@ -39,7 +39,12 @@ $(CLAUDE_BIN):
 	npm install --prefix $(TOOLS_DIR) --no-audit --no-fund --loglevel=error @anthropic-ai/claude-code@$(CLAUDE_VERSION)
 	$(CLAUDE_BIN) --version
 
-generate: openapi
+# Regenerates the protobuf messages of actors/messages (needs protoc and protoc-gen-go;
+# .ci/run installs both). A test fails when the committed code is stale.
+proto:
+	cd actors/messages && PATH="$$PATH:$$($(GO) env GOPATH)/bin" protoc --proto_path=. --go_out=. --go_opt=paths=source_relative messages.proto
+
+generate: proto openapi
 
 clean:
 	rm -rf bin

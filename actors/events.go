@@ -1,23 +1,5 @@
 package actors
 
-import "errors"
-
-// ErrShuttingDown is returned for new turns once Shutdown has begun.
-var ErrShuttingDown = errors.New("actors: shutting down")
-
-// ChatRequest is one user turn as the API layer hands it over. Model is already
-// resolved from aliases and checked against the configured models.
-type ChatRequest struct {
-	APIKeyID       string
-	ConversationID string // empty starts a new conversation
-	Message        string
-	Model          string
-	SystemPrompt   string
-	MaxTokens      int
-	Temperature    *float64
-	Tools          []string
-}
-
 // Usage is the token accounting the CLI reported for one turn.
 type Usage struct {
 	InputTokens              int64 `json:"input_tokens"`

@@ -13,6 +13,8 @@ import (
 	_ "modernc.org/sqlite"
 
 	"github.com/ccgateway/ccgateway/internal/auth"
+	"github.com/ccgateway/ccgateway/internal/claudecli"
+	"github.com/ccgateway/ccgateway/internal/config"
 	"github.com/ccgateway/ccgateway/internal/store"
 )
 
@@ -186,5 +188,28 @@ func TestAdminLogin(t *testing.T) {
 	}
 	if strings.Contains(g.logs.String(), "correct horse") {
 		t.Error("a password reached the log")
+	}
+}
+
+func TestMessageTextIsNotLoggedByDefault(t *testing.T) {
+	for _, logMessages := range []bool{false, true} {
+		t.Run(map[bool]string{false: "default", true: "log-messages on"}[logMessages], func(t *testing.T) {
+			g := newGateway(t, func(c *config.Config, _ *claudecli.Config) { c.LogMessages = logMessages })
+			key, _ := g.newKey(store.KeyActive)
+			resp, body := g.do(context.Background(), "POST", "/api/chat", key, ChatRequest{Message: "a very private sentence"})
+			if resp.StatusCode != 200 {
+				t.Fatalf("status %d: %s", resp.StatusCode, body)
+			}
+			logs := g.logs.String()
+			if got := strings.Contains(logs, "a very private sentence"); got != logMessages {
+				t.Errorf("message text in logs = %v, want %v", got, logMessages)
+			}
+			if strings.Contains(logs, key) || strings.Contains(logs, key[len("sk-ccg-"):]) {
+				t.Error("the API key reached the log")
+			}
+			if !strings.Contains(logs, `"request_id"`) {
+				t.Error("the access log has no request id")
+			}
+		})
 	}
 }

@@ -144,6 +144,9 @@ func (s *server) chat(ctx context.Context, in *chatInput) (*huma.StreamResponse,
 		return nil, p
 	}
 	rec.ev.Model = req.Model
+	if s.Config.LogMessages {
+		s.Log.Info("chat message", "request_id", RequestIDFrom(ctx), "api_key_id", req.APIKeyID, "text", req.Message)
+	}
 	events, err := s.Chat.Chat(ctx, req)
 	if err != nil {
 		p := toProblem(err)
@@ -169,10 +172,10 @@ func (s *server) chatRequest(ctx context.Context, b *ChatRequest) (actors.ChatRe
 		return actors.ChatRequest{}, problem(http.StatusBadRequest, CodeInvalidRequest, "message must not be blank")
 	}
 	model := b.Model
-	if model == "" {
-		model = s.Config.DefaultModel
+	if model == "" && b.ConversationID == "" {
+		model = s.Config.DefaultModel // a continue without a model keeps the conversation's
 	}
-	if !s.Config.KnownModel(model) {
+	if model != "" && !s.Config.KnownModel(model) {
 		return actors.ChatRequest{}, problem(http.StatusBadRequest, CodeModelUnknown,
 			fmt.Sprintf("model %q is not offered here; see GET /api/models", model))
 	}

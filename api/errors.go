@@ -51,6 +51,9 @@ const (
 	CodeTokenExpired        = "token_expired"
 	CodeIdPUnavailable      = "identity_provider_unavailable"
 	CodeEventsUnavailable   = "events_unavailable"
+	CodeQueueFull           = "queue_full"
+	CodeQueueTimeout        = "queue_timeout"
+	CodeConversationBusy    = "conversation_busy"
 )
 
 // Problem is an RFC 9457 problem document with a stable machine-readable code.
@@ -176,6 +179,12 @@ func toProblem(err error) *Problem {
 		return problem(http.StatusNotFound, CodeNotFound, "no such resource")
 	case errors.Is(err, store.ErrConflict):
 		return problem(http.StatusConflict, CodeConflict, "the resource already exists")
+	case errors.Is(err, actors.ErrQueueFull):
+		return problem(http.StatusServiceUnavailable, CodeQueueFull, "every Claude CLI process is busy and the queue is full").withRetryAfter(5 * time.Second)
+	case errors.Is(err, actors.ErrQueueTimeout):
+		return problem(http.StatusServiceUnavailable, CodeQueueTimeout, "no Claude CLI process became free in time").withRetryAfter(5 * time.Second)
+	case errors.Is(err, actors.ErrConversationBusy):
+		return problem(http.StatusTooManyRequests, CodeConversationBusy, "too many turns already wait for this conversation").withRetryAfter(time.Second)
 	case errors.Is(err, actors.ErrShuttingDown):
 		return problem(http.StatusServiceUnavailable, CodeShuttingDown, "the gateway is shutting down").withRetryAfter(5 * time.Second)
 	case errors.Is(err, context.DeadlineExceeded):

@@ -17,6 +17,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/ccgateway/ccgateway/actors"
+	"github.com/ccgateway/ccgateway/actors/scheduler"
 	"github.com/ccgateway/ccgateway/internal/auth"
 	"github.com/ccgateway/ccgateway/internal/claudecli"
 	"github.com/ccgateway/ccgateway/internal/config"
@@ -39,6 +40,50 @@ type gateway struct {
 	usage  *memUsage
 	writer *usage.Writer
 	issuer *auth.Issuer
+	cli    claudecli.Config
+	log    *slog.Logger
+	swap   swapHandler
+}
+
+// swapHandler lets a test restart the gateway behind the same URL.
+type swapHandler struct {
+	mu sync.Mutex
+	h  http.Handler
+}
+
+func (s *swapHandler) set(h http.Handler) { s.mu.Lock(); s.h = h; s.mu.Unlock() }
+
+func (s *swapHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	h := s.h
+	s.mu.Unlock()
+	h.ServeHTTP(w, r)
+}
+
+// system returns the current actor system (restart replaces it).
+func (g *gateway) system() *actors.System {
+	g.swap.mu.Lock()
+	defer g.swap.mu.Unlock()
+	return g.sys
+}
+
+// restart starts a new actor system and API on the same store and data dir, as a
+// gateway restart would; the caller shut the old system down.
+func (g *gateway) restart() {
+	g.t.Helper()
+	sys, err := actors.New(g.actorsConfig(g.cli), g.st, g.log)
+	if err != nil {
+		g.t.Fatal(err)
+	}
+	verifier, err := auth.NewVerifier(auth.Config{Local: auth.LocalConfig{Secret: strings.Repeat("s", 32)}})
+	if err != nil {
+		g.t.Fatal(err)
+	}
+	h, _ := New(Deps{Config: g.cfg, Store: g.st, Chat: sys, Tokens: g.issuer, Admins: verifier, Log: g.log, Usage: g.usage, Version: "test"})
+	g.swap.mu.Lock()
+	g.sys = sys
+	g.swap.mu.Unlock()
+	g.swap.set(h)
 }
 
 type gatewayOption func(cfg *config.Config, cli *claudecli.Config)
@@ -50,6 +95,7 @@ func newGateway(t testing.TB, opts ...gatewayOption) *gateway {
 	cfg := config.Defaults()
 	cfg.DataDir = g.dir
 	cfg.StreamHold = 500 * time.Millisecond
+	cfg.Prewarm = 0 // each spare costs a CLI spawn: tests that want one ask for it
 	cli := claudecli.Config{
 		Path: testkit.ClaudePath(t), MaxRetries: -1, APITimeout: 10 * time.Second,
 		Watchdog: 20 * time.Second, Env: append(os.Environ(), g.fake.Env()...),
@@ -68,7 +114,7 @@ func newGateway(t testing.TB, opts ...gatewayOption) *gateway {
 	}
 	g.st = st
 	log := slog.New(slog.NewJSONHandler(g.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	g.sys, err = actors.New(actors.Config{CLI: cli, DataDir: g.dir, TurnTimeout: cfg.TurnTimeout}, log)
+	g.sys, err = actors.New(g.actorsConfig(cli), st, log)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -81,6 +127,7 @@ func newGateway(t testing.TB, opts ...gatewayOption) *gateway {
 	if err != nil {
 		t.Fatal(err)
 	}
+	g.cli, g.log = cli, log
 	g.writer, err = usage.New(st, usage.Config{FlushInterval: 20 * time.Millisecond}, log)
 	if err != nil {
 		t.Fatal(err)
@@ -90,7 +137,8 @@ func newGateway(t testing.TB, opts ...gatewayOption) *gateway {
 	h, _ := New(Deps{Config: cfg, Store: st, Chat: g.sys, Tokens: g.issuer, Admins: verifier, Log: log,
 		Usage: teeUsage{g.usage, g.writer}, Events: g.writer, Stopping: stopping, Version: "test",
 		Ready: []ReadyCheck{{Name: "cli", Check: func(ctx context.Context) error { _, err := claudecli.Probe(ctx, cli); return err }}}})
-	g.srv = httptest.NewUnstartedServer(h)
+	g.srv = httptest.NewUnstartedServer(&g.swap)
+	g.swap.set(h)
 	if cfg.TLSCertFile == testTLS {
 		g.srv.StartTLS()
 	} else {
@@ -101,11 +149,22 @@ func newGateway(t testing.TB, opts ...gatewayOption) *gateway {
 		g.srv.Close()
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
-		_ = g.sys.Shutdown(ctx)
+		_ = g.system().Shutdown(ctx)
 		_ = g.writer.Close(ctx)
 		_ = st.Close()
 	})
 	return g
+}
+
+// actorsConfig maps the gateway config onto the actor system's, as serve does.
+func (g *gateway) actorsConfig(cli claudecli.Config) actors.Config {
+	c := g.cfg
+	return actors.Config{
+		CLI: cli, DataDir: g.dir, TurnTimeout: c.TurnTimeout,
+		Scheduler: scheduler.Config{MaxProcesses: c.MaxProcesses, MaxBusy: c.MaxBusyTurns, MaxQueue: c.QueueSize, QueueTimeout: c.QueueTimeout},
+		Prewarm:   c.Prewarm, DefaultModel: c.ResolveModel(c.DefaultModel), IdleTTL: c.IdleTTL,
+		MaxPending: c.ConversationQueue, Retention: c.ConversationRetention,
+	}
 }
 
 // newKey creates an API key with the given status and returns its secret.

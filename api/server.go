@@ -68,6 +68,7 @@ func New(d Deps) (http.Handler, huma.API) {
 	}
 	r := chi.NewRouter()
 	r.Use(requestID, s.accessLog, recoverer(d.Log), s.httpsPolicy, s.cors)
+	r.Get(wsPath, s.serveWS) // a plain chi route: huma does not model WebSocket
 	api := humachi.New(r, humaConfig(d.Version))
 	api.UseMiddleware(s.authenticate(api))
 	addRoutes(api, s)
@@ -99,6 +100,8 @@ func addRoutes(api huma.API, s *server) {
 	registerEvents(api, s)
 	registerAuditLog(api, s)
 	registerTenantUsage(api, s)
+	registerConversations(api, s)
+	registerProcesses(api, s)
 }
 
 // keySecurity is the security requirement of tenant operations.

@@ -24,7 +24,7 @@ type instance struct {
 	mem      api.Memory
 	buffer   api.Function
 	evaluate api.Function
-	stderr   *tailBuffer
+	stderr   *headBuffer
 
 	bufPtr uint32
 	bufCap uint32
@@ -33,7 +33,7 @@ type instance struct {
 
 // newInstance instantiates compiled, running the reactor's _initialize.
 func (e *Engine) newInstance(ctx context.Context, compiled wazero.CompiledModule) (*instance, error) {
-	stderr := &tailBuffer{max: 2048}
+	stderr := &headBuffer{max: 512}
 	cfg := wazero.NewModuleConfig().
 		WithName("").
 		WithStartFunctions("_initialize").
@@ -109,26 +109,26 @@ func classify(err error) error {
 	return err
 }
 
-// tailBuffer keeps the last max bytes written (a guest's stderr, e.g. a Go panic)
-// to explain a failed call.
-type tailBuffer struct {
+// headBuffer keeps the first max bytes a guest writes to stderr (a Go panic starts
+// with its message) to explain a failed call; an instance that failed is discarded,
+// so the head is the relevant part.
+type headBuffer struct {
 	mu  sync.Mutex
 	max int
 	b   []byte
 }
 
-func (t *tailBuffer) Write(p []byte) (int, error) {
+func (t *headBuffer) Write(p []byte) (int, error) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	t.b = append(t.b, p...)
-	if len(t.b) > t.max {
-		t.b = append(t.b[:0], t.b[len(t.b)-t.max:]...)
+	if room := t.max - len(t.b); room > 0 {
+		t.b = append(t.b, p[:min(room, len(p))]...)
 	}
 	return len(p), nil
 }
 
 // suffix returns "; guest stderr: ..." or "" when nothing was written.
-func (t *tailBuffer) suffix() string {
+func (t *headBuffer) suffix() string {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if len(t.b) == 0 {

@@ -16,7 +16,9 @@ import (
 	"time"
 
 	"github.com/ccgateway/ccgateway/actors"
+	"github.com/ccgateway/ccgateway/actors/scheduler"
 	"github.com/ccgateway/ccgateway/api"
+	"github.com/ccgateway/ccgateway/cluster"
 	"github.com/ccgateway/ccgateway/internal/auth"
 	"github.com/ccgateway/ccgateway/internal/claudecli"
 	"github.com/ccgateway/ccgateway/internal/config"
@@ -68,7 +70,7 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	sweeper.Start()
 	defer sweeper.Stop()
 	cliCfg := cliConfig(cfg, e.vars)
-	sys, err := actors.New(actors.Config{CLI: cliCfg, DataDir: cfg.DataDir, TurnTimeout: cfg.TurnTimeout}, log)
+	sys, err := actors.New(actorsConfig(cfg, cliCfg), st, log)
 	if err != nil {
 		return err
 	}
@@ -185,6 +187,18 @@ func jwtSecret(cfg *config.Config) (string, error) {
 		return "", fmt.Errorf("jwt secret: %w", err)
 	}
 	return secret, nil
+}
+
+// actorsConfig is the actor system's share of the configuration.
+func actorsConfig(cfg *config.Config, cli claudecli.Config) actors.Config {
+	return actors.Config{
+		CLI: cli, DataDir: cfg.DataDir, TurnTimeout: cfg.TurnTimeout,
+		Scheduler: scheduler.Config{MaxProcesses: cfg.MaxProcesses, MaxBusy: cfg.MaxBusyTurns,
+			MaxQueue: cfg.QueueSize, QueueTimeout: cfg.QueueTimeout},
+		Prewarm: cfg.Prewarm, DefaultModel: cfg.ResolveModel(cfg.DefaultModel), IdleTTL: cfg.IdleTTL,
+		MaxPending: cfg.ConversationQueue, Retention: cfg.ConversationRetention,
+		Cluster: cluster.Config{Name: "ccgateway", Bind: cfg.ClusterBind}, Node: cfg.NodeName,
+	}
 }
 
 func cliConfig(cfg *config.Config, vars []string) claudecli.Config {

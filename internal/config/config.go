@@ -46,6 +46,17 @@ type Config struct {
 	SSEKeepAlive    time.Duration
 	StreamHold      time.Duration
 
+	// Conversations and the CLI process scheduler.
+	MaxProcesses          int
+	MaxBusyTurns          int
+	QueueSize             int
+	QueueTimeout          time.Duration
+	Prewarm               int
+	IdleTTL               time.Duration
+	ConversationQueue     int
+	ConversationRetention time.Duration
+	ClusterBind           string
+
 	// SharedJWT* accept admin tokens from an existing system's HS256 secret.
 	SharedJWTSecret     string
 	SharedJWTIssuer     string
@@ -145,6 +156,29 @@ func (c *Config) Validate() error {
 	}
 	if c.StreamHold < 0 {
 		bad("stream-hold", "must not be negative")
+	}
+	if c.MaxProcesses < 1 {
+		bad("max-processes", "must be at least 1, got %d", c.MaxProcesses)
+	}
+	if c.MaxBusyTurns < 0 || c.MaxBusyTurns > c.MaxProcesses {
+		bad("max-busy-turns", "must be 0..max-processes, got %d", c.MaxBusyTurns)
+	}
+	if c.QueueSize < 0 || c.ConversationQueue < 0 {
+		bad("queue-size", "queue sizes must not be negative")
+	}
+	if c.Prewarm < 0 || c.Prewarm > c.MaxProcesses {
+		bad("prewarm", "must be 0..max-processes, got %d", c.Prewarm)
+	}
+	for name, d := range map[string]time.Duration{"queue-timeout": c.QueueTimeout, "idle-ttl": c.IdleTTL} {
+		if d <= 0 {
+			bad(name, "must be a positive duration, got %s", d)
+		}
+	}
+	if c.ConversationRetention < 0 {
+		bad("conversation-retention", "must not be negative (0 keeps conversations forever)")
+	}
+	if _, _, err := net.SplitHostPort(c.ClusterBind); err != nil {
+		bad("cluster-bind", "want host:port, got %q", c.ClusterBind)
 	}
 	if c.CLIMaxRetries < 0 || c.CLIMaxRetries > 15 {
 		bad("cli-max-retries", "must be 0..15, got %d", c.CLIMaxRetries)

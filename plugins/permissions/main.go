@@ -33,30 +33,28 @@ func parseConfig(raw []byte) (config, error) {
 		return c, nil
 	}
 	d := abijson.NewDecoder(raw)
-	err := d.Object(func(d *abijson.Decoder, key string) (err error) {
-		switch key {
+	mode := ""
+	for k, ok := d.FirstKey(); ok; k, ok = d.NextKey() {
+		switch string(k) {
 		case "aliases":
-			c.aliases, err = d.StringMap()
+			c.aliases = d.StringMap()
 		case "max_tokens_mode":
-			var mode string
-			if mode, err = d.String(); err == nil {
-				switch mode {
-				case "", "refuse":
-				case "clamp":
-					c.clamp = true
-				default:
-					err = &modeError{mode}
-				}
-			}
+			mode = d.String()
 		default:
-			err = d.Skip()
+			d.Skip()
 		}
-		return err
-	})
-	if err == nil {
-		err = d.End()
 	}
-	return c, err
+	if err := d.End(); err != nil {
+		return c, err
+	}
+	switch mode {
+	case "", "refuse":
+	case "clamp":
+		c.clamp = true
+	default:
+		return c, &modeError{mode}
+	}
+	return c, nil
 }
 
 type modeError struct{ mode string }

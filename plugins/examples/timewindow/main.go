@@ -28,14 +28,14 @@ var configs = sdk.NewCached(func(raw []byte) (hours, error) {
 	var spec string
 	if len(raw) > 0 {
 		d := abijson.NewDecoder(raw)
-		err := d.Object(func(d *abijson.Decoder, key string) (err error) {
-			if key == "allowed_hours_utc" {
-				spec, err = d.String()
-				return err
+		for k, ok := d.FirstKey(); ok; k, ok = d.NextKey() {
+			if string(k) == "allowed_hours_utc" {
+				spec = d.String()
+			} else {
+				d.Skip()
 			}
-			return d.Skip()
-		})
-		if err != nil {
+		}
+		if err := d.End(); err != nil {
 			return 0, err
 		}
 	}

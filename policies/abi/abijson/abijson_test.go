@@ -20,9 +20,9 @@ func sampleInput() abi.Input {
 		Request: abi.Request{Endpoint: "/v1/messages", Model: "sonnet", MaxTokens: 4096, Stream: true,
 			Tools: []string{"Read", "Bash"}, ClientIP: "10.0.0.1", ConversationID: "c-1", MessageBytes: 1234},
 		Key: abi.Key{ID: "k1", Status: "active",
-			UsageLimit:  abi.UsageLimit{RequestsPerMinute: 10, RequestsPerDay: 1000, TokensPerDay: 100000},
-			Permissions: abi.Permissions{Models: []string{"claude-sonnet-4-5"}, MaxTokens: 8192, AllowStreaming: true},
-			Metadata:    map[string]string{"user_id": "u\"1", "project": "π ✓ \u2028", "description": "tab\there"},
+			UsageLimit:            abi.UsageLimit{RequestsPerMinute: 10, RequestsPerDay: 1000, TokensPerDay: 100000},
+			Permissions:           abi.Permissions{Models: []string{"claude-sonnet-4-5"}, MaxTokens: 8192, AllowStreaming: true},
+			Metadata:              map[string]string{"user_id": "u\"1", "project": "π ✓ \u2028", "description": "tab\there"},
 			MaxConcurrentRequests: 3, CostUSDPerDay: 12.5, Tools: []string{"Read"}},
 		Counters: abi.Counters{RequestsLastMinute: 2, RequestsToday: 20, TokensToday: 500, CostToday: 0.125, InFlight: 1},
 		NowMS:    1_700_000_000_000,
@@ -101,8 +101,9 @@ func TestStringEscapes(t *testing.T) {
 		if err := json.Unmarshal([]byte(s), &want); err != nil {
 			t.Fatal(err)
 		}
-		got, err := abijson.NewDecoder([]byte(s)).String()
-		if err != nil || got != want {
+		d := abijson.NewDecoder([]byte(s))
+		got := d.String()
+		if err := d.Err(); err != nil || got != want {
 			t.Errorf("String(%s) = %q, %v; want %q", s, got, err, want)
 		}
 	}
@@ -161,8 +162,11 @@ func FuzzDecodeArbitrary(f *testing.F) {
 	f.Add(std)
 	f.Add([]byte(`{"abi":1,"request":null,"key":{"metadata":{"a":"\u00e9"}}}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		var got abi.Input
+		var got, aliased abi.Input
 		err := abijson.UnmarshalInput(data, &got)
+		if err2 := abijson.UnmarshalInputAliased(append([]byte(nil), data...), &aliased); (err == nil) != (err2 == nil) || !sameInput(got, aliased) {
+			t.Fatalf("aliasing decode differs: %v vs %v", err, err2)
+		}
 		if err != nil || bytes.ContainsAny(data, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") || bytes.Contains(data, []byte("null")) {
 			return // encoding/json matches keys case-insensitively and keeps values on null
 		}
@@ -188,4 +192,35 @@ func sameInput(a, b abi.Input) bool {
 	}
 	a.Config, b.Config = nil, nil
 	return reflect.DeepEqual(ca, cb) && reflect.DeepEqual(a, b)
+}
+
+func TestKeyHashesAreDistinct(t *testing.T) {
+	seen := map[uint64]string{}
+	for _, k := range abijson.KnownKeys() {
+		h := abijson.KeyHash(k)
+		if other, dup := seen[h]; dup && other != k {
+			t.Fatalf("keys %q and %q share hash %#x", k, other, h)
+		}
+		seen[h] = k
+	}
+}
+
+func TestNumbersMatchEncodingJSON(t *testing.T) {
+	ints := []string{"0", "-0", "7", "-7", "12345678", "123456789", "1234567890123456", "12345678901234567",
+		"-9223372036854775808", "9223372036854775807", "1699963230000"}
+	floats := []string{"0", "0.1", "1.5", "-2.25", "12.345678", "1234567.1234567", "12345678.5", "0.30000000000000004",
+		"1e3", "1E-7", "123456789012345678901234567890", "5e-324", "3.14159"}
+	for _, n := range ints {
+		for _, f := range floats {
+			for _, pad := range []string{"", `,"key":{"id":"` + strings.Repeat("x", 40) + `"}`} {
+				data := []byte(`{"now_ms":` + n + `,"counters":{"cost_today":` + f + `,"in_flight":` + n + `}` + pad + `}`)
+				var want, got abi.Input
+				errWant := json.Unmarshal(data, &want)
+				errGot := abijson.UnmarshalInput(data, &got)
+				if (errWant == nil) != (errGot == nil) || !reflect.DeepEqual(want, got) {
+					t.Fatalf("%s: got %+v (%v), want %+v (%v)", data, got, errGot, want, errWant)
+				}
+			}
+		}
+	}
 }

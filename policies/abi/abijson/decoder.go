@@ -1,30 +1,47 @@
 // Package abijson encodes and decodes the policy ABI's JSON (package abi) without
 // reflection. Guests built for wasip1 pay dearly for reflection-based encoding/json
-// (about 250µs a call under wazero's WithCloseOnContextDone); this package does the
-// same work in a few microseconds. It imports only the standard library, so the host
-// and guests share it and it is tested natively against encoding/json.
+// (about 250µs a call under wazero's WithCloseOnContextDone, which makes every loop
+// iteration and Go function call in a guest check for cancellation); this package
+// keeps loops tight, allocates little and never uses reflection. It imports only the
+// standard library, so the host and guests share it and it is tested natively
+// against encoding/json.
 //
 // Differences from encoding/json: object keys match exactly (encoding/json also
 // accepts other letter cases), and JSON null decodes to the zero value.
 package abijson
 
 import (
-	"errors"
-	"fmt"
 	"strconv"
-	"unicode/utf16"
-	"unicode/utf8"
+	"unsafe"
 )
 
-// Decoder reads one JSON value at a time from a byte slice. Policies use it to parse
-// their own configuration; the zero value is not usable, call NewDecoder.
+// Decoder reads JSON values from a byte slice. Errors are sticky: after the first
+// one every method returns a zero value and Err reports it, so a decoding function
+// checks Err once at the end. Objects and arrays are iterated without callbacks:
+//
+//	for key, ok := d.FirstKey(); ok; key, ok = d.NextKey() {
+//		switch string(key) {
+//		case "name":
+//			name = d.String()
+//		default:
+//			d.Skip()
+//		}
+//	}
+//	if err := d.Err(); err != nil { ... }
 type Decoder struct {
-	data []byte
-	pos  int
+	data  []byte
+	pos   int
+	err   error
+	alias bool
+	depth int
 }
 
-// NewDecoder returns a Decoder reading data.
+// NewDecoder returns a Decoder reading data. Strings it returns are copies.
 func NewDecoder(data []byte) *Decoder { return &Decoder{data: data} }
+
+// NewAliasingDecoder returns a Decoder whose strings share memory with data where
+// possible, saving an allocation per string. data must never change afterwards.
+func NewAliasingDecoder(data []byte) *Decoder { return &Decoder{data: data, alias: true} }
 
 // SyntaxError reports malformed JSON and where it was found.
 type SyntaxError struct {
@@ -33,42 +50,40 @@ type SyntaxError struct {
 }
 
 func (e *SyntaxError) Error() string {
-	return fmt.Sprintf("abijson: %s at offset %d", e.Msg, e.Offset)
+	return "abijson: " + e.Msg + " at offset " + strconv.Itoa(e.Offset)
 }
 
-func (d *Decoder) errorf(format string, args ...any) error {
-	return &SyntaxError{Offset: d.pos, Msg: fmt.Sprintf(format, args...)}
+// Err returns the first error met, if any.
+func (d *Decoder) Err() error { return d.err }
+
+// fail records msg as the error unless one is already recorded.
+func (d *Decoder) fail(msg string) {
+	if d.err == nil {
+		d.err = &SyntaxError{Offset: d.pos, Msg: msg}
+	}
+	d.pos = len(d.data)
 }
 
-func (d *Decoder) skipSpace() {
+// peek skips white space and returns the next byte without consuming it, or 0 at
+// the end (check d.pos to tell a 0 byte from the end). The common case, no white
+// space, has no loop so that it inlines.
+func (d *Decoder) peek() byte {
+	if d.pos < len(d.data) && d.data[d.pos] > ' ' {
+		return d.data[d.pos]
+	}
+	return d.skipSpace()
+}
+
+func (d *Decoder) skipSpace() byte {
 	for d.pos < len(d.data) {
-		switch d.data[d.pos] {
+		switch c := d.data[d.pos]; c {
 		case ' ', '\t', '\n', '\r':
 			d.pos++
 		default:
-			return
+			return c
 		}
 	}
-}
-
-// peek returns the next non-space byte without consuming it, or 0 at the end.
-func (d *Decoder) peek() byte {
-	d.skipSpace()
-	if d.pos >= len(d.data) {
-		return 0
-	}
-	return d.data[d.pos]
-}
-
-func (d *Decoder) expect(c byte) error {
-	if d.peek() != c {
-		if d.pos >= len(d.data) {
-			return d.errorf("unexpected end of input, want %q", c)
-		}
-		return d.errorf("unexpected %q, want %q", d.data[d.pos], c)
-	}
-	d.pos++
-	return nil
+	return 0
 }
 
 func (d *Decoder) literal(lit string) bool {
@@ -81,338 +96,225 @@ func (d *Decoder) literal(lit string) bool {
 
 // Null consumes a JSON null and reports whether there was one.
 func (d *Decoder) Null() bool {
-	return d.peek() == 'n' && d.literal("null")
+	return d.err == nil && d.peek() == 'n' && d.literal("null")
 }
 
-// End reports an error unless only white space remains.
+// End records an error unless only white space remains, and returns Err.
 func (d *Decoder) End() error {
-	if d.skipSpace(); d.pos < len(d.data) {
-		return d.errorf("unexpected data after the value")
+	if d.peek(); d.err == nil && d.pos < len(d.data) {
+		d.fail("unexpected data after the value")
 	}
-	return nil
+	return d.err
 }
 
-// Object reads an object (or null), calling fn for each key with the decoder
-// positioned on the value; fn must consume the value (Skip when unknown).
-func (d *Decoder) Object(fn func(d *Decoder, key string) error) error {
-	if d.Null() {
-		return nil
+// FirstKey starts an object (null counts as an empty one) and returns its first
+// key; ok is false for an empty object or after an error. The key may alias the
+// input. Decode or Skip the value, then call NextKey.
+func (d *Decoder) FirstKey() (key []byte, ok bool) {
+	if d.err != nil || d.Null() {
+		return nil, false
 	}
-	if err := d.expect('{'); err != nil {
-		return err
+	if d.peek() != '{' {
+		d.fail("want an object")
+		return nil, false
 	}
+	d.pos++
 	if d.peek() == '}' {
 		d.pos++
-		return nil
+		return nil, false
 	}
-	for {
-		key, err := d.String()
-		if err != nil {
-			return err
-		}
-		if err := d.expect(':'); err != nil {
-			return err
-		}
-		if err := fn(d, key); err != nil {
-			return err
-		}
-		switch d.peek() {
-		case ',':
-			d.pos++
-		case '}':
-			d.pos++
-			return nil
-		default:
-			return d.errorf("want ',' or '}' in object")
-		}
-	}
+	return d.key()
 }
 
-// Array reads an array (or null), calling fn for each element; fn must consume it.
-func (d *Decoder) Array(fn func(d *Decoder) error) error {
-	if d.Null() {
-		return nil
+// NextKey moves past ',' to the next key, or past '}' (ok is false).
+func (d *Decoder) NextKey() (key []byte, ok bool) {
+	if d.err != nil {
+		return nil, false
 	}
-	if err := d.expect('['); err != nil {
-		return err
+	switch d.peek() {
+	case ',':
+		d.pos++
+		return d.key()
+	case '}':
+		d.pos++
+		return nil, false
 	}
+	d.fail("want ',' or '}' in object")
+	return nil, false
+}
+
+func (d *Decoder) key() ([]byte, bool) {
+	if d.peek() != '"' {
+		d.fail("want a string key")
+		return nil, false
+	}
+	k := d.rawString()
+	if d.peek() != ':' {
+		d.fail("want ':' after key")
+		return nil, false
+	}
+	d.pos++
+	return k, d.err == nil
+}
+
+// firstKeyHash and nextKeyHash are FirstKey and NextKey returning the key's hash
+// (see keyHash), which the ABI decoders switch on.
+func (d *Decoder) firstKeyHash() (uint64, bool) {
+	if d.err != nil || d.Null() {
+		return 0, false
+	}
+	if d.peek() != '{' {
+		d.fail("want an object")
+		return 0, false
+	}
+	d.pos++
+	if d.peek() == '}' {
+		d.pos++
+		return 0, false
+	}
+	return d.keyHash()
+}
+
+func (d *Decoder) nextKeyHash() (uint64, bool) {
+	if d.err != nil {
+		return 0, false
+	}
+	switch d.peek() {
+	case ',':
+		d.pos++
+		return d.keyHash()
+	case '}':
+		d.pos++
+		return 0, false
+	}
+	d.fail("want ',' or '}' in object")
+	return 0, false
+}
+
+func (d *Decoder) keyHash() (uint64, bool) {
+	if d.peek() != '"' {
+		d.fail("want a string key")
+		return 0, false
+	}
+	start := d.pos + 1
+	end, closed := scanString(d.data, start)
+	var h uint64
+	if n := end - start; closed && start+max(n, 8) <= len(d.data) {
+		h = hashWords(d.data, start, n)
+		d.pos = end + 1
+	} else {
+		h = keyHash(string(d.slowString(start, end)))
+	}
+	if d.peek() != ':' {
+		d.fail("want ':' after key")
+		return 0, false
+	}
+	d.pos++
+	return h, d.err == nil
+}
+
+// FirstElem starts an array (null counts as an empty one) and reports whether an
+// element follows; decode it, then call NextElem.
+func (d *Decoder) FirstElem() bool {
+	if d.err != nil || d.Null() {
+		return false
+	}
+	if d.peek() != '[' {
+		d.fail("want an array")
+		return false
+	}
+	d.pos++
 	if d.peek() == ']' {
 		d.pos++
-		return nil
+		return false
 	}
-	for {
-		if err := fn(d); err != nil {
-			return err
-		}
-		switch d.peek() {
-		case ',':
-			d.pos++
-		case ']':
-			d.pos++
-			return nil
-		default:
-			return d.errorf("want ',' or ']' in array")
-		}
+	return true
+}
+
+// NextElem moves past ',' (true) or past ']' (false).
+func (d *Decoder) NextElem() bool {
+	if d.err != nil {
+		return false
 	}
+	switch d.peek() {
+	case ',':
+		d.pos++
+		return true
+	case ']':
+		d.pos++
+		return false
+	}
+	d.fail("want ',' or ']' in array")
+	return false
 }
 
 // Strings reads an array of strings; null gives nil.
-func (d *Decoder) Strings() ([]string, error) {
-	var out []string
-	if d.peek() == '[' {
-		out = []string{}
+func (d *Decoder) Strings() []string {
+	if d.Null() {
+		return nil
 	}
-	err := d.Array(func(d *Decoder) error {
-		s, err := d.String()
-		out = append(out, s)
-		return err
-	})
-	return out, err
+	out := []string{}
+	for ok := d.FirstElem(); ok; ok = d.NextElem() {
+		out = append(out, d.String())
+	}
+	return out
 }
 
 // StringMap reads an object of string values; null gives nil.
-func (d *Decoder) StringMap() (map[string]string, error) {
-	var out map[string]string
-	if d.peek() == '{' {
-		out = map[string]string{}
+func (d *Decoder) StringMap() map[string]string {
+	if d.Null() {
+		return nil
 	}
-	err := d.Object(func(d *Decoder, key string) error {
-		v, err := d.String()
-		out[key] = v
-		return err
-	})
-	return out, err
+	out := map[string]string{}
+	for k, ok := d.FirstKey(); ok; k, ok = d.NextKey() {
+		out[d.str(k)] = d.String()
+	}
+	return out
 }
 
 // Bool reads true, false or null (false).
-func (d *Decoder) Bool() (bool, error) {
+func (d *Decoder) Bool() bool {
+	if d.err != nil {
+		return false
+	}
 	switch d.peek() {
 	case 't':
 		if d.literal("true") {
-			return true, nil
+			return true
 		}
 	case 'f':
 		if d.literal("false") {
-			return false, nil
+			return false
 		}
 	case 'n':
 		if d.literal("null") {
-			return false, nil
+			return false
 		}
 	}
-	return false, d.errorf("want a boolean")
+	d.fail("want a boolean")
+	return false
 }
 
-// number returns the bytes of a JSON number, checking its grammar.
-func (d *Decoder) number() ([]byte, bool, error) {
-	d.skipSpace()
-	start, p, b := d.pos, d.pos, d.data
-	isInt := true
-	if p < len(b) && b[p] == '-' {
-		p++
+// str turns b, a slice of the input or a fresh buffer, into a string.
+func (d *Decoder) str(b []byte) string {
+	if len(b) == 0 {
+		return ""
 	}
-	switch {
-	case p < len(b) && b[p] == '0':
-		p++
-	case p < len(b) && b[p] >= '1' && b[p] <= '9':
-		for p < len(b) && b[p] >= '0' && b[p] <= '9' {
-			p++
-		}
-	default:
-		return nil, false, d.errorf("want a number")
+	if d.alias {
+		return unsafe.String(&b[0], len(b))
 	}
-	if p < len(b) && b[p] == '.' {
-		isInt = false
-		p++
-		q := p
-		for p < len(b) && b[p] >= '0' && b[p] <= '9' {
-			p++
-		}
-		if p == q {
-			return nil, false, d.errorf("want a digit after '.'")
-		}
-	}
-	if p < len(b) && (b[p] == 'e' || b[p] == 'E') {
-		isInt = false
-		p++
-		if p < len(b) && (b[p] == '+' || b[p] == '-') {
-			p++
-		}
-		q := p
-		for p < len(b) && b[p] >= '0' && b[p] <= '9' {
-			p++
-		}
-		if p == q {
-			return nil, false, d.errorf("want a digit in exponent")
-		}
-	}
-	d.pos = p
-	return b[start:p], isInt, nil
+	return string(b)
 }
-
-// Int reads an integer that fits in int64, or null (0).
-func (d *Decoder) Int() (int64, error) {
-	if d.Null() {
-		return 0, nil
-	}
-	tok, isInt, err := d.number()
-	if err != nil {
-		return 0, err
-	}
-	if !isInt {
-		return 0, d.errorf("want an integer, got %s", tok)
-	}
-	// Fast path for the common short case; strconv for the rest.
-	if len(tok) <= 18 {
-		neg, n := false, int64(0)
-		for i, c := range tok {
-			if i == 0 && c == '-' {
-				neg = true
-				continue
-			}
-			n = n*10 + int64(c-'0')
-		}
-		if neg {
-			n = -n
-		}
-		return n, nil
-	}
-	n, err := strconv.ParseInt(string(tok), 10, 64)
-	if err != nil {
-		return 0, d.errorf("integer %s out of range", tok)
-	}
-	return n, nil
-}
-
-// Float reads a number as float64, or null (0).
-func (d *Decoder) Float() (float64, error) {
-	if d.Null() {
-		return 0, nil
-	}
-	tok, _, err := d.number()
-	if err != nil {
-		return 0, err
-	}
-	f, err := strconv.ParseFloat(string(tok), 64)
-	if err != nil {
-		return 0, d.errorf("number %s out of range", tok)
-	}
-	return f, nil
-}
-
-var errNoString = errors.New("want a string")
 
 // String reads a string, or null (""). Invalid UTF-8 and lone surrogates become
 // U+FFFD, as in encoding/json.
-func (d *Decoder) String() (string, error) {
-	if d.Null() {
-		return "", nil
+func (d *Decoder) String() string {
+	if d.err != nil || d.Null() {
+		return ""
 	}
 	if d.peek() != '"' {
-		return "", d.errorf("%v", errNoString)
+		d.fail("want a string")
+		return ""
 	}
-	d.pos++
-	start := d.pos
-	// Fast path: no escapes, ASCII only.
-	for p := start; p < len(d.data); p++ {
-		c := d.data[p]
-		if c == '"' {
-			d.pos = p + 1
-			return string(d.data[start:p]), nil
-		}
-		if c == '\\' || c < 0x20 || c >= utf8.RuneSelf {
-			break
-		}
-	}
-	return d.slowString(start)
-}
-
-func (d *Decoder) slowString(start int) (string, error) {
-	buf := make([]byte, 0, 32)
-	p := start
-	for p < len(d.data) {
-		c := d.data[p]
-		switch {
-		case c == '"':
-			d.pos = p + 1
-			return string(buf), nil
-		case c < 0x20:
-			d.pos = p
-			return "", d.errorf("control character in string")
-		case c == '\\':
-			if p+1 >= len(d.data) {
-				d.pos = p
-				return "", d.errorf("unterminated escape")
-			}
-			p++
-			switch e := d.data[p]; e {
-			case '"', '\\', '/':
-				buf = append(buf, e)
-			case 'b':
-				buf = append(buf, '\b')
-			case 'f':
-				buf = append(buf, '\f')
-			case 'n':
-				buf = append(buf, '\n')
-			case 'r':
-				buf = append(buf, '\r')
-			case 't':
-				buf = append(buf, '\t')
-			case 'u':
-				r, ok := hex4(d.data, p+1)
-				if !ok {
-					d.pos = p
-					return "", d.errorf("bad \\u escape")
-				}
-				p += 4
-				if utf16.IsSurrogate(r) {
-					r2, ok2 := rune(-1), false
-					if p+2 < len(d.data) && d.data[p+1] == '\\' && d.data[p+2] == 'u' {
-						r2, ok2 = hex4(d.data, p+3)
-					}
-					if dec := utf16.DecodeRune(r, r2); ok2 && dec != utf8.RuneError {
-						r = dec
-						p += 6
-					} else {
-						r = utf8.RuneError
-					}
-				}
-				buf = utf8.AppendRune(buf, r)
-			default:
-				d.pos = p
-				return "", d.errorf("bad escape \\%c", e)
-			}
-			p++
-		case c < utf8.RuneSelf:
-			buf = append(buf, c)
-			p++
-		default:
-			r, size := utf8.DecodeRune(d.data[p:])
-			buf = utf8.AppendRune(buf, r) // RuneError for invalid bytes
-			p += size
-		}
-	}
-	d.pos = p
-	return "", d.errorf("unterminated string")
-}
-
-func hex4(b []byte, p int) (rune, bool) {
-	if p+4 > len(b) {
-		return 0, false
-	}
-	var r rune
-	for _, c := range b[p : p+4] {
-		switch {
-		case c >= '0' && c <= '9':
-			c -= '0'
-		case c >= 'a' && c <= 'f':
-			c = c - 'a' + 10
-		case c >= 'A' && c <= 'F':
-			c = c - 'A' + 10
-		default:
-			return 0, false
-		}
-		r = r<<4 | rune(c)
-	}
-	return r, true
+	return d.str(d.rawString())
 }

@@ -105,8 +105,8 @@ func AppendStringMap(dst []byte, m map[string]string) []byte {
 	return append(dst, '}')
 }
 
-// field appends `,"name":` (or `"name":` for the first field of an object).
-func field(dst []byte, name string) []byte {
+// member appends `,"name":` (or `"name":` for the first field of an object).
+func member(dst []byte, name string) []byte {
 	if n := len(dst); n > 0 && dst[n-1] != '{' {
 		dst = append(dst, ',')
 	}

@@ -1,0 +1,157 @@
+package actors
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/asynkron/protoactor-go/actor"
+	pcluster "github.com/asynkron/protoactor-go/cluster"
+	"github.com/google/uuid"
+
+	"github.com/ccgateway/ccgateway/actors/conversation"
+	"github.com/ccgateway/ccgateway/actors/messages"
+	"github.com/ccgateway/ccgateway/internal/store"
+)
+
+// ChatRequest is one user turn as the API layer hands it over. Model is already
+// resolved from aliases and checked against the configured models.
+//
+// On a continue (ConversationID set), the non-zero spawn fields (Model,
+// SystemPrompt, MaxTokens, Temperature) replace the conversation's stored settings
+// from this turn on: the CLI process is respawned with --resume under the new
+// signature, so the history carries over. Zero fields keep the stored settings.
+type ChatRequest struct {
+	APIKeyID       string
+	ConversationID string // empty starts a new conversation
+	Message        string
+	Model          string
+	SystemPrompt   string
+	MaxTokens      int
+	Temperature    *float64
+	Tools          []string
+}
+
+// ConversationSpec is what a new conversation is created with.
+type ConversationSpec struct {
+	Model        string
+	SystemPrompt string
+	Title        string
+	Metadata     map[string]string
+	MaxTokens    int
+	Temperature  *float64
+}
+
+// CreateConversation stores a new conversation owned by keyID; its grain starts on
+// the first turn.
+func (s *System) CreateConversation(ctx context.Context, keyID string, spec ConversationSpec) (*store.Conversation, error) {
+	c := &store.Conversation{
+		ID: uuid.NewString(), APIKeyID: keyID, Model: spec.Model, SystemPrompt: spec.SystemPrompt,
+		Title: spec.Title, Metadata: spec.Metadata, SessionID: uuid.NewString(),
+		MaxTokens: int64(spec.MaxTokens), Temperature: spec.Temperature,
+	}
+	if c.Metadata == nil {
+		c.Metadata = map[string]string{}
+	}
+	if err := s.st.CreateConversation(ctx, c); err != nil {
+		return nil, fmt.Errorf("actors: create conversation: %w", err)
+	}
+	return c, nil
+}
+
+// Chat starts a turn: a new conversation when req.ConversationID is empty (Started
+// carries its id), else a continue of the key's own conversation (store.ErrNotFound
+// otherwise). Errors before the turn is accepted are returned; later ones arrive
+// as a Failed event. Canceling ctx interrupts the turn.
+func (s *System) Chat(ctx context.Context, req ChatRequest) (<-chan Event, error) {
+	if err := s.begin(); err != nil {
+		return nil, err
+	}
+	accepted := false
+	defer func() {
+		if !accepted {
+			s.inflight.Done()
+		}
+	}()
+	convID := req.ConversationID
+	if convID == "" {
+		c, err := s.CreateConversation(ctx, req.APIKeyID, ConversationSpec{
+			Model: req.Model, SystemPrompt: req.SystemPrompt, MaxTokens: req.MaxTokens, Temperature: req.Temperature,
+		})
+		if err != nil {
+			return nil, err
+		}
+		convID = c.ID
+	} else if _, err := s.st.GetConversation(ctx, req.APIKeyID, convID); err != nil {
+		return nil, fmt.Errorf("actors: conversation %s: %w", convID, err)
+	}
+
+	out := make(chan Event, 64)
+	// The receiver outlives no caller, and no turn that could still be running.
+	limit := s.cfg.TurnTimeout*time.Duration(s.cfg.MaxPending+1) + time.Minute
+	rctx, cancel := context.WithTimeout(ctx, limit)
+	r := &receiver{out: out, gone: rctx.Done(), cause: rctx.Err, onStop: func() { cancel(); s.inflight.Done() }}
+	pid := s.sys.Root.Spawn(actor.PropsFromProducer(func() actor.Actor { return r }))
+	context.AfterFunc(rctx, func() { s.sys.Root.Stop(pid) })
+
+	turn := &messages.TurnRequest{
+		RequestId: uuid.NewString(), ApiKeyId: req.APIKeyID, ConversationId: convID, Message: req.Message,
+		Receiver: &messages.Receiver{Address: pid.Address, Id: pid.Id},
+		Spec: &messages.Spec{Model: req.Model, SystemPrompt: req.SystemPrompt, MaxTokens: int64(req.MaxTokens),
+			HasTemperature: req.Temperature != nil, Temperature: deref(req.Temperature), Tools: req.Tools},
+	}
+	res, err := s.cl.Request(convID, conversation.Kind, turn, pcluster.WithTimeout(requestTimeout))
+	ack, ok := res.(*messages.TurnAck)
+	switch {
+	case err != nil:
+		err = fmt.Errorf("actors: conversation %s: %w", convID, err)
+	case !ok:
+		err = fmt.Errorf("actors: conversation %s: unexpected answer %T", convID, res)
+	case !ack.Accepted:
+		err = decodeError(ack.Error)
+	}
+	if err != nil {
+		cancel() // stops the receiver, which ends the in-flight count
+		accepted = true
+		return nil, err
+	}
+	accepted = true
+	return out, nil
+}
+
+// DeleteConversation stops the conversation's grain (its turn is canceled, its
+// process killed) and deletes its rows, transcript and the CLI's session files.
+func (s *System) DeleteConversation(ctx context.Context, keyID, id string) error {
+	c, err := s.st.GetConversation(ctx, keyID, id)
+	if err != nil {
+		return fmt.Errorf("actors: conversation %s: %w", id, err)
+	}
+	sessions := []string{c.SessionID}
+	if tr, err := s.st.GetTranscript(ctx, id); err == nil && tr.SessionID != c.SessionID {
+		sessions = append(sessions, tr.SessionID)
+	}
+	res, err := s.cl.Request(id, conversation.Kind, &messages.StopConversation{ApiKeyId: keyID, SessionId: c.SessionID},
+		pcluster.WithTimeout(s.cfg.TurnTimeout+requestTimeout))
+	if err != nil {
+		return fmt.Errorf("actors: stop conversation %s: %w", id, err)
+	}
+	if _, ok := res.(*messages.StopConversationAck); !ok {
+		return fmt.Errorf("actors: stop conversation %s: unexpected answer %T", id, res)
+	}
+	if err := s.st.DeleteConversation(ctx, keyID, id); err != nil {
+		return fmt.Errorf("actors: delete conversation %s: %w", id, err)
+	}
+	var errs []error
+	for _, sid := range sessions {
+		errs = append(errs, s.cli.RemoveSession(keyID, sid))
+	}
+	return errors.Join(errs...)
+}
+
+func deref(f *float64) float64 {
+	if f == nil {
+		return 0
+	}
+	return *f
+}

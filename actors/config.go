@@ -1,0 +1,85 @@
+package actors
+
+import (
+	"errors"
+	"time"
+
+	"github.com/ccgateway/ccgateway/actors/scheduler"
+	"github.com/ccgateway/ccgateway/cluster"
+	"github.com/ccgateway/ccgateway/internal/claudecli"
+)
+
+// Config is the actor system's configuration. Zero values of the optional fields
+// take the defaults noted.
+type Config struct {
+	CLI         claudecli.Config
+	DataDir     string        // tenant workspaces live in DataDir/tenants/<key id>
+	TurnTimeout time.Duration // overall deadline of one turn, queue wait included
+
+	Scheduler scheduler.Config // default: 10 processes, queue 100, 30s wait
+	// Prewarm is how many spare processes wait with the default signature: model
+	// DefaultModel, no system prompt, max tokens or temperature, no tools.
+	Prewarm      int
+	DefaultModel string
+	IdleTTL      time.Duration // passivation of an idle conversation; default 5m
+	MaxPending   int           // turns waiting behind a running one per conversation; default 8
+	// Retention deletes conversations idle longer than this; 0 keeps them forever.
+	Retention time.Duration
+	Cluster   cluster.Config // default: name "ccgateway", bind 127.0.0.1:0
+	Node      string         // this node's name (lease owner); default "local"
+}
+
+// withDefaults fills the optional fields.
+func (c Config) withDefaults() Config {
+	if c.Scheduler.MaxProcesses == 0 {
+		c.Scheduler.MaxProcesses = 10
+	}
+	if c.Scheduler.MaxQueue == 0 {
+		c.Scheduler.MaxQueue = 100
+	}
+	if c.Scheduler.QueueTimeout == 0 {
+		c.Scheduler.QueueTimeout = 30 * time.Second
+	}
+	if c.IdleTTL == 0 {
+		c.IdleTTL = 5 * time.Minute
+	}
+	if c.MaxPending == 0 {
+		c.MaxPending = 8
+	}
+	if c.Cluster.Name == "" {
+		c.Cluster.Name = "ccgateway"
+	}
+	if c.Cluster.Bind == "" {
+		c.Cluster.Bind = "127.0.0.1:0"
+	}
+	if c.Node == "" {
+		c.Node = "local"
+	}
+	return c
+}
+
+// Validate checks the configuration (after defaults).
+func (c Config) Validate() error {
+	if c.DataDir == "" {
+		return errors.New("actors: data dir is empty")
+	}
+	if c.TurnTimeout <= 0 {
+		return errors.New("actors: turn timeout must be positive")
+	}
+	if c.Prewarm < 0 || c.Prewarm > c.Scheduler.MaxProcesses {
+		return errors.New("actors: prewarm must be 0..max processes")
+	}
+	if c.Prewarm > 0 && c.DefaultModel == "" {
+		return errors.New("actors: prewarm needs a default model")
+	}
+	if c.IdleTTL < 0 || c.Retention < 0 || c.MaxPending < 0 {
+		return errors.New("actors: negative idle TTL, retention or max pending")
+	}
+	if err := c.Scheduler.Validate(); err != nil {
+		return err
+	}
+	if err := c.Cluster.Validate(); err != nil {
+		return err
+	}
+	return c.CLI.Validate()
+}

@@ -1,0 +1,235 @@
+package conversation
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/asynkron/protoactor-go/actor"
+	"github.com/asynkron/protoactor-go/cluster"
+
+	"github.com/ccgateway/ccgateway/actors/messages"
+	"github.com/ccgateway/ccgateway/actors/scheduler"
+	"github.com/ccgateway/ccgateway/internal/store"
+)
+
+// Error kinds the grain reports in TurnError.Kind, besides those of Deps.Encode.
+const (
+	KindNotFound = "not_found"
+	KindBusy     = "conversation_busy"
+	KindCanceled = "canceled"
+)
+
+// Deps are what grains share on a node. Every field is required except Spares.
+type Deps struct {
+	Store       store.Store
+	Sched       *scheduler.Scheduler
+	Launcher    Launcher
+	Spares      Spares
+	Encode      func(error) *messages.TurnError // errors to the wire
+	Log         *slog.Logger
+	IdleTTL     time.Duration // passivation after this long without a turn
+	MaxPending  int           // turns that may wait behind the running one
+	TurnTimeout time.Duration // fallback when a request has no deadline
+	// Kill ends every running turn when it is done (the shutdown deadline passed).
+	Kill context.Context
+}
+
+// Props returns the grain's props for the cluster kind.
+func Props(d *Deps) *actor.Props {
+	return actor.PropsFromProducer(func() actor.Actor { return &grain{d: d} })
+}
+
+// turn is a turn the grain has accepted.
+type turn struct {
+	req      *messages.TurnRequest
+	receiver *actor.PID
+	cancel   context.CancelFunc // set while running
+}
+
+// Local messages from the grain's own goroutines; they never cross nodes.
+type (
+	turnFinished struct {
+		proc Process // the live process after the turn, nil when it ended
+		sig  Signature
+	}
+	evicted struct{ proc Process }
+)
+
+type grain struct {
+	d        *Deps
+	id       string
+	proc     Process // idle process between turns; owned by the turn goroutine during a turn
+	sig      Signature
+	running  *turn
+	pending  []*turn
+	stopping bool
+	stopAck  []*actor.PID
+}
+
+// Receive is the grain's only entry point.
+func (g *grain) Receive(ctx actor.Context) {
+	switch m := ctx.Message().(type) {
+	case *actor.Started:
+		ctx.SetReceiveTimeout(g.d.IdleTTL)
+	case *cluster.ClusterInit:
+		g.id = m.Identity.Identity
+	case *messages.TurnRequest:
+		g.onTurn(ctx, m)
+	case *messages.CancelTurn:
+		g.onCancel(ctx, m.RequestId)
+	case *actor.Terminated:
+		g.onReceiverGone(ctx, m.Who)
+	case *turnFinished:
+		g.onFinished(ctx, m)
+	case *evicted:
+		if g.proc == m.proc {
+			g.proc = nil
+		}
+	case *actor.ReceiveTimeout:
+		if g.running == nil && len(g.pending) == 0 {
+			g.d.Log.Debug("conversation passivates", "conversation", g.id)
+			ctx.Stop(ctx.Self())
+			return
+		}
+		ctx.SetReceiveTimeout(g.d.IdleTTL) // protoactor disarms the timer once it fires
+	case *messages.StopConversation:
+		g.onStop(ctx)
+	case *actor.Stopping:
+		g.release()
+	}
+}
+
+func (g *grain) onTurn(ctx actor.Context, m *messages.TurnRequest) {
+	if g.id == "" {
+		g.id = m.ConversationId
+	}
+	if g.stopping {
+		ctx.Respond(&messages.TurnAck{Error: &messages.TurnError{Kind: KindNotFound, Message: "conversation deleted"}})
+		return
+	}
+	if g.running != nil && len(g.pending) >= g.d.MaxPending {
+		ctx.Respond(&messages.TurnAck{Error: &messages.TurnError{Kind: KindBusy, Message: "too many turns wait for this conversation", RetryAfterMs: 1000}})
+		return
+	}
+	t := &turn{req: m, receiver: actor.NewPID(m.GetReceiver().GetAddress(), m.GetReceiver().GetId())}
+	ctx.Respond(&messages.TurnAck{Accepted: true})
+	ctx.Watch(t.receiver)
+	if g.running != nil {
+		g.pending = append(g.pending, t)
+		ctx.Send(t.receiver, &messages.TurnQueued{RequestId: m.RequestId, Position: int32(len(g.pending))})
+		return
+	}
+	g.start(ctx, t)
+}
+
+// start hands the idle process (if any) to a goroutine that runs the turn and
+// reports back with turnFinished.
+func (g *grain) start(ctx actor.Context, t *turn) {
+	deadline := time.Now().Add(g.d.TurnTimeout)
+	if ms := t.req.DeadlineUnixMs; ms > 0 {
+		deadline = time.UnixMilli(ms)
+	}
+	tctx, cancel := context.WithDeadline(context.Background(), deadline)
+	stopKill := context.AfterFunc(g.d.Kill, cancel)
+	t.cancel = func() { stopKill(); cancel() }
+	g.running = t
+	r := &run{d: g.d, system: ctx.ActorSystem(), self: ctx.Self(), convID: g.id, t: t, proc: g.proc, sig: g.sig}
+	g.proc = nil
+	go func() {
+		defer t.cancel()
+		fin := r.do(tctx)
+		r.system.Root.Send(r.self, fin)
+	}()
+}
+
+func (g *grain) onFinished(ctx actor.Context, m *turnFinished) {
+	if g.running != nil {
+		ctx.Unwatch(g.running.receiver)
+	}
+	g.running = nil
+	g.proc, g.sig = m.proc, m.sig
+	if g.stopping {
+		g.finishStop(ctx)
+		return
+	}
+	if len(g.pending) > 0 {
+		next := g.pending[0]
+		g.pending = g.pending[1:]
+		g.start(ctx, next)
+	}
+}
+
+func (g *grain) onCancel(ctx actor.Context, requestID string) {
+	if g.running != nil && g.running.req.RequestId == requestID {
+		g.running.cancel()
+		return
+	}
+	for i, t := range g.pending {
+		if t.req.RequestId == requestID {
+			g.pending = append(g.pending[:i:i], g.pending[i+1:]...)
+			g.fail(ctx, t, &messages.TurnError{Kind: KindCanceled, Message: "the turn was canceled"})
+			return
+		}
+	}
+}
+
+// onReceiverGone interrupts or drops the turn of a caller that vanished.
+func (g *grain) onReceiverGone(ctx actor.Context, who *actor.PID) {
+	if g.running != nil && g.running.receiver.Equal(who) {
+		g.running.cancel()
+	}
+	kept := g.pending[:0]
+	for _, t := range g.pending {
+		if !t.receiver.Equal(who) {
+			kept = append(kept, t)
+		}
+	}
+	g.pending = kept
+}
+
+func (g *grain) fail(ctx actor.Context, t *turn, e *messages.TurnError) {
+	ctx.Unwatch(t.receiver)
+	ctx.Send(t.receiver, &messages.TurnFailed{RequestId: t.req.RequestId, Error: e})
+}
+
+// onStop ends the conversation for a delete: queued turns fail, the running one is
+// canceled, and the answer waits until its goroutine is done with the process.
+func (g *grain) onStop(ctx actor.Context) {
+	g.stopping = true
+	g.stopAck = append(g.stopAck, ctx.Sender())
+	for _, t := range g.pending {
+		g.fail(ctx, t, &messages.TurnError{Kind: KindNotFound, Message: "conversation deleted"})
+	}
+	g.pending = nil
+	if g.running != nil {
+		g.running.cancel()
+		return
+	}
+	g.finishStop(ctx)
+}
+
+func (g *grain) finishStop(ctx actor.Context) {
+	g.release()
+	for _, to := range g.stopAck {
+		if to != nil {
+			ctx.Send(to, &messages.StopConversationAck{})
+		}
+	}
+	g.stopAck = nil
+	ctx.Stop(ctx.Self())
+}
+
+// release kills the idle process and frees its slot.
+func (g *grain) release() {
+	if g.running != nil {
+		g.running.cancel() // its goroutine closes the process it holds
+	}
+	if g.proc != nil {
+		_ = g.proc.Close()
+		g.proc = nil
+	}
+	if g.id != "" && g.running == nil {
+		g.d.Sched.Drop(g.id)
+	}
+}

@@ -1,0 +1,204 @@
+package actors
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/ccgateway/ccgateway/actors/conversation"
+	"github.com/ccgateway/ccgateway/actors/messages"
+	"github.com/ccgateway/ccgateway/internal/claudecli"
+)
+
+// launcher starts CLI processes in per-tenant directories (prewarmed spares in
+// their own directories) and removes sessions' files.
+type launcher struct {
+	cfg     claudecli.Config
+	dataDir string // absolute
+	def     conversation.Signature
+	log     *slog.Logger
+}
+
+var _ conversation.Launcher = (*launcher)(nil)
+
+func newLauncher(cfg Config, log *slog.Logger) (*launcher, error) {
+	dir, err := absDir(cfg.DataDir)
+	if err != nil {
+		return nil, err
+	}
+	// Spares of a previous run are orphans: their transcripts are in the store.
+	_ = os.RemoveAll(filepath.Join(dir, "spares"))
+	return &launcher{cfg: cfg.CLI, dataDir: dir, def: defaultSignature(cfg), log: log}, nil
+}
+
+func (l *launcher) tenantDirs(keyID string) (configDir, workDir string, err error) {
+	if keyID == "" || strings.ContainsAny(keyID, `/\`) || keyID == "." || keyID == ".." {
+		return "", "", fmt.Errorf("actors: bad key id %q", keyID)
+	}
+	base := filepath.Join(l.dataDir, "tenants", keyID)
+	configDir, workDir = filepath.Join(base, "claude"), filepath.Join(base, "work")
+	for _, d := range []string{configDir, workDir} {
+		if err := os.MkdirAll(d, 0o700); err != nil {
+			return "", "", fmt.Errorf("actors: tenant dir: %w", err)
+		}
+	}
+	return configDir, workDir, nil
+}
+
+// Launch starts a conversation's process in its tenant's directories. A resume
+// first restores the stored transcript when the session file is missing (restart,
+// lost data dir, a spare's directory gone); a fresh start drops a stale session
+// file left by a turn that failed before it was stored.
+func (l *launcher) Launch(ctx context.Context, spec conversation.LaunchSpec) (conversation.Process, error) {
+	configDir, workDir, err := l.tenantDirs(spec.KeyID)
+	if err != nil {
+		return nil, err
+	}
+	path := claudecli.TranscriptPath(configDir, workDir, spec.SessionID)
+	if spec.Resume {
+		if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+			if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+				return nil, fmt.Errorf("actors: restore transcript: %w", err)
+			}
+			if err := os.WriteFile(path, spec.Transcript, 0o600); err != nil {
+				return nil, fmt.Errorf("actors: restore transcript: %w", err)
+			}
+		}
+	} else if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("actors: stale session file: %w", err)
+	}
+	return l.start(ctx, spec.Sig, spec.SessionID, spec.Resume, configDir, workDir, "")
+}
+
+// spawnSpare starts a prewarmed process with the default signature in a directory
+// of its own, removed when the process ends (its transcript is stored by then).
+func (l *launcher) spawnSpare(ctx context.Context, id string) (*cliProcess, int, error) {
+	own := filepath.Join(l.dataDir, "spares", id)
+	configDir, workDir := filepath.Join(own, "claude"), filepath.Join(own, "work")
+	for _, d := range []string{configDir, workDir} {
+		if err := os.MkdirAll(d, 0o700); err != nil {
+			return nil, 0, fmt.Errorf("actors: spare dir: %w", err)
+		}
+	}
+	p, err := l.start(ctx, l.def, uuid.NewString(), false, configDir, workDir, own)
+	if err != nil {
+		_ = os.RemoveAll(own)
+		return nil, 0, err
+	}
+	return p, p.Pid(), nil
+}
+
+func (l *launcher) start(ctx context.Context, sig conversation.Signature, sessionID string, resume bool, configDir, workDir, own string) (*cliProcess, error) {
+	spec := claudecli.Spec{
+		Model: sig.Model, SystemPrompt: sig.SystemPrompt, MaxTokens: int(sig.MaxTokens), Tools: sig.ToolList(),
+		SessionID: sessionID, Resume: resume, ConfigDir: configDir, WorkDir: workDir,
+	}
+	if sig.HasTemperature {
+		t := sig.Temperature
+		spec.Temperature = &t
+	}
+	p, err := claudecli.Start(ctx, l.cfg, spec)
+	if err != nil {
+		return nil, err
+	}
+	return &cliProcess{p: p, started: time.Now(), transcript: claudecli.TranscriptPath(configDir, workDir, sessionID), own: own}, nil
+}
+
+// RemoveSession deletes every file and directory of sessionID in the key's CLI
+// config dir (transcript, tool results, todos, session env).
+func (l *launcher) RemoveSession(keyID, sessionID string) error {
+	if sessionID == "" {
+		return nil
+	}
+	configDir, _, err := l.tenantDirs(keyID)
+	if err != nil {
+		return err
+	}
+	var doomed []string
+	_ = filepath.WalkDir(configDir, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && strings.Contains(d.Name(), sessionID) {
+			doomed = append(doomed, p)
+			if d.IsDir() {
+				return fs.SkipDir
+			}
+		}
+		return nil
+	})
+	var errs []error
+	for _, p := range doomed {
+		if err := os.RemoveAll(p); err != nil {
+			errs = append(errs, fmt.Errorf("actors: remove session file: %w", err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// cliProcess adapts a claudecli.Process to the grain's Process.
+type cliProcess struct {
+	p          *claudecli.Process
+	started    time.Time
+	transcript string
+	own        string // a spare's own directory, removed at Close
+	once       sync.Once
+}
+
+var _ conversation.Process = (*cliProcess)(nil)
+
+func (c *cliProcess) Pid() int             { return c.p.Pid() }
+func (c *cliProcess) StartedAt() time.Time { return c.started }
+func (c *cliProcess) SessionID() string    { return c.p.SessionID() }
+
+func (c *cliProcess) Transcript() ([]byte, error) { return os.ReadFile(c.transcript) }
+
+func (c *cliProcess) Close() error {
+	err := c.p.Close()
+	c.once.Do(func() {
+		if c.own != "" {
+			_ = os.RemoveAll(c.own)
+		}
+	})
+	return err
+}
+
+// Turn relays the driver's events as the grain's.
+func (c *cliProcess) Turn(ctx context.Context, text string) (<-chan conversation.TurnEvent, error) {
+	in, err := c.p.Turn(ctx, text)
+	if err != nil {
+		return nil, err
+	}
+	out := make(chan conversation.TurnEvent, 16)
+	go func() {
+		defer close(out)
+		for ev := range in {
+			switch ev := ev.(type) {
+			case claudecli.TextDelta:
+				out <- conversation.TurnEvent{Delta: ev.Text}
+			case claudecli.Result:
+				out <- conversation.TurnEvent{Result: turnResult(ev)}
+			case claudecli.ErrorEvent:
+				out <- conversation.TurnEvent{Err: ev.Err}
+			}
+		}
+	}()
+	return out, nil
+}
+
+func turnResult(r claudecli.Result) *conversation.TurnResult {
+	return &conversation.TurnResult{
+		Text: r.Text, StopReason: r.StopReason, CostUSD: r.CostUSD, DurationMS: int64(r.DurationMS),
+		Usage: &messages.TurnUsage{
+			InputTokens: int64(r.Usage.InputTokens), OutputTokens: int64(r.Usage.OutputTokens),
+			CacheReadInputTokens:     int64(r.Usage.CacheReadInputTokens),
+			CacheCreationInputTokens: int64(r.Usage.CacheCreationInputTokens),
+		},
+	}
+}

@@ -1,0 +1,5 @@
+// Package messages holds the protobuf messages exchanged with conversation grains,
+// which may live on another node. Regenerate with `make proto`.
+package messages
+
+//go:generate protoc --proto_path=. --go_out=. --go_opt=paths=source_relative messages.proto

@@ -1,0 +1,100 @@
+package actors
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// ProcessInfo describes one live CLI process.
+type ProcessInfo struct {
+	PID            int
+	ConversationID string // empty for a prewarmed spare
+	APIKeyID       string
+	State          string // busy, idle or prewarmed
+	RSSBytes       int64
+	StartedAt      time.Time
+	LastUsed       time.Time
+	Turns          int
+}
+
+// ProcessStatus is the node's process table and queue.
+type ProcessStatus struct {
+	Processes    []ProcessInfo
+	QueueByKey   map[string]int
+	Busy         int
+	MaxProcesses int
+	MaxBusy      int
+	MaxQueue     int
+}
+
+// Processes lists the live CLI processes of this node.
+func (s *System) Processes() []ProcessInfo { return s.ProcessStatus().Processes }
+
+// ProcessStatus returns the process table with RSS and the queue length per key.
+func (s *System) ProcessStatus() ProcessStatus {
+	snap := s.sched.Snapshot()
+	st := ProcessStatus{QueueByKey: snap.QueueByKey, Busy: snap.Busy, MaxProcesses: snap.MaxProcesses,
+		MaxBusy: snap.MaxBusy, MaxQueue: snap.MaxQueue, Processes: make([]ProcessInfo, 0, len(snap.Slots))}
+	for _, sl := range snap.Slots {
+		p := ProcessInfo{PID: sl.PID, APIKeyID: sl.Key, State: string(sl.State), StartedAt: sl.StartedAt,
+			LastUsed: sl.LastUsed, Turns: sl.Turns}
+		if sl.Key != "" {
+			p.ConversationID = sl.ID
+		}
+		if sl.PID > 0 {
+			p.RSSBytes = rss(sl.PID)
+		}
+		st.Processes = append(st.Processes, p)
+	}
+	return st
+}
+
+// rss reads a process's resident set size from /proc (0 where unavailable).
+func rss(pid int) int64 {
+	f, err := os.Open(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if rest, ok := strings.CutPrefix(sc.Text(), "VmRSS:"); ok {
+			kb, _ := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), 10, 64)
+			return kb * 1024
+		}
+	}
+	return 0
+}
+
+// sweep deletes conversations idle longer than the retention period.
+func (s *System) sweep(ctx context.Context) {
+	defer s.bg.Done()
+	every := min(max(s.cfg.Retention/10, time.Second), time.Hour)
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		idle, err := s.st.ListIdleConversations(ctx, time.Now().Add(-s.cfg.Retention), 100)
+		if err != nil {
+			s.log.Warn("sweeper: list idle conversations", "err", err)
+			continue
+		}
+		for _, c := range idle {
+			if err := s.DeleteConversation(ctx, c.APIKeyID, c.ID); err != nil && ctx.Err() == nil {
+				s.log.Warn("sweeper: delete conversation", "conversation", c.ID, "err", err)
+			}
+		}
+		if len(idle) > 0 {
+			s.log.Info("sweeper deleted idle conversations", "count", len(idle))
+		}
+	}
+}

@@ -1,0 +1,230 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/coder/websocket"
+	"github.com/coder/websocket/wsjson"
+	"github.com/danielgtaylor/huma/v2"
+	"github.com/danielgtaylor/huma/v2/adapters/humachi"
+
+	"github.com/ccgateway/ccgateway/actors"
+	"github.com/ccgateway/ccgateway/internal/store"
+)
+
+// wsPath is the WebSocket endpoint; docs/websocket.md describes its protocol.
+const wsPath = "/api/ws"
+
+// wsAuthWait bounds the wait for a browser's first `auth` message.
+const wsAuthWait = 10 * time.Second
+
+// wsIn is a client message: auth, chat, cancel or ping.
+type wsIn struct {
+	Type   string `json:"type"`
+	ID     string `json:"id,omitempty"`
+	APIKey string `json:"api_key,omitempty"`
+	ChatRequest
+}
+
+// wsOut is a server message, tagged with the client's request id.
+type wsOut struct {
+	Type           string        `json:"type"`
+	ID             string        `json:"id,omitempty"`
+	ConversationID string        `json:"conversation_id,omitempty"`
+	Model          string        `json:"model,omitempty"`
+	Position       int           `json:"position,omitempty"`
+	Text           string        `json:"text,omitempty"`
+	Result         *ChatResponse `json:"result,omitempty"`
+	Error          *Problem      `json:"error,omitempty"`
+}
+
+// wsSession is one socket: several chat requests multiplexed, one writer at a time.
+type wsSession struct {
+	s   *server
+	c   *websocket.Conn
+	key *store.APIKey
+
+	wmu  sync.Mutex
+	mu   sync.Mutex
+	reqs map[string]context.CancelFunc
+	wg   sync.WaitGroup
+}
+
+// serveWS upgrades the connection and runs the session until the client leaves.
+func (s *server) serveWS(w http.ResponseWriter, r *http.Request) {
+	op := &huma.Operation{Method: http.MethodGet, Path: wsPath}
+	var key *store.APIKey
+	if r.Header.Get("Authorization") != "" || r.Header.Get("x-api-key") != "" {
+		k, p := s.authenticateKey(humachi.NewContext(op, r, w))
+		if p != nil {
+			writeProblemHTTP(w, r, p)
+			return
+		}
+		key = k
+	}
+	c, err := websocket.Accept(w, r, &websocket.AcceptOptions{OriginPatterns: s.Config.CORSOrigins})
+	if err != nil {
+		return
+	}
+	defer c.CloseNow()
+	c.SetReadLimit(int64(s.Config.MaxMessageBytes) + 64<<10)
+	ctx, cancel := context.WithCancel(r.Context())
+	defer cancel()
+	ws := &wsSession{s: s, c: c, key: key, reqs: map[string]context.CancelFunc{}}
+	if ws.key == nil {
+		if ws.key = ws.authenticate(ctx, r, w, op); ws.key == nil {
+			return
+		}
+	}
+	ctx = context.WithValue(ctx, keyCtx{}, ws.key)
+	go ws.ping(ctx)
+	ws.loop(ctx)
+	cancel()
+	ws.wg.Wait()
+	c.Close(websocket.StatusNormalClosure, "")
+}
+
+// authenticate reads the first message, which must be {"type":"auth","api_key":...}.
+func (ws *wsSession) authenticate(ctx context.Context, r *http.Request, w http.ResponseWriter, op *huma.Operation) *store.APIKey {
+	actx, cancel := context.WithTimeout(ctx, wsAuthWait)
+	defer cancel()
+	var m wsIn
+	if err := wsjson.Read(actx, ws.c, &m); err != nil || m.Type != "auth" || m.APIKey == "" {
+		ws.c.Close(websocket.StatusPolicyViolation, "authenticate first: send Authorization or x-api-key, or a first {\"type\":\"auth\",\"api_key\":...} message")
+		return nil
+	}
+	ar := r.Clone(ctx)
+	ar.Header.Set("x-api-key", m.APIKey)
+	k, p := ws.s.authenticateKey(humachi.NewContext(op, ar, w))
+	if p != nil {
+		ws.send(ctx, wsOut{Type: "error", Error: p})
+		ws.c.Close(websocket.StatusPolicyViolation, p.Code)
+		return nil
+	}
+	ws.send(ctx, wsOut{Type: "authenticated"})
+	return k
+}
+
+func (ws *wsSession) loop(ctx context.Context) {
+	for {
+		var m wsIn
+		if err := wsjson.Read(ctx, ws.c, &m); err != nil {
+			var syn *json.SyntaxError
+			if errors.As(err, &syn) {
+				ws.send(ctx, wsOut{Type: "error", Error: problem(http.StatusBadRequest, CodeInvalidRequest, "messages are JSON objects")})
+				continue
+			}
+			return
+		}
+		switch m.Type {
+		case "chat":
+			ws.chat(ctx, m)
+		case "cancel":
+			ws.mu.Lock()
+			if cancel := ws.reqs[m.ID]; cancel != nil {
+				cancel()
+			}
+			ws.mu.Unlock()
+		case "ping":
+			ws.send(ctx, wsOut{Type: "pong", ID: m.ID})
+		default:
+			ws.send(ctx, wsOut{Type: "error", ID: m.ID, Error: problem(http.StatusBadRequest, CodeInvalidRequest, "unknown message type "+m.Type)})
+		}
+	}
+}
+
+// chat starts one request and relays its events tagged with its id.
+func (ws *wsSession) chat(ctx context.Context, m wsIn) {
+	fail := func(p *Problem) { ws.send(ctx, wsOut{Type: "error", ID: m.ID, Error: p}) }
+	ws.mu.Lock()
+	_, dup := ws.reqs[m.ID]
+	ws.mu.Unlock()
+	if m.ID == "" || dup {
+		fail(problem(http.StatusBadRequest, CodeInvalidRequest, "a chat needs an id not already in use on this socket"))
+		return
+	}
+	req, p := ws.s.chatRequest(ctx, &m.ChatRequest)
+	if p != nil {
+		fail(p)
+		return
+	}
+	rec := ws.s.startUsage(ctx, req.Model, req.ConversationID)
+	rctx, cancel := context.WithCancel(ctx)
+	events, err := ws.s.Chat.Chat(rctx, req)
+	if err != nil {
+		cancel()
+		rec.finish(toProblem(err).Status, nil, err)
+		fail(toProblem(err))
+		return
+	}
+	ws.mu.Lock()
+	ws.reqs[m.ID] = cancel
+	ws.mu.Unlock()
+	ws.wg.Add(1)
+	go func() {
+		defer ws.wg.Done()
+		defer func() {
+			ws.mu.Lock()
+			delete(ws.reqs, m.ID)
+			ws.mu.Unlock()
+			cancel()
+		}()
+		for ev := range events {
+			rec.observe(ev)
+			if out, ok := wsEvent(m.ID, ev); ok {
+				ws.send(ctx, out)
+			}
+		}
+	}()
+}
+
+func wsEvent(id string, ev actors.Event) (wsOut, bool) {
+	switch ev := ev.(type) {
+	case actors.Started:
+		return wsOut{Type: "start", ID: id, ConversationID: ev.ConversationID, Model: ev.Model}, true
+	case actors.Queued:
+		return wsOut{Type: "queued", ID: id, Position: ev.Position}, true
+	case actors.Delta:
+		return wsOut{Type: "delta", ID: id, Text: ev.Text}, true
+	case actors.Done:
+		r := chatResponse(ev.Result)
+		return wsOut{Type: "done", ID: id, Result: &r}, true
+	case actors.Failed:
+		return wsOut{Type: "error", ID: id, Error: toProblem(ev.Err)}, true
+	}
+	return wsOut{}, false
+}
+
+// send writes one message; writes are serialized across the socket's requests.
+func (ws *wsSession) send(ctx context.Context, m wsOut) {
+	ws.wmu.Lock()
+	defer ws.wmu.Unlock()
+	wctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	_ = wsjson.Write(wctx, ws.c, m)
+}
+
+// ping keeps the connection alive through proxies and detects dead peers.
+func (ws *wsSession) ping(ctx context.Context) {
+	t := time.NewTicker(30 * time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+			err := ws.c.Ping(pctx)
+			cancel()
+			if err != nil {
+				ws.c.CloseNow()
+				return
+			}
+		}
+	}
+}

@@ -1,0 +1,88 @@
+package api
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/coder/websocket"
+	"github.com/coder/websocket/wsjson"
+
+	"github.com/ccgateway/ccgateway/internal/store"
+	"github.com/ccgateway/ccgateway/internal/testkit"
+)
+
+func TestWebSocketMultiplexAndCancel(t *testing.T) {
+	g := newGateway(t)
+	g.fake.SetReply(func(r *testkit.Request) testkit.Reply {
+		if strings.Contains(r.LastUserText(), "stall") {
+			return testkit.Reply{Chunks: []string{"partial "}, Stall: true}
+		}
+		rep := historyToken(r)
+		rep.FirstByteDelay = 300 * time.Millisecond
+		return rep
+	})
+	key, _ := g.newKey(store.KeyActive)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	url := "ws" + strings.TrimPrefix(g.srv.URL, "http") + "/api/ws"
+
+	// A browser-style first auth message.
+	c, _, err := websocket.Dial(ctx, url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.CloseNow()
+	must := func(v any) {
+		if err := wsjson.Write(ctx, c, v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	must(map[string]any{"type": "auth", "api_key": key})
+	must(map[string]any{"type": "chat", "id": "a", "message": "token=one"})
+	must(map[string]any{"type": "chat", "id": "b", "message": "token=two"})
+	must(map[string]any{"type": "chat", "id": "c", "message": "stall please", "stream": true})
+	done := map[string]string{}
+	var cErr *Problem
+	sentCancel := false
+	for len(done) < 2 || cErr == nil {
+		var m wsOut
+		if err := wsjson.Read(ctx, c, &m); err != nil {
+			t.Fatalf("read: %v (done %v)", err, done)
+		}
+		switch {
+		case m.Type == "done":
+			done[m.ID] = m.Result.Content
+		case m.Type == "delta" && m.ID == "c" && !sentCancel:
+			sentCancel = true
+			must(map[string]any{"type": "cancel", "id": "c"})
+		case m.Type == "error" && m.ID == "c":
+			cErr = m.Error
+		case m.Type == "error":
+			t.Fatalf("error for %s: %+v", m.ID, m.Error)
+		}
+	}
+	if done["a"] != "token one" || done["b"] != "token two" {
+		t.Fatalf("answers %v", done)
+	}
+	if cErr.Code != CodeCanceled {
+		t.Fatalf("canceled request ended with %+v", cErr)
+	}
+
+	// Header auth, and a bad key is refused before the upgrade.
+	c2, _, err := websocket.Dial(ctx, url, &websocket.DialOptions{HTTPHeader: http.Header{"Authorization": {"Bearer " + key}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = wsjson.Write(ctx, c2, map[string]any{"type": "ping", "id": "p"})
+	var pong wsOut
+	if err := wsjson.Read(ctx, c2, &pong); err != nil || pong.Type != "pong" {
+		t.Fatalf("pong %+v %v", pong, err)
+	}
+	c2.CloseNow()
+	if _, resp, err := websocket.Dial(ctx, url, &websocket.DialOptions{HTTPHeader: http.Header{"x-api-key": {"sk-ccg-nope"}}}); err == nil || resp == nil || resp.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("bad key: %v %v", resp, err)
+	}
+}

@@ -1,0 +1,230 @@
+package abijson
+
+import (
+	"encoding/binary"
+	"math/bits"
+	"unsafe"
+
+	"github.com/ccgateway/ccgateway/policies/abi"
+)
+
+// The Input decoder is one function with one loop, driven by a small state
+// machine, because under wazero's WithCloseOnContextDone each loop iteration and
+// each non-inlined call costs a trip out of native code. Rare shapes (escaped or
+// non-ASCII strings, metadata, config, unknown keys, floats with exponents) fall
+// back to the general Decoder.
+
+// Contexts: which object or array the decoder is in.
+const (
+	cxRoot = iota
+	cxRequest
+	cxKey
+	cxUsage
+	cxPerms
+	cxCounters
+	cxReqTools
+	cxKeyTools
+	cxModels
+)
+
+// Parser states.
+const (
+	stValue     = iota // a value of the root (only at the start)
+	stFirstKey         // after '{'
+	stKey              // after ','
+	stFieldVal         // after ':'
+	stAfter            // after a value
+	stFirstElem        // after '['
+	stElem             // after ',' in an array
+)
+
+// field identifies a known member by its context and key.
+type field uint8
+
+const (
+	fUnknown field = iota
+	fABI
+	fRequest
+	fKey
+	fCounters
+	fNowMS
+	fConfig
+	fEndpoint
+	fModel
+	fReqMaxTokens
+	fStream
+	fReqTools
+	fClientIP
+	fConversationID
+	fMessageBytes
+	fID
+	fStatus
+	fUsage
+	fPerms
+	fMetadata
+	fMaxConcurrent
+	fCostPerDay
+	fKeyTools
+	fRPM
+	fRPD
+	fTPD
+	fModels
+	fPermMaxTokens
+	fAllowStreaming
+	fRequestsLastMinute
+	fRequestsToday
+	fTokensToday
+	fCostToday
+	fInFlight
+)
+
+func lookup(cx int, h uint64) field {
+	switch cx {
+	case cxRoot:
+		switch h {
+		case keyAbi:
+			return fABI
+		case keyRequest:
+			return fRequest
+		case keyKey:
+			return fKey
+		case keyCounters:
+			return fCounters
+		case keyNowMs:
+			return fNowMS
+		case keyConfig:
+			return fConfig
+		}
+	case cxRequest:
+		switch h {
+		case keyEndpoint:
+			return fEndpoint
+		case keyModel:
+			return fModel
+		case keyMaxTokens:
+			return fReqMaxTokens
+		case keyStream:
+			return fStream
+		case keyTools:
+			return fReqTools
+		case keyClientIp:
+			return fClientIP
+		case keyConversationId:
+			return fConversationID
+		case keyMessageBytes:
+			return fMessageBytes
+		}
+	case cxKey:
+		switch h {
+		case keyId:
+			return fID
+		case keyStatus:
+			return fStatus
+		case keyUsageLimit:
+			return fUsage
+		case keyPermissions:
+			return fPerms
+		case keyMetadata:
+			return fMetadata
+		case keyMaxConcurrentRequests:
+			return fMaxConcurrent
+		case keyCostUsdPerDay:
+			return fCostPerDay
+		case keyTools:
+			return fKeyTools
+		}
+	case cxUsage:
+		switch h {
+		case keyRequestsPerMinute:
+			return fRPM
+		case keyRequestsPerDay:
+			return fRPD
+		case keyTokensPerDay:
+			return fTPD
+		}
+	case cxPerms:
+		switch h {
+		case keyModels:
+			return fModels
+		case keyMaxTokens:
+			return fPermMaxTokens
+		case keyAllowStreaming:
+			return fAllowStreaming
+		}
+	case cxCounters:
+		switch h {
+		case keyRequestsLastMinute:
+			return fRequestsLastMinute
+		case keyRequestsToday:
+			return fRequestsToday
+		case keyTokensToday:
+			return fTokensToday
+		case keyCostToday:
+			return fCostToday
+		case keyInFlight:
+			return fInFlight
+		}
+	}
+	return fUnknown
+}
+
+// parseDigits parses up to 8 ASCII digits at data[p:] in one step and returns the
+// value and how many digits there were (0 when data[p] is not a digit). It needs 8
+// readable bytes.
+func parseDigits(data []byte, p int) (uint64, int) {
+	w := binary.LittleEndian.Uint64(data[p:])
+	lt := (w - lsb*'0') &^ w & msb         // bytes below '0'
+	gt := ((w + lsb*(0x7f-'9')) | w) & msb // bytes above '9'
+	n := bits.TrailingZeros64(lt|gt) >> 3
+	if n == 0 {
+		return 0, 0
+	}
+	x := (w - lsb*'0') << (8 * uint(8-n)) // the digits, as if led by zeros
+	x = (x*10 + x>>8) & 0x00FF00FF00FF00FF
+	x = (x*100 + x>>16) & 0x0000FFFF0000FFFF
+	x = (x*10000 + x>>32) & 0xFFFFFFFF
+	return x, n
+}
+
+var pow10 = [...]float64{1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16}
+
+// unsafeString aliases b.
+func unsafeString(b []byte) string {
+	if len(b) == 0 {
+		return ""
+	}
+	return unsafe.String(&b[0], len(b))
+}
+
+func setList(in *abi.Input, cx int, list []string) {
+	switch cx {
+	case cxReqTools:
+		in.Request.Tools = list
+	case cxKeyTools:
+		in.Key.Tools = list
+	case cxModels:
+		in.Key.Permissions.Models = list
+	}
+}
+
+// contextOf returns the context that the object or array value of f opens.
+func contextOf(f field) int {
+	switch f {
+	case fRequest:
+		return cxRequest
+	case fKey:
+		return cxKey
+	case fCounters:
+		return cxCounters
+	case fUsage:
+		return cxUsage
+	case fPerms:
+		return cxPerms
+	case fReqTools:
+		return cxReqTools
+	case fKeyTools:
+		return cxKeyTools
+	default:
+		return cxModels
+	}
+}

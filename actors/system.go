@@ -25,6 +25,7 @@ import (
 	"github.com/ccgateway/ccgateway/actors/scheduler"
 	"github.com/ccgateway/ccgateway/cluster"
 	"github.com/ccgateway/ccgateway/internal/store"
+	"github.com/ccgateway/ccgateway/internal/telemetry"
 )
 
 // ErrShuttingDown is returned for new turns once Shutdown has begun.
@@ -100,7 +101,8 @@ func (s *System) startCluster(deps *conversation.Deps) error {
 	if err != nil {
 		return err
 	}
-	quiet := slog.New(s.log.Handler()).With("lib", "protoactor")
+	// protoactor logs whole messages (tenant text) at debug level: pass on warnings only.
+	quiet := slog.New(telemetry.AtLeast(s.log.Handler(), slog.LevelWarn)).With("lib", "protoactor")
 	s.sys = actor.NewActorSystem(actor.WithLoggerFactory(func(*actor.ActorSystem) *slog.Logger { return quiet }))
 	kind := pcluster.NewKind(conversation.Kind, conversation.Props(deps))
 	cfg := pcluster.Configure(s.cfg.Cluster.Name, cluster.NewSingleNode(), disthash.New(),

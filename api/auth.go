@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/danielgtaylor/huma/v2"
+	"github.com/danielgtaylor/huma/v2/adapters/humachi"
 
 	"github.com/ccgateway/ccgateway/internal/auth"
 	"github.com/ccgateway/ccgateway/internal/store"
@@ -92,31 +93,65 @@ func requires(op *huma.Operation, scheme string) bool {
 }
 
 // authenticate checks API keys on tenant operations and admin tokens on admin ones,
-// as each operation's security requirement says.
+// as each operation's security requirement says. A client address with too many
+// recent failures is refused before any database work.
 func (s *server) authenticate(api huma.API) func(huma.Context, func(huma.Context)) {
 	return func(ctx huma.Context, next func(huma.Context)) {
 		op := ctx.Operation()
 		ctx = huma.WithValue(ctx, endpointCtx{}, endpoint{path: op.Path, method: op.Method})
+		r, _ := humachi.Unwrap(ctx)
+		c := callerFrom(ctx.Context())
+		c.IP = s.clientIP(r)
 		switch {
 		case requires(op, schemeAPIKey):
-			k, p := s.authenticateKey(ctx)
-			if p != nil {
+			s.serveKeyOperation(ctx, next, c)
+		case requires(op, schemeAdmin):
+			if p := s.authThrottled(c.IP); p != nil {
 				writeProblem(ctx, p)
 				return
 			}
-			callerFrom(ctx.Context()).KeyID = k.ID
-			next(huma.WithValue(ctx, keyCtx{}, k))
-		case requires(op, schemeAdmin):
 			who, p := s.authenticateAdmin(ctx)
 			if p != nil {
+				if isAuthFailure(p) {
+					s.authFailed(c.IP)
+				}
 				writeProblem(ctx, p)
 				return
 			}
-			callerFrom(ctx.Context()).Admin = who
+			c.Admin = who
 			next(ctx)
 		default:
 			next(ctx)
 		}
+	}
+}
+
+// serveKeyOperation authenticates the key, applies its IP allowlist and
+// signature rule, runs the operation and makes sure the request leaves exactly
+// one usage event, whether the handler recorded its own or not.
+func (s *server) serveKeyOperation(ctx huma.Context, next func(huma.Context), c *caller) {
+	start := time.Now()
+	if p := s.authThrottled(c.IP); p != nil {
+		writeProblem(ctx, p)
+		return
+	}
+	k, p := s.authenticateKey(ctx)
+	if p == nil {
+		p = s.checkKeyAccess(ctx, k, c.IP)
+	}
+	if p != nil {
+		if isAuthFailure(p) {
+			s.authFailed(c.IP)
+		}
+		writeProblem(ctx, p)
+		s.recordRequest(ctx, k, start, p.Status, p.Code)
+		return
+	}
+	c.KeyID = k.ID
+	ctx = huma.WithValue(ctx, keyCtx{}, k)
+	next(ctx)
+	if !c.UsageOwned {
+		s.recordRequest(ctx, k, start, ctx.Status(), "")
 	}
 }
 
@@ -129,8 +164,9 @@ func (s *server) authenticateKey(ctx huma.Context) (*store.APIKey, *Problem) {
 	if !auth.LooksLikeKey(secret) {
 		return nil, problem(http.StatusUnauthorized, CodeUnauthorized, "invalid API key")
 	}
-	k, err := s.keys.lookup(ctx.Context(), auth.HashKey(secret))
-	if errors.Is(err, store.ErrNotFound) {
+	hash := auth.HashKey(secret)
+	k, err := s.keys.lookup(ctx.Context(), hash)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && !secretCurrent(k, hash, time.Now())) {
 		return nil, problem(http.StatusUnauthorized, CodeUnauthorized, "invalid API key")
 	}
 	if err != nil {
@@ -148,7 +184,8 @@ func (s *server) authenticateKey(ctx huma.Context) (*store.APIKey, *Problem) {
 	return k, nil
 }
 
-// authenticateAdmin verifies an admin bearer token.
+// authenticateAdmin verifies an admin bearer token and names the admin: the
+// subject, qualified by the source for tokens from other systems.
 func (s *server) authenticateAdmin(ctx huma.Context) (string, *Problem) {
 	h := ctx.Header("Authorization")
 	if len(h) <= 7 || !strings.EqualFold(h[:7], "bearer ") {
@@ -156,10 +193,23 @@ func (s *server) authenticateAdmin(ctx huma.Context) (string, *Problem) {
 	}
 	pr, err := s.Admins.Verify(ctx.Context(), strings.TrimSpace(h[7:]))
 	if err != nil {
-		if errors.Is(err, auth.ErrNotAdmin) {
-			return "", problem(http.StatusForbidden, CodeForbidden, "the token does not carry the admin role")
+		if p := authProblem(err); p != nil {
+			return "", p
 		}
-		return "", problem(http.StatusUnauthorized, CodeUnauthorized, "invalid admin token: "+err.Error())
+		return "", problem(http.StatusUnauthorized, CodeUnauthorized, "invalid admin token")
+	}
+	if pr.Method != auth.MethodLocal {
+		return pr.Method + ":" + pr.Subject, nil
 	}
 	return pr.Subject, nil
+}
+
+// secretCurrent reports whether hash is the key's secret, or its previous one
+// inside the rotation's grace period (checked here too, as a cached entry may
+// outlive the grace period by the cache's lifetime).
+func secretCurrent(k *store.APIKey, hash string, now time.Time) bool {
+	if hash == k.Hash {
+		return true
+	}
+	return hash == k.PrevHash && k.PrevHashExpiresAt != nil && now.Before(*k.PrevHashExpiresAt)
 }

@@ -6,11 +6,13 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/danielgtaylor/huma/v2"
 
 	"github.com/ccgateway/ccgateway/actors"
+	"github.com/ccgateway/ccgateway/internal/auth"
 	"github.com/ccgateway/ccgateway/internal/claudecli"
 	"github.com/ccgateway/ccgateway/internal/store"
 )
@@ -40,6 +42,15 @@ const (
 	CodeCanceled            = "canceled"
 	CodeShuttingDown        = "shutting_down"
 	CodeModelUnknown        = "model_not_found"
+	CodeIPNotAllowed        = "ip_not_allowed"
+	CodeSignatureMissing    = "signature_missing"
+	CodeSignatureInvalid    = "signature_invalid"
+	CodeSignatureExpired    = "signature_expired"
+	CodeSignatureReplayed   = "signature_replayed"
+	CodeHTTPSRequired       = "https_required"
+	CodeTokenExpired        = "token_expired"
+	CodeIdPUnavailable      = "identity_provider_unavailable"
+	CodeEventsUnavailable   = "events_unavailable"
 	CodeQueueFull           = "queue_full"
 	CodeQueueTimeout        = "queue_timeout"
 	CodeConversationBusy    = "conversation_busy"
@@ -160,6 +171,9 @@ func toProblem(err error) *Problem {
 	if errors.As(err, &ce) {
 		return cliProblem(ce)
 	}
+	if p := authProblem(err); p != nil {
+		return p
+	}
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		return problem(http.StatusNotFound, CodeNotFound, "no such resource")
@@ -207,4 +221,42 @@ func cliProblem(e *claudecli.Error) *Problem {
 	default:
 		return problem(http.StatusBadGateway, CodeCLICrashed, "the Claude CLI failed")
 	}
+}
+
+// authProblem maps admin-token and request-signing errors, or returns nil.
+func authProblem(err error) *Problem {
+	switch {
+	case errors.Is(err, auth.ErrSignatureMissing):
+		return problem(http.StatusUnauthorized, CodeSignatureMissing,
+			"this API key requires signed requests: send "+auth.HeaderTimestamp+" and "+auth.HeaderSignature)
+	case errors.Is(err, auth.ErrSignatureExpired):
+		return problem(http.StatusUnauthorized, CodeSignatureExpired, "the request timestamp is outside the accepted window")
+	case errors.Is(err, auth.ErrSignatureReplayed):
+		return problem(http.StatusUnauthorized, CodeSignatureReplayed, "this signed request was already used")
+	case errors.Is(err, auth.ErrReplayCacheFull):
+		return problem(http.StatusServiceUnavailable, CodeInternal, "too many signed requests to remember; retry shortly").withRetryAfter(5 * time.Second)
+	case errors.Is(err, auth.ErrSignatureInvalid):
+		return problem(http.StatusUnauthorized, CodeSignatureInvalid, "the request signature does not match")
+	case errors.Is(err, auth.ErrKeysUnavailable):
+		return problem(http.StatusServiceUnavailable, CodeIdPUnavailable, "the identity provider's keys could not be fetched").withRetryAfter(10 * time.Second)
+	case errors.Is(err, auth.ErrNotAdmin):
+		return problem(http.StatusForbidden, CodeForbidden, "the token does not carry the admin role")
+	case errors.Is(err, auth.ErrTokenExpired):
+		return problem(http.StatusUnauthorized, CodeTokenExpired, "the admin token has expired")
+	case errors.Is(err, auth.ErrWrongIssuer), errors.Is(err, auth.ErrWrongAudience),
+		errors.Is(err, auth.ErrTokenNotYetValid), errors.Is(err, auth.ErrInvalidToken):
+		return problem(http.StatusUnauthorized, CodeUnauthorized, "invalid admin token: "+strings.TrimPrefix(rootSentinel(err).Error(), "auth: "))
+	}
+	return nil
+}
+
+// rootSentinel returns the auth sentinel err wraps, so a problem's detail never
+// echoes token contents.
+func rootSentinel(err error) error {
+	for _, s := range []error{auth.ErrWrongIssuer, auth.ErrWrongAudience, auth.ErrTokenNotYetValid, auth.ErrInvalidToken} {
+		if errors.Is(err, s) {
+			return s
+		}
+	}
+	return err
 }

@@ -23,6 +23,7 @@ import (
 	"github.com/ccgateway/ccgateway/internal/config"
 	"github.com/ccgateway/ccgateway/internal/store"
 	"github.com/ccgateway/ccgateway/internal/testkit"
+	"github.com/ccgateway/ccgateway/internal/usage"
 )
 
 // gateway is a running API on an httptest server with a real SQLite store, the
@@ -37,6 +38,7 @@ type gateway struct {
 	dir    string
 	logs   *syncBuffer
 	usage  *memUsage
+	writer *usage.Writer
 	issuer *auth.Issuer
 	cli    claudecli.Config
 	log    *slog.Logger
@@ -121,20 +123,34 @@ func newGateway(t testing.TB, opts ...gatewayOption) *gateway {
 	if err != nil {
 		t.Fatal(err)
 	}
-	verifier, err := auth.NewVerifier(auth.Config{Local: auth.LocalConfig{Secret: secret}})
+	verifier, err := auth.NewVerifier(testAuthConfig(cfg, secret))
 	if err != nil {
 		t.Fatal(err)
 	}
 	g.cli, g.log = cli, log
-	h, _ := New(Deps{Config: cfg, Store: st, Chat: g.sys, Tokens: g.issuer, Admins: verifier, Log: log, Usage: g.usage, Version: "test",
+	g.writer, err = usage.New(st, usage.Config{FlushInterval: 20 * time.Millisecond}, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g.writer.Start()
+	stopping := make(chan struct{})
+	h, _ := New(Deps{Config: cfg, Store: st, Chat: g.sys, Tokens: g.issuer, Admins: verifier, Log: log,
+		Usage: teeUsage{g.usage, g.writer}, Events: g.writer, Stopping: stopping, Version: "test",
 		Ready: []ReadyCheck{{Name: "cli", Check: func(ctx context.Context) error { _, err := claudecli.Probe(ctx, cli); return err }}}})
-	g.srv = httptest.NewServer(&g.swap)
+	g.srv = httptest.NewUnstartedServer(&g.swap)
 	g.swap.set(h)
+	if cfg.TLSCertFile == testTLS {
+		g.srv.StartTLS()
+	} else {
+		g.srv.Start()
+	}
 	t.Cleanup(func() {
+		close(stopping)
 		g.srv.Close()
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
 		_ = g.system().Shutdown(ctx)
+		_ = g.writer.Close(ctx)
 		_ = st.Close()
 	})
 	return g
@@ -272,6 +288,56 @@ func (m *memUsage) all() []store.UsageEvent {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	return append([]store.UsageEvent(nil), m.events...)
+}
+
+// teeUsage records to memory (for assertions) and to the real batching writer
+// (so the admin usage API has data).
+type teeUsage struct {
+	mem *memUsage
+	w   *usage.Writer
+}
+
+func (t teeUsage) Record(ev *store.UsageEvent) {
+	t.mem.Record(ev)
+	t.w.Record(ev)
+}
+
+// testAuthConfig mirrors cmd's wiring of the admin token sources.
+func testAuthConfig(cfg *config.Config, localSecret string) auth.Config {
+	return auth.Config{
+		Local: auth.LocalConfig{Secret: localSecret},
+		SharedSecret: auth.SharedSecretConfig{
+			Secret: cfg.SharedJWTSecret, Issuer: cfg.SharedJWTIssuer, Audience: cfg.SharedJWTAudience,
+			RoleClaim: cfg.SharedJWTRoleClaim, AdminValue: cfg.SharedJWTAdminValue,
+		},
+		OIDC: auth.OIDCConfig{
+			Issuer: cfg.OIDCIssuer, JWKSURL: cfg.OIDCJWKSURL, Audience: cfg.OIDCAudience,
+			RoleClaim: cfg.OIDCRoleClaim, AdminValue: cfg.OIDCAdminValue,
+		},
+	}
+}
+
+// testTLS as tls-cert-file makes newGateway serve HTTPS with httptest's certificate.
+const testTLS = "test:tls"
+
+// adminToken returns a local admin token.
+func (g *gateway) adminToken() string {
+	g.t.Helper()
+	tok, _, err := g.issuer.Issue("root", time.Hour)
+	if err != nil {
+		g.t.Fatal(err)
+	}
+	return tok
+}
+
+// decode parses a JSON body into v, failing the test on error.
+func decode[T any](t *testing.T, body []byte) T {
+	t.Helper()
+	var v T
+	if err := json.Unmarshal(body, &v); err != nil {
+		t.Fatalf("decode %T from %s: %v", v, body, err)
+	}
+	return v
 }
 
 // lastUserBlock returns the text of the last content block of the last user

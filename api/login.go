@@ -33,27 +33,42 @@ func registerAdminLogin(api huma.API, s *server) {
 		OperationID: "admin-login", Method: http.MethodPost, Path: "/admin/login",
 		Summary: "Log in as a local admin", Tags: []string{"admin"},
 		Description: "Checks a local admin's password and returns a JWT for the admin API.",
+		Errors:      []int{401, 422, 429},
 	}, func(ctx context.Context, in *loginInput) (*loginOutput, error) {
-		bad := problem(http.StatusUnauthorized, CodeUnauthorized, "wrong username or password")
-		a, err := s.Store.GetAdminByUsername(ctx, in.Body.Username)
-		if errors.Is(err, store.ErrNotFound) {
-			// Spend the same time as a real check so usernames cannot be probed.
-			_, _ = auth.VerifyPassword(dummyHash(), in.Body.Password)
-			return nil, bad
+		ip := callerFrom(ctx).IP
+		if p := s.authThrottled(ip); p != nil {
+			return nil, p
 		}
+		tok, exp, err := s.login(ctx, in.Body.Username, in.Body.Password)
 		if err != nil {
+			if p := toProblem(err); p.Status == http.StatusUnauthorized {
+				s.authFailed(ip)
+				s.auditAs(ctx, in.Body.Username, "admin.login_failed", "admin:"+in.Body.Username, nil, nil)
+			}
 			return nil, err
 		}
-		ok, err := auth.VerifyPassword(a.PasswordHash, in.Body.Password)
-		if err != nil || !ok {
-			return nil, bad
-		}
-		tok, exp, err := s.Tokens.Issue(a.Username, s.Config.AdminTokenTTL)
-		if err != nil {
-			return nil, err
-		}
+		s.auditAs(ctx, in.Body.Username, "admin.login", "admin:"+in.Body.Username, nil, nil)
 		return &loginOutput{Body: LoginResponse{Token: tok, ExpiresAt: exp}}, nil
 	})
+}
+
+// login checks a local admin's password and issues a token.
+func (s *server) login(ctx context.Context, username, password string) (string, time.Time, error) {
+	bad := problem(http.StatusUnauthorized, CodeUnauthorized, "wrong username or password")
+	a, err := s.Store.GetAdminByUsername(ctx, username)
+	if errors.Is(err, store.ErrNotFound) {
+		// Spend the same time as a real check so usernames cannot be probed.
+		_, _ = auth.VerifyPassword(dummyHash(), password)
+		return "", time.Time{}, bad
+	}
+	if err != nil {
+		return "", time.Time{}, err
+	}
+	ok, err := auth.VerifyPassword(a.PasswordHash, password)
+	if err != nil || !ok {
+		return "", time.Time{}, bad
+	}
+	return s.Tokens.Issue(a.Username, s.Config.AdminTokenTTL)
 }
 
 // dummyHash is a valid hash of a random password, used for unknown usernames.

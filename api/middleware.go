@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"regexp"
 	"runtime/debug"
 	"time"
@@ -29,6 +30,9 @@ const (
 type caller struct {
 	KeyID string
 	Admin string
+	IP    netip.Addr
+	// UsageOwned is set when the handler records the request's usage itself.
+	UsageOwned bool
 }
 
 var validRequestID = regexp.MustCompile(`^[A-Za-z0-9._-]{8,64}$`)

@@ -33,7 +33,8 @@ type ReadyCheck struct {
 	Check func(ctx context.Context) error
 }
 
-// Deps are the parts the API needs. Every field is required except Ready and Usage.
+// Deps are the parts the API needs. Every field is required except Ready, Usage,
+// Events and Stopping.
 type Deps struct {
 	Config  *config.Config
 	Store   store.Store
@@ -42,21 +43,31 @@ type Deps struct {
 	Admins  *auth.Verifier
 	Log     *slog.Logger
 	Usage   UsageRecorder // optional: nil records nothing
+	Events  EventFeed     // optional: nil makes GET /admin/events answer 503
 	Ready   []ReadyCheck
 	Version string
+	// Stopping, when closed, ends long-lived streams (GET /admin/events) so that a
+	// graceful shutdown does not wait for them.
+	Stopping <-chan struct{}
 }
 
 // server holds the handlers' shared state.
 type server struct {
 	Deps
-	keys *keyCache
+	keys       *keyCache
+	signatures *auth.SignatureVerifier
+	failures   *auth.FailureLimiter
 }
 
 // New builds the HTTP handler: the chi router with the huma API mounted on it.
 func New(d Deps) (http.Handler, huma.API) {
-	s := &server{Deps: d, keys: newKeyCache(d.Store, 5*time.Second)}
+	s := &server{
+		Deps: d, keys: newKeyCache(d.Store, 5*time.Second),
+		signatures: auth.NewSignatureVerifier(auth.SigningConfig{Window: d.Config.SignatureWindow}),
+		failures:   auth.NewFailureLimiter(auth.LimiterConfig{Burst: d.Config.AuthFailureBurst, Per: d.Config.AuthFailureWindow}),
+	}
 	r := chi.NewRouter()
-	r.Use(requestID, s.accessLog, recoverer(d.Log))
+	r.Use(requestID, s.accessLog, recoverer(d.Log), s.httpsPolicy, s.cors)
 	r.Get(wsPath, s.serveWS) // a plain chi route: huma does not model WebSocket
 	api := humachi.New(r, humaConfig(d.Version))
 	api.UseMiddleware(s.authenticate(api))
@@ -83,6 +94,12 @@ func addRoutes(api huma.API, s *server) {
 	registerModels(api, s)
 	registerChat(api, s)
 	registerAdminLogin(api, s)
+	registerAdminKeys(api, s)
+	registerAdminUsage(api, s)
+	registerAdminRequests(api, s)
+	registerEvents(api, s)
+	registerAuditLog(api, s)
+	registerTenantUsage(api, s)
 	registerConversations(api, s)
 	registerProcesses(api, s)
 	registerCompatModels(api, s)

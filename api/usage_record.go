@@ -5,6 +5,8 @@ import (
 	"errors"
 	"time"
 
+	"github.com/danielgtaylor/huma/v2"
+
 	"github.com/ccgateway/ccgateway/actors"
 	"github.com/ccgateway/ccgateway/internal/store"
 )
@@ -32,6 +34,7 @@ type usageRecord struct {
 
 // startUsage opens the record of the current request.
 func (s *server) startUsage(ctx context.Context, model, conversationID string) *usageRecord {
+	callerFrom(ctx).UsageOwned = true
 	r := &usageRecord{s: s, start: time.Now()}
 	r.ev = store.UsageEvent{
 		Timestamp: r.start.UTC(), Model: model, ConversationID: conversationID,
@@ -95,4 +98,28 @@ func (r *usageRecord) finish(status int, res *actors.Result, err error) {
 	}
 	ev := r.ev
 	r.s.Usage.Record(&ev)
+}
+
+// recordRequest records the usage event of a request whose handler records none
+// itself (every key operation but chat), or that was refused before it ran.
+func (s *server) recordRequest(ctx huma.Context, k *store.APIKey, start time.Time, status int, code string) {
+	if s.Usage == nil {
+		return
+	}
+	op := ctx.Operation()
+	ev := &store.UsageEvent{
+		Timestamp: start.UTC(), Endpoint: op.Path, Method: op.Method, StatusCode: status,
+		ResponseTimeMS: time.Since(start).Milliseconds(), RequestID: RequestIDFrom(ctx.Context()),
+		Node: s.Config.NodeName,
+	}
+	if k != nil {
+		ev.APIKeyID = k.ID
+	}
+	if status >= 400 {
+		ev.Error = code
+		if ev.Error == "" {
+			ev.Error = codeForStatus(status)
+		}
+	}
+	s.Usage.Record(ev)
 }

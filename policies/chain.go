@@ -105,7 +105,7 @@ func (c *Chain) evaluate(ctx context.Context, in *abi.Input) (Decision, error) {
 	defer inputBufs.Put(bp)
 	for _, p := range c.policies {
 		req.Config = p.config
-		*bp = abijson.AppendInput((*bp)[:0], &req)
+		*bp = abijson.AppendInputFields((*bp)[:0], &req, p.fields)
 		out, err := p.call(ctx, *bp)
 		if err != nil {
 			if p.mode == FailOpen {

@@ -161,3 +161,20 @@ func TestGuestLogIsCapped(t *testing.T) {
 		t.Fatalf("%d lines logged, want %d", n, maxLogsPerCall)
 	}
 }
+
+func TestInputFields(t *testing.T) {
+	e := newTestEngine(t, Config{})
+	chain, err := DefaultChain(context.Background(), e)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer chain.Close()
+	ps := chain.Policies()
+	want := abi.FieldKeyUsageLimit | abi.FieldKeyMaxConcurrentRequests | abi.FieldKeyCostUSDPerDay | abi.FieldCounters | abi.FieldNowMS
+	if ps[0].fields != want {
+		t.Fatalf("ratelimit reads %#x, want %#x", ps[0].fields, want)
+	}
+	if fx := loadFixture(t, e, FailClosed); fx.fields != abi.FieldsAll {
+		t.Fatalf("a policy without sdk.Needs reads %#x, want all", fx.fields)
+	}
+}

@@ -65,6 +65,19 @@ func (i *instance) abiVersion(ctx context.Context) (uint32, error) {
 	return api.DecodeU32(res[0]), nil
 }
 
+// inputFields calls the optional input_fields export (FieldsAll without it).
+func (i *instance) inputFields(ctx context.Context) (abi.Fields, error) {
+	fn := i.mod.ExportedFunction(abi.ExportFields)
+	if fn == nil {
+		return abi.FieldsAll, nil
+	}
+	res, err := fn.Call(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("policies: input_fields: %w%s", classify(err), i.stderr.suffix())
+	}
+	return abi.Fields(res[0]) & abi.FieldsAll, nil
+}
+
 // call writes input into the guest's buffer, runs evaluate and decodes the output.
 // ctx carries the call's deadline.
 func (i *instance) call(ctx context.Context, input []byte) (abi.Output, error) {

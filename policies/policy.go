@@ -65,6 +65,7 @@ type Policy struct {
 	name     string
 	version  int64
 	config   json.RawMessage
+	fields   abi.Fields // what the guest reads, from input_fields
 	mode     FailureMode
 	engine   *Engine
 	compiled wazero.CompiledModule
@@ -101,7 +102,8 @@ func (e *Engine) Load(ctx context.Context, spec Spec) (*Policy, error) {
 	return p, nil
 }
 
-// check verifies abi_version() on a first instance and runs the self-tests.
+// check verifies abi_version() on a first instance, reads input_fields() and runs
+// the self-tests.
 func (p *Policy) check(ctx context.Context, tests []TestCase) error {
 	inst, err := p.pool.get(ctx)
 	if err != nil {
@@ -109,6 +111,9 @@ func (p *Policy) check(ctx context.Context, tests []TestCase) error {
 	}
 	callCtx, cancel := context.WithTimeout(ctx, p.engine.cfg.CallTimeout)
 	v, err := inst.abiVersion(callCtx)
+	if err == nil {
+		p.fields, err = inst.inputFields(callCtx)
+	}
 	cancel()
 	if err != nil {
 		p.pool.discard(inst)
@@ -163,7 +168,7 @@ func (p *Policy) Evaluate(ctx context.Context, in *abi.Input) (abi.Output, error
 	withConfig := *in
 	withConfig.ABI = abi.Version
 	withConfig.Config = p.config
-	*bp = abijson.AppendInput((*bp)[:0], &withConfig)
+	*bp = abijson.AppendInputFields((*bp)[:0], &withConfig, p.fields)
 	return p.call(ctx, *bp)
 }
 

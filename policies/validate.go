@@ -48,6 +48,9 @@ func validate(cm wazero.CompiledModule) error {
 				", want " + sig(want.params, want.results)}
 		}
 	}
+	if f, ok := funcs[abi.ExportFields]; ok && (len(f.ParamTypes()) != 0 || !slices.Equal(f.ResultTypes(), []api.ValueType{api.ValueTypeI64})) {
+		return &ErrMissingExport{Name: abi.ExportFields, Reason: "wrong signature " + sig(f.ParamTypes(), f.ResultTypes()) + ", want () -> (i64)"}
+	}
 	if _, ok := funcs["_initialize"]; !ok {
 		return &ErrMissingExport{Name: "_initialize", Reason: "not a reactor; build with -buildmode=c-shared"}
 	}

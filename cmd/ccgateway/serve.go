@@ -24,6 +24,7 @@ import (
 	"github.com/ccgateway/ccgateway/internal/config"
 	"github.com/ccgateway/ccgateway/internal/store"
 	"github.com/ccgateway/ccgateway/internal/telemetry"
+	usagelog "github.com/ccgateway/ccgateway/internal/usage"
 )
 
 // cmdServe runs the gateway until ctx ends, then shuts down gracefully: it stops
@@ -51,17 +52,32 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	verifier, err := auth.NewVerifier(auth.Config{Local: auth.LocalConfig{Secret: secret, TTL: cfg.AdminTokenTTL}})
+	verifier, err := auth.NewVerifier(authConfig(cfg, secret))
 	if err != nil {
 		return err
 	}
+	recorder, err := usagelog.New(st, usagelog.Config{
+		BatchSize: cfg.UsageBatchSize, FlushInterval: cfg.UsageFlushInterval, BufferSize: cfg.UsageBufferSize,
+	}, log)
+	if err != nil {
+		return err
+	}
+	recorder.Start()
+	defer closeRecorder(recorder, log)
+	sweeper := usagelog.NewSweeper(st, usagelog.RetentionConfig{
+		UsageAge: cfg.UsageRetention, AuditAge: cfg.AuditRetention, Interval: cfg.RetentionInterval,
+	}, log)
+	sweeper.Start()
+	defer sweeper.Stop()
 	cliCfg := cliConfig(cfg, e.vars)
 	sys, err := actors.New(actorsConfig(cfg, cliCfg), st, log)
 	if err != nil {
 		return err
 	}
+	stopping := make(chan struct{})
 	handler, _ := api.New(api.Deps{
 		Config: cfg, Store: st, Chat: sys, Tokens: issuer, Admins: verifier, Log: log,
+		Usage: recorder, Events: recorder, Stopping: stopping,
 		Version: version, Ready: readyChecks(st, cliCfg),
 	})
 	ln, err := net.Listen("tcp", cfg.Listen)
@@ -69,9 +85,17 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 		return fmt.Errorf("listen: %w", err)
 	}
 	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	var stopOnce sync.Once
+	srv.RegisterOnShutdown(func() { stopOnce.Do(func() { close(stopping) }) })
 	serveErr := make(chan error, 1)
-	go func() { serveErr <- srv.Serve(ln) }()
-	log.Info("serving", "addr", "http://"+ln.Addr().String(), "version", version, "store", storeKind(cfg), "claude", cliCfg.Path)
+	scheme := "http"
+	if cfg.TLSCertFile != "" {
+		scheme = "https"
+		go func() { serveErr <- srv.ServeTLS(ln, cfg.TLSCertFile, cfg.TLSKeyFile) }()
+	} else {
+		go func() { serveErr <- srv.Serve(ln) }()
+	}
+	log.Info("serving", "addr", scheme+"://"+ln.Addr().String(), "version", version, "store", storeKind(cfg), "claude", cliCfg.Path)
 
 	select {
 	case err := <-serveErr:
@@ -86,10 +110,15 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	if err := sys.Shutdown(sctx); err != nil {
 		log.Warn("turns were cut short by the shutdown deadline", "err", err)
 	}
-	select {
-	case <-httpDone:
-	case <-time.After(5 * time.Second):
-		_ = srv.Close()
+	if err := <-httpDone; errors.Is(err, context.DeadlineExceeded) {
+		// The deadline passed with handlers still running; their turns are over
+		// now, so give them a moment to write their last bytes (and record their
+		// usage) before the recorder's final flush.
+		fctx, fcancel := context.WithTimeout(context.Background(), 5*time.Second)
+		if err := srv.Shutdown(fctx); errors.Is(err, context.DeadlineExceeded) {
+			_ = srv.Close()
+		}
+		fcancel()
 	}
 	log.Info("stopped")
 	return nil
@@ -201,6 +230,35 @@ func readyChecks(st store.Store, cli claudecli.Config) []api.ReadyCheck {
 			return nil
 		}},
 	}
+}
+
+// authConfig gathers the admin token sources: local tokens always, a shared-secret
+// system and an OIDC provider when configured.
+func authConfig(cfg *config.Config, localSecret string) auth.Config {
+	return auth.Config{
+		Local: auth.LocalConfig{Secret: localSecret, TTL: cfg.AdminTokenTTL},
+		SharedSecret: auth.SharedSecretConfig{
+			Secret: cfg.SharedJWTSecret, Issuer: cfg.SharedJWTIssuer, Audience: cfg.SharedJWTAudience,
+			RoleClaim: cfg.SharedJWTRoleClaim, AdminValue: cfg.SharedJWTAdminValue,
+		},
+		OIDC: auth.OIDCConfig{
+			Issuer: cfg.OIDCIssuer, JWKSURL: cfg.OIDCJWKSURL, Audience: cfg.OIDCAudience,
+			RoleClaim: cfg.OIDCRoleClaim, AdminValue: cfg.OIDCAdminValue,
+		},
+	}
+}
+
+// closeRecorder writes the buffered usage events; it runs after the HTTP server
+// and the turns have stopped, so every answered request's event is in the buffer.
+func closeRecorder(w *usagelog.Writer, log *slog.Logger) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := w.Close(ctx); err != nil {
+		log.Error("usage events lost at shutdown", "err", err)
+		return
+	}
+	st := w.Stats()
+	log.Info("usage events flushed", "written", st.Written, "dropped", st.Dropped)
 }
 
 // cached remembers a check's outcome for ttl, so that frequent /readyz probes do not

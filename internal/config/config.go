@@ -57,8 +57,35 @@ type Config struct {
 	ConversationRetention time.Duration
 	ClusterBind           string
 
-	TrustedProxies []netip.Prefix
-	CORSOrigins    []string
+	// SharedJWT* accept admin tokens from an existing system's HS256 secret.
+	SharedJWTSecret     string
+	SharedJWTIssuer     string
+	SharedJWTAudience   string
+	SharedJWTRoleClaim  string
+	SharedJWTAdminValue string
+	// OIDC* accept admin tokens from an OpenID Connect provider's JWKS.
+	OIDCIssuer     string
+	OIDCJWKSURL    string
+	OIDCAudience   string
+	OIDCRoleClaim  string
+	OIDCAdminValue string
+
+	TrustedProxies    []netip.Prefix
+	CORSOrigins       []string
+	TLSCertFile       string
+	TLSKeyFile        string
+	ForceHTTPS        string // off, redirect or refuse
+	HSTSMaxAge        time.Duration
+	AuthFailureBurst  int
+	AuthFailureWindow time.Duration
+	SignatureWindow   time.Duration
+
+	UsageBatchSize     int
+	UsageFlushInterval time.Duration
+	UsageBufferSize    int
+	UsageRetention     time.Duration
+	AuditRetention     time.Duration
+	RetentionInterval  time.Duration
 
 	LogLevel    string
 	LogMessages bool
@@ -170,6 +197,7 @@ func (c *Config) Validate() error {
 			bad("pass-env", "%s: the gateway's own variables never reach the CLI", name)
 		}
 	}
+	errs = append(errs, c.validateSecurity()...)
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":
 	default:
@@ -186,4 +214,65 @@ func redactURL(u string) string {
 		}
 	}
 	return u
+}
+
+// ForceHTTPS modes.
+const (
+	ForceHTTPSOff      = "off"
+	ForceHTTPSRedirect = "redirect"
+	ForceHTTPSRefuse   = "refuse"
+)
+
+// validateSecurity checks the admin identity, TLS, request security and
+// retention settings.
+func (c *Config) validateSecurity() []error {
+	var errs []error
+	bad := func(name, format string, args ...any) {
+		errs = append(errs, fmt.Errorf("%s: %s", name, fmt.Sprintf(format, args...)))
+	}
+	if c.SharedJWTSecret != "" && len(c.SharedJWTSecret) < 32 {
+		bad("shared-jwt-secret", "must be at least 32 bytes")
+	}
+	if c.SharedJWTSecret == "" && (c.SharedJWTIssuer != "" || c.SharedJWTAudience != "") {
+		bad("shared-jwt-secret", "is required when shared-jwt-issuer or shared-jwt-audience is set")
+	}
+	oidc := c.OIDCIssuer != "" || c.OIDCJWKSURL != ""
+	if oidc && c.OIDCAudience == "" {
+		bad("oidc-audience", "is required with oidc-issuer or oidc-jwks-url (else any token of the provider would do)")
+	}
+	if !oidc && c.OIDCAudience != "" {
+		bad("oidc-issuer", "oidc-issuer or oidc-jwks-url is required when oidc-audience is set")
+	}
+	if (c.TLSCertFile == "") != (c.TLSKeyFile == "") {
+		bad("tls-cert-file", "tls-cert-file and tls-key-file go together")
+	}
+	switch c.ForceHTTPS {
+	case ForceHTTPSOff, ForceHTTPSRedirect, ForceHTTPSRefuse:
+	default:
+		bad("force-https", "want off, redirect or refuse, got %q", c.ForceHTTPS)
+	}
+	if c.HSTSMaxAge < 0 {
+		bad("hsts-max-age", "must not be negative")
+	}
+	if c.AuthFailureBurst < 1 {
+		bad("auth-failure-burst", "must be at least 1")
+	}
+	if c.UsageBatchSize < 1 || c.UsageBufferSize < c.UsageBatchSize {
+		bad("usage-batch-size", "must be at least 1 and at most usage-buffer-size (%d)", c.UsageBufferSize)
+	}
+	for name, d := range map[string]time.Duration{
+		"auth-failure-window": c.AuthFailureWindow, "signature-window": c.SignatureWindow,
+		"usage-flush-interval": c.UsageFlushInterval, "retention-interval": c.RetentionInterval,
+	} {
+		if d <= 0 {
+			bad(name, "must be a positive duration, got %s", d)
+		}
+	}
+	if c.SignatureWindow > time.Hour {
+		bad("signature-window", "must be at most 1h")
+	}
+	if c.UsageRetention < 0 || c.AuditRetention < 0 {
+		bad("usage-retention", "retention ages must not be negative (0 keeps records forever)")
+	}
+	return errs
 }

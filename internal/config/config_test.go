@@ -41,6 +41,9 @@ func TestLoadPrecedence(t *testing.T) {
 		{"flag over env", c.TurnTimeout, 3 * time.Minute},
 		{"secret from _FILE", c.AdminPassword, "from-a-file-secret"},
 		{"default kept", c.SSEKeepAlive, 15 * time.Second},
+		{"retention in days", c.UsageRetention, 90 * 24 * time.Hour},
+		{"audit retention in days", c.AuditRetention, 365 * 24 * time.Hour},
+		{"force-https off by default", c.ForceHTTPS, ForceHTTPSOff},
 		{"models from a YAML list", len(c.Models), 2},
 		{"alias resolves", c.ResolveModel("x"), "a"},
 		{"unknown model passes through", c.ResolveModel("zzz"), "zzz"},
@@ -68,6 +71,11 @@ func TestLoadErrorsNameTheSetting(t *testing.T) {
 		{"gateway var to CLI", []string{"--pass-env", "CCGATEWAY_JWT_SECRET"}, nil, []string{"pass-env"}},
 		{"bad database scheme", []string{"--database-url", "mysql://u:pw@h/db"}, nil, []string{"database-url", "***"}},
 		{"several at once", []string{"--cli-max-retries", "99", "--log-level", "loud"}, nil, []string{"cli-max-retries", "log-level"}},
+		{"oidc without audience", []string{"--oidc-issuer", "https://idp.example.com/"}, nil, []string{"oidc-audience"}},
+		{"short shared secret", nil, []string{"CCGATEWAY_SHARED_JWT_SECRET=short"}, []string{"shared-jwt-secret"}},
+		{"cert without key", []string{"--tls-cert-file", "c.pem"}, nil, []string{"tls-cert-file"}},
+		{"bad force-https", []string{"--force-https", "always"}, nil, []string{"force-https"}},
+		{"bad retention", []string{"--usage-retention", "ninety"}, nil, []string{"usage-retention", "90d"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -36,13 +36,25 @@ func str(f func(c *Config) *string) func(*Config, string) error {
 
 func dur(f func(c *Config) *time.Duration) func(*Config, string) error {
 	return func(c *Config, v string) error {
-		d, err := time.ParseDuration(v)
+		d, err := parseDuration(v)
 		if err != nil {
-			return fmt.Errorf("want a duration such as 30s or 5m, got %q", v)
+			return fmt.Errorf("want a duration such as 30s, 5m or 90d, got %q", v)
 		}
 		*f(c) = d
 		return nil
 	}
+}
+
+// parseDuration is time.ParseDuration plus whole days ("90d").
+func parseDuration(v string) (time.Duration, error) {
+	if days, ok := strings.CutSuffix(v, "d"); ok {
+		n, err := strconv.Atoi(days)
+		if err != nil || n < 0 {
+			return 0, fmt.Errorf("bad day count %q", v)
+		}
+		return time.Duration(n) * 24 * time.Hour, nil
+	}
+	return time.ParseDuration(v)
 }
 
 func integer(f func(c *Config) *int) func(*Config, string) error {
@@ -147,7 +159,30 @@ var settings = []setting{
 	{name: "conversation-retention", def: "0", usage: "conversations idle longer than this are deleted (0 = keep forever)", set: dur(func(c *Config) *time.Duration { return &c.ConversationRetention })},
 	{name: "cluster-bind", def: "127.0.0.1:0", usage: "host:port of the actor system's remote endpoint (port 0 = any free port)", set: str(func(c *Config) *string { return &c.ClusterBind })},
 	{name: "trusted-proxies", usage: "CIDRs of proxies whose X-Forwarded-For/-Proto are honoured", set: parsePrefixes},
-	{name: "cors-origins", usage: "origins allowed by CORS (none by default)", set: list(func(c *Config) *[]string { return &c.CORSOrigins })},
+	{name: "cors-origins", usage: "origins allowed by CORS (none by default; * allows any)", set: list(func(c *Config) *[]string { return &c.CORSOrigins })},
+	{name: "tls-cert-file", usage: "PEM certificate: serve HTTPS (with tls-key-file)", set: str(func(c *Config) *string { return &c.TLSCertFile })},
+	{name: "tls-key-file", usage: "PEM private key of tls-cert-file", set: str(func(c *Config) *string { return &c.TLSKeyFile })},
+	{name: "force-https", def: "off", usage: "plain-HTTP requests: off, redirect (308 to https) or refuse (403); a trusted proxy's X-Forwarded-Proto counts", set: str(func(c *Config) *string { return &c.ForceHTTPS })},
+	{name: "hsts-max-age", def: "180d", usage: "Strict-Transport-Security max-age sent on HTTPS responses (0 = no header)", set: dur(func(c *Config) *time.Duration { return &c.HSTSMaxAge })},
+	{name: "auth-failure-burst", def: "10", usage: "failed authentications allowed per client IP per auth-failure-window before 429", set: integer(func(c *Config) *int { return &c.AuthFailureBurst })},
+	{name: "auth-failure-window", def: "1m", usage: "window in which auth-failure-burst failures are allowed (refilled continuously)", set: dur(func(c *Config) *time.Duration { return &c.AuthFailureWindow })},
+	{name: "signature-window", def: "5m", usage: "how far a signed request's timestamp may be from now", set: dur(func(c *Config) *time.Duration { return &c.SignatureWindow })},
+	{name: "shared-jwt-secret", usage: "accept admin JWTs (HS256) signed with this secret by an existing system", secret: true, set: str(func(c *Config) *string { return &c.SharedJWTSecret })},
+	{name: "shared-jwt-issuer", usage: "required iss of shared-secret admin JWTs", set: str(func(c *Config) *string { return &c.SharedJWTIssuer })},
+	{name: "shared-jwt-audience", usage: "required aud of shared-secret admin JWTs", set: str(func(c *Config) *string { return &c.SharedJWTAudience })},
+	{name: "shared-jwt-role-claim", usage: "dotted path of the role claim in shared-secret admin JWTs (empty = role)", set: str(func(c *Config) *string { return &c.SharedJWTRoleClaim })},
+	{name: "shared-jwt-admin-value", usage: "role claim value that grants admin in shared-secret JWTs (empty = admin)", set: str(func(c *Config) *string { return &c.SharedJWTAdminValue })},
+	{name: "oidc-issuer", usage: "OIDC issuer URL (Auth0, Keycloak, Firebase...): admin JWTs verified against its JWKS", set: str(func(c *Config) *string { return &c.OIDCIssuer })},
+	{name: "oidc-jwks-url", usage: "JWKS URL (default: discovered from oidc-issuer)", set: str(func(c *Config) *string { return &c.OIDCJWKSURL })},
+	{name: "oidc-audience", usage: "required aud of OIDC admin JWTs", set: str(func(c *Config) *string { return &c.OIDCAudience })},
+	{name: "oidc-role-claim", usage: "dotted path of the role claim in OIDC admin JWTs, e.g. realm_access.roles (empty = role)", set: str(func(c *Config) *string { return &c.OIDCRoleClaim })},
+	{name: "oidc-admin-value", usage: "role claim value that grants admin in OIDC JWTs (empty = admin)", set: str(func(c *Config) *string { return &c.OIDCAdminValue })},
+	{name: "usage-batch-size", def: "500", usage: "usage events written per database insert", set: integer(func(c *Config) *int { return &c.UsageBatchSize })},
+	{name: "usage-flush-interval", def: "1s", usage: "longest time a usage event waits before it is written", set: dur(func(c *Config) *time.Duration { return &c.UsageFlushInterval })},
+	{name: "usage-buffer-size", def: "50000", usage: "usage events held in memory while the database is slow or down; beyond it new events are dropped and logged", set: integer(func(c *Config) *int { return &c.UsageBufferSize })},
+	{name: "usage-retention", def: "90d", usage: "age after which usage events (the request log) are purged (0 = keep)", set: dur(func(c *Config) *time.Duration { return &c.UsageRetention })},
+	{name: "audit-retention", def: "365d", usage: "age after which audit log entries are purged (0 = keep)", set: dur(func(c *Config) *time.Duration { return &c.AuditRetention })},
+	{name: "retention-interval", def: "1h", usage: "time between retention sweeps", set: dur(func(c *Config) *time.Duration { return &c.RetentionInterval })},
 	{name: "log-level", def: "info", usage: "debug, info, warn or error", set: str(func(c *Config) *string { return &c.LogLevel })},
 	{name: "log-messages", def: "false", usage: "log chat message text (off by default)", set: boolean(func(c *Config) *bool { return &c.LogMessages })},
 }

@@ -3,6 +3,7 @@
 package telemetry
 
 import (
+	"context"
 	"io"
 	"log/slog"
 	"regexp"
@@ -37,4 +38,28 @@ func redact(_ []string, a slog.Attr) slog.Attr {
 		}
 	}
 	return a
+}
+
+// AtLeast wraps h so that records below min are dropped, whatever h's own level.
+// Libraries that log message contents at debug level (protoactor logs whole
+// messages) get a handler that never passes those on.
+func AtLeast(h slog.Handler, min slog.Level) slog.Handler {
+	return &minLevel{Handler: h, min: min}
+}
+
+type minLevel struct {
+	slog.Handler
+	min slog.Level
+}
+
+func (m *minLevel) Enabled(ctx context.Context, l slog.Level) bool {
+	return l >= m.min && m.Handler.Enabled(ctx, l)
+}
+
+func (m *minLevel) WithAttrs(as []slog.Attr) slog.Handler {
+	return &minLevel{Handler: m.Handler.WithAttrs(as), min: m.min}
+}
+
+func (m *minLevel) WithGroup(name string) slog.Handler {
+	return &minLevel{Handler: m.Handler.WithGroup(name), min: m.min}
 }

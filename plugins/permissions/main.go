@@ -15,7 +15,11 @@ import (
 	"github.com/ccgateway/ccgateway/policies/abi/abijson"
 )
 
-func init() { sdk.Register(decide) }
+func init() {
+	sdk.Register(decide)
+	sdk.Needs(abi.FieldRequestModel | abi.FieldRequestMaxTokens | abi.FieldRequestStream | abi.FieldRequestTools |
+		abi.FieldKeyPermissions | abi.FieldKeyTools | abi.FieldConfig)
+}
 
 func main() {}
 

@@ -11,7 +11,11 @@ import (
 	"github.com/ccgateway/ccgateway/policies/abi"
 )
 
-func init() { sdk.Register(decide) }
+func init() {
+	sdk.Register(decide)
+	sdk.Needs(abi.FieldKeyUsageLimit | abi.FieldKeyMaxConcurrentRequests | abi.FieldKeyCostUSDPerDay |
+		abi.FieldCounters | abi.FieldNowMS)
+}
 
 func main() {}
 

@@ -16,6 +16,9 @@ var inBuf, outBuf []byte
 //go:wasmexport abi_version
 func abiVersion() uint32 { return abi.Version }
 
+//go:wasmexport input_fields
+func inputFields() uint64 { return uint64(fields) }
+
 //go:wasmexport ccg_buffer
 func ccgBuffer(size uint32) uint32 {
 	if uint32(cap(inBuf)) < size || cap(inBuf) == 0 {

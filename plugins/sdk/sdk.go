@@ -19,7 +19,7 @@
 package sdk
 
 import (
-	"bytes"
+	"encoding/binary"
 	"errors"
 
 	"github.com/ccgateway/ccgateway/policies/abi"
@@ -30,7 +30,15 @@ import (
 // strings in it may be kept.
 type Func func(in *abi.Input) abi.Output
 
-var policy Func
+var (
+	policy Func
+	fields = abi.FieldsAll
+)
+
+// Needs declares the Input members the policy reads (see abi.Fields); the host
+// then leaves the others out, which makes each decision cheaper. Without it the
+// policy receives every member. Call it from init, next to Register.
+func Needs(f abi.Fields) { fields = f }
 
 // Register sets the policy function; call it once from an init function.
 func Register(fn Func) {
@@ -76,10 +84,30 @@ func NewCached[T any](parse func(raw []byte) (T, error)) *Cached[T] {
 
 // Get returns the parsed form of raw, parsing it only when it changed.
 func (c *Cached[T]) Get(raw []byte) (T, error) {
-	if !c.valid || !bytes.Equal(c.raw, raw) {
+	if !c.valid || !sameBytes(c.raw, raw) {
 		c.raw = append(c.raw[:0], raw...)
 		c.val, c.err = c.parse(c.raw)
 		c.valid = true
 	}
 	return c.val, c.err
+}
+
+// sameBytes is bytes.Equal a word at a time: in a wasm guest bytes.Equal loops
+// byte by byte, and each iteration costs a cancellation check under wazero.
+func sameBytes(a, b []byte) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	i := 0
+	for ; i+8 <= len(a); i += 8 {
+		if binary.LittleEndian.Uint64(a[i:]) != binary.LittleEndian.Uint64(b[i:]) {
+			return false
+		}
+	}
+	for ; i < len(a); i++ {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
 }

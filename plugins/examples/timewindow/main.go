@@ -17,7 +17,10 @@ import (
 	"github.com/ccgateway/ccgateway/policies/abi/abijson"
 )
 
-func init() { sdk.Register(decide) }
+func init() {
+	sdk.Register(decide)
+	sdk.Needs(abi.FieldNowMS | abi.FieldKeyMetadata | abi.FieldConfig)
+}
 
 func main() {}
 

@@ -1,0 +1,142 @@
+package api
+
+import (
+	"context"
+	"time"
+
+	"github.com/ccgateway/ccgateway/internal/auth"
+	"github.com/ccgateway/ccgateway/internal/store"
+)
+
+func (s *server) updateKey(ctx context.Context, in *updateKeyInput) (*keyOutput, error) {
+	k, err := s.Store.GetAPIKey(ctx, in.ID)
+	if err != nil {
+		return nil, toProblem(err)
+	}
+	before := keyBody(k)
+	b := &in.Body
+	var fe fieldErrors
+	fe.checkAllowedIPs(b.AllowedIPs)
+	fe.checkTools(b.Tools)
+	fe.checkExpiry(b.ExpiresAt)
+	s.checkPermissions(&fe, b.Permissions)
+	if b.ExpiresAt != nil && b.ClearExpiry {
+		fe.add("body.clear_expiry", "cannot be combined with expires_at", true)
+	}
+	if err := fe.problem(); err != nil {
+		return nil, err
+	}
+	applyKeyUpdate(k, b)
+	s.applyPermissions(k, b.Permissions)
+	if b.Status != nil && *b.Status == store.KeyActive && keyStatus(k, time.Now()) == store.KeyExpired {
+		fe.add("body.status", "the key's expires_at has passed: set a later expires_at (or clear_expiry) to activate it", *b.Status)
+		return nil, fe.problem()
+	}
+	newSigning := ""
+	if k.RequireSignature && k.SigningSecret == "" {
+		if newSigning, err = auth.GenerateSigningSecret(); err != nil {
+			return nil, err
+		}
+		k.SigningSecret = newSigning
+	}
+	if err := s.Store.UpdateAPIKey(ctx, k); err != nil {
+		return nil, toProblem(err)
+	}
+	s.keys.Invalidate()
+	after := keyBody(k)
+	s.audit(ctx, "api_key.update", k.ID, before, after)
+	after.SigningSecret = newSigning
+	return &keyOutput{Body: after}, nil
+}
+
+// applyKeyUpdate copies the fields present in b onto k.
+func applyKeyUpdate(k *store.APIKey, b *APIKeyUpdate) {
+	if b.Name != nil {
+		k.Name = *b.Name
+	}
+	if b.Status != nil {
+		k.Status = *b.Status
+	}
+	if b.ExpiresAt != nil {
+		k.ExpiresAt = b.ExpiresAt
+	}
+	if b.ClearExpiry {
+		k.ExpiresAt = nil
+	}
+	if b.UsageLimit != nil {
+		k.UsageLimit = store.UsageLimit(*b.UsageLimit)
+	}
+	if b.Metadata != nil {
+		k.Metadata = store.KeyMetadata(*b.Metadata)
+	}
+	if b.MaxConcurrentRequests != nil {
+		k.MaxConcurrentRequests = *b.MaxConcurrentRequests
+	}
+	if b.CostUSDPerDay != nil {
+		k.CostUSDPerDay = *b.CostUSDPerDay
+	}
+	if b.AllowedIPs != nil {
+		k.AllowedIPs = normalizeCIDRs(b.AllowedIPs)
+	}
+	if b.Tools != nil {
+		k.Tools = b.Tools
+	}
+	if b.RequireSignature != nil {
+		k.RequireSignature = *b.RequireSignature
+		if !k.RequireSignature {
+			k.SigningSecret = ""
+		}
+	}
+}
+
+type deleteKeyOutput struct{}
+
+func (s *server) deleteKey(ctx context.Context, in *keyIDPath) (*deleteKeyOutput, error) {
+	k, err := s.Store.GetAPIKey(ctx, in.ID)
+	if err != nil {
+		return nil, toProblem(err)
+	}
+	if err := s.Store.DeleteAPIKey(ctx, in.ID); err != nil {
+		return nil, toProblem(err)
+	}
+	s.keys.Invalidate()
+	s.audit(ctx, "api_key.delete", k.ID, keyBody(k), nil)
+	return &deleteKeyOutput{}, nil
+}
+
+func (s *server) rotateKey(ctx context.Context, in *rotateKeyInput) (*keyOutput, error) {
+	k, err := s.Store.GetAPIKey(ctx, in.ID)
+	if err != nil {
+		return nil, toProblem(err)
+	}
+	opts := APIKeyRotate{}
+	if in.Body != nil {
+		opts = *in.Body
+	}
+	before := keyBody(k)
+	gen, err := auth.GenerateKey()
+	if err != nil {
+		return nil, err
+	}
+	k.PrevHash, k.PrevHashExpiresAt = "", nil
+	if opts.GracePeriodSeconds > 0 {
+		until := time.Now().Add(time.Duration(opts.GracePeriodSeconds) * time.Second).UTC()
+		k.PrevHash, k.PrevHashExpiresAt = k.Hash, &until
+	}
+	k.Hash, k.Prefix = gen.Hash, gen.Prefix
+	newSigning := ""
+	if k.RequireSignature && (opts.RotateSigningSecret || k.SigningSecret == "") {
+		if newSigning, err = auth.GenerateSigningSecret(); err != nil {
+			return nil, err
+		}
+		k.SigningSecret = newSigning
+	}
+	if err := s.Store.UpdateAPIKey(ctx, k); err != nil {
+		return nil, toProblem(err)
+	}
+	s.keys.Invalidate()
+	after := keyBody(k)
+	s.audit(ctx, "api_key.rotate", k.ID, before, after)
+	after.Key, after.SigningSecret = gen.Secret, newSigning
+	return &keyOutput{Body: after}, nil
+}

@@ -1,0 +1,95 @@
+package api
+
+import (
+	"fmt"
+	"net/http"
+	"regexp"
+	"time"
+
+	"github.com/danielgtaylor/huma/v2"
+
+	"github.com/ccgateway/ccgateway/internal/auth"
+	"github.com/ccgateway/ccgateway/internal/store"
+)
+
+// toolName is what a CLI tool allowlist entry may look like: a tool name with an
+// optional permission rule, e.g. "Read" or "Bash(git status:*)".
+var toolName = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_]*(\([^()\n]{1,200}\))?$`)
+
+// fieldErrors collects validation errors that each name their field.
+type fieldErrors []error
+
+func (f *fieldErrors) add(location, msg string, value any) {
+	*f = append(*f, &huma.ErrorDetail{Location: location, Message: msg, Value: value})
+}
+
+// problem returns the 422 problem, or nil without errors.
+func (f fieldErrors) problem() error {
+	if len(f) == 0 {
+		return nil
+	}
+	return newHumaError(http.StatusUnprocessableEntity, "validation failed", f...)
+}
+
+// checkAllowedIPs validates CIDRs or addresses at body.allowed_ips[i].
+func (f *fieldErrors) checkAllowedIPs(ips []string) {
+	for i, ip := range ips {
+		if _, err := auth.ParseCIDRs([]string{ip}); err != nil {
+			f.add(fmt.Sprintf("body.allowed_ips[%d]", i), "not an IP address or CIDR", ip)
+		}
+	}
+}
+
+// checkTools validates tool allowlist entries at body.tools[i].
+func (f *fieldErrors) checkTools(tools []string) {
+	for i, t := range tools {
+		if !toolName.MatchString(t) {
+			f.add(fmt.Sprintf("body.tools[%d]", i), "not a tool name such as Read or Bash(git status:*)", t)
+		}
+	}
+}
+
+// checkPermissions validates the model list against the configured models.
+func (s *server) checkPermissions(f *fieldErrors, p *PermissionsInput) {
+	if p == nil {
+		return
+	}
+	for i, m := range p.Models {
+		if !s.Config.KnownModel(m) {
+			f.add(fmt.Sprintf("body.permissions.models[%d]", i), "not a model offered here (see GET /api/models)", m)
+		}
+	}
+}
+
+// checkExpiry refuses an expiry in the past.
+func (f *fieldErrors) checkExpiry(t *time.Time) {
+	if t != nil && !t.After(time.Now()) {
+		f.add("body.expires_at", "must be in the future", t.Format(time.RFC3339))
+	}
+}
+
+// applyPermissions copies p onto k; allow_streaming defaults to true.
+func (s *server) applyPermissions(k *store.APIKey, p *PermissionsInput) {
+	if p == nil {
+		return
+	}
+	k.Permissions.Models = nil
+	for _, m := range p.Models {
+		k.Permissions.Models = append(k.Permissions.Models, s.Config.ResolveModel(m))
+	}
+	k.Permissions.MaxTokens = p.MaxTokens
+	k.Permissions.AllowStreaming = p.AllowStreaming == nil || *p.AllowStreaming
+}
+
+// normalizeCIDRs stores allowlist entries in their canonical CIDR form.
+func normalizeCIDRs(ips []string) []string {
+	prefixes, err := auth.ParseCIDRs(ips)
+	if err != nil {
+		return ips
+	}
+	out := make([]string, len(prefixes))
+	for i, p := range prefixes {
+		out[i] = p.String()
+	}
+	return out
+}

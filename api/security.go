@@ -1,0 +1,164 @@
+package api
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/netip"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/danielgtaylor/huma/v2"
+	"github.com/danielgtaylor/huma/v2/adapters/humachi"
+
+	"github.com/ccgateway/ccgateway/internal/auth"
+	"github.com/ccgateway/ccgateway/internal/config"
+	"github.com/ccgateway/ccgateway/internal/store"
+)
+
+// clientIP is the request's client address: the peer, or the address a trusted
+// proxy put in X-Forwarded-For.
+func (s *server) clientIP(r *http.Request) netip.Addr {
+	return auth.ClientIP(r, s.Config.TrustedProxies)
+}
+
+// probePaths stay reachable over plain HTTP under force-https, for load
+// balancers' health checks.
+var probePaths = []string{"/healthz", "/readyz"}
+
+// httpsPolicy applies force-https (redirect or refuse plain HTTP; a trusted
+// proxy's X-Forwarded-Proto counts) and sends HSTS on HTTPS responses.
+func (s *server) httpsPolicy(next http.Handler) http.Handler {
+	mode := s.Config.ForceHTTPS
+	hsts := ""
+	if secs := int64(s.Config.HSTSMaxAge.Seconds()); secs > 0 {
+		hsts = "max-age=" + strconv.FormatInt(secs, 10) + "; includeSubDomains"
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		secure := auth.IsHTTPS(r, s.Config.TrustedProxies)
+		if secure && hsts != "" {
+			w.Header().Set("Strict-Transport-Security", hsts)
+		}
+		if secure || mode == "" || mode == config.ForceHTTPSOff || slices.Contains(probePaths, r.URL.Path) {
+			next.ServeHTTP(w, r)
+			return
+		}
+		if mode == config.ForceHTTPSRedirect && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
+			http.Redirect(w, r, "https://"+r.Host+r.URL.RequestURI(), http.StatusPermanentRedirect)
+			return
+		}
+		// A redirected POST would have already sent its body (and key) in clear;
+		// refusing tells the client to fix its URL.
+		writeProblemHTTP(w, r, problem(http.StatusForbidden, CodeHTTPSRequired, "this gateway only accepts HTTPS; use https://"+r.Host+r.URL.Path))
+	})
+}
+
+// corsAllowHeaders are the request headers a browser client may send.
+const corsAllowHeaders = "Authorization, Content-Type, X-Api-Key, X-Request-Id, " + auth.HeaderTimestamp + ", " + auth.HeaderSignature
+
+// cors answers preflights and sets Access-Control-Allow-Origin for origins in
+// cors-origins ("*" allows any). With no origins configured it does nothing, so
+// browsers keep the same-origin policy.
+func (s *server) cors(next http.Handler) http.Handler {
+	origins := s.Config.CORSOrigins
+	if len(origins) == 0 {
+		return next
+	}
+	any := slices.Contains(origins, "*")
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		origin := r.Header.Get("Origin")
+		if origin == "" {
+			next.ServeHTTP(w, r)
+			return
+		}
+		w.Header().Add("Vary", "Origin")
+		allowed := any || slices.Contains(origins, origin)
+		preflight := r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != ""
+		if allowed {
+			w.Header().Set("Access-Control-Allow-Origin", origin)
+			w.Header().Set("Access-Control-Expose-Headers", "X-Request-Id, Retry-After")
+		}
+		if !preflight {
+			next.ServeHTTP(w, r)
+			return
+		}
+		if allowed {
+			w.Header().Set("Access-Control-Allow-Methods", "GET, POST, PUT, PATCH, DELETE, OPTIONS")
+			w.Header().Set("Access-Control-Allow-Headers", corsAllowHeaders)
+			w.Header().Set("Access-Control-Max-Age", "600")
+		}
+		w.WriteHeader(http.StatusNoContent)
+	})
+}
+
+// checkKeyAccess applies the key's own request rules: the IP allowlist and, when
+// the key requires it, the request signature.
+func (s *server) checkKeyAccess(ctx huma.Context, k *store.APIKey, ip netip.Addr) *Problem {
+	if len(k.AllowedIPs) > 0 {
+		prefixes, err := auth.ParseCIDRs(k.AllowedIPs)
+		if err != nil || !auth.AllowedIP(ip, prefixes) {
+			return problem(http.StatusForbidden, CodeIPNotAllowed, fmt.Sprintf("this API key may not be used from %s", ip))
+		}
+	}
+	if !k.RequireSignature {
+		return nil
+	}
+	r, _ := humachi.Unwrap(ctx)
+	body, p := readAndRestoreBody(r, ctx.Operation().MaxBodyBytes)
+	if p != nil {
+		return p
+	}
+	if err := s.signatures.VerifyRequest(k.SigningSecret, r, body); err != nil {
+		return toProblem(err)
+	}
+	return nil
+}
+
+// readAndRestoreBody reads the request body (at most limit bytes) for the
+// signature check and puts it back for the handler.
+func readAndRestoreBody(r *http.Request, limit int64) ([]byte, *Problem) {
+	if r.Body == nil || r.Body == http.NoBody {
+		return nil, nil
+	}
+	if limit <= 0 {
+		limit = 1 << 20
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, limit+1))
+	_ = r.Body.Close()
+	if err != nil {
+		return nil, problem(http.StatusBadRequest, CodeInvalidRequest, "could not read the request body")
+	}
+	if int64(len(body)) > limit {
+		return nil, problem(http.StatusRequestEntityTooLarge, CodeTooLarge, fmt.Sprintf("the body is over %d bytes", limit))
+	}
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	return body, nil
+}
+
+// authFailed counts a failed authentication against the client's address.
+func (s *server) authFailed(ip netip.Addr) { s.failures.Fail(ip) }
+
+// authThrottled reports whether ip has failed authentication too often; it
+// costs no database work.
+func (s *server) authThrottled(ip netip.Addr) *Problem {
+	ok, wait := s.failures.Allow(ip)
+	if ok {
+		return nil
+	}
+	return problem(http.StatusTooManyRequests, CodeTooManyAuthFailures, "too many failed authentications from this address; wait and retry").withRetryAfter(wait)
+}
+
+// isAuthFailure reports whether p is the kind of refusal the limiter counts.
+func isAuthFailure(p *Problem) bool {
+	return p.Status == http.StatusUnauthorized || p.Code == CodeIPNotAllowed || strings.HasPrefix(p.Code, "signature_")
+}
+
+// errSignature reports whether err is a request signing error.
+func errSignature(err error) bool {
+	return errors.Is(err, auth.ErrSignatureMissing) || errors.Is(err, auth.ErrSignatureInvalid) ||
+		errors.Is(err, auth.ErrSignatureExpired) || errors.Is(err, auth.ErrSignatureReplayed) ||
+		errors.Is(err, auth.ErrReplayCacheFull)
+}

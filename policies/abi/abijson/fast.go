@@ -78,92 +78,88 @@ const (
 	fInFlight
 )
 
+// members lists the known (context, key) pairs.
+var members = []struct {
+	cx  int
+	key *uint64
+	f   field
+}{
+	{cxRoot, &keyAbi, fABI},
+	{cxRoot, &keyRequest, fRequest},
+	{cxRoot, &keyKey, fKey},
+	{cxRoot, &keyCounters, fCounters},
+	{cxRoot, &keyNowMs, fNowMS},
+	{cxRoot, &keyConfig, fConfig},
+	{cxRequest, &keyEndpoint, fEndpoint},
+	{cxRequest, &keyModel, fModel},
+	{cxRequest, &keyMaxTokens, fReqMaxTokens},
+	{cxRequest, &keyStream, fStream},
+	{cxRequest, &keyTools, fReqTools},
+	{cxRequest, &keyClientIp, fClientIP},
+	{cxRequest, &keyConversationId, fConversationID},
+	{cxRequest, &keyMessageBytes, fMessageBytes},
+	{cxKey, &keyId, fID},
+	{cxKey, &keyStatus, fStatus},
+	{cxKey, &keyUsageLimit, fUsage},
+	{cxKey, &keyPermissions, fPerms},
+	{cxKey, &keyMetadata, fMetadata},
+	{cxKey, &keyMaxConcurrentRequests, fMaxConcurrent},
+	{cxKey, &keyCostUsdPerDay, fCostPerDay},
+	{cxKey, &keyTools, fKeyTools},
+	{cxUsage, &keyRequestsPerMinute, fRPM},
+	{cxUsage, &keyRequestsPerDay, fRPD},
+	{cxUsage, &keyTokensPerDay, fTPD},
+	{cxPerms, &keyModels, fModels},
+	{cxPerms, &keyMaxTokens, fPermMaxTokens},
+	{cxPerms, &keyAllowStreaming, fAllowStreaming},
+	{cxCounters, &keyRequestsLastMinute, fRequestsLastMinute},
+	{cxCounters, &keyRequestsToday, fRequestsToday},
+	{cxCounters, &keyTokensToday, fTokensToday},
+	{cxCounters, &keyCostToday, fCostToday},
+	{cxCounters, &keyInFlight, fInFlight},
+}
+
+// lookupBits sizes the member table; with about 35 members in 1024 slots a
+// collision-free multiplier is found in a few tries.
+const lookupBits = 10
+
+var (
+	lookupMul   uint64
+	lookupTable [1 << lookupBits]struct {
+		h uint64
+		f field
+	}
+)
+
+func init() {
+	for mul := uint64(0x9e3779b97f4a7c15); ; mul += 2 {
+		lookupTable = [1 << lookupBits]struct {
+			h uint64
+			f field
+		}{}
+		ok := true
+		for _, m := range members {
+			h := *m.key ^ uint64(m.cx)
+			e := &lookupTable[(h*mul)>>(64-lookupBits)]
+			if e.f != fUnknown {
+				ok = false
+				break
+			}
+			e.h, e.f = h, m.f
+		}
+		if ok {
+			lookupMul = mul
+			return
+		}
+	}
+}
+
+// lookup finds the member with key hash h in context cx: one multiplication and
+// one comparison, where a switch would cost a branch per case.
 func lookup(cx int, h uint64) field {
-	switch cx {
-	case cxRoot:
-		switch h {
-		case keyAbi:
-			return fABI
-		case keyRequest:
-			return fRequest
-		case keyKey:
-			return fKey
-		case keyCounters:
-			return fCounters
-		case keyNowMs:
-			return fNowMS
-		case keyConfig:
-			return fConfig
-		}
-	case cxRequest:
-		switch h {
-		case keyEndpoint:
-			return fEndpoint
-		case keyModel:
-			return fModel
-		case keyMaxTokens:
-			return fReqMaxTokens
-		case keyStream:
-			return fStream
-		case keyTools:
-			return fReqTools
-		case keyClientIp:
-			return fClientIP
-		case keyConversationId:
-			return fConversationID
-		case keyMessageBytes:
-			return fMessageBytes
-		}
-	case cxKey:
-		switch h {
-		case keyId:
-			return fID
-		case keyStatus:
-			return fStatus
-		case keyUsageLimit:
-			return fUsage
-		case keyPermissions:
-			return fPerms
-		case keyMetadata:
-			return fMetadata
-		case keyMaxConcurrentRequests:
-			return fMaxConcurrent
-		case keyCostUsdPerDay:
-			return fCostPerDay
-		case keyTools:
-			return fKeyTools
-		}
-	case cxUsage:
-		switch h {
-		case keyRequestsPerMinute:
-			return fRPM
-		case keyRequestsPerDay:
-			return fRPD
-		case keyTokensPerDay:
-			return fTPD
-		}
-	case cxPerms:
-		switch h {
-		case keyModels:
-			return fModels
-		case keyMaxTokens:
-			return fPermMaxTokens
-		case keyAllowStreaming:
-			return fAllowStreaming
-		}
-	case cxCounters:
-		switch h {
-		case keyRequestsLastMinute:
-			return fRequestsLastMinute
-		case keyRequestsToday:
-			return fRequestsToday
-		case keyTokensToday:
-			return fTokensToday
-		case keyCostToday:
-			return fCostToday
-		case keyInFlight:
-			return fInFlight
-		}
+	h ^= uint64(cx)
+	if e := &lookupTable[(h*lookupMul)>>(64-lookupBits)]; e.h == h {
+		return e.f
 	}
 	return fUnknown
 }

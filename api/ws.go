@@ -60,7 +60,7 @@ func (s *server) serveWS(w http.ResponseWriter, r *http.Request) {
 	op := &huma.Operation{Method: http.MethodGet, Path: wsPath}
 	var key *store.APIKey
 	if r.Header.Get("Authorization") != "" || r.Header.Get("x-api-key") != "" {
-		k, p := s.authenticateKey(humachi.NewContext(op, r, w))
+		k, p := s.keyAccess(humachi.NewContext(op, r, w), s.clientIP(r))
 		if p != nil {
 			writeProblemHTTP(w, r, p)
 			return
@@ -100,7 +100,7 @@ func (ws *wsSession) authenticate(ctx context.Context, r *http.Request, w http.R
 	}
 	ar := r.Clone(ctx)
 	ar.Header.Set("x-api-key", m.APIKey)
-	k, p := ws.s.authenticateKey(humachi.NewContext(op, ar, w))
+	k, p := ws.s.keyAccess(humachi.NewContext(op, ar, w), ws.s.clientIP(r))
 	if p != nil {
 		ws.send(ctx, wsOut{Type: "error", Error: p})
 		ws.c.Close(websocket.StatusPolicyViolation, p.Code)

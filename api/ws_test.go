@@ -86,3 +86,36 @@ func TestWebSocketMultiplexAndCancel(t *testing.T) {
 		t.Fatalf("bad key: %v %v", resp, err)
 	}
 }
+
+// TestWebSocketAppliesKeyRules checks that a socket passes the same key rules as
+// REST: a key limited to other addresses is refused, by header and by first message.
+func TestWebSocketAppliesKeyRules(t *testing.T) {
+	g := newGateway(t)
+	key, _ := g.newKey(store.KeyActive, func(k *store.APIKey) { k.AllowedIPs = []string{"203.0.113.0/24"} })
+	url := "ws" + strings.TrimPrefix(g.srv.URL, "http") + "/api/ws"
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	t.Run("header", func(t *testing.T) {
+		_, resp, err := websocket.Dial(ctx, url, &websocket.DialOptions{HTTPHeader: http.Header{"x-api-key": {key}}})
+		if err == nil || resp == nil || resp.StatusCode != http.StatusForbidden {
+			t.Fatalf("dial: %v, response %v; want 403", err, resp)
+		}
+	})
+	t.Run("first message", func(t *testing.T) {
+		c, _, err := websocket.Dial(ctx, url, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.CloseNow()
+		if err := wsjson.Write(ctx, c, map[string]string{"type": "auth", "api_key": key}); err != nil {
+			t.Fatal(err)
+		}
+		var m wsOut
+		if err := wsjson.Read(ctx, c, &m); err != nil {
+			t.Fatal(err)
+		}
+		if m.Type != "error" || m.Error == nil || m.Error.Code != CodeIPNotAllowed {
+			t.Fatalf("got %+v, want an ip_not_allowed error", m)
+		}
+	})
+}

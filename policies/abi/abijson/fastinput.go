@@ -38,6 +38,17 @@ func decodeInputFast(data []byte, in *abi.Input, alias bool) error {
 			d.pos++
 			stack[0], depth, state = cxRoot, 1, stFirstKey
 
+		case stFirstElem, stElem:
+			if c == ']' && state == stFirstElem {
+				d.pos++
+				depth--
+				setList(in, stack[depth], list)
+				state = stAfter
+				break
+			}
+			list = append(list, d.quickString(c))
+			state = stAfter
+
 		case stFirstKey, stKey:
 			if c == '}' && state == stFirstKey {
 				d.pos++
@@ -66,17 +77,10 @@ func decodeInputFast(data []byte, in *abi.Input, alias bool) error {
 			d.pos++
 			f = lookup(stack[depth-1], h)
 			state = stFieldVal
-
-		case stFirstElem, stElem:
-			if c == ']' && state == stFirstElem {
-				d.pos++
-				depth--
-				setList(in, stack[depth], list)
-				state = stAfter
-				break
+			if c = d.peek(); d.err != nil || d.pos >= len(data) {
+				break // the loop reports it
 			}
-			list = append(list, d.quickString(c))
-			state = stAfter
+			fallthrough // straight on to the value: one loop iteration less
 
 		case stFieldVal:
 			state = stAfter // scalars fall through to stAfter

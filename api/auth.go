@@ -175,8 +175,14 @@ func (s *server) authenticateKey(ctx huma.Context) (*store.APIKey, *Problem) {
 	if !auth.LooksLikeKey(secret) {
 		return nil, problem(http.StatusUnauthorized, CodeUnauthorized, "invalid API key")
 	}
-	hash := auth.HashKey(secret)
-	k, err := s.keys.lookup(ctx.Context(), hash)
+	return s.keyByHash(ctx.Context(), auth.HashKey(secret))
+}
+
+// keyByHash finds the key whose secret hashes to hash and checks that it may be
+// used now: not suspended, not expired, and the secret not rotated away. Long-lived
+// connections call it again for each request they carry.
+func (s *server) keyByHash(ctx context.Context, hash string) (*store.APIKey, *Problem) {
+	k, err := s.keys.lookup(ctx, hash)
 	if errors.Is(err, store.ErrNotFound) || (err == nil && !secretCurrent(k, hash, time.Now())) {
 		return nil, problem(http.StatusUnauthorized, CodeUnauthorized, "invalid API key")
 	}

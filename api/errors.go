@@ -42,6 +42,7 @@ const (
 	CodeCanceled            = "canceled"
 	CodeShuttingDown        = "shutting_down"
 	CodeModelUnknown        = "model_not_found"
+	CodeSocketBusy          = "socket_busy"
 	CodeIPNotAllowed        = "ip_not_allowed"
 	CodeSignatureMissing    = "signature_missing"
 	CodeSignatureInvalid    = "signature_invalid"

@@ -36,6 +36,17 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	log := telemetry.NewLogger(e.stderr, cfg.LogLevel)
+	unlock, err := lockDataDir(cfg.DataDir)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	// Listen before anything starts CLI processes: a taken address fails fast.
+	ln, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	defer ln.Close()
 	st, err := openStore(ctx, cfg)
 	if err != nil {
 		return err
@@ -80,10 +91,6 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 		Usage: recorder, Events: recorder, Stopping: stopping,
 		Version: version, Ready: readyChecks(st, cliCfg),
 	})
-	ln, err := net.Listen("tcp", cfg.Listen)
-	if err != nil {
-		return fmt.Errorf("listen: %w", err)
-	}
 	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
 	var stopOnce sync.Once
 	srv.RegisterOnShutdown(func() { stopOnce.Do(func() { close(stopping) }) })

@@ -9,7 +9,7 @@ CLAUDE_PATH    ?= $(if $(CLAUDE_ON_PATH),$(CLAUDE_ON_PATH),$(CLAUDE_BIN))
 VERSION        ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 TEST_TIMEOUT   ?= 15m
 
-.PHONY: all build run test lint openapi proto tools generate clean
+.PHONY: all build run test lint openapi proto plugins tools generate clean
 
 all: build
 
@@ -44,7 +44,12 @@ $(CLAUDE_BIN):
 proto:
 	cd actors/messages && PATH="$$PATH:$$($(GO) env GOPATH)/bin" protoc --proto_path=. --go_out=. --go_opt=paths=source_relative messages.proto
 
-generate: proto openapi
+# Builds the bundled WASM policies (plugins/*) reproducibly into policies/bundled,
+# which the binary embeds. A test fails when the committed .wasm files are stale.
+plugins:
+	scripts/build-plugins.sh
+
+generate: proto plugins openapi
 
 clean:
 	rm -rf bin

@@ -3,8 +3,6 @@ package api
 import (
 	"encoding/json"
 	"fmt"
-	"net/http"
-	"time"
 
 	"github.com/danielgtaylor/huma/v2"
 
@@ -21,85 +19,50 @@ type compatEmitter interface {
 	keepAlive() error
 }
 
-// writeCompatStream holds the response until the turn's first output, as the
-// native stream does, so that a turn failing early gets a real HTTP error in the
-// client's shape; then it commits a 200 event stream in the dialect's format.
+// writeCompatStream streams a turn in the client's dialect, holding the response
+// until the first output as the native stream does, so that a turn failing early
+// gets a real HTTP error in the client's shape.
 func (s *server) writeCompatStream(hctx huma.Context, c *compatCall, events <-chan actors.Event, model string) {
-	defer drain(events, c.rec)
-	c.rec.stream = true
-	var held []actors.Event
-	hold := time.NewTimer(s.Config.StreamHold)
-	defer hold.Stop()
-holding:
-	for {
-		select {
-		case ev, ok := <-events:
-			if !ok {
-				break holding
-			}
-			c.rec.observe(ev)
-			if f, failed := ev.(actors.Failed); failed {
-				asCompat(c.d, toProblem(f.Err), "").write(hctx)
-				return
-			}
-			held = append(held, ev)
-			if st, started := ev.(actors.Started); started {
-				hctx.SetHeader("X-Conversation-Id", st.ConversationID)
-				continue
-			}
-			break holding
-		case <-hold.C:
-			break holding
-		}
+	s.runStream(hctx, events, c.rec, &compatTurnStream{s: s, hctx: hctx, c: c, model: model})
+}
+
+// compatTurnStream adapts a dialect's emitter to runStream.
+type compatTurnStream struct {
+	s     *server
+	hctx  huma.Context
+	c     *compatCall
+	model string
+	em    compatEmitter
+}
+
+func (t *compatTurnStream) started(st actors.Started) {
+	t.hctx.SetHeader("X-Conversation-Id", st.ConversationID)
+}
+
+func (t *compatTurnStream) refuse(hctx huma.Context, p *Problem) { asCompat(t.c.d, p, "").write(hctx) }
+
+func (t *compatTurnStream) open() error {
+	t.em = t.c.emitter(newSSEWriter(t.hctx))
+	return t.em.open(t.model)
+}
+
+func (t *compatTurnStream) keepAlive() error { return t.em.keepAlive() }
+
+func (t *compatTurnStream) event(ev actors.Event) (stop bool) {
+	switch ev := ev.(type) {
+	case actors.Delta:
+		return t.em.text(ev.Text) != nil
+	case actors.Queued:
+		return t.em.keepAlive() != nil
+	case actors.Done:
+		t.s.rememberHistory(t.hctx.Context(), keyFrom(t.hctx.Context()).ID, ev.Result.ConversationID, t.c.turn, ev.Result.Content)
+		_ = t.em.done(compatResult(ev.Result))
+		return true
+	case actors.Failed:
+		_ = t.em.fail(asCompat(t.c.d, toProblem(ev.Err), ""))
+		return true
 	}
-	hctx.SetHeader("Content-Type", "text/event-stream")
-	hctx.SetHeader("Cache-Control", "no-cache")
-	hctx.SetHeader("X-Accel-Buffering", "no")
-	hctx.SetStatus(http.StatusOK)
-	out := newSSEWriter(hctx)
-	em := c.emitter(out)
-	if em.open(model) != nil {
-		return
-	}
-	relay := func(ev actors.Event) (stop bool) {
-		switch ev := ev.(type) {
-		case actors.Delta:
-			return em.text(ev.Text) != nil
-		case actors.Queued:
-			return em.keepAlive() != nil
-		case actors.Done:
-			s.rememberHistory(hctx.Context(), keyFrom(hctx.Context()).ID, ev.Result.ConversationID, c.turn, ev.Result.Content)
-			_ = em.done(compatResult(ev.Result))
-			return true
-		case actors.Failed:
-			_ = em.fail(asCompat(c.d, toProblem(ev.Err), ""))
-			return true
-		}
-		return false
-	}
-	for _, ev := range held {
-		if relay(ev) {
-			return
-		}
-	}
-	keep := time.NewTicker(s.Config.SSEKeepAlive)
-	defer keep.Stop()
-	for {
-		select {
-		case ev, ok := <-events:
-			if !ok {
-				return
-			}
-			c.rec.observe(ev)
-			if relay(ev) {
-				return
-			}
-		case <-keep.C:
-			if em.keepAlive() != nil {
-				return
-			}
-		}
-	}
+	return false
 }
 
 // emitter returns the stream writer of the call's dialect.

@@ -203,6 +203,70 @@ func setList(in *abi.Input, cx int, list []string) {
 	}
 }
 
+// Kinds of member values, to dispatch on with one table lookup.
+const (
+	kindSkip = iota
+	kindInt
+	kindString
+	kindObject
+	kindList
+	kindBool
+	kindFloat
+	kindABI
+	kindMetadata
+	kindConfig
+)
+
+// fieldKind and fieldOffset say how to decode each member and where in abi.Input
+// it goes, so that storing a value needs no switch.
+var (
+	fieldKind = [...]uint8{
+		fABI: kindABI, fRequest: kindObject, fKey: kindObject, fCounters: kindObject, fNowMS: kindInt,
+		fConfig: kindConfig, fEndpoint: kindString, fModel: kindString, fReqMaxTokens: kindInt,
+		fStream: kindBool, fReqTools: kindList, fClientIP: kindString, fConversationID: kindString,
+		fMessageBytes: kindInt, fID: kindString, fStatus: kindString, fUsage: kindObject,
+		fPerms: kindObject, fMetadata: kindMetadata, fMaxConcurrent: kindInt, fCostPerDay: kindFloat,
+		fKeyTools: kindList, fRPM: kindInt, fRPD: kindInt, fTPD: kindInt, fModels: kindList,
+		fPermMaxTokens: kindInt, fAllowStreaming: kindBool, fRequestsLastMinute: kindInt,
+		fRequestsToday: kindInt, fTokensToday: kindInt, fCostToday: kindFloat, fInFlight: kindInt,
+	}
+	fieldOffset = [len(fieldKind)]uintptr{
+		fNowMS:              unsafe.Offsetof(abi.Input{}.NowMS),
+		fEndpoint:           offRequest + unsafe.Offsetof(abi.Request{}.Endpoint),
+		fModel:              offRequest + unsafe.Offsetof(abi.Request{}.Model),
+		fReqMaxTokens:       offRequest + unsafe.Offsetof(abi.Request{}.MaxTokens),
+		fStream:             offRequest + unsafe.Offsetof(abi.Request{}.Stream),
+		fClientIP:           offRequest + unsafe.Offsetof(abi.Request{}.ClientIP),
+		fConversationID:     offRequest + unsafe.Offsetof(abi.Request{}.ConversationID),
+		fMessageBytes:       offRequest + unsafe.Offsetof(abi.Request{}.MessageBytes),
+		fID:                 offKey + unsafe.Offsetof(abi.Key{}.ID),
+		fStatus:             offKey + unsafe.Offsetof(abi.Key{}.Status),
+		fMaxConcurrent:      offKey + unsafe.Offsetof(abi.Key{}.MaxConcurrentRequests),
+		fCostPerDay:         offKey + unsafe.Offsetof(abi.Key{}.CostUSDPerDay),
+		fRPM:                offUsage + unsafe.Offsetof(abi.UsageLimit{}.RequestsPerMinute),
+		fRPD:                offUsage + unsafe.Offsetof(abi.UsageLimit{}.RequestsPerDay),
+		fTPD:                offUsage + unsafe.Offsetof(abi.UsageLimit{}.TokensPerDay),
+		fPermMaxTokens:      offPerms + unsafe.Offsetof(abi.Permissions{}.MaxTokens),
+		fAllowStreaming:     offPerms + unsafe.Offsetof(abi.Permissions{}.AllowStreaming),
+		fRequestsLastMinute: offCounters + unsafe.Offsetof(abi.Counters{}.RequestsLastMinute),
+		fRequestsToday:      offCounters + unsafe.Offsetof(abi.Counters{}.RequestsToday),
+		fTokensToday:        offCounters + unsafe.Offsetof(abi.Counters{}.TokensToday),
+		fCostToday:          offCounters + unsafe.Offsetof(abi.Counters{}.CostToday),
+		fInFlight:           offCounters + unsafe.Offsetof(abi.Counters{}.InFlight),
+		fReqTools:           offRequest + unsafe.Offsetof(abi.Request{}.Tools),
+		fKeyTools:           offKey + unsafe.Offsetof(abi.Key{}.Tools),
+		fModels:             offPerms + unsafe.Offsetof(abi.Permissions{}.Models),
+	}
+)
+
+const (
+	offRequest  = unsafe.Offsetof(abi.Input{}.Request)
+	offKey      = unsafe.Offsetof(abi.Input{}.Key)
+	offUsage    = offKey + unsafe.Offsetof(abi.Key{}.UsageLimit)
+	offPerms    = offKey + unsafe.Offsetof(abi.Key{}.Permissions)
+	offCounters = unsafe.Offsetof(abi.Input{}.Counters)
+)
+
 // contextOf returns the context that the object or array value of f opens.
 func contextOf(f field) int {
 	switch f {

@@ -55,6 +55,7 @@ const (
 	CodeQueueFull           = "queue_full"
 	CodeQueueTimeout        = "queue_timeout"
 	CodeConversationBusy    = "conversation_busy"
+	CodeOwnedElsewhere      = "conversation_owned_elsewhere"
 )
 
 // Problem is an RFC 9457 problem document with a stable machine-readable code.
@@ -186,6 +187,8 @@ func toProblem(err error) *Problem {
 		return problem(http.StatusServiceUnavailable, CodeQueueTimeout, "no Claude CLI process became free in time").withRetryAfter(5 * time.Second)
 	case errors.Is(err, actors.ErrConversationBusy):
 		return problem(http.StatusTooManyRequests, CodeConversationBusy, "too many turns already wait for this conversation").withRetryAfter(time.Second)
+	case errors.Is(err, actors.ErrOwnedElsewhere):
+		return ownedElsewhereProblem(err)
 	case errors.Is(err, actors.ErrShuttingDown):
 		return problem(http.StatusServiceUnavailable, CodeShuttingDown, "the gateway is shutting down").withRetryAfter(5 * time.Second)
 	case errors.Is(err, context.DeadlineExceeded):
@@ -194,6 +197,18 @@ func toProblem(err error) *Problem {
 		return problem(499, CodeCanceled, "the request was canceled")
 	}
 	return problem(http.StatusInternalServerError, CodeInternal, "internal error")
+}
+
+// ownedElsewhereProblem is 503 (fencing is transient: the other owner releases
+// the lease or stops renewing it) with the lease TTL as Retry-After.
+func ownedElsewhereProblem(err error) *Problem {
+	retry := 5 * time.Second
+	var oe *actors.OwnedElsewhereError
+	if errors.As(err, &oe) && oe.RetryAfter > 0 {
+		retry = oe.RetryAfter
+	}
+	return problem(http.StatusServiceUnavailable, CodeOwnedElsewhere,
+		"another gateway node runs this conversation; retry later").withRetryAfter(retry)
 }
 
 // cliProblem maps the CLI driver's error classes.

@@ -164,6 +164,7 @@ func (g *gateway) actorsConfig(cli claudecli.Config) actors.Config {
 		Scheduler: scheduler.Config{MaxProcesses: c.MaxProcesses, MaxBusy: c.MaxBusyTurns, MaxQueue: c.QueueSize, QueueTimeout: c.QueueTimeout},
 		Prewarm:   c.Prewarm, DefaultModel: c.ResolveModel(c.DefaultModel), IdleTTL: c.IdleTTL,
 		MaxPending: c.ConversationQueue, Retention: c.ConversationRetention,
+		LeaseTTL: c.LeaseTTL, LeaseRenew: c.LeaseRenew,
 	}
 }
 

@@ -204,6 +204,7 @@ func actorsConfig(cfg *config.Config, cli claudecli.Config) actors.Config {
 			MaxQueue: cfg.QueueSize, QueueTimeout: cfg.QueueTimeout},
 		Prewarm: cfg.Prewarm, DefaultModel: cfg.ResolveModel(cfg.DefaultModel), IdleTTL: cfg.IdleTTL,
 		MaxPending: cfg.ConversationQueue, Retention: cfg.ConversationRetention,
+		LeaseTTL: cfg.LeaseTTL, LeaseRenew: cfg.LeaseRenew,
 		Cluster: cluster.Config{Name: "ccgateway", Bind: cfg.ClusterBind}, Node: cfg.NodeName,
 	}
 }

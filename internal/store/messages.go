@@ -30,38 +30,69 @@ func (s *sqlStore) AppendMessages(ctx context.Context, conversationID string, ms
 	if len(msgs) == 0 {
 		return nil
 	}
-	what := "append messages to " + conversationID
 	return s.inTx(ctx, func(c conn) error {
-		now := s.nowUTC()
-		if err := c.execOne(ctx, what, `UPDATE conversations SET updated_at = ? WHERE id = ?`,
-			s.d.timeArg(now), conversationID); err != nil {
+		if err := s.touchConversation(ctx, c, conversationID); err != nil {
 			return err
 		}
-		var last int64
-		if err := c.queryRow(ctx, `SELECT COALESCE(MAX(seq), 0) FROM messages WHERE conversation_id = ?`,
-			conversationID).Scan(&last); err != nil {
+		return s.appendMessages(ctx, c, conversationID, msgs)
+	})
+}
+
+// CommitTurn stores a finished turn in one transaction: it bumps the
+// conversation's updated_at (taking its row lock, as AppendMessages does),
+// replaces its transcript with t and appends msgs. Either all of it is stored or,
+// on error, none. An unknown conversation gives ErrNotFound.
+func (s *sqlStore) CommitTurn(ctx context.Context, conversationID string, msgs []*Message, t *Transcript) error {
+	if t == nil {
+		return fmt.Errorf("store: commit turn %s: no transcript", conversationID)
+	}
+	t.ConversationID = conversationID
+	return s.inTx(ctx, func(c conn) error {
+		if err := s.touchConversation(ctx, c, conversationID); err != nil {
+			return err
+		}
+		if err := s.putTranscript(ctx, c, t); err != nil {
+			return err
+		}
+		return s.appendMessages(ctx, c, conversationID, msgs)
+	})
+}
+
+// touchConversation sets the conversation's updated_at to now.
+func (s *sqlStore) touchConversation(ctx context.Context, c conn, conversationID string) error {
+	return c.execOne(ctx, "update conversation "+conversationID, `UPDATE conversations SET updated_at = ? WHERE id = ?`,
+		s.d.timeArg(s.nowUTC()), conversationID)
+}
+
+// appendMessages inserts msgs after the conversation's last message; the caller
+// holds the conversation's row lock.
+func (s *sqlStore) appendMessages(ctx context.Context, c conn, conversationID string, msgs []*Message) error {
+	what := "append messages to " + conversationID
+	var last int64
+	if err := c.queryRow(ctx, `SELECT COALESCE(MAX(seq), 0) FROM messages WHERE conversation_id = ?`,
+		conversationID).Scan(&last); err != nil {
+		return c.d.wrap(err, what)
+	}
+	now := s.nowUTC()
+	for i, m := range msgs {
+		if m.ID == "" {
+			m.ID = uuid.NewString()
+		}
+		if m.CreatedAt.IsZero() {
+			m.CreatedAt = now
+		}
+		m.CreatedAt = s.stamp(m.CreatedAt)
+		m.ConversationID = conversationID
+		m.Seq = last + int64(i) + 1
+		if _, err := c.exec(ctx, `INSERT INTO messages (`+messageColumns+`)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			m.ID, m.ConversationID, m.Seq, m.Role, m.Content, m.Model, m.InputTokens, m.OutputTokens,
+			m.CacheReadInputTokens, m.CacheCreationInputTokens, m.CostUSD, m.DurationMS, m.StopReason,
+			s.d.timeArg(m.CreatedAt)); err != nil {
 			return c.d.wrap(err, what)
 		}
-		for i, m := range msgs {
-			if m.ID == "" {
-				m.ID = uuid.NewString()
-			}
-			if m.CreatedAt.IsZero() {
-				m.CreatedAt = now
-			}
-			m.CreatedAt = s.stamp(m.CreatedAt)
-			m.ConversationID = conversationID
-			m.Seq = last + int64(i) + 1
-			if _, err := c.exec(ctx, `INSERT INTO messages (`+messageColumns+`)
-				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-				m.ID, m.ConversationID, m.Seq, m.Role, m.Content, m.Model, m.InputTokens, m.OutputTokens,
-				m.CacheReadInputTokens, m.CacheCreationInputTokens, m.CostUSD, m.DurationMS, m.StopReason,
-				s.d.timeArg(m.CreatedAt)); err != nil {
-				return c.d.wrap(err, what)
-			}
-		}
-		return nil
-	})
+	}
+	return nil
 }
 
 // ListMessages returns the conversation's messages in Seq order; an unknown or
@@ -82,12 +113,16 @@ func (s *sqlStore) PutTranscript(ctx context.Context, t *Transcript) error {
 	if t.ConversationID == "" {
 		return fmt.Errorf("store: put transcript: empty conversation id")
 	}
+	return s.putTranscript(ctx, s.wr(), t)
+}
+
+func (s *sqlStore) putTranscript(ctx context.Context, c conn, t *Transcript) error {
 	t.UpdatedAt = s.nowUTC()
 	data := t.Data
 	if data == nil {
 		data = []byte{}
 	}
-	_, err := s.wr().exec(ctx, `INSERT INTO cli_transcripts (conversation_id, session_id, data, updated_at)
+	_, err := c.exec(ctx, `INSERT INTO cli_transcripts (conversation_id, session_id, data, updated_at)
 		VALUES (?, ?, ?, ?)
 		ON CONFLICT (conversation_id) DO UPDATE SET
 			session_id = excluded.session_id, data = excluded.data, updated_at = excluded.updated_at`,

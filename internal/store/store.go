@@ -296,6 +296,11 @@ type Store interface {
 	SetConversationHistoryHash(ctx context.Context, apiKeyID, conversationID, hash string) error
 	FindConversationByHistoryHash(ctx context.Context, apiKeyID, hash string) (*Conversation, error)
 
+	// CommitTurn stores a finished turn atomically: msgs as AppendMessages would, and
+	// t (its ConversationID set to conversationID) as PutTranscript would. On error
+	// nothing is stored. An unknown conversation gives ErrNotFound.
+	CommitTurn(ctx context.Context, conversationID string, msgs []*Message, t *Transcript) error
+
 	// PutTranscript inserts or replaces the transcript of an existing conversation.
 	PutTranscript(ctx context.Context, t *Transcript) error
 	GetTranscript(ctx context.Context, conversationID string) (*Transcript, error)

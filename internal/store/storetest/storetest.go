@@ -30,6 +30,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Messages", testMessages},
 		{"HistoryHashes", testHistoryHashes},
 		{"Transcripts", testTranscripts},
+		{"CommitTurn", testCommitTurn},
 		{"Usage", testUsage},
 		{"UsageAggregates", testUsageAggregates},
 		{"Audit", testAudit},

@@ -71,7 +71,8 @@ func rss(pid int) int64 {
 	return 0
 }
 
-// sweep deletes conversations idle longer than the retention period.
+// sweep deletes conversations idle longer than the retention period, and the
+// directories of keys that no longer exist.
 func (s *System) sweep(ctx context.Context) {
 	defer s.bg.Done()
 	every := min(max(s.cfg.Retention/10, time.Second), time.Hour)
@@ -96,5 +97,6 @@ func (s *System) sweep(ctx context.Context) {
 		if len(idle) > 0 {
 			s.log.Info("sweeper deleted idle conversations", "count", len(idle))
 		}
+		s.sweepTenantDirs(ctx)
 	}
 }

@@ -48,6 +48,7 @@ type System struct {
 
 	mu       sync.Mutex
 	closing  bool
+	tn       tenants // guarded by mu
 	inflight sync.WaitGroup
 	// kill ends every turn at once when the shutdown deadline passes.
 	kill       context.Context
@@ -70,7 +71,8 @@ func New(cfg Config, st store.Store, log *slog.Logger) (*System, error) {
 		return nil, err
 	}
 	kill, killCancel := context.WithCancel(context.Background())
-	s := &System{cfg: cfg, log: log, st: st, sched: sched, kill: kill, killCancel: killCancel}
+	s := &System{cfg: cfg, log: log, st: st, sched: sched, kill: kill, killCancel: killCancel,
+		tn: tenants{turns: map[string]map[string]int{}, deleting: map[string]int{}}}
 	if s.cli, err = newLauncher(cfg, log); err != nil {
 		killCancel()
 		return nil, err
@@ -124,12 +126,6 @@ func (s *System) startCluster(deps *conversation.Deps) error {
 		s.cl.StartMember()
 	}()
 	return startErr
-}
-
-// TenantDirs returns (and creates) a key's CLAUDE_CONFIG_DIR and workspace, so
-// tenants never share CLI state. The paths are absolute.
-func (s *System) TenantDirs(keyID string) (configDir, workDir string, err error) {
-	return s.cli.tenantDirs(keyID)
 }
 
 // begin registers an in-flight turn unless shutdown has begun.

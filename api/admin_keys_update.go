@@ -96,7 +96,8 @@ func (s *server) deleteKey(ctx context.Context, in *keyIDPath) (*deleteKeyOutput
 	if err != nil {
 		return nil, toProblem(err)
 	}
-	if err := s.Store.DeleteAPIKey(ctx, in.ID); err != nil {
+	// The key's conversations, CLI processes and tenant directory go with it.
+	if err := s.Chat.DeleteTenant(ctx, in.ID); err != nil {
 		return nil, toProblem(err)
 	}
 	s.keys.Invalidate()

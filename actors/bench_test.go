@@ -9,6 +9,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/ccgateway/ccgateway/actors/scheduler"
 	"github.com/ccgateway/ccgateway/internal/claudecli"
 	"github.com/ccgateway/ccgateway/internal/store"
 	"github.com/ccgateway/ccgateway/internal/testkit"
@@ -126,10 +127,20 @@ func BenchmarkFirstTurn(b *testing.B) {
 
 func waitSpare(b *testing.B, s *System) {
 	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
-		if s.pool.Ready() > 0 {
+		if readySpare(s) {
 			time.Sleep(300 * time.Millisecond) // let the spare finish its start-up work
 			return
 		}
 	}
 	b.Fatal("no spare appeared")
+}
+
+// readySpare reports whether a prewarmed spare runs in its slot.
+func readySpare(s *System) bool {
+	for _, sl := range s.sched.Snapshot().Slots {
+		if sl.State == scheduler.Prewarmed && sl.PID > 0 {
+			return true
+		}
+	}
+	return false
 }

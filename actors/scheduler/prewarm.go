@@ -64,13 +64,6 @@ func (p *Pool[P]) Take() (id string, proc P, ok bool) {
 	return id, proc, ok
 }
 
-// Ready reports how many spares wait.
-func (p *Pool[P]) Ready() int {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return len(p.order)
-}
-
 // Refill asks the pool to top up its spares soon.
 func (p *Pool[P]) Refill() {
 	select {

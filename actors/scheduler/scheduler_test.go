@@ -215,7 +215,7 @@ func TestPrewarmPool(t *testing.T) {
 		return "proc-" + id, 42, nil
 	}, func(string) { stopped.Add(1) }, nil)
 	defer pool.Close()
-	waitFor(t, func() bool { return pool.Ready() == 1 })
+	waitFor(t, func() bool { return readySpares(s) == 1 })
 	id, proc, ok := pool.Take()
 	if !ok || proc != "proc-"+id {
 		t.Fatalf("take: %q %q %v", id, proc, ok)
@@ -225,7 +225,7 @@ func TestPrewarmPool(t *testing.T) {
 		t.Fatalf("adopting grant %+v, %v: want a non-fresh grant", g, err)
 	}
 	g.Finish(true)
-	waitFor(t, func() bool { return pool.Ready() == 1 }) // refilled: c idle + 1 spare = cap
+	waitFor(t, func() bool { return readySpares(s) == 1 }) // refilled: c idle + 1 spare = cap
 	// A new conversation takes the spare's slot (spares go first), not c's.
 	g2 := mustAcquire(t, s, "k", "d")
 	if !g2.Fresh {
@@ -235,6 +235,17 @@ func TestPrewarmPool(t *testing.T) {
 	if st := stateOf(s, "c"); st != Idle {
 		t.Fatalf("c is %q, want idle", st)
 	}
+}
+
+// readySpares counts the spares running in their slots, ready to be taken.
+func readySpares(s *Scheduler) int {
+	n := 0
+	for _, sl := range s.Snapshot().Slots {
+		if sl.State == Prewarmed && sl.PID > 0 {
+			n++
+		}
+	}
+	return n
 }
 
 func stateOf(s *Scheduler, id string) State {

@@ -61,9 +61,10 @@ func (s *System) CreateConversation(ctx context.Context, keyID string, spec Conv
 }
 
 // Chat starts a turn: a new conversation when req.ConversationID is empty (Started
-// carries its id), else a continue of the key's own conversation (store.ErrNotFound
-// otherwise). Errors before the turn is accepted are returned; later ones arrive
-// as a Failed event. Canceling ctx interrupts the turn.
+// carries its id; the conversation is deleted again if the turn fails with nothing
+// stored), else a continue of the key's own conversation (store.ErrNotFound
+// otherwise, which the grain checks). Errors before the turn is accepted are
+// returned; later ones arrive as a Failed event. Canceling ctx interrupts the turn.
 func (s *System) Chat(ctx context.Context, req ChatRequest) (<-chan Event, error) {
 	if err := s.begin(); err != nil {
 		return nil, err
@@ -74,8 +75,8 @@ func (s *System) Chat(ctx context.Context, req ChatRequest) (<-chan Event, error
 			s.inflight.Done()
 		}
 	}()
-	convID := req.ConversationID
-	if convID == "" {
+	convID, created := req.ConversationID, req.ConversationID == ""
+	if created {
 		c, err := s.CreateConversation(ctx, req.APIKeyID, ConversationSpec{
 			Model: req.Model, SystemPrompt: req.SystemPrompt, MaxTokens: req.MaxTokens, Temperature: req.Temperature,
 		})
@@ -83,15 +84,24 @@ func (s *System) Chat(ctx context.Context, req ChatRequest) (<-chan Event, error
 			return nil, err
 		}
 		convID = c.ID
-	} else if _, err := s.st.GetConversation(ctx, req.APIKeyID, convID); err != nil {
-		return nil, fmt.Errorf("actors: conversation %s: %w", convID, err)
+	}
+	// A key being deleted starts no more turns; DeleteTenant waits for the others.
+	if err := s.track(req.APIKeyID, convID); err != nil {
+		if created {
+			s.discard(req.APIKeyID, convID)
+		}
+		return nil, err
 	}
 
 	out := make(chan Event, 64)
 	// The receiver outlives no caller, and no turn that could still be running.
 	limit := s.cfg.TurnTimeout*time.Duration(s.cfg.MaxPending+1) + time.Minute
 	rctx, cancel := context.WithTimeout(ctx, limit)
-	r := &receiver{out: out, gone: rctx.Done(), cause: rctx.Err, onStop: func() { cancel(); s.inflight.Done() }}
+	r := &receiver{out: out, gone: rctx.Done(), cause: rctx.Err, onStop: func() {
+		cancel()
+		s.untrack(req.APIKeyID, convID)
+		s.inflight.Done()
+	}}
 	pid := s.sys.Root.Spawn(actor.PropsFromProducer(func() actor.Actor { return r }))
 	context.AfterFunc(rctx, func() { s.sys.Root.Stop(pid) })
 
@@ -103,8 +113,8 @@ func (s *System) Chat(ctx context.Context, req ChatRequest) (<-chan Event, error
 	}
 	turn := &messages.TurnRequest{
 		RequestId: uuid.NewString(), ApiKeyId: req.APIKeyID, ConversationId: convID, Message: req.Message,
-		DeadlineUnixMs: deadline.UnixMilli(),
-		Receiver:       &messages.Receiver{Address: pid.Address, Id: pid.Id},
+		DeadlineUnixMs: deadline.UnixMilli(), Created: created,
+		Receiver: &messages.Receiver{Address: pid.Address, Id: pid.Id},
 		Spec: &messages.Spec{Model: req.Model, SystemPrompt: req.SystemPrompt, MaxTokens: int64(req.MaxTokens),
 			HasTemperature: req.Temperature != nil, Temperature: deref(req.Temperature), Tools: req.Tools},
 	}
@@ -119,6 +129,9 @@ func (s *System) Chat(ctx context.Context, req ChatRequest) (<-chan Event, error
 		err = decodeError(ack.Error)
 	}
 	if err != nil {
+		if created {
+			s.discard(req.APIKeyID, convID)
+		}
 		cancel() // stops the receiver, which ends the in-flight count
 		accepted = true
 		return nil, err
@@ -154,6 +167,15 @@ func (s *System) DeleteConversation(ctx context.Context, keyID, id string) error
 		errs = append(errs, s.cli.RemoveSession(keyID, sid))
 	}
 	return errors.Join(errs...)
+}
+
+// discard deletes a conversation created for a turn that was never accepted.
+func (s *System) discard(keyID, convID string) {
+	ctx, cancel := context.WithTimeout(context.Background(), requestTimeout)
+	defer cancel()
+	if err := s.st.DeleteConversation(ctx, keyID, convID); err != nil && !errors.Is(err, store.ErrNotFound) {
+		s.log.Warn("discard an unused new conversation", "conversation", convID, "err", err)
+	}
 }
 
 func deref(f *float64) float64 {

@@ -44,8 +44,14 @@ type Delta struct{ Text string }
 // Done ends a successful turn.
 type Done struct{ Result Result }
 
-// Failed ends a turn that did not complete.
-type Failed struct{ Err error }
+// Failed ends a turn that did not complete. Usage and CostUSD are what the CLI
+// spent on the turn before it failed (zero when nothing or unknown): the caller is
+// charged for them all the same.
+type Failed struct {
+	Err     error
+	Usage   Usage
+	CostUSD float64
+}
 
 func (Started) isEvent() {}
 func (Queued) isEvent()  {}

@@ -41,10 +41,10 @@ func newLauncher(cfg Config, log *slog.Logger) (*launcher, error) {
 }
 
 func (l *launcher) tenantDirs(keyID string) (configDir, workDir string, err error) {
-	if keyID == "" || strings.ContainsAny(keyID, `/\`) || keyID == "." || keyID == ".." {
-		return "", "", fmt.Errorf("actors: bad key id %q", keyID)
+	base, err := l.tenantBase(keyID)
+	if err != nil {
+		return "", "", err
 	}
-	base := filepath.Join(l.dataDir, "tenants", keyID)
 	configDir, workDir = filepath.Join(base, "claude"), filepath.Join(base, "work")
 	for _, d := range []string{configDir, workDir} {
 		if err := os.MkdirAll(d, 0o700); err != nil {
@@ -171,6 +171,16 @@ func (c *cliProcess) StartedAt() time.Time { return c.started }
 func (c *cliProcess) SessionID() string    { return c.p.SessionID() }
 
 func (c *cliProcess) Transcript() ([]byte, error) { return os.ReadFile(c.transcript) }
+
+// Exited reports whether the CLI has ended and been reaped.
+func (c *cliProcess) Exited() bool {
+	select {
+	case <-c.p.Done():
+		return true
+	default:
+		return false
+	}
+}
 
 func (c *cliProcess) Close() error {
 	err := c.p.Close()

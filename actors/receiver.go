@@ -31,7 +31,7 @@ func (r *receiver) Receive(ctx actor.Context) {
 	case *messages.TurnDone:
 		r.final(ctx, Done{Result: resultOf(m)})
 	case *messages.TurnFailed:
-		r.final(ctx, Failed{Err: decodeError(m.Error)})
+		r.final(ctx, Failed{Err: decodeError(m.Error), Usage: usageOf(m.GetUsage()), CostUSD: m.CostUsd})
 	case *actor.Stopping:
 		if !r.finished {
 			r.finished = true
@@ -67,13 +67,15 @@ func (r *receiver) final(ctx actor.Context, ev Event) {
 }
 
 func resultOf(m *messages.TurnDone) Result {
-	u := m.GetUsage()
 	return Result{
 		ID: m.MessageId, ConversationID: m.ConversationId, Model: m.Model, Content: m.Content,
-		StopReason: m.StopReason, CostUSD: m.CostUsd, DurationMS: m.DurationMs,
-		Usage: Usage{
-			InputTokens: u.GetInputTokens(), OutputTokens: u.GetOutputTokens(),
-			CacheReadInputTokens: u.GetCacheReadInputTokens(), CacheCreationInputTokens: u.GetCacheCreationInputTokens(),
-		},
+		StopReason: m.StopReason, CostUSD: m.CostUsd, DurationMS: m.DurationMs, Usage: usageOf(m.GetUsage()),
+	}
+}
+
+func usageOf(u *messages.TurnUsage) Usage {
+	return Usage{
+		InputTokens: u.GetInputTokens(), OutputTokens: u.GetOutputTokens(),
+		CacheReadInputTokens: u.GetCacheReadInputTokens(), CacheCreationInputTokens: u.GetCacheCreationInputTokens(),
 	}
 }

@@ -208,9 +208,7 @@ func (s *server) writeJSON(hctx huma.Context, events <-chan actors.Event, rec *u
 			writeJSONBody(hctx.BodyWriter(), chatResponse(ev.Result))
 			return
 		case actors.Failed:
-			p := toProblem(ev.Err)
-			rec.finish(p.Status, nil, ev.Err)
-			writeProblem(hctx, p)
+			writeProblem(hctx, rec.failed(ev))
 			return
 		}
 	}

@@ -91,9 +91,7 @@ func (s *server) writeCompatJSON(hctx huma.Context, c *compatCall, events <-chan
 			writeJSONBody(hctx.BodyWriter(), c.response(ev.Result))
 			return
 		case actors.Failed:
-			p := toProblem(ev.Err)
-			c.rec.finish(p.Status, nil, ev.Err)
-			asCompat(c.d, p, "").write(hctx)
+			asCompat(c.d, c.rec.failed(ev), "").write(hctx)
 			return
 		}
 	}

@@ -67,11 +67,20 @@ func (r *usageRecord) observe(ev actors.Event) {
 	case actors.Done:
 		r.finish(200, &ev.Result, nil)
 	case actors.Failed:
-		r.finish(toProblem(ev.Err).Status, nil, ev.Err)
+		r.failed(ev)
 	}
 }
 
-// finish completes the record with the turn's outcome and hands it over.
+// failed finishes the record of a turn that ended with ev, counting the tokens and
+// cost it spent before it failed, and returns the problem to answer with.
+func (r *usageRecord) failed(ev actors.Failed) *Problem {
+	p := toProblem(ev.Err)
+	r.finish(p.Status, &actors.Result{Usage: ev.Usage, CostUSD: ev.CostUSD}, ev.Err)
+	return p
+}
+
+// finish completes the record with the turn's outcome and hands it over; res
+// carries the usage of a finished turn, or of a failed one (see failed).
 func (r *usageRecord) finish(status int, res *actors.Result, err error) {
 	if r.done || r.s.Usage == nil {
 		return
@@ -80,7 +89,9 @@ func (r *usageRecord) finish(status int, res *actors.Result, err error) {
 	r.ev.StatusCode = status
 	r.ev.ResponseTimeMS = time.Since(r.start).Milliseconds()
 	if res != nil {
-		r.ev.ConversationID = res.ConversationID
+		if res.ConversationID != "" {
+			r.ev.ConversationID = res.ConversationID
+		}
 		r.ev.RequestTokens = res.Usage.InputTokens + res.Usage.CacheReadInputTokens + res.Usage.CacheCreationInputTokens
 		r.ev.ResponseTokens = res.Usage.OutputTokens
 		r.ev.TotalTokens = res.Usage.Total()

@@ -15,6 +15,8 @@ import (
 // of its processes waits on gate (when set) so that tests can hold turns running.
 type fakeLauncher struct {
 	gate chan struct{} // a turn takes one value before it answers; nil = at once
+	// fail, when set, ends every turn with this error event instead of a result.
+	fail *TurnEvent
 
 	mu       sync.Mutex
 	launches []LaunchSpec
@@ -45,6 +47,20 @@ func (l *fakeLauncher) specs() []LaunchSpec {
 	return append([]LaunchSpec(nil), l.launches...)
 }
 
+// proc returns the i-th process launched.
+func (l *fakeLauncher) proc(i int) *fakeProc {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.procs[i]
+}
+
+// closed reports whether the i-th process launched was closed.
+func (l *fakeLauncher) closed(i int) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.procs[i].closed
+}
+
 // live counts the processes not closed.
 func (l *fakeLauncher) live() int {
 	l.mu.Lock()
@@ -66,6 +82,7 @@ type fakeProc struct {
 	started    time.Time
 	transcript string // guarded by l.mu
 	closed     bool   // guarded by l.mu
+	exited     bool   // guarded by l.mu: died on its own
 }
 
 func (p *fakeProc) Pid() int             { return p.pid }
@@ -74,9 +91,9 @@ func (p *fakeProc) SessionID() string    { return p.session }
 
 func (p *fakeProc) Turn(ctx context.Context, text string) (<-chan TurnEvent, error) {
 	p.l.mu.Lock()
-	if p.closed {
+	if p.closed || p.exited {
 		p.l.mu.Unlock()
-		return nil, errors.New("fake: process closed")
+		return nil, errors.New("fake: process exited between turns")
 	}
 	p.l.texts = append(p.l.texts, text)
 	p.l.mu.Unlock()
@@ -93,7 +110,12 @@ func (p *fakeProc) Turn(ctx context.Context, text string) (<-chan TurnEvent, err
 		}
 		p.l.mu.Lock()
 		p.transcript += text + "\n"
+		fail := p.l.fail
 		p.l.mu.Unlock()
+		if fail != nil {
+			out <- *fail
+			return
+		}
 		out <- TurnEvent{Delta: "echo: " + text}
 		out <- TurnEvent{Result: &TurnResult{Text: "echo: " + text, StopReason: "end_turn", Usage: &messages.TurnUsage{OutputTokens: 1}}}
 	}()
@@ -106,6 +128,19 @@ func (p *fakeProc) Transcript() ([]byte, error) {
 	return []byte(p.transcript), nil
 }
 
+func (p *fakeProc) Exited() bool {
+	p.l.mu.Lock()
+	defer p.l.mu.Unlock()
+	return p.exited
+}
+
+// die makes the process end on its own, as a crash between turns would.
+func (p *fakeProc) die() {
+	p.l.mu.Lock()
+	p.exited = true
+	p.l.mu.Unlock()
+}
+
 func (p *fakeProc) Close() error {
 	p.l.mu.Lock()
 	p.closed = true
@@ -113,11 +148,37 @@ func (p *fakeProc) Close() error {
 	return nil
 }
 
-// flakyStore fails lease renewals with renewErr while it is set.
+// flakyStore fails lease renewals with renewErr, and turn commits with
+// commitErr, while they are set.
 type flakyStore struct {
 	store.Store
-	mu       sync.Mutex
-	renewErr error
+	mu        sync.Mutex
+	renewErr  error
+	commitErr error
+	reads     int // GetTranscript calls
+}
+
+func (s *flakyStore) GetTranscript(ctx context.Context, id string) (*store.Transcript, error) {
+	s.mu.Lock()
+	s.reads++
+	s.mu.Unlock()
+	return s.Store.GetTranscript(ctx, id)
+}
+
+func (s *flakyStore) transcriptReads() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.reads
+}
+
+func (s *flakyStore) CommitTurn(ctx context.Context, id string, msgs []*store.Message, t *store.Transcript) error {
+	s.mu.Lock()
+	err := s.commitErr
+	s.mu.Unlock()
+	if err != nil {
+		return err
+	}
+	return s.Store.CommitTurn(ctx, id, msgs, t)
 }
 
 func (s *flakyStore) RenewLease(ctx context.Context, l *store.Lease, ttl time.Duration) error {
@@ -143,10 +204,31 @@ func encode(err error) *messages.TurnError {
 	switch {
 	case errors.As(err, &oe):
 		e.Kind, e.RetryAfterMs = KindOwnedElsewhere, oe.RetryAfter.Milliseconds()
+	case errors.Is(err, store.ErrNotFound):
+		e.Kind = KindNotFound
 	case errors.Is(err, context.DeadlineExceeded):
 		e.Kind = "deadline"
 	case errors.Is(err, context.Canceled), strings.Contains(err.Error(), "canceled"):
 		e.Kind = KindCanceled
 	}
 	return e
+}
+
+// fakeSpares hands out one prewarmed fake process, booked in the scheduler as
+// the pool books its spares.
+type fakeSpares struct {
+	mu   sync.Mutex
+	id   string
+	proc Process
+}
+
+func (f *fakeSpares) Take(Signature) (string, Process, bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.proc == nil {
+		return "", nil, false
+	}
+	id, p := f.id, f.proc
+	f.proc = nil
+	return id, p, true
 }

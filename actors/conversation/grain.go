@@ -56,6 +56,8 @@ type (
 	turnFinished struct {
 		proc Process // the live process after the turn, nil when it ended
 		sig  Signature
+		hist history
+		gone bool // the conversation was not found (or was just discarded)
 	}
 	evicted   struct{ proc Process }
 	leaseLost struct{}
@@ -66,6 +68,7 @@ type grain struct {
 	id       string
 	proc     Process // idle process between turns; owned by the turn goroutine during a turn
 	sig      Signature
+	hist     history
 	running  *turn
 	pending  []*turn
 	stopping bool
@@ -144,7 +147,7 @@ func (g *grain) start(ctx actor.Context, t *turn) {
 	t.abort = func(cause error) { abort(cause); t.cancel() }
 	g.running = t
 	system, self := ctx.ActorSystem(), ctx.Self()
-	r := &run{d: g.d, system: system, self: self, convID: g.id, t: t, proc: g.proc, sig: g.sig,
+	r := &run{d: g.d, system: system, self: self, convID: g.id, t: t, proc: g.proc, sig: g.sig, hist: g.hist,
 		onLeaseLost: func() { system.Root.Send(self, &leaseLost{}) }}
 	g.proc = nil
 	go func() {
@@ -159,9 +162,15 @@ func (g *grain) onFinished(ctx actor.Context, m *turnFinished) {
 		ctx.Unwatch(g.running.receiver)
 	}
 	g.running = nil
-	g.proc, g.sig = m.proc, m.sig
+	g.proc, g.sig, g.hist = m.proc, m.sig, m.hist
 	if g.stopping {
 		g.finishStop(ctx)
+		return
+	}
+	// A grain whose conversation does not exist holds nothing worth keeping: it
+	// stops now rather than after the idle TTL.
+	if m.gone && g.proc == nil && len(g.pending) == 0 {
+		ctx.Stop(ctx.Self())
 		return
 	}
 	if len(g.pending) > 0 {
@@ -205,7 +214,8 @@ func (g *grain) fail(ctx actor.Context, t *turn, e *messages.TurnError) {
 }
 
 // onStop ends the conversation for a delete: queued turns fail, the running one is
-// canceled, and the answer waits until its goroutine is done with the process.
+// canceled (its caller is told the conversation is gone), and the answer waits
+// until its goroutine is done with the process.
 func (g *grain) onStop(ctx actor.Context) {
 	g.stopping = true
 	g.stopAck = append(g.stopAck, ctx.Sender())
@@ -214,7 +224,7 @@ func (g *grain) onStop(ctx actor.Context) {
 	}
 	g.pending = nil
 	if g.running != nil {
-		g.running.cancel()
+		g.running.abort(errDeleted)
 		return
 	}
 	g.finishStop(ctx)

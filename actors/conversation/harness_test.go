@@ -18,7 +18,7 @@ import (
 // harness runs grains as plain local actors (no cluster) on a real SQLite store
 // with a fake launcher.
 type harness struct {
-	t     *testing.T
+	t     testing.TB
 	st    *flakyStore
 	sys   *actor.ActorSystem
 	deps  *Deps
@@ -26,7 +26,7 @@ type harness struct {
 	keyID string
 }
 
-func newHarness(t *testing.T, mods ...func(*Deps)) *harness {
+func newHarness(t testing.TB, mods ...func(*Deps)) *harness {
 	t.Helper()
 	ctx := context.Background()
 	raw, err := store.Open(ctx, "", t.TempDir())
@@ -109,7 +109,7 @@ type stream struct {
 
 // final waits for the turn's TurnDone or TurnFailed, returning the queued
 // positions seen before it.
-func (s *stream) final(t *testing.T) (end any, queued []int32) {
+func (s *stream) final(t testing.TB) (end any, queued []int32) {
 	t.Helper()
 	timeout := time.After(5 * time.Second)
 	for {
@@ -128,7 +128,7 @@ func (s *stream) final(t *testing.T) (end any, queued []int32) {
 }
 
 // done fails the test unless the turn succeeded; it returns the answer.
-func (s *stream) done(t *testing.T) string {
+func (s *stream) done(t testing.TB) string {
 	t.Helper()
 	end, _ := s.final(t)
 	d, ok := end.(*messages.TurnDone)
@@ -139,7 +139,7 @@ func (s *stream) done(t *testing.T) string {
 }
 
 // failed fails the test unless the turn failed; it returns the error.
-func (s *stream) failed(t *testing.T) *messages.TurnError {
+func (s *stream) failed(t testing.TB) *messages.TurnError {
 	t.Helper()
 	end, _ := s.final(t)
 	f, ok := end.(*messages.TurnFailed)

@@ -59,10 +59,14 @@ type LaunchSpec struct {
 }
 
 // TurnEvent is one item of a CLI turn: a text delta, the result, or an error.
+// Usage and CostUSD go with Err: what the failed turn spent before it failed (nil
+// and 0 when nothing or unknown), which the caller is still charged for.
 type TurnEvent struct {
-	Delta  string
-	Result *TurnResult
-	Err    error
+	Delta   string
+	Result  *TurnResult
+	Err     error
+	Usage   *messages.TurnUsage
+	CostUSD float64
 }
 
 // TurnResult is a finished CLI turn.
@@ -84,6 +88,9 @@ type Process interface {
 	Turn(ctx context.Context, text string) (<-chan TurnEvent, error)
 	// Transcript reads the CLI's session file.
 	Transcript() ([]byte, error)
+	// Exited reports whether the process has ended on its own (it died between
+	// turns): it can serve no turn and must be replaced.
+	Exited() bool
 	// Close kills the process group and waits for it; it is idempotent.
 	Close() error
 }

@@ -7,11 +7,23 @@ import (
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
-	"github.com/google/uuid"
 
 	"github.com/ccgateway/ccgateway/actors/messages"
 	"github.com/ccgateway/ccgateway/actors/scheduler"
 	"github.com/ccgateway/ccgateway/internal/store"
+)
+
+// errDeleted is the cause a turn is canceled with when its conversation is
+// deleted: its caller gets not_found, not canceled.
+var errDeleted = fmt.Errorf("conversation: deleted: %w", store.ErrNotFound)
+
+// history is what the grain knows about the CLI session's stored turns.
+type history int8
+
+const (
+	historyUnknown history = iota // not looked up since activation or a new lease
+	historyNone                   // no transcript stored: a new session
+	historySome                   // a transcript is stored: spawn with --resume
 )
 
 // run is one turn, executed in its own goroutine. It owns proc for the turn's
@@ -24,41 +36,67 @@ type run struct {
 	t      *turn
 	proc   Process
 	sig    Signature
+	hist   history
+	// spent is what the CLI reported for a turn that then failed.
+	spent   *messages.TurnUsage
+	spentUS float64
 	// onLeaseLost tells the grain that a renewal found the lease gone.
 	onLeaseLost func()
 }
 
 // do runs the turn and returns what the grain keeps afterwards.
 func (r *run) do(ctx context.Context) *turnFinished {
+	done, err := r.exec(ctx)
+	if err != nil {
+		// A cause set by the grain (lease lost, conversation deleted) explains the
+		// failure better than the cancellation it led to.
+		if cause := context.Cause(ctx); errors.Is(cause, ErrOwnedElsewhere) || errors.Is(cause, errDeleted) {
+			err = cause
+		}
+		return r.failed(err)
+	}
+	r.send(done)
+	return &turnFinished{proc: r.proc, sig: r.sig, hist: r.hist}
+}
+
+// exec runs the turn up to its end; on error, the process is kept only when it is
+// still fit for the next turn.
+func (r *run) exec(ctx context.Context) (*messages.TurnDone, error) {
 	req := r.t.req
 	conv, err := r.d.Store.GetConversation(ctx, req.ApiKeyId, r.convID)
 	if err != nil {
-		return r.failed(err)
+		return nil, err
 	}
 	// Fencing: the CLI runs only under this node's lease. A new lease means another
 	// node may have run turns since: a process kept from before is stale.
 	fresh, err := r.d.Leases.Acquire(ctx, r.convID, r.onLeaseLost)
 	if err != nil {
 		r.closeProc()
-		return r.failed(err)
+		return nil, err
 	}
 	if fresh {
 		r.closeProc()
+		r.hist = historyUnknown
 	}
 	sig, err := r.settle(ctx, conv)
 	if err != nil {
-		return r.failed(err)
+		return nil, err
 	}
-	if r.proc != nil && r.sig != sig {
-		// Another signature: the same session continues in a new process (--resume).
+	// Another signature continues the same session in a new process (--resume);
+	// a process that died between turns is replaced the same way.
+	if r.proc != nil && (r.sig != sig || r.proc.Exited()) {
 		r.closeProc()
 	}
-	resume, err := r.hasHistory(ctx)
-	if err != nil {
-		return r.failed(err)
+	// The transcript is read only when a process must be spawned: a live process
+	// already holds the session.
+	var tr *store.Transcript
+	if r.proc == nil || r.hist == historyUnknown {
+		if tr, err = r.loadHistory(ctx); err != nil {
+			return nil, err
+		}
 	}
 	adopt := ""
-	if r.proc == nil && !resume && r.d.Spares != nil {
+	if r.proc == nil && r.hist == historyNone && r.d.Spares != nil {
 		if id, p, ok := r.d.Spares.Take(sig); ok {
 			adopt, r.proc = id, p
 		}
@@ -67,20 +105,23 @@ func (r *run) do(ctx context.Context) *turnFinished {
 		func(pos int) { r.send(&messages.TurnQueued{RequestId: req.RequestId, Position: int32(pos)}) })
 	if err != nil {
 		r.closeProc()
-		return r.failed(err)
+		if adopt != "" {
+			r.d.Sched.Drop(adopt) // the spare's slot, still booked as prewarmed
+		}
+		return nil, err
 	}
 	alive := false
 	defer func() { grant.Finish(alive) }()
 	if grant.Fresh || r.proc == nil {
-		if err := r.spawn(ctx, conv, sig, resume); err != nil {
-			return r.failed(err)
+		if err := r.spawn(ctx, conv, sig, tr); err != nil {
+			return nil, err
 		}
 	}
-	if adopt != "" && r.proc != nil && conv.SessionID != r.proc.SessionID() {
+	if adopt != "" && conv.SessionID != r.proc.SessionID() {
 		conv.SessionID = r.proc.SessionID()
 		if err := r.d.Store.UpdateConversation(ctx, conv); err != nil {
 			r.closeProc()
-			return r.failed(err)
+			return nil, err
 		}
 	}
 	proc := r.proc
@@ -90,18 +131,15 @@ func (r *run) do(ctx context.Context) *turnFinished {
 	})
 	r.send(&messages.TurnStarted{RequestId: req.RequestId, ConversationId: r.convID, Model: sig.Model})
 	done, err := r.turn(ctx, proc, sig)
-	if cause := context.Cause(ctx); err != nil && errors.Is(cause, ErrOwnedElsewhere) {
-		err = cause
-	}
 	if err != nil {
 		// A failed or interrupted turn leaves the process in doubt: end it; the next
 		// turn resumes from the transcript.
 		r.closeProc()
-		return r.failed(err)
+		return nil, err
 	}
 	alive = true
-	r.send(done)
-	return &turnFinished{proc: proc, sig: sig}
+	r.sig, r.hist = sig, historySome
+	return done, nil
 }
 
 // settle merges the turn's spec into the conversation's settings, storing changes.
@@ -129,27 +167,34 @@ func (r *run) settle(ctx context.Context, conv *store.Conversation) (Signature, 
 	return SignatureOf(conv.Model, conv.SystemPrompt, conv.MaxTokens, conv.Temperature, s.GetTools()), nil
 }
 
-// hasHistory reports whether the CLI session has turns to resume.
-func (r *run) hasHistory(ctx context.Context) (bool, error) {
-	_, err := r.d.Store.GetTranscript(ctx, r.convID)
+// loadHistory reads the stored transcript (nil when there is none) and records
+// whether the session has turns to resume.
+func (r *run) loadHistory(ctx context.Context) (*store.Transcript, error) {
+	tr, err := r.d.Store.GetTranscript(ctx, r.convID)
 	switch {
 	case err == nil:
-		return true, nil
+		r.hist = historySome
+		return tr, nil
 	case errors.Is(err, store.ErrNotFound):
-		return false, nil
+		r.hist = historyNone
+		return nil, nil
 	}
-	return false, err
+	return nil, err
 }
 
-func (r *run) spawn(ctx context.Context, conv *store.Conversation, sig Signature, resume bool) error {
+// spawn starts the conversation's process: with --resume from tr (read now when
+// the caller had no reason to) when the session has history.
+func (r *run) spawn(ctx context.Context, conv *store.Conversation, sig Signature, tr *store.Transcript) error {
 	r.closeProc()
-	spec := LaunchSpec{KeyID: conv.APIKeyID, ConversationID: conv.ID, SessionID: conv.SessionID, Resume: resume, Sig: sig}
-	if resume {
-		tr, err := r.d.Store.GetTranscript(ctx, conv.ID)
-		if err != nil {
+	spec := LaunchSpec{KeyID: conv.APIKeyID, ConversationID: conv.ID, SessionID: conv.SessionID, Sig: sig}
+	if r.hist == historySome && tr == nil {
+		var err error
+		if tr, err = r.loadHistory(ctx); err != nil {
 			return err
 		}
-		spec.SessionID, spec.Transcript = tr.SessionID, tr.Data
+	}
+	if tr != nil {
+		spec.Resume, spec.SessionID, spec.Transcript = true, tr.SessionID, tr.Data
 	}
 	p, err := r.d.Launcher.Launch(ctx, spec)
 	if err != nil {
@@ -169,6 +214,7 @@ func (r *run) turn(ctx context.Context, proc Process, sig Signature) (*messages.
 	for ev := range events {
 		switch {
 		case ev.Err != nil:
+			r.spent, r.spentUS = ev.Usage, ev.CostUSD
 			return nil, ev.Err
 		case ev.Result != nil:
 			return r.persist(ctx, proc, sig, ev.Result)
@@ -182,41 +228,6 @@ func (r *run) turn(ctx context.Context, proc Process, sig Signature) (*messages.
 	return nil, errors.New("conversation: the CLI stream ended without a result")
 }
 
-// persist appends the user and assistant messages and stores the CLI transcript.
-func (r *run) persist(ctx context.Context, proc Process, sig Signature, res *TurnResult) (*messages.TurnDone, error) {
-	req := r.t.req
-	u := res.Usage
-	if u == nil {
-		u = &messages.TurnUsage{}
-	}
-	msgID := "msg_" + uuid.NewString()
-	now := time.Now().UTC()
-	msgs := []*store.Message{
-		{ID: uuid.NewString(), ConversationID: r.convID, Role: "user", Content: req.Message, CreatedAt: now},
-		{ID: msgID, ConversationID: r.convID, Role: "assistant", Content: res.Text, Model: sig.Model,
-			InputTokens: u.InputTokens, OutputTokens: u.OutputTokens, CacheReadInputTokens: u.CacheReadInputTokens,
-			CacheCreationInputTokens: u.CacheCreationInputTokens, CostUSD: res.CostUSD, DurationMS: res.DurationMS,
-			StopReason: res.StopReason, CreatedAt: now},
-	}
-	// Persistence must not be cut short by a caller that leaves right at the end.
-	pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-	defer cancel()
-	if err := r.d.Store.AppendMessages(pctx, r.convID, msgs); err != nil {
-		return nil, fmt.Errorf("conversation: store turn: %w", err)
-	}
-	data, err := proc.Transcript()
-	if err != nil {
-		return nil, fmt.Errorf("conversation: read transcript: %w", err)
-	}
-	if err := r.d.Store.PutTranscript(pctx, &store.Transcript{ConversationID: r.convID, SessionID: proc.SessionID(), Data: data}); err != nil {
-		return nil, fmt.Errorf("conversation: store transcript: %w", err)
-	}
-	return &messages.TurnDone{
-		RequestId: req.RequestId, MessageId: msgID, ConversationId: r.convID, Model: sig.Model,
-		Content: res.Text, StopReason: res.StopReason, Usage: u, CostUsd: res.CostUSD, DurationMs: res.DurationMS,
-	}, nil
-}
-
 func (r *run) closeProc() {
 	if r.proc != nil {
 		_ = r.proc.Close()
@@ -226,7 +237,37 @@ func (r *run) closeProc() {
 
 func (r *run) send(m any) { r.system.Root.Send(r.t.receiver, m) }
 
+// failed ends the turn with err, reporting what it spent. A conversation created
+// for this turn that still has nothing stored is deleted first, so that the caller
+// never finds an empty conversation it did not ask for.
 func (r *run) failed(err error) *turnFinished {
-	r.send(&messages.TurnFailed{RequestId: r.t.req.RequestId, Error: r.d.Encode(err)})
-	return &turnFinished{proc: r.proc, sig: r.sig}
+	fin := &turnFinished{proc: r.proc, sig: r.sig, hist: r.hist, gone: errors.Is(err, store.ErrNotFound)}
+	if r.t.req.Created && r.hist != historySome {
+		r.closeProc()
+		r.discard()
+		fin.proc, fin.gone = nil, true
+	}
+	r.send(&messages.TurnFailed{RequestId: r.t.req.RequestId, Error: r.d.Encode(err), Usage: r.spent, CostUsd: r.spentUS})
+	return fin
+}
+
+// discard deletes the conversation with its session files.
+func (r *run) discard() {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	key := r.t.req.ApiKeyId
+	conv, err := r.d.Store.GetConversation(ctx, key, r.convID)
+	if err != nil {
+		if !errors.Is(err, store.ErrNotFound) {
+			r.d.Log.Warn("discard a failed new conversation", "conversation", r.convID, "err", err)
+		}
+		return
+	}
+	if err := r.d.Store.DeleteConversation(ctx, key, r.convID); err != nil {
+		r.d.Log.Warn("discard a failed new conversation", "conversation", r.convID, "err", err)
+		return
+	}
+	if err := r.d.Launcher.RemoveSession(key, conv.SessionID); err != nil {
+		r.d.Log.Warn("discard a failed new conversation: session files", "conversation", r.convID, "err", err)
+	}
 }

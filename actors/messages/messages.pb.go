@@ -174,8 +174,11 @@ type TurnRequest struct {
 	Spec           *Spec                  `protobuf:"bytes,5,opt,name=spec,proto3" json:"spec,omitempty"`
 	Receiver       *Receiver              `protobuf:"bytes,6,opt,name=receiver,proto3" json:"receiver,omitempty"`
 	DeadlineUnixMs int64                  `protobuf:"varint,7,opt,name=deadline_unix_ms,json=deadlineUnixMs,proto3" json:"deadline_unix_ms,omitempty"`
-	unknownFields  protoimpl.UnknownFields
-	sizeCache      protoimpl.SizeCache
+	// created says the caller created the conversation for this turn: when the turn
+	// fails with nothing stored, the grain deletes the conversation again.
+	Created       bool `protobuf:"varint,8,opt,name=created,proto3" json:"created,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *TurnRequest) Reset() {
@@ -255,6 +258,13 @@ func (x *TurnRequest) GetDeadlineUnixMs() int64 {
 		return x.DeadlineUnixMs
 	}
 	return 0
+}
+
+func (x *TurnRequest) GetCreated() bool {
+	if x != nil {
+		return x.Created
+	}
+	return false
 }
 
 // TurnAck answers a TurnRequest: accepted, or the error that refused it.
@@ -869,11 +879,15 @@ func (x *TurnError) GetRetryAfterMs() int64 {
 	return 0
 }
 
-// TurnFailed ends a turn that did not complete.
+// TurnFailed ends a turn that did not complete. usage and cost_usd are what the
+// CLI spent on it before it failed (zero when nothing or unknown): a turn that
+// fails after the model answered, or whose storing failed, still costs tokens.
 type TurnFailed struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	RequestId     string                 `protobuf:"bytes,1,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
 	Error         *TurnError             `protobuf:"bytes,2,opt,name=error,proto3" json:"error,omitempty"`
+	Usage         *TurnUsage             `protobuf:"bytes,3,opt,name=usage,proto3" json:"usage,omitempty"`
+	CostUsd       float64                `protobuf:"fixed64,4,opt,name=cost_usd,json=costUsd,proto3" json:"cost_usd,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -922,6 +936,20 @@ func (x *TurnFailed) GetError() *TurnError {
 	return nil
 }
 
+func (x *TurnFailed) GetUsage() *TurnUsage {
+	if x != nil {
+		return x.Usage
+	}
+	return nil
+}
+
+func (x *TurnFailed) GetCostUsd() float64 {
+	if x != nil {
+		return x.CostUsd
+	}
+	return 0
+}
+
 var File_messages_proto protoreflect.FileDescriptor
 
 const file_messages_proto_rawDesc = "" +
@@ -937,7 +965,7 @@ const file_messages_proto_rawDesc = "" +
 	"\x05tools\x18\x06 \x03(\tR\x05tools\"4\n" +
 	"\bReceiver\x12\x18\n" +
 	"\aaddress\x18\x01 \x01(\tR\aaddress\x12\x0e\n" +
-	"\x02id\x18\x02 \x01(\tR\x02id\"\x9f\x02\n" +
+	"\x02id\x18\x02 \x01(\tR\x02id\"\xb9\x02\n" +
 	"\vTurnRequest\x12\x1d\n" +
 	"\n" +
 	"request_id\x18\x01 \x01(\tR\trequestId\x12\x1c\n" +
@@ -947,7 +975,8 @@ const file_messages_proto_rawDesc = "" +
 	"\amessage\x18\x04 \x01(\tR\amessage\x12,\n" +
 	"\x04spec\x18\x05 \x01(\v2\x18.ccgateway.messages.SpecR\x04spec\x128\n" +
 	"\breceiver\x18\x06 \x01(\v2\x1c.ccgateway.messages.ReceiverR\breceiver\x12(\n" +
-	"\x10deadline_unix_ms\x18\a \x01(\x03R\x0edeadlineUnixMs\"Z\n" +
+	"\x10deadline_unix_ms\x18\a \x01(\x03R\x0edeadlineUnixMs\x12\x18\n" +
+	"\acreated\x18\b \x01(\bR\acreated\"Z\n" +
 	"\aTurnAck\x12\x1a\n" +
 	"\baccepted\x18\x01 \x01(\bR\baccepted\x123\n" +
 	"\x05error\x18\x02 \x01(\v2\x1d.ccgateway.messages.TurnErrorR\x05error\"+\n" +
@@ -999,12 +1028,14 @@ const file_messages_proto_rawDesc = "" +
 	"\amessage\x18\x02 \x01(\tR\amessage\x12\x1b\n" +
 	"\tcli_class\x18\x03 \x01(\tR\bcliClass\x12\x16\n" +
 	"\x06status\x18\x04 \x01(\x05R\x06status\x12$\n" +
-	"\x0eretry_after_ms\x18\x05 \x01(\x03R\fretryAfterMs\"`\n" +
+	"\x0eretry_after_ms\x18\x05 \x01(\x03R\fretryAfterMs\"\xb0\x01\n" +
 	"\n" +
 	"TurnFailed\x12\x1d\n" +
 	"\n" +
 	"request_id\x18\x01 \x01(\tR\trequestId\x123\n" +
-	"\x05error\x18\x02 \x01(\v2\x1d.ccgateway.messages.TurnErrorR\x05errorB0Z.github.com/ccgateway/ccgateway/actors/messagesb\x06proto3"
+	"\x05error\x18\x02 \x01(\v2\x1d.ccgateway.messages.TurnErrorR\x05error\x123\n" +
+	"\x05usage\x18\x03 \x01(\v2\x1d.ccgateway.messages.TurnUsageR\x05usage\x12\x19\n" +
+	"\bcost_usd\x18\x04 \x01(\x01R\acostUsdB0Z.github.com/ccgateway/ccgateway/actors/messagesb\x06proto3"
 
 var (
 	file_messages_proto_rawDescOnce sync.Once
@@ -1041,11 +1072,12 @@ var file_messages_proto_depIdxs = []int32{
 	12, // 2: ccgateway.messages.TurnAck.error:type_name -> ccgateway.messages.TurnError
 	10, // 3: ccgateway.messages.TurnDone.usage:type_name -> ccgateway.messages.TurnUsage
 	12, // 4: ccgateway.messages.TurnFailed.error:type_name -> ccgateway.messages.TurnError
-	5,  // [5:5] is the sub-list for method output_type
-	5,  // [5:5] is the sub-list for method input_type
-	5,  // [5:5] is the sub-list for extension type_name
-	5,  // [5:5] is the sub-list for extension extendee
-	0,  // [0:5] is the sub-list for field type_name
+	10, // 5: ccgateway.messages.TurnFailed.usage:type_name -> ccgateway.messages.TurnUsage
+	6,  // [6:6] is the sub-list for method output_type
+	6,  // [6:6] is the sub-list for method input_type
+	6,  // [6:6] is the sub-list for extension type_name
+	6,  // [6:6] is the sub-list for extension extendee
+	0,  // [0:6] is the sub-list for field type_name
 }
 
 func init() { file_messages_proto_init() }

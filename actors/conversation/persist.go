@@ -1,0 +1,48 @@
+package conversation
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/ccgateway/ccgateway/actors/messages"
+	"github.com/ccgateway/ccgateway/internal/store"
+)
+
+// persist stores the user and assistant messages with the CLI transcript in one
+// transaction. When that fails, the turn fails but still reports what it spent.
+func (r *run) persist(ctx context.Context, proc Process, sig Signature, res *TurnResult) (*messages.TurnDone, error) {
+	req := r.t.req
+	u := res.Usage
+	if u == nil {
+		u = &messages.TurnUsage{}
+	}
+	r.spent, r.spentUS = u, res.CostUSD
+	msgID := "msg_" + uuid.NewString()
+	now := time.Now().UTC()
+	msgs := []*store.Message{
+		{ID: uuid.NewString(), ConversationID: r.convID, Role: "user", Content: req.Message, CreatedAt: now},
+		{ID: msgID, ConversationID: r.convID, Role: "assistant", Content: res.Text, Model: sig.Model,
+			InputTokens: u.InputTokens, OutputTokens: u.OutputTokens, CacheReadInputTokens: u.CacheReadInputTokens,
+			CacheCreationInputTokens: u.CacheCreationInputTokens, CostUSD: res.CostUSD, DurationMS: res.DurationMS,
+			StopReason: res.StopReason, CreatedAt: now},
+	}
+	data, err := proc.Transcript()
+	if err != nil {
+		return nil, fmt.Errorf("conversation: read transcript: %w", err)
+	}
+	// Persistence must not be cut short by a caller that leaves right at the end.
+	pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	tr := &store.Transcript{ConversationID: r.convID, SessionID: proc.SessionID(), Data: data}
+	if err := r.d.Store.CommitTurn(pctx, r.convID, msgs, tr); err != nil {
+		return nil, fmt.Errorf("conversation: store turn: %w", err)
+	}
+	r.spent, r.spentUS = nil, 0
+	return &messages.TurnDone{
+		RequestId: req.RequestId, MessageId: msgID, ConversationId: r.convID, Model: sig.Model,
+		Content: res.Text, StopReason: res.StopReason, Usage: u, CostUsd: res.CostUSD, DurationMs: res.DurationMS,
+	}, nil
+}

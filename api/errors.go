@@ -70,6 +70,7 @@ type Problem struct {
 	Errors    []*huma.ErrorDetail `json:"errors,omitempty" doc:"Field-level validation errors"`
 
 	headers http.Header
+	cause   error // the internal error behind a 500: logged, never sent
 }
 
 // Error implements error.
@@ -196,7 +197,9 @@ func toProblem(err error) *Problem {
 	case errors.Is(err, context.Canceled):
 		return problem(499, CodeCanceled, "the request was canceled")
 	}
-	return problem(http.StatusInternalServerError, CodeInternal, "internal error")
+	p = problem(http.StatusInternalServerError, CodeInternal, "internal error")
+	p.cause = err
+	return p
 }
 
 // ownedElsewhereProblem is 503 (fencing is transient: the other owner releases

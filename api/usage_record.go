@@ -77,6 +77,9 @@ func (r *usageRecord) finish(status int, res *actors.Result, err error) {
 		return
 	}
 	r.done = true
+	if status >= 500 && err != nil {
+		r.s.Log.Error("turn failed", "request_id", r.ev.RequestID, "api_key_id", r.ev.APIKeyID, "status", status, "err", err.Error())
+	}
 	r.ev.StatusCode = status
 	r.ev.ResponseTimeMS = time.Since(r.start).Milliseconds()
 	if res != nil {

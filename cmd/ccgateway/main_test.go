@@ -245,3 +245,15 @@ func TestSecondServeOnOneDataDirIsRefused(t *testing.T) {
 		}
 	}
 }
+
+func TestHelpListsCommands(t *testing.T) {
+	out, err := exec.Command(binary(t), "--help").CombinedOutput()
+	if err != nil {
+		t.Fatalf("--help: %v\n%s", err, out)
+	}
+	for _, c := range commands {
+		if !bytes.Contains(out, []byte(c.name)) {
+			t.Errorf("--help does not list %s:\n%s", c.name, out)
+		}
+	}
+}

@@ -8,7 +8,7 @@ import (
 	"fmt"
 )
 
-const policyColumns = `name, version, wasm, sha256, config, tests, active, created_at, created_by`
+const policyColumns = `name, version, wasm, sha256, config, tests, failure_mode, active, created_at, created_by`
 
 // policyVersionAttempts bounds retries when concurrent uploads of one policy race
 // for the same version number.
@@ -16,7 +16,7 @@ const policyVersionAttempts = 10
 
 func scanPolicy(row rowScanner) (*PolicyVersion, error) {
 	p := &PolicyVersion{}
-	err := row.Scan(&p.Name, &p.Version, &p.Wasm, &p.SHA256, &p.Config, &p.Tests, &p.Active,
+	err := row.Scan(&p.Name, &p.Version, &p.Wasm, &p.SHA256, &p.Config, &p.Tests, &p.FailureMode, &p.Active,
 		timeCol{&p.CreatedAt}, &p.CreatedBy)
 	if err != nil {
 		return nil, err
@@ -49,8 +49,8 @@ func (s *sqlStore) CreatePolicyVersion(ctx context.Context, p *PolicyVersion) er
 				return c.d.wrap(err, what)
 			}
 			if _, err := c.exec(ctx, `INSERT INTO policies (`+policyColumns+`)
-				VALUES (?, ?, ?, ?, ?, ?, FALSE, ?, ?)`,
-				p.Name, p.Version, wasm, p.SHA256, p.Config, p.Tests, s.d.timeArg(p.CreatedAt), p.CreatedBy,
+				VALUES (?, ?, ?, ?, ?, ?, ?, FALSE, ?, ?)`,
+				p.Name, p.Version, wasm, p.SHA256, p.Config, p.Tests, p.FailureMode, s.d.timeArg(p.CreatedAt), p.CreatedBy,
 			); err != nil {
 				return c.d.wrap(err, what)
 			}

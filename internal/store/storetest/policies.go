@@ -12,7 +12,7 @@ import (
 // newPolicy stores a version of name with the given wasm bytes.
 func newPolicy(t testing.TB, s store.Store, name, wasm string) *store.PolicyVersion {
 	t.Helper()
-	p := &store.PolicyVersion{Name: name, Wasm: []byte(wasm), Config: `{"rpm":60}`, Tests: `[]`, CreatedBy: "alice"}
+	p := &store.PolicyVersion{Name: name, Wasm: []byte(wasm), Config: `{"rpm":60}`, Tests: `[]`, FailureMode: "open", CreatedBy: "alice"}
 	noErr(t, s.CreatePolicyVersion(t.Context(), p))
 	return p
 }

@@ -7,6 +7,7 @@ import (
 	"github.com/ccgateway/ccgateway/actors/scheduler"
 	"github.com/ccgateway/ccgateway/cluster"
 	"github.com/ccgateway/ccgateway/internal/claudecli"
+	"github.com/ccgateway/ccgateway/policies"
 )
 
 // Config is the actor system's configuration. Zero values of the optional fields
@@ -27,6 +28,14 @@ type Config struct {
 	Retention time.Duration
 	Cluster   cluster.Config // default: name "ccgateway", bind 127.0.0.1:0
 	Node      string         // this node's name (lease owner); default "local"
+
+	// Policies is the registry of the admission chain that tenant grains run; nil
+	// admits every request. It is a live value, not a setting: the caller owns it
+	// and swaps chains in it while the system runs.
+	Policies *policies.Registry
+	// TenantIdleTTL passivates a key's tenant grain after this long without
+	// requests in flight; default 10m. Its counters are rebuilt from the store.
+	TenantIdleTTL time.Duration
 }
 
 // withDefaults fills the optional fields.
@@ -72,7 +81,7 @@ func (c Config) Validate() error {
 	if c.Prewarm > 0 && c.DefaultModel == "" {
 		return errors.New("actors: prewarm needs a default model")
 	}
-	if c.IdleTTL < 0 || c.Retention < 0 || c.MaxPending < 0 {
+	if c.IdleTTL < 0 || c.Retention < 0 || c.MaxPending < 0 || c.TenantIdleTTL < 0 {
 		return errors.New("actors: negative idle TTL, retention or max pending")
 	}
 	if err := c.Scheduler.Validate(); err != nil {

@@ -77,6 +77,19 @@ func (s *sqlStore) ListActivePolicies(ctx context.Context) ([]*PolicyVersion, er
 	return s.listPolicies(ctx, `WHERE active = TRUE ORDER BY name`)
 }
 
+// ListPolicyNames returns the distinct names of stored policies, sorted.
+func (s *sqlStore) ListPolicyNames(ctx context.Context) ([]string, error) {
+	rows, err := s.rd().query(ctx, `SELECT DISTINCT name FROM policies ORDER BY name`)
+	if err != nil {
+		return nil, s.d.wrap(err, "list policy names")
+	}
+	names, err := collect(rows, func(r rowScanner) (string, error) {
+		var n string
+		return n, r.Scan(&n)
+	})
+	return names, s.d.wrap(err, "list policy names")
+}
+
 func (s *sqlStore) listPolicies(ctx context.Context, tail string, args ...any) ([]*PolicyVersion, error) {
 	rows, err := s.rd().query(ctx, `SELECT `+policyColumns+` FROM policies `+tail, args...)
 	if err != nil {

@@ -328,6 +328,8 @@ type Store interface {
 	ActivatePolicyVersion(ctx context.Context, name string, version int64) error
 	DeactivatePolicy(ctx context.Context, name string) error
 	ListActivePolicies(ctx context.Context) ([]*PolicyVersion, error)
+	// ListPolicyNames returns the name of every stored policy, sorted.
+	ListPolicyNames(ctx context.Context) ([]string, error)
 	DeletePolicy(ctx context.Context, name string) error
 
 	// Leases. AcquireLease succeeds when no lease exists, the lease expired, or owner

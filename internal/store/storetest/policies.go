@@ -55,6 +55,11 @@ func testPolicies(t *testing.T, open Open) {
 		noErr(t, err)
 		equal(t, "unknown name", len(none), 0)
 	})
+	t.Run("names", func(t *testing.T) {
+		names, err := s.ListPolicyNames(ctx)
+		noErr(t, err)
+		equal(t, "names", names, []string{"permissions", "ratelimit"})
+	})
 	steps := []struct {
 		name string
 		do   func() error

@@ -3,8 +3,10 @@ package policyset
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"regexp"
+	"strings"
 
 	"github.com/ccgateway/ccgateway/internal/store"
 	"github.com/ccgateway/ccgateway/policies"
@@ -40,10 +42,22 @@ func (m *Manager) Validate(ctx context.Context, u *Upload) error {
 	}
 	p, err := m.engine.Load(ctx, policies.Spec{Name: u.Name, Wasm: u.Wasm, Config: u.Config, FailureMode: mode, Tests: u.Tests})
 	if err != nil {
-		return err
+		if typedLoadError(err) {
+			return err
+		}
+		return fmt.Errorf("%w: %v", ErrInvalid, strings.TrimPrefix(err.Error(), "policies: "))
 	}
 	p.Close()
 	return nil
+}
+
+// typedLoadError reports whether err already names what failed.
+func typedLoadError(err error) bool {
+	var fi *policies.ErrForbiddenImport
+	var me *policies.ErrMissingExport
+	var av *policies.ErrABIVersion
+	var st *policies.ErrSelfTest
+	return errors.As(err, &fi) || errors.As(err, &me) || errors.As(err, &av) || errors.As(err, &st)
 }
 
 // Create validates u, stores it as the next version of its name and, when

@@ -29,6 +29,12 @@ func (s *server) admit(ctx context.Context, rec *usageRecord, req *actors.ChatRe
 	if ip := callerFrom(ctx).IP; ip.IsValid() {
 		a.Request.ClientIP = ip.String()
 	}
+	if a.Request.Model == "" && req.ConversationID != "" && k != nil {
+		// A continue without a model keeps the conversation's: decide on that one.
+		if c, err := s.Store.GetConversation(ctx, k.ID, req.ConversationID); err == nil {
+			a.Request.Model = c.Model
+		}
+	}
 	d, ticket, err := s.Chat.Admit(ctx, a)
 	if err != nil {
 		return toProblem(err)

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"log/slog"
 	"path/filepath"
 	"time"
@@ -23,14 +22,13 @@ func policyConfig(cfg *config.Config) policyset.Config {
 			aliases[a] = m.ID
 		}
 	}
-	perm, _ := json.Marshal(map[string]any{"aliases": aliases, "max_tokens_mode": cfg.PolicyMaxTokensMode})
 	return policyset.Config{
 		Engine: policies.Config{
 			CacheDir:         filepath.Join(cfg.DataDir, "policy-cache"),
 			CallTimeout:      cfg.PolicyCallTimeout,
 			MemoryLimitPages: uint32(cfg.PolicyMemoryMB) * 16, // 64 KiB pages
 		},
-		PermissionsConfig: perm,
+		PermissionsConfig: policyset.PermissionsConfig(aliases, cfg.PolicyMaxTokensMode),
 	}
 }
 

@@ -58,7 +58,7 @@ func (m *Manager) spec(ctx context.Context, name string, version int64) (policie
 	for _, b := range bundled {
 		if b.Name == name {
 			if b.Name == policies.Permissions {
-				b.Config = m.cfg.PermissionsConfig
+				b = m.permissions(b)
 			}
 			return b, nil
 		}

@@ -8,6 +8,7 @@
 package policyset
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -40,6 +41,17 @@ type Config struct {
 	// PermissionsConfig is the bundled permissions policy's configuration; default
 	// policies.DefaultPermissionsConfig.
 	PermissionsConfig json.RawMessage
+}
+
+// PermissionsConfig is the bundled permissions policy's configuration for a
+// gateway: its model aliases (alias -> id) and what to do with a max_tokens above a
+// key's cap ("refuse" or "clamp").
+func PermissionsConfig(aliases map[string]string, maxTokensMode string) json.RawMessage {
+	b, _ := json.Marshal(struct {
+		Aliases       map[string]string `json:"aliases"`
+		MaxTokensMode string            `json:"max_tokens_mode"`
+	}{aliases, maxTokensMode})
+	return b
 }
 
 // Manager owns the policy engine and the Registry of the active chain.
@@ -87,9 +99,9 @@ func New(ctx context.Context, st store.Store, cfg Config, log *slog.Logger) (*Ma
 			return m, nil
 		}
 		var bad *loadError
-		if !errors.As(err, &bad) {
+		if !errors.As(err, &bad) || bad.version == 0 { // a bundled policy must load
 			_ = e.Close(ctx)
-			return nil, err
+			return nil, fmt.Errorf("policyset: %w", err)
 		}
 		log.Error("stored policy does not load; left out of the chain", "policy", bad.name, "version", bad.version, "err", bad.err)
 		active = without(active, bad.name)
@@ -139,7 +151,7 @@ func (m *Manager) build(ctx context.Context, active []*store.PolicyVersion) (*po
 	var entries []Entry
 	for _, b := range bundled {
 		if b.Name == policies.Permissions {
-			b.Config = m.cfg.PermissionsConfig
+			b = m.permissions(b)
 		}
 		if byName[b.Name] != nil {
 			continue // the stored version takes its place
@@ -172,6 +184,15 @@ func (m *Manager) build(ctx context.Context, active []*store.PolicyVersion) (*po
 	}
 	chain, err := policies.NewChain(m.engine, loaded...)
 	return chain, entries, err
+}
+
+// permissions gives the bundled permissions spec the gateway's configuration. Its
+// bundled self-tests assume the default aliases, so they run only with those.
+func (m *Manager) permissions(b policies.Spec) policies.Spec {
+	if !bytes.Equal(m.cfg.PermissionsConfig, b.Config) {
+		b.Config, b.Tests = m.cfg.PermissionsConfig, nil
+	}
+	return b
 }
 
 // before orders the chain: ratelimit first (the cheapest deny), then

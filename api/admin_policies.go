@@ -38,6 +38,13 @@ type dryRunPolicyInput struct {
 
 type dryRunPolicyOutput struct{ Body PolicyDecision }
 
+// rollbackPolicyOutput is 200 with the version now active, or 204 when the policy
+// left the chain.
+type rollbackPolicyOutput struct {
+	Status int
+	Body   *PolicyVersionBody
+}
+
 // maxPolicyUpload bounds an upload body: base64 of a Go guest (~3 MB) and tests.
 const maxPolicyUpload = 24 << 20
 
@@ -158,7 +165,7 @@ func (s *server) activatePolicy(ctx context.Context, in *activatePolicyInput) (*
 	return &policyVersionOutput{Body: body}, nil
 }
 
-func (s *server) rollbackPolicy(ctx context.Context, in *policyNamePath) (*policyVersionOutput, error) {
+func (s *server) rollbackPolicy(ctx context.Context, in *policyNamePath) (*rollbackPolicyOutput, error) {
 	before := s.chainSnapshot()
 	pv, err := s.Policies.Rollback(ctx, in.Name)
 	if err != nil {
@@ -166,9 +173,10 @@ func (s *server) rollbackPolicy(ctx context.Context, in *policyNamePath) (*polic
 	}
 	s.audit(ctx, "policy.rollback", "policy/"+in.Name, before, s.chainSnapshot())
 	if pv == nil {
-		return nil, nil // 204: the policy left the chain
+		return &rollbackPolicyOutput{Status: http.StatusNoContent}, nil
 	}
-	return &policyVersionOutput{Body: versionBody(pv)}, nil
+	body := versionBody(pv)
+	return &rollbackPolicyOutput{Status: http.StatusOK, Body: &body}, nil
 }
 
 func (s *server) deletePolicy(ctx context.Context, in *policyNamePath) (*struct{}, error) {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/ccgateway/ccgateway/internal/store"
 	"github.com/ccgateway/ccgateway/internal/testkit"
+	"github.com/ccgateway/ccgateway/policies"
 )
 
 // admitOnly sends a chat that passes admission but ends before any CLI runs (its
@@ -99,6 +100,24 @@ func TestAdmissionLimitsAndPermissions(t *testing.T) {
 		}
 		st, p := g.admitOnly(t, key, ChatRequest{})
 		wantDenied(t, "after the spend", st, p, http.StatusTooManyRequests, "cost_limit_day")
+	})
+	t.Run("max_tokens clamp reaches the API", func(t *testing.T) {
+		wasm, err := policies.BundledWasm(policies.Permissions)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg := `{"aliases":{"sonnet":"claude-sonnet-5-5","opus":"claude-opus-5-5","haiku":"claude-haiku-5-5"},"max_tokens_mode":"clamp"}`
+		resp, b := g.adminDo(t, "POST", "/admin/policies", PolicyUpload{Name: "permissions", Wasm: wasm, Config: []byte(cfg), Activate: true})
+		if resp.StatusCode != http.StatusCreated {
+			t.Fatalf("upload: %d %s", resp.StatusCode, b)
+		}
+		key, _ := g.newKey(store.KeyActive, func(k *store.APIKey) { k.Permissions.MaxTokens = 100 })
+		g.fake.Reset()
+		g.chatOK(key, ChatRequest{Message: "clamp me", MaxTokens: 500})
+		reqs := g.fake.Requests()
+		if len(reqs) == 0 || reqs[len(reqs)-1].MaxTokens != 100 {
+			t.Fatalf("the API saw %d requests; want the last with max_tokens 100", len(reqs))
+		}
 	})
 }
 

@@ -48,10 +48,18 @@ type rollbackPolicyOutput struct {
 // maxPolicyUpload bounds an upload body: base64 of a Go guest (~3 MB) and tests.
 const maxPolicyUpload = 24 << 20
 
-func registerAdminPolicies(api huma.API, s *server) {
-	if s.Policies == nil {
-		return
+// requirePolicies refuses an operation with 503 when the gateway runs without a policy
+// set (a test harness or the spec generator).
+func requirePolicies[I, O any](s *server, h func(context.Context, *I) (*O, error)) func(context.Context, *I) (*O, error) {
+	return func(ctx context.Context, in *I) (*O, error) {
+		if s.Policies == nil {
+			return nil, problem(http.StatusServiceUnavailable, CodePoliciesUnavailable, "this gateway runs without a policy set")
+		}
+		return h(ctx, in)
 	}
+}
+
+func registerAdminPolicies(api huma.API, s *server) {
 	tags := []string{"admin: policies"}
 	huma.Register(api, huma.Operation{
 		OperationID: "create-policy-version", Method: http.MethodPost, Path: "/admin/policies",
@@ -59,37 +67,37 @@ func registerAdminPolicies(api huma.API, s *server) {
 		MaxBodyBytes: maxPolicyUpload,
 		Description:  "Stores a new version of a WASM policy after checking it: it must compile, import only from wasi_snapshot_preview1 and ccg (log, now_ms), export memory, ccg_buffer, evaluate and abi_version (ABI 1), and pass its self-tests within the call deadline and the memory cap. Refusals name what failed (policy_invalid, policy_forbidden_import, policy_missing_export, policy_abi_version, policy_self_test_failed). With activate it joins the chain at once.",
 		Errors:       append(adminErrors, 413),
-	}, s.createPolicy)
+	}, requirePolicies(s, s.createPolicy))
 	huma.Register(api, huma.Operation{
 		OperationID: "list-policies", Method: http.MethodGet, Path: "/admin/policies",
 		Summary: "List policies", Tags: tags, Security: adminSecurity, Errors: adminErrors,
 		Description: "The active chain in evaluation order (bundled policies have version 0) and every stored policy.",
-	}, s.listPolicies)
+	}, requirePolicies(s, s.listPolicies))
 	huma.Register(api, huma.Operation{
 		OperationID: "list-policy-versions", Method: http.MethodGet, Path: "/admin/policies/{name}/versions",
 		Summary: "List a policy's versions", Tags: tags, Security: adminSecurity, Errors: append(adminErrors, 404),
-	}, s.listPolicyVersions)
+	}, requirePolicies(s, s.listPolicyVersions))
 	huma.Register(api, huma.Operation{
 		OperationID: "activate-policy-version", Method: http.MethodPost, Path: "/admin/policies/{name}/activate",
 		Summary: "Activate a policy version", Tags: tags, Security: adminSecurity, Errors: append(adminErrors, 404),
 		Description: "Swaps the chain atomically: requests being decided finish on the old version, the next ones see the new.",
-	}, s.activatePolicy)
+	}, requirePolicies(s, s.activatePolicy))
 	huma.Register(api, huma.Operation{
 		OperationID: "rollback-policy", Method: http.MethodPost, Path: "/admin/policies/{name}/rollback",
 		Summary: "Roll a policy back", Tags: tags, Security: adminSecurity, Errors: append(adminErrors, 404, 409),
 		Description: "Activates the version before the active one. When the active one is the first, the policy leaves the chain (a bundled policy's own version serves again); the answer is then 204.",
-	}, s.rollbackPolicy)
+	}, requirePolicies(s, s.rollbackPolicy))
 	huma.Register(api, huma.Operation{
 		OperationID: "delete-policy", Method: http.MethodDelete, Path: "/admin/policies/{name}",
 		Summary: "Delete a policy", Tags: tags, Security: adminSecurity, DefaultStatus: http.StatusNoContent,
 		Description: "Deletes every version and takes the policy out of the chain (a bundled policy's own version serves again).",
 		Errors:      append(adminErrors, 404),
-	}, s.deletePolicy)
+	}, requirePolicies(s, s.deletePolicy))
 	huma.Register(api, huma.Operation{
 		OperationID: "test-policy", Method: http.MethodPost, Path: "/admin/policies/{name}/test",
 		Summary: "Dry-run a policy", Tags: tags, Security: adminSecurity, Errors: append(adminErrors, 404),
 		Description: "Decides a sample input with one version of the policy (default: the active one) and returns the decision; nothing is counted.",
-	}, s.dryRunPolicy)
+	}, requirePolicies(s, s.dryRunPolicy))
 }
 
 func (s *server) createPolicy(ctx context.Context, in *createPolicyInput) (*policyVersionOutput, error) {

@@ -49,7 +49,7 @@ func TestPolicyUploadActivateRollback(t *testing.T) {
 			{"not wasm", PolicyUpload{Name: "bad", Wasm: []byte("not a module")}, CodePolicyInvalid},
 			{"failing self-test", PolicyUpload{Name: "timewindow", Wasm: timewindow,
 				Config: []byte(`{"allowed_hours_utc":"9-17"}`),
-				Tests: []PolicyTestCase{{Name: "at night", Input: []byte(`{"now_ms":1699920000000}`), Allow: true}}},
+				Tests:  []PolicyTestCase{{Name: "at night", Input: []byte(`{"now_ms":1699920000000}`), Allow: true}}},
 				CodePolicySelfTestFailed},
 		}
 		for _, tc := range cases {

@@ -83,11 +83,17 @@ func TestAdmissionLimitsAndPermissions(t *testing.T) {
 				t.Errorf("slow chat: %d %s", resp.StatusCode, b)
 			}
 		})
-		waitFor(t, func() bool { c, err := g.system().Counters(context.Background(), k.ID); return err == nil && c.InFlight == 1 })
+		waitFor(t, func() bool {
+			c, err := g.system().Counters(context.Background(), k.ID)
+			return err == nil && c.InFlight == 1
+		})
 		st, p := g.admitOnly(t, key, ChatRequest{})
 		wantDenied(t, "second in flight", st, p, http.StatusTooManyRequests, "concurrency_limit")
 		wg.Wait()
-		waitFor(t, func() bool { c, err := g.system().Counters(context.Background(), k.ID); return err == nil && c.InFlight == 0 })
+		waitFor(t, func() bool {
+			c, err := g.system().Counters(context.Background(), k.ID)
+			return err == nil && c.InFlight == 0
+		})
 		if st, p := g.admitOnly(t, key, ChatRequest{}); st != http.StatusNotFound {
 			t.Fatalf("after the first finished: %d %+v", st, p)
 		}

@@ -66,6 +66,7 @@ const (
 	CodePolicyABIVersion      = "policy_abi_version"
 	CodePolicySelfTestFailed  = "policy_self_test_failed"
 	CodePolicyNoActive        = "policy_not_active"
+	CodePoliciesUnavailable   = "policies_unavailable"
 )
 
 // Problem is an RFC 9457 problem document with a stable machine-readable code.

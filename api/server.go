@@ -44,8 +44,8 @@ type Deps struct {
 	Admins *auth.Verifier
 	Log    *slog.Logger
 	Usage  UsageRecorder // optional: nil records nothing
-	// Policies manages the policy chain; optional: nil leaves out /admin/policies
-	// (admission still runs whatever chain the actor system was given).
+	// Policies manages the policy chain; optional: without it /admin/policies
+	// answers 503 (admission still runs whatever chain the actor system was given).
 	Policies *policyset.Manager
 	Events   EventFeed // optional: nil makes GET /admin/events answer 503
 	Ready    []ReadyCheck

@@ -95,9 +95,16 @@ func (s *System) Chat(ctx context.Context, req ChatRequest) (<-chan Event, error
 	pid := s.sys.Root.Spawn(actor.PropsFromProducer(func() actor.Actor { return r }))
 	context.AfterFunc(rctx, func() { s.sys.Root.Stop(pid) })
 
+	// The turn deadline is overall: it counts from now, so time spent waiting behind
+	// the conversation's running turn or in the node's queue is part of it.
+	deadline := time.Now().Add(s.cfg.TurnTimeout)
+	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
+		deadline = d
+	}
 	turn := &messages.TurnRequest{
 		RequestId: uuid.NewString(), ApiKeyId: req.APIKeyID, ConversationId: convID, Message: req.Message,
-		Receiver: &messages.Receiver{Address: pid.Address, Id: pid.Id},
+		DeadlineUnixMs: deadline.UnixMilli(),
+		Receiver:       &messages.Receiver{Address: pid.Address, Id: pid.Id},
 		Spec: &messages.Spec{Model: req.Model, SystemPrompt: req.SystemPrompt, MaxTokens: int64(req.MaxTokens),
 			HasTemperature: req.Temperature != nil, Temperature: deref(req.Temperature), Tools: req.Tools},
 	}

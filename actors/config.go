@@ -27,7 +27,12 @@ type Config struct {
 	// Retention deletes conversations idle longer than this; 0 keeps them forever.
 	Retention time.Duration
 	Cluster   cluster.Config // default: name "ccgateway", bind 127.0.0.1:0
-	Node      string         // this node's name (lease owner); default "local"
+	Node      string         // this node's name, prefixed to the lease owner; default "local"
+	// LeaseTTL is how long a conversation's lease outlives its last renewal: after
+	// a crash, the conversation waits this long before another owner may run it.
+	LeaseTTL time.Duration // default 30s
+	// LeaseRenew is how often a held lease is renewed; less than LeaseTTL.
+	LeaseRenew time.Duration // default 10s
 
 	// Policies is the registry of the admission chain that tenant grains run; nil
 	// admits every request. It is a live value, not a setting: the caller owns it
@@ -64,6 +69,12 @@ func (c Config) withDefaults() Config {
 	if c.Node == "" {
 		c.Node = "local"
 	}
+	if c.LeaseTTL == 0 {
+		c.LeaseTTL = 30 * time.Second
+	}
+	if c.LeaseRenew == 0 {
+		c.LeaseRenew = min(10*time.Second, c.LeaseTTL/3)
+	}
 	return c
 }
 
@@ -83,6 +94,9 @@ func (c Config) Validate() error {
 	}
 	if c.IdleTTL < 0 || c.Retention < 0 || c.MaxPending < 0 || c.TenantIdleTTL < 0 {
 		return errors.New("actors: negative idle TTL, retention or max pending")
+	}
+	if c.LeaseTTL < 0 || c.LeaseRenew <= 0 || c.LeaseRenew >= c.LeaseTTL {
+		return errors.New("actors: lease renew interval must be positive and less than the lease TTL")
 	}
 	if err := c.Scheduler.Validate(); err != nil {
 		return err

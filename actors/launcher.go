@@ -55,9 +55,10 @@ func (l *launcher) tenantDirs(keyID string) (configDir, workDir string, err erro
 }
 
 // Launch starts a conversation's process in its tenant's directories. A resume
-// first restores the stored transcript when the session file is missing (restart,
-// lost data dir, a spare's directory gone); a fresh start drops a stale session
-// file left by a turn that failed before it was stored.
+// first writes the stored transcript over the session file: the store is the
+// truth after a restart, a lost data dir, a spare's directory gone, or turns that
+// another node ran while it held the lease (the local file is then stale). A fresh
+// start drops a stale session file left by a turn that failed before it was stored.
 func (l *launcher) Launch(ctx context.Context, spec conversation.LaunchSpec) (conversation.Process, error) {
 	configDir, workDir, err := l.tenantDirs(spec.KeyID)
 	if err != nil {
@@ -65,18 +66,30 @@ func (l *launcher) Launch(ctx context.Context, spec conversation.LaunchSpec) (co
 	}
 	path := claudecli.TranscriptPath(configDir, workDir, spec.SessionID)
 	if spec.Resume {
-		if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
-			if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-				return nil, fmt.Errorf("actors: restore transcript: %w", err)
-			}
-			if err := os.WriteFile(path, spec.Transcript, 0o600); err != nil {
-				return nil, fmt.Errorf("actors: restore transcript: %w", err)
-			}
+		if err := restoreTranscript(path, spec.Transcript); err != nil {
+			return nil, err
 		}
 	} else if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("actors: stale session file: %w", err)
 	}
 	return l.start(ctx, spec.Sig, spec.SessionID, spec.Resume, configDir, workDir, "")
+}
+
+// restoreTranscript replaces the session file with data through a rename, so the
+// CLI never reads a half-written file.
+func restoreTranscript(path string, data []byte) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return fmt.Errorf("actors: restore transcript: %w", err)
+	}
+	tmp := path + ".restore"
+	if err := os.WriteFile(tmp, data, 0o600); err != nil {
+		return fmt.Errorf("actors: restore transcript: %w", err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		_ = os.Remove(tmp)
+		return fmt.Errorf("actors: restore transcript: %w", err)
+	}
+	return nil
 }
 
 // spawnSpare starts a prewarmed process with the default signature in a directory

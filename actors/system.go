@@ -46,6 +46,7 @@ type System struct {
 	sched *scheduler.Scheduler
 	pool  *scheduler.Pool[*cliProcess]
 	cli   *launcher
+	lease *conversation.Leases
 
 	mu       sync.Mutex
 	closing  bool
@@ -106,6 +107,11 @@ func (s *System) startCluster(deps *conversation.Deps) error {
 	// protoactor logs whole messages (tenant text) at debug level: pass on warnings only.
 	quiet := slog.New(telemetry.AtLeast(s.log.Handler(), slog.LevelWarn)).With("lib", "protoactor")
 	s.sys = actor.NewActorSystem(actor.WithLoggerFactory(func(*actor.ActorSystem) *slog.Logger { return quiet }))
+	// The lease owner is new at each start, like the member id: a restarted node never
+	// mistakes a lease of its previous life (maybe still running elsewhere) for its own.
+	s.lease = conversation.NewLeases(s.st, conversation.LeaseConfig{
+		Owner: s.cfg.Node + "/" + s.sys.ID, TTL: s.cfg.LeaseTTL, Renew: s.cfg.LeaseRenew}, s.log)
+	deps.Leases = s.lease
 	kind := pcluster.NewKind(conversation.Kind, conversation.Props(deps))
 	tenants := pcluster.NewKind(tenant.Kind, tenant.Props(&tenant.Deps{
 		Store: s.st, Policies: s.cfg.Policies, Log: s.log, IdleTTL: s.cfg.TenantIdleTTL,
@@ -172,6 +178,7 @@ func (s *System) Shutdown(ctx context.Context) error {
 	cctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	s.sched.Close(cctx)
+	s.lease.Close() // every process is ended: another node may take over at once
 	s.cl.Shutdown(false)
 	return err
 }

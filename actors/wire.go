@@ -21,7 +21,13 @@ var (
 	ErrQueueTimeout = scheduler.ErrQueueTimeout
 	// ErrConversationBusy: too many turns already wait for this conversation.
 	ErrConversationBusy = errors.New("actors: too many turns wait for this conversation")
+	// ErrOwnedElsewhere: another node holds the conversation's lease (fencing), so
+	// this node may not run its CLI. The error is an *OwnedElsewhereError.
+	ErrOwnedElsewhere = conversation.ErrOwnedElsewhere
 )
+
+// OwnedElsewhereError carries when a turn refused by fencing may be retried.
+type OwnedElsewhereError = conversation.OwnedElsewhereError
 
 // Wire kinds of TurnError besides the grain's own.
 const (
@@ -37,7 +43,10 @@ const (
 func encodeError(err error) *messages.TurnError {
 	e := &messages.TurnError{Kind: kindInternal, Message: err.Error()}
 	var ce *claudecli.Error
+	var oe *conversation.OwnedElsewhereError
 	switch {
+	case errors.As(err, &oe):
+		e.Kind, e.Message, e.RetryAfterMs = conversation.KindOwnedElsewhere, oe.Reason, oe.RetryAfter.Milliseconds()
 	case errors.As(err, &ce):
 		e.Kind, e.CliClass, e.Status, e.RetryAfterMs = kindCLI, string(ce.Class), int32(ce.Status), ce.RetryAfter.Milliseconds()
 		e.Message = ce.Message
@@ -70,6 +79,8 @@ func decodeError(e *messages.TurnError) error {
 		return fmt.Errorf("actors: conversation: %w", store.ErrNotFound)
 	case conversation.KindBusy:
 		return ErrConversationBusy
+	case conversation.KindOwnedElsewhere:
+		return &OwnedElsewhereError{Reason: e.Message, RetryAfter: time.Duration(e.RetryAfterMs) * time.Millisecond}
 	case conversation.KindCanceled:
 		return fmt.Errorf("actors: %s: %w", e.Message, context.Canceled)
 	case kindQueueFull:

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"net/netip"
 	"strings"
 	"sync"
 	"time"
@@ -131,20 +132,12 @@ func (s *server) authenticate(api huma.API) func(huma.Context, func(huma.Context
 // one usage event, whether the handler recorded its own or not.
 func (s *server) serveKeyOperation(ctx huma.Context, next func(huma.Context), c *caller) {
 	start := time.Now()
-	if p := s.authThrottled(c.IP); p != nil {
-		writeProblem(ctx, p)
-		return
-	}
-	k, p := s.authenticateKey(ctx)
-	if p == nil {
-		p = s.checkKeyAccess(ctx, k, c.IP)
-	}
+	k, p := s.keyAccess(ctx, c.IP)
 	if p != nil {
-		if isAuthFailure(p) {
-			s.authFailed(c.IP)
-		}
 		writeProblem(ctx, p)
-		s.recordRequest(ctx, k, start, p.Status, p.Code)
+		if p.Code != CodeTooManyAuthFailures {
+			s.recordRequest(ctx, k, start, p.Status, p.Code)
+		}
 		return
 	}
 	c.KeyID = k.ID
@@ -153,6 +146,24 @@ func (s *server) serveKeyOperation(ctx huma.Context, next func(huma.Context), c 
 	if !c.UsageOwned {
 		s.recordRequest(ctx, k, start, ctx.Status(), "")
 	}
+}
+
+// keyAccess is every check a key request passes, in order: the failed-auth
+// limiter (before any database work), the key itself, then its IP allowlist and
+// signature rule. Failures count against the client address. The key is returned
+// with a problem when it was found but refused.
+func (s *server) keyAccess(ctx huma.Context, ip netip.Addr) (*store.APIKey, *Problem) {
+	if p := s.authThrottled(ip); p != nil {
+		return nil, p
+	}
+	k, p := s.authenticateKey(ctx)
+	if p == nil {
+		p = s.checkKeyAccess(ctx, k, ip)
+	}
+	if p != nil && isAuthFailure(p) {
+		s.authFailed(ip)
+	}
+	return k, p
 }
 
 // authenticateKey resolves and checks the presented API key.
@@ -164,8 +175,14 @@ func (s *server) authenticateKey(ctx huma.Context) (*store.APIKey, *Problem) {
 	if !auth.LooksLikeKey(secret) {
 		return nil, problem(http.StatusUnauthorized, CodeUnauthorized, "invalid API key")
 	}
-	hash := auth.HashKey(secret)
-	k, err := s.keys.lookup(ctx.Context(), hash)
+	return s.keyByHash(ctx.Context(), auth.HashKey(secret))
+}
+
+// keyByHash finds the key whose secret hashes to hash and checks that it may be
+// used now: not suspended, not expired, and the secret not rotated away. Long-lived
+// connections call it again for each request they carry.
+func (s *server) keyByHash(ctx context.Context, hash string) (*store.APIKey, *Problem) {
+	k, err := s.keys.lookup(ctx, hash)
 	if errors.Is(err, store.ErrNotFound) || (err == nil && !secretCurrent(k, hash, time.Now())) {
 		return nil, problem(http.StatusUnauthorized, CodeUnauthorized, "invalid API key")
 	}

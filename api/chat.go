@@ -137,7 +137,12 @@ func retryAfterResponse(desc string) *huma.Response {
 // chat validates the request, starts the turn and hands the events to the
 // JSON or SSE writer.
 func (s *server) chat(ctx context.Context, in *chatInput) (*huma.StreamResponse, error) {
-	rec := s.startUsage(ctx, in.Body.Model, in.Body.ConversationID)
+	// The usage record names a model only once it is known to be one of ours:
+	// request input is not copied into records as it came.
+	rec := s.startUsage(ctx, "", in.Body.ConversationID)
+	if s.Config.KnownModel(in.Body.Model) {
+		rec.ev.Model = s.Config.ResolveModel(in.Body.Model)
+	}
 	req, p := s.chatRequest(ctx, &in.Body)
 	if p != nil {
 		rec.finish(p.Status, nil, p)

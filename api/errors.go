@@ -42,6 +42,7 @@ const (
 	CodeCanceled            = "canceled"
 	CodeShuttingDown        = "shutting_down"
 	CodeModelUnknown        = "model_not_found"
+	CodeSocketBusy          = "socket_busy"
 	CodeIPNotAllowed        = "ip_not_allowed"
 	CodeSignatureMissing    = "signature_missing"
 	CodeSignatureInvalid    = "signature_invalid"
@@ -67,6 +68,7 @@ const (
 	CodePolicySelfTestFailed  = "policy_self_test_failed"
 	CodePolicyNoActive        = "policy_not_active"
 	CodePoliciesUnavailable   = "policies_unavailable"
+	CodeOwnedElsewhere        = "conversation_owned_elsewhere"
 )
 
 // Problem is an RFC 9457 problem document with a stable machine-readable code.
@@ -81,6 +83,7 @@ type Problem struct {
 	Errors    []*huma.ErrorDetail `json:"errors,omitempty" doc:"Field-level validation errors"`
 
 	headers http.Header
+	cause   error // the internal error behind a 500: logged, never sent
 }
 
 // Error implements error.
@@ -205,6 +208,8 @@ func toProblem(err error) *Problem {
 		return problem(http.StatusTooManyRequests, CodeAdmissionBusy, "too many requests of this key wait for admission").withRetryAfter(time.Second)
 	case errors.Is(err, actors.ErrCountersUnavailable):
 		return problem(http.StatusServiceUnavailable, CodeCountersUnavailable, "the key's usage counters could not be read; retry shortly").withRetryAfter(5 * time.Second)
+	case errors.Is(err, actors.ErrOwnedElsewhere):
+		return ownedElsewhereProblem(err)
 	case errors.Is(err, actors.ErrShuttingDown):
 		return problem(http.StatusServiceUnavailable, CodeShuttingDown, "the gateway is shutting down").withRetryAfter(5 * time.Second)
 	case errors.Is(err, context.DeadlineExceeded):
@@ -212,7 +217,21 @@ func toProblem(err error) *Problem {
 	case errors.Is(err, context.Canceled):
 		return problem(499, CodeCanceled, "the request was canceled")
 	}
-	return problem(http.StatusInternalServerError, CodeInternal, "internal error")
+	p = problem(http.StatusInternalServerError, CodeInternal, "internal error")
+	p.cause = err
+	return p
+}
+
+// ownedElsewhereProblem is 503 (fencing is transient: the other owner releases
+// the lease or stops renewing it) with the lease TTL as Retry-After.
+func ownedElsewhereProblem(err error) *Problem {
+	retry := 5 * time.Second
+	var oe *actors.OwnedElsewhereError
+	if errors.As(err, &oe) && oe.RetryAfter > 0 {
+		retry = oe.RetryAfter
+	}
+	return problem(http.StatusServiceUnavailable, CodeOwnedElsewhere,
+		"another gateway node runs this conversation; retry later").withRetryAfter(retry)
 }
 
 // cliProblem maps the CLI driver's error classes.

@@ -183,6 +183,7 @@ func (g *gateway) actorsConfig(cli claudecli.Config) actors.Config {
 		Prewarm:   c.Prewarm, DefaultModel: c.ResolveModel(c.DefaultModel), IdleTTL: c.IdleTTL,
 		MaxPending: c.ConversationQueue, Retention: c.ConversationRetention,
 		Policies: g.registry(),
+		LeaseTTL: c.LeaseTTL, LeaseRenew: c.LeaseRenew,
 	}
 }
 

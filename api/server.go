@@ -88,6 +88,7 @@ func humaConfig(version string) huma.Config {
 		schemeAPIKeyHdr: {Type: "apiKey", In: "header", Name: "x-api-key", Description: "An API key (sk-ccg-...) in the x-api-key header."},
 		schemeAdmin:     {Type: "http", Scheme: "bearer", BearerFormat: "JWT", Description: "An admin JWT from POST /admin/login or a configured identity provider."},
 	}
+	cfg.Transformers = append(cfg.Transformers, decorateProblems)
 	cfg.CreateHooks = nil // no $schema links in responses: keep bodies as documented
 	return cfg
 }
@@ -106,6 +107,9 @@ func addRoutes(api huma.API, s *server) {
 	registerTenantUsage(api, s)
 	registerConversations(api, s)
 	registerProcesses(api, s)
+	registerCompatModels(api, s)
+	registerCompatOpenAI(api, s)
+	registerCompatAnthropic(api, s)
 	registerAdminPolicies(api, s)
 }
 

@@ -81,10 +81,25 @@ func sseEvent(ev actors.Event) (name string, data any, final bool) {
 	return "", nil, false
 }
 
-// writeStream holds the response until the turn's first output (for at most
-// StreamHold) so that a turn failing early gets a real HTTP error status; then it commits a 200 event stream, relays the
-// events, and sends keep-alive comments during silences.
-func (s *server) writeStream(hctx huma.Context, events <-chan actors.Event, rec *usageRecord) {
+// turnStream is how one stream dialect (native SSE, OpenAI, Anthropic) writes a
+// turn's events.
+type turnStream interface {
+	// started sees the Started event while the response is still held.
+	started(st actors.Started)
+	// refuse answers an early failure as a plain HTTP error, before any commit.
+	refuse(hctx huma.Context, p *Problem)
+	// open writes what precedes the first event, after the 200 is committed.
+	open() error
+	// event writes one event and reports whether the stream is over.
+	event(ev actors.Event) (stop bool)
+	keepAlive() error
+}
+
+// runStream holds the response until the turn's first output (for at most
+// StreamHold) so that a turn failing early gets a real HTTP error status; then it
+// commits a 200 event stream, relays the events through ts, and keeps the
+// connection alive during silences. Every event also reaches the usage record.
+func (s *server) runStream(hctx huma.Context, events <-chan actors.Event, rec *usageRecord, ts turnStream) {
 	defer drain(events, rec)
 	rec.stream = true
 	var held []actors.Event
@@ -98,14 +113,17 @@ holding:
 				break holding
 			}
 			rec.observe(ev)
-			if f, failed := ev.(actors.Failed); failed {
-				writeProblem(hctx, toProblem(f.Err))
+			switch ev := ev.(type) {
+			case actors.Failed:
+				ts.refuse(hctx, toProblem(ev.Err))
 				return
+			case actors.Started:
+				ts.started(ev)
+				held = append(held, ev)
+				continue
 			}
 			held = append(held, ev)
-			if _, started := ev.(actors.Started); !started {
-				break holding // output, a queue position or the end: commit now
-			}
+			break holding // output, a queue position or the end: commit now
 		case <-hold.C:
 			break holding
 		}
@@ -114,20 +132,18 @@ holding:
 	hctx.SetHeader("Cache-Control", "no-cache")
 	hctx.SetHeader("X-Accel-Buffering", "no")
 	hctx.SetStatus(http.StatusOK)
-	out := newSSEWriter(hctx)
+	if ts.open() != nil {
+		return
+	}
 	for _, ev := range held {
-		name, data, final := sseEvent(ev)
-		if name == "" {
-			continue
-		}
-		if out.event(name, data) != nil || final {
+		if ts.event(ev) {
 			return
 		}
 	}
 	keep := time.NewTicker(s.Config.SSEKeepAlive)
 	defer keep.Stop()
-	if len(held) == 0 {
-		_ = out.comment("waiting")
+	if len(held) == 0 && ts.keepAlive() != nil { // flush the headers to the waiting client
+		return
 	}
 	for {
 		select {
@@ -136,17 +152,34 @@ holding:
 				return
 			}
 			rec.observe(ev)
-			name, data, final := sseEvent(ev)
-			if name == "" {
-				continue
-			}
-			if out.event(name, data) != nil || final {
+			if ts.event(ev) {
 				return
 			}
 		case <-keep.C:
-			if out.comment("keep-alive") != nil {
+			if ts.keepAlive() != nil {
 				return
 			}
 		}
 	}
+}
+
+// writeStream streams a native chat turn: start, queued, delta, done or error.
+func (s *server) writeStream(hctx huma.Context, events <-chan actors.Event, rec *usageRecord) {
+	s.runStream(hctx, events, rec, &nativeStream{out: newSSEWriter(hctx)})
+}
+
+// nativeStream writes ccgateway's own SSE events.
+type nativeStream struct{ out *sseWriter }
+
+func (n *nativeStream) started(actors.Started)               {}
+func (n *nativeStream) refuse(hctx huma.Context, p *Problem) { writeProblem(hctx, p) }
+func (n *nativeStream) open() error                          { return nil }
+func (n *nativeStream) keepAlive() error                     { return n.out.comment("keep-alive") }
+
+func (n *nativeStream) event(ev actors.Event) bool {
+	name, data, final := sseEvent(ev)
+	if name == "" {
+		return false
+	}
+	return n.out.event(name, data) != nil || final
 }

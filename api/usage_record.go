@@ -84,6 +84,9 @@ func (r *usageRecord) finish(status int, res *actors.Result, err error) {
 	} else {
 		r.ticket.Settle(actors.Usage{}, 0)
 	}
+	if status >= 500 && err != nil {
+		r.s.Log.Error("turn failed", "request_id", r.ev.RequestID, "api_key_id", r.ev.APIKeyID, "status", status, "err", err.Error())
+	}
 	if r.s.Usage == nil {
 		return
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"sync"
 	"time"
@@ -14,6 +15,7 @@ import (
 	"github.com/danielgtaylor/huma/v2/adapters/humachi"
 
 	"github.com/ccgateway/ccgateway/actors"
+	"github.com/ccgateway/ccgateway/internal/auth"
 	"github.com/ccgateway/ccgateway/internal/store"
 )
 
@@ -49,23 +51,33 @@ type wsSession struct {
 	c   *websocket.Conn
 	key *store.APIKey
 
+	hash string // of the presented secret: each chat checks the key again
+
+	requestID string // the upgrade's; each chat's is derived from it
+	seq       int
+
 	wmu  sync.Mutex
 	mu   sync.Mutex
 	reqs map[string]context.CancelFunc
 	wg   sync.WaitGroup
 }
 
+// wsMaxInflight caps the chats running at once on one socket.
+const wsMaxInflight = 16
+
 // serveWS upgrades the connection and runs the session until the client leaves.
 func (s *server) serveWS(w http.ResponseWriter, r *http.Request) {
 	op := &huma.Operation{Method: http.MethodGet, Path: wsPath}
 	var key *store.APIKey
+	var hash string
 	if r.Header.Get("Authorization") != "" || r.Header.Get("x-api-key") != "" {
-		k, p := s.authenticateKey(humachi.NewContext(op, r, w))
+		hctx := humachi.NewContext(op, r, w)
+		k, p := s.keyAccess(hctx, s.clientIP(r))
 		if p != nil {
 			writeProblemHTTP(w, r, p)
 			return
 		}
-		key = k
+		key, hash = k, auth.HashKey(presentedKey(hctx))
 	}
 	c, err := websocket.Accept(w, r, &websocket.AcceptOptions{OriginPatterns: s.Config.CORSOrigins})
 	if err != nil {
@@ -75,13 +87,14 @@ func (s *server) serveWS(w http.ResponseWriter, r *http.Request) {
 	c.SetReadLimit(int64(s.Config.MaxMessageBytes) + 64<<10)
 	ctx, cancel := context.WithCancel(r.Context())
 	defer cancel()
-	ws := &wsSession{s: s, c: c, key: key, reqs: map[string]context.CancelFunc{}}
+	ws := &wsSession{s: s, c: c, key: key, hash: hash, reqs: map[string]context.CancelFunc{}, requestID: RequestIDFrom(r.Context())}
 	if ws.key == nil {
 		if ws.key = ws.authenticate(ctx, r, w, op); ws.key == nil {
 			return
 		}
 	}
-	ctx = context.WithValue(ctx, keyCtx{}, ws.key)
+	callerFrom(r.Context()).KeyID = ws.key.ID
+	ctx = context.WithValue(ctx, endpointCtx{}, endpoint{path: wsPath, method: "WS"})
 	go ws.ping(ctx)
 	ws.loop(ctx)
 	cancel()
@@ -100,14 +113,25 @@ func (ws *wsSession) authenticate(ctx context.Context, r *http.Request, w http.R
 	}
 	ar := r.Clone(ctx)
 	ar.Header.Set("x-api-key", m.APIKey)
-	k, p := ws.s.authenticateKey(humachi.NewContext(op, ar, w))
+	k, p := ws.s.keyAccess(humachi.NewContext(op, ar, w), ws.s.clientIP(r))
 	if p != nil {
 		ws.send(ctx, wsOut{Type: "error", Error: p})
 		ws.c.Close(websocket.StatusPolicyViolation, p.Code)
 		return nil
 	}
+	ws.hash = auth.HashKey(m.APIKey)
 	ws.send(ctx, wsOut{Type: "authenticated"})
 	return k
+}
+
+// revoke ends the socket after its key was refused: running chats are canceled.
+func (ws *wsSession) revoke(p *Problem) {
+	ws.mu.Lock()
+	for _, cancel := range ws.reqs {
+		cancel()
+	}
+	ws.mu.Unlock()
+	ws.c.Close(websocket.StatusPolicyViolation, p.Code)
 }
 
 func (ws *wsSession) loop(ctx context.Context) {
@@ -143,11 +167,27 @@ func (ws *wsSession) chat(ctx context.Context, m wsIn) {
 	fail := func(p *Problem) { ws.send(ctx, wsOut{Type: "error", ID: m.ID, Error: p}) }
 	ws.mu.Lock()
 	_, dup := ws.reqs[m.ID]
+	busy := len(ws.reqs) >= wsMaxInflight
+	ws.seq++
+	ctx = context.WithValue(ctx, ctxRequestID, fmt.Sprintf("%s.%d", ws.requestID, ws.seq))
 	ws.mu.Unlock()
 	if m.ID == "" || dup {
 		fail(problem(http.StatusBadRequest, CodeInvalidRequest, "a chat needs an id not already in use on this socket"))
 		return
 	}
+	if busy {
+		fail(problem(http.StatusTooManyRequests, CodeSocketBusy, fmt.Sprintf("at most %d chats may run at once on one socket", wsMaxInflight)))
+		return
+	}
+	// The key may have been suspended, expired, rotated or deleted since the
+	// socket opened: check it again, and end the socket if it is refused.
+	k, p := ws.s.keyByHash(ctx, ws.hash)
+	if p != nil {
+		fail(p)
+		ws.revoke(p)
+		return
+	}
+	ctx = context.WithValue(ctx, keyCtx{}, k)
 	req, p := ws.s.chatRequest(ctx, &m.ChatRequest)
 	if p != nil {
 		fail(p)

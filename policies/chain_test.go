@@ -178,3 +178,16 @@ func TestInputFields(t *testing.T) {
 		t.Fatalf("a policy without sdk.Needs reads %#x, want all", fx.fields)
 	}
 }
+
+func TestCollectionsRunBetweenCalls(t *testing.T) {
+	e := newTestEngine(t, Config{GCEvery: 3, MaxInstances: 1})
+	p := loadFixture(t, e, FailClosed)
+	for i := 0; i < 30; i++ {
+		if out, err := p.Evaluate(context.Background(), &abi.Input{Request: abi.Request{Endpoint: "deny"}}); err != nil || out.Code != "fixture_deny" {
+			t.Fatalf("call %d: %+v, %v", i, out, err)
+		}
+	}
+	if c := e.Counters(); c.Collections < 9 || c.InstancesCreated != 1 {
+		t.Fatalf("counters %+v, want ≥ 9 collections on one instance", c)
+	}
+}

@@ -29,6 +29,11 @@ type Config struct {
 	// MaxInstances caps the instances of one policy version, and so the concurrent
 	// calls into it (default 2 × GOMAXPROCS). Callers beyond it wait.
 	MaxInstances int
+	// GCEvery is how many evaluations an instance serves between calls of its
+	// optional ccg_gc export (default 256); GCTimeout bounds such a call (default
+	// 2s). Collections run on the pool's goroutine, never on a caller's.
+	GCEvery   int
+	GCTimeout time.Duration
 	// Logger receives guest log lines (ccg.log); default slog.Default().
 	Logger *slog.Logger
 	// Observer, if set, sees every policy call and decision.
@@ -40,7 +45,7 @@ func (c Config) Validate() error {
 	if c.MemoryLimitPages > 65536 {
 		return fmt.Errorf("policies: memory limit %d pages exceeds 4 GiB", c.MemoryLimitPages)
 	}
-	if c.CallTimeout < 0 || c.InstantiateTimeout < 0 || c.MaxInstances < 0 {
+	if c.CallTimeout < 0 || c.InstantiateTimeout < 0 || c.MaxInstances < 0 || c.GCEvery < 0 || c.GCTimeout < 0 {
 		return errors.New("policies: negative timeout or instance count")
 	}
 	return nil
@@ -58,6 +63,12 @@ func (c *Config) setDefaults() {
 	}
 	if c.MaxInstances == 0 {
 		c.MaxInstances = 2 * runtime.GOMAXPROCS(0)
+	}
+	if c.GCEvery == 0 {
+		c.GCEvery = 256
+	}
+	if c.GCTimeout == 0 {
+		c.GCTimeout = 2 * time.Second
 	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()

@@ -24,7 +24,9 @@ type instance struct {
 	mem      api.Memory
 	buffer   api.Function
 	evaluate api.Function
+	gc       api.Function // optional ccg_gc
 	stderr   *headBuffer
+	calls    int // evaluations since the last collection
 
 	bufPtr uint32
 	bufCap uint32
@@ -52,6 +54,7 @@ func (e *Engine) newInstance(ctx context.Context, compiled wazero.CompiledModule
 		mem:      mod.Memory(),
 		buffer:   mod.ExportedFunction(abi.ExportBuffer),
 		evaluate: mod.ExportedFunction(abi.ExportEvaluate),
+		gc:       mod.ExportedFunction(abi.ExportGC),
 		stderr:   stderr,
 	}, nil
 }
@@ -109,6 +112,15 @@ func (i *instance) call(ctx context.Context, input []byte) (abi.Output, error) {
 		return abi.Output{}, fmt.Errorf("%w: %v", ErrBadOutput, err)
 	}
 	return out, nil
+}
+
+// collect calls ccg_gc.
+func (i *instance) collect(ctx context.Context) error {
+	i.calls = 0
+	if _, err := i.gc.Call(ctx); err != nil {
+		return fmt.Errorf("policies: ccg_gc: %w%s", classify(err), i.stderr.suffix())
+	}
+	return nil
 }
 
 func (i *instance) close() { _ = i.mod.Close(context.Background()) }

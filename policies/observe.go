@@ -38,10 +38,11 @@ type Counters struct {
 	FailedOpen         int64 // policy errors ignored because the policy fails open
 	InstancesCreated   int64
 	InstancesDiscarded int64 // instances closed after an error
+	Collections        int64 // ccg_gc calls between evaluations
 }
 
 type counters struct {
-	decisions, allowed, denied, calls, callErrors, timeouts, failedOpen, created, discarded atomic.Int64
+	decisions, allowed, denied, calls, callErrors, timeouts, failedOpen, created, discarded, collections atomic.Int64
 }
 
 func (c *counters) snapshot() Counters {
@@ -49,6 +50,7 @@ func (c *counters) snapshot() Counters {
 		Decisions: c.decisions.Load(), Allowed: c.allowed.Load(), Denied: c.denied.Load(),
 		PolicyCalls: c.calls.Load(), PolicyErrors: c.callErrors.Load(), Timeouts: c.timeouts.Load(),
 		FailedOpen: c.failedOpen.Load(), InstancesCreated: c.created.Load(), InstancesDiscarded: c.discarded.Load(),
+		Collections: c.collections.Load(),
 	}
 }
 

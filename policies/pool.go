@@ -8,23 +8,48 @@ import (
 )
 
 // pool holds the idle instances of one policy version. sem bounds the instances
-// alive (idle or busy) so that load cannot instantiate without limit.
+// alive (idle, busy or collecting) so that load cannot instantiate without limit.
+// The pool owns one goroutine, which runs guests' ccg_gc off the callers' path;
+// close stops it and waits.
 type pool struct {
 	engine   *Engine
 	compiled wazero.CompiledModule
 	idle     chan *instance
 	sem      chan struct{}
+	gcq      chan *instance
+	gcDone   chan struct{}
 
 	mu     sync.Mutex
 	closed bool
 }
 
 func newPool(e *Engine, compiled wazero.CompiledModule) *pool {
-	return &pool{
+	p := &pool{
 		engine:   e,
 		compiled: compiled,
 		idle:     make(chan *instance, e.cfg.MaxInstances),
 		sem:      make(chan struct{}, e.cfg.MaxInstances),
+		gcq:      make(chan *instance, e.cfg.MaxInstances),
+		gcDone:   make(chan struct{}),
+	}
+	go p.collectLoop()
+	return p
+}
+
+// collectLoop runs ccg_gc on the instances put queues, then returns them to idle.
+func (p *pool) collectLoop() {
+	defer close(p.gcDone)
+	for inst := range p.gcq {
+		ctx, cancel := context.WithTimeout(context.Background(), p.engine.cfg.GCTimeout)
+		err := inst.collect(ctx)
+		cancel()
+		p.engine.counters.collections.Add(1)
+		if err != nil {
+			p.engine.cfg.Logger.Warn("policy garbage collection failed; instance discarded", "err", err)
+			p.discard(inst)
+			continue
+		}
+		p.release(inst)
 	}
 }
 
@@ -53,8 +78,24 @@ func (p *pool) get(ctx context.Context) (*instance, error) {
 	return inst, nil
 }
 
-// put returns a healthy instance to the pool.
+// put returns a healthy instance to the pool, by way of a collection every
+// GCEvery evaluations when the guest exports ccg_gc.
 func (p *pool) put(inst *instance) {
+	inst.calls++
+	if inst.gc != nil && inst.calls >= p.engine.cfg.GCEvery {
+		p.mu.Lock()
+		if !p.closed {
+			p.gcq <- inst // never blocks: at most MaxInstances exist
+			p.mu.Unlock()
+			return
+		}
+		p.mu.Unlock()
+	}
+	p.release(inst)
+}
+
+// release makes inst idle (or closes it when the pool is closed) and frees its slot.
+func (p *pool) release(inst *instance) {
 	p.mu.Lock()
 	if p.closed {
 		inst.close()
@@ -78,11 +119,18 @@ func (p *pool) isClosed() bool {
 	return p.closed
 }
 
-// close closes the idle instances; busy ones are closed when put back.
+// close stops the collector goroutine and closes the idle instances; busy ones
+// are closed when put back.
 func (p *pool) close() {
 	p.mu.Lock()
+	if !p.closed {
+		p.closed = true
+		close(p.gcq)
+	}
+	p.mu.Unlock()
+	<-p.gcDone // instances being collected are closed by release
+	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.closed = true
 	for {
 		select {
 		case inst := <-p.idle:

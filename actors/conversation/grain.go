@@ -18,11 +18,14 @@ const (
 	KindNotFound = "not_found"
 	KindBusy     = "conversation_busy"
 	KindCanceled = "canceled"
+	// KindOwnedElsewhere: another node holds the conversation's lease.
+	KindOwnedElsewhere = "conversation_owned_elsewhere"
 )
 
 // Deps are what grains share on a node. Every field is required except Spares.
 type Deps struct {
 	Store       store.Store
+	Leases      *Leases // a turn runs the CLI only while this node holds the lease
 	Sched       *scheduler.Scheduler
 	Launcher    Launcher
 	Spares      Spares
@@ -44,7 +47,8 @@ func Props(d *Deps) *actor.Props {
 type turn struct {
 	req      *messages.TurnRequest
 	receiver *actor.PID
-	cancel   context.CancelFunc // set while running
+	cancel   context.CancelFunc      // set while running
+	abort    context.CancelCauseFunc // set while running; cancels with a cause
 }
 
 // Local messages from the grain's own goroutines; they never cross nodes.
@@ -53,7 +57,8 @@ type (
 		proc Process // the live process after the turn, nil when it ended
 		sig  Signature
 	}
-	evicted struct{ proc Process }
+	evicted   struct{ proc Process }
+	leaseLost struct{}
 )
 
 type grain struct {
@@ -86,6 +91,8 @@ func (g *grain) Receive(ctx actor.Context) {
 		if g.proc == m.proc {
 			g.proc = nil
 		}
+	case *leaseLost:
+		g.onLeaseLost()
 	case *actor.ReceiveTimeout:
 		if g.running == nil && len(g.pending) == 0 {
 			g.d.Log.Debug("conversation passivates", "conversation", g.id)
@@ -130,11 +137,15 @@ func (g *grain) start(ctx actor.Context, t *turn) {
 	if ms := t.req.DeadlineUnixMs; ms > 0 {
 		deadline = time.UnixMilli(ms)
 	}
-	tctx, cancel := context.WithDeadline(context.Background(), deadline)
+	cctx, abort := context.WithCancelCause(context.Background())
+	tctx, cancel := context.WithDeadline(cctx, deadline)
 	stopKill := context.AfterFunc(g.d.Kill, cancel)
 	t.cancel = func() { stopKill(); cancel() }
+	t.abort = func(cause error) { abort(cause); t.cancel() }
 	g.running = t
-	r := &run{d: g.d, system: ctx.ActorSystem(), self: ctx.Self(), convID: g.id, t: t, proc: g.proc, sig: g.sig}
+	system, self := ctx.ActorSystem(), ctx.Self()
+	r := &run{d: g.d, system: system, self: self, convID: g.id, t: t, proc: g.proc, sig: g.sig,
+		onLeaseLost: func() { system.Root.Send(self, &leaseLost{}) }}
 	g.proc = nil
 	go func() {
 		defer t.cancel()
@@ -220,7 +231,7 @@ func (g *grain) finishStop(ctx actor.Context) {
 	ctx.Stop(ctx.Self())
 }
 
-// release kills the idle process and frees its slot.
+// release kills the idle process, frees its slot and ends the lease.
 func (g *grain) release() {
 	if g.running != nil {
 		g.running.cancel() // its goroutine closes the process it holds
@@ -230,6 +241,24 @@ func (g *grain) release() {
 		g.proc = nil
 	}
 	if g.id != "" && g.running == nil {
+		g.d.Sched.Drop(g.id)
+	}
+	if g.id != "" {
+		g.d.Leases.Release(g.id)
+	}
+}
+
+// onLeaseLost ends the CLI process at once: another node may run this
+// conversation now. The next turn acquires the lease anew and resumes from the
+// store's transcript.
+func (g *grain) onLeaseLost() {
+	g.d.Log.Warn("conversation lease lost: ending its CLI process", "conversation", g.id)
+	if g.running != nil {
+		g.running.abort(&OwnedElsewhereError{RetryAfter: g.d.Leases.cfg.TTL, Reason: "the conversation's lease was lost during the turn"})
+	}
+	if g.proc != nil {
+		_ = g.proc.Close()
+		g.proc = nil
 		g.d.Sched.Drop(g.id)
 	}
 }

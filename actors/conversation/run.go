@@ -24,6 +24,8 @@ type run struct {
 	t      *turn
 	proc   Process
 	sig    Signature
+	// onLeaseLost tells the grain that a renewal found the lease gone.
+	onLeaseLost func()
 }
 
 // do runs the turn and returns what the grain keeps afterwards.
@@ -32,6 +34,16 @@ func (r *run) do(ctx context.Context) *turnFinished {
 	conv, err := r.d.Store.GetConversation(ctx, req.ApiKeyId, r.convID)
 	if err != nil {
 		return r.failed(err)
+	}
+	// Fencing: the CLI runs only under this node's lease. A new lease means another
+	// node may have run turns since: a process kept from before is stale.
+	fresh, err := r.d.Leases.Acquire(ctx, r.convID, r.onLeaseLost)
+	if err != nil {
+		r.closeProc()
+		return r.failed(err)
+	}
+	if fresh {
+		r.closeProc()
 	}
 	sig, err := r.settle(ctx, conv)
 	if err != nil {
@@ -78,6 +90,9 @@ func (r *run) do(ctx context.Context) *turnFinished {
 	})
 	r.send(&messages.TurnStarted{RequestId: req.RequestId, ConversationId: r.convID, Model: sig.Model})
 	done, err := r.turn(ctx, proc, sig)
+	if cause := context.Cause(ctx); err != nil && errors.Is(cause, ErrOwnedElsewhere) {
+		err = cause
+	}
 	if err != nil {
 		// A failed or interrupted turn leaves the process in doubt: end it; the next
 		// turn resumes from the transcript.

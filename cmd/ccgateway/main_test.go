@@ -217,3 +217,43 @@ func TestServeRefusesBadConfig(t *testing.T) {
 		}
 	}
 }
+
+func TestSecondServeOnOneDataDirIsRefused(t *testing.T) {
+	fake := testkit.NewFakeAPI(t)
+	data := t.TempDir()
+	env := baseEnv(fake, "CCGATEWAY_CLAUDE_PATH="+testkit.ClaudePath(t))
+	startServe(t, env, "--data-dir", data, "--prewarm", "1")
+	// Wait for the first instance's spare CLI process, which lives in the data dir.
+	for deadline := time.Now().Add(20 * time.Second); len(cliProcessesUnder(data)) == 0; time.Sleep(50 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the first instance started no spare process")
+		}
+	}
+	before := cliProcessesUnder(data)
+	cmd := exec.Command(binary(t), "serve", "--data-dir", data, "--listen", freeAddr(t))
+	cmd.Env = env
+	out, err := cmd.CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "in use by another ccgateway") {
+		t.Fatalf("second serve: err %v, output:\n%s", err, out)
+	}
+	for _, pid := range before {
+		if syscall.Kill(pid, 0) != nil {
+			t.Errorf("the first instance's CLI process %d is gone", pid)
+		}
+		if cwd, err := os.Readlink(filepath.Join("/proc", fmt.Sprint(pid), "cwd")); err != nil || strings.HasSuffix(cwd, "(deleted)") {
+			t.Errorf("the first instance's CLI process %d lost its workspace (%q, %v)", pid, cwd, err)
+		}
+	}
+}
+
+func TestHelpListsCommands(t *testing.T) {
+	out, err := exec.Command(binary(t), "--help").CombinedOutput()
+	if err != nil {
+		t.Fatalf("--help: %v\n%s", err, out)
+	}
+	for _, c := range commands {
+		if !bytes.Contains(out, []byte(c.name)) {
+			t.Errorf("--help does not list %s:\n%s", c.name, out)
+		}
+	}
+}

@@ -33,6 +33,10 @@ var commands = []command{
 // run dispatches to the subcommand named by args[0].
 func run(ctx context.Context, args, vars []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	e := &env{vars: vars, stdin: stdin, stdout: stdout, stderr: stderr}
+	if len(args) > 0 && (args[0] == "-h" || args[0] == "-help" || args[0] == "--help") {
+		usage(stdout)
+		return nil
+	}
 	name := "serve"
 	if len(args) > 0 && len(args[0]) > 0 && args[0][0] != '-' {
 		name, args = args[0], args[1:]
@@ -51,8 +55,9 @@ func run(ctx context.Context, args, vars []string, stdin io.Reader, stdout, stde
 }
 
 func usage(w io.Writer) {
-	fmt.Fprintln(w, "Usage: ccgateway <command> [flags]\n\nCommands:")
+	fmt.Fprintln(w, "Usage: ccgateway <command> [flags]   (no command: serve)\n\nCommands:")
 	for _, c := range commands {
 		fmt.Fprintf(w, "  %-8s %s\n", c.name, c.usage)
 	}
+	fmt.Fprintln(w, "\nRun `ccgateway <command> --help` for a command's flags.")
 }

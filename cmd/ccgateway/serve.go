@@ -37,6 +37,17 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	log := telemetry.NewLogger(e.stderr, cfg.LogLevel)
+	unlock, err := lockDataDir(cfg.DataDir)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	// Listen before anything starts CLI processes: a taken address fails fast.
+	ln, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	defer ln.Close()
 	st, err := openStore(ctx, cfg)
 	if err != nil {
 		return err
@@ -88,10 +99,6 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 		Usage: recorder, Events: recorder, Stopping: stopping, Policies: pols,
 		Version: version, Ready: readyChecks(st, cliCfg),
 	})
-	ln, err := net.Listen("tcp", cfg.Listen)
-	if err != nil {
-		return fmt.Errorf("listen: %w", err)
-	}
 	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
 	var stopOnce sync.Once
 	srv.RegisterOnShutdown(func() { stopOnce.Do(func() { close(stopping) }) })
@@ -205,6 +212,7 @@ func actorsConfig(cfg *config.Config, cli claudecli.Config) actors.Config {
 			MaxQueue: cfg.QueueSize, QueueTimeout: cfg.QueueTimeout},
 		Prewarm: cfg.Prewarm, DefaultModel: cfg.ResolveModel(cfg.DefaultModel), IdleTTL: cfg.IdleTTL,
 		MaxPending: cfg.ConversationQueue, Retention: cfg.ConversationRetention,
+		LeaseTTL: cfg.LeaseTTL, LeaseRenew: cfg.LeaseRenew,
 		Cluster: cluster.Config{Name: "ccgateway", Bind: cfg.ClusterBind}, Node: cfg.NodeName,
 	}
 }

@@ -55,6 +55,8 @@ type Config struct {
 	IdleTTL               time.Duration
 	ConversationQueue     int
 	ConversationRetention time.Duration
+	LeaseTTL              time.Duration
+	LeaseRenew            time.Duration
 	ClusterBind           string
 
 	// SharedJWT* accept admin tokens from an existing system's HS256 secret.
@@ -188,6 +190,9 @@ func (c *Config) Validate() error {
 		if d <= 0 {
 			bad(name, "must be a positive duration, got %s", d)
 		}
+	}
+	if c.LeaseTTL <= 0 || c.LeaseRenew <= 0 || c.LeaseRenew >= c.LeaseTTL {
+		bad("lease-renew", "must be positive and less than lease-ttl (%s), got %s", c.LeaseTTL, c.LeaseRenew)
 	}
 	if c.ConversationRetention < 0 {
 		bad("conversation-retention", "must not be negative (0 keeps conversations forever)")

@@ -157,6 +157,8 @@ var settings = []setting{
 	{name: "idle-ttl", def: "5m", usage: "an idle conversation's CLI process is ended after this long (it resumes on the next turn)", set: dur(func(c *Config) *time.Duration { return &c.IdleTTL })},
 	{name: "conversation-queue", def: "8", usage: "turns that may wait behind a running turn of the same conversation", set: integer(func(c *Config) *int { return &c.ConversationQueue })},
 	{name: "conversation-retention", def: "0", usage: "conversations idle longer than this are deleted (0 = keep forever)", set: dur(func(c *Config) *time.Duration { return &c.ConversationRetention })},
+	{name: "lease-ttl", def: "30s", usage: "a conversation's lease (fencing: one node runs its CLI) lapses this long after its last renewal", set: dur(func(c *Config) *time.Duration { return &c.LeaseTTL })},
+	{name: "lease-renew", def: "10s", usage: "how often a node renews the leases of the conversations it runs (less than lease-ttl)", set: dur(func(c *Config) *time.Duration { return &c.LeaseRenew })},
 	{name: "cluster-bind", def: "127.0.0.1:0", usage: "host:port of the actor system's remote endpoint (port 0 = any free port)", set: str(func(c *Config) *string { return &c.ClusterBind })},
 	{name: "trusted-proxies", usage: "CIDRs of proxies whose X-Forwarded-For/-Proto are honoured", set: parsePrefixes},
 	{name: "cors-origins", usage: "origins allowed by CORS (none by default; * allows any)", set: list(func(c *Config) *[]string { return &c.CORSOrigins })},

@@ -2,11 +2,11 @@ package store_test
 
 import (
 	"context"
-	"os"
 	"sync"
 	"testing"
 
 	"github.com/ccgateway/ccgateway/internal/store"
+	"github.com/ccgateway/ccgateway/internal/store/storetest"
 )
 
 // TestConcurrentMigrate runs Migrate on a fresh database from several stores at
@@ -21,11 +21,7 @@ func TestConcurrentMigrate(t *testing.T) {
 			return repeat(n, func() store.Store { return freshSQLite(t, dir) })
 		}},
 		{"postgres", func(t *testing.T, n int) []store.Store {
-			base := os.Getenv(postgresEnv)
-			if base == "" {
-				t.Skipf("%s not set", postgresEnv)
-			}
-			url := postgresSchema(t, base)
+			url := storetest.PostgresURL(t)
 			return repeat(n, func() store.Store { return openURL(t, url) })
 		}},
 	}

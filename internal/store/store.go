@@ -293,6 +293,15 @@ type Store interface {
 	AppendMessages(ctx context.Context, conversationID string, msgs []*Message) error
 	ListMessages(ctx context.Context, conversationID string) ([]*Message, error)
 
+	// History hashes let the OpenAI- and Anthropic-compatible endpoints, whose clients
+	// resend the whole history on every call, find the conversation it belongs to with
+	// one indexed lookup. SetConversationHistoryHash replaces the hash of apiKeyID's
+	// conversation (ErrNotFound when it is not theirs); FindConversationByHistoryHash
+	// returns apiKeyID's conversation whose current hash is hash, the latest if several.
+	// Deleting a conversation deletes its hash.
+	SetConversationHistoryHash(ctx context.Context, apiKeyID, conversationID, hash string) error
+	FindConversationByHistoryHash(ctx context.Context, apiKeyID, hash string) (*Conversation, error)
+
 	// PutTranscript inserts or replaces the transcript of an existing conversation.
 	PutTranscript(ctx context.Context, t *Transcript) error
 	GetTranscript(ctx context.Context, conversationID string) (*Transcript, error)

@@ -2,10 +2,6 @@ package store_test
 
 import (
 	"context"
-	"crypto/rand"
-	"database/sql"
-	"encoding/hex"
-	"net/url"
 	"os"
 	"path/filepath"
 	"testing"
@@ -14,9 +10,6 @@ import (
 	"github.com/ccgateway/ccgateway/internal/store"
 	"github.com/ccgateway/ccgateway/internal/store/storetest"
 )
-
-// postgresEnv names the variable holding the URL of a PostgreSQL server for tests.
-const postgresEnv = "CCGATEWAY_TEST_DATABASE_URL"
 
 func TestSQLite(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) store.Store { return openSQLite(t) })
@@ -43,58 +36,22 @@ func freshSQLite(t testing.TB, dataDir string) store.Store {
 }
 
 // postgresOpener returns a function that opens a migrated store in a fresh
-// schema of the server named by CCGATEWAY_TEST_DATABASE_URL, dropped at cleanup.
-// Without the variable it skips the test, except under CI where it fails.
+// schema (storetest.PostgresURL: skipped without a server, except under CI).
 func postgresOpener(t testing.TB) func(t *testing.T) store.Store {
-	base := os.Getenv(postgresEnv)
-	if base == "" {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("%s must be set when CI=true", postgresEnv)
-		}
-		t.Skipf("%s not set", postgresEnv)
-	}
-	return func(t *testing.T) store.Store { return openPostgres(t, base) }
+	storetest.PostgresURL(t) // skip or fail now, not in every subtest
+	return func(t *testing.T) store.Store { return openPostgres(t) }
 }
 
 // openPostgres opens a migrated store in a fresh schema.
-func openPostgres(t testing.TB, base string) store.Store {
+func openPostgres(t testing.TB) store.Store {
 	t.Helper()
-	return migrated(t, freshPostgres(t, base))
+	return migrated(t, freshPostgres(t))
 }
 
 // freshPostgres opens a store on a new, empty schema without migrating it.
-func freshPostgres(t testing.TB, base string) store.Store {
+func freshPostgres(t testing.TB) store.Store {
 	t.Helper()
-	return openURL(t, postgresSchema(t, base))
-}
-
-// postgresSchema creates a schema with a random name, drops it at cleanup, and
-// returns base with search_path pointing at it.
-func postgresSchema(t testing.TB, base string) string {
-	t.Helper()
-	ctx := context.Background()
-	admin, err := sql.Open("pgx", base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = admin.Close() })
-	schema := "t_" + randomHex(t)
-	if _, err := admin.ExecContext(ctx, "CREATE SCHEMA "+schema); err != nil {
-		t.Fatalf("create schema: %v", err)
-	}
-	t.Cleanup(func() {
-		if _, err := admin.ExecContext(ctx, "DROP SCHEMA "+schema+" CASCADE"); err != nil {
-			t.Errorf("drop schema %s: %v", schema, err)
-		}
-	})
-	u, err := url.Parse(base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	return u.String()
+	return openURL(t, storetest.PostgresURL(t))
 }
 
 // openURL opens the store at url without migrating it.
@@ -126,13 +83,6 @@ func migrated(t testing.TB, s store.Store) store.Store {
 	return s
 }
 
-func randomHex(t testing.TB) string {
-	b := make([]byte, 8)
-	if _, err := rand.Read(b); err != nil {
-		t.Fatal(err)
-	}
-	return hex.EncodeToString(b)
-}
 
 func TestOpen(t *testing.T) {
 	dir := t.TempDir()
@@ -178,11 +128,7 @@ func BenchmarkInsertUsageEvents(b *testing.B) {
 	}{
 		{"sqlite", func(b *testing.B) store.Store { return openSQLite(b) }},
 		{"postgres", func(b *testing.B) store.Store {
-			base := os.Getenv(postgresEnv)
-			if base == "" {
-				b.Skipf("%s not set", postgresEnv)
-			}
-			return openPostgres(b, base)
+			return openPostgres(b)
 		}},
 	}
 	for _, be := range backends {

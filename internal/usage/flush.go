@@ -56,7 +56,11 @@ func (w *Writer) flush(ctx context.Context) error {
 		w.pending = w.pending[n:]
 		w.mu.Unlock()
 
-		if err := w.st.InsertUsageEvents(ctx, batch); err != nil {
+		err := w.st.InsertUsageEvents(ctx, batch)
+		if err != nil {
+			batch, err = w.isolate(ctx, batch, err)
+		}
+		if err != nil {
 			w.failures.Add(1)
 			w.mu.Lock()
 			w.pending = append(batch, w.pending...)
@@ -66,6 +70,32 @@ func (w *Writer) flush(ctx context.Context) error {
 		w.written.Add(int64(len(batch)))
 		w.touch(ctx, batch)
 	}
+}
+
+// isolate runs after a batch insert failed: it writes the batch's events one by
+// one. When some succeed, the database is up and the others are rows it will never
+// take; they are dropped (counted and logged) so that one bad event cannot block
+// every later one. When none succeeds the database is likely down: the batch is
+// returned whole with the error, to be retried.
+func (w *Writer) isolate(ctx context.Context, batch []*store.UsageEvent, batchErr error) ([]*store.UsageEvent, error) {
+	var written, failed []*store.UsageEvent
+	var lastErr error
+	for _, ev := range batch {
+		if err := w.st.InsertUsageEvents(ctx, []*store.UsageEvent{ev}); err != nil {
+			failed, lastErr = append(failed, ev), err
+			continue
+		}
+		written = append(written, ev)
+	}
+	if len(written) == 0 {
+		return batch, batchErr
+	}
+	for _, ev := range failed {
+		w.dropped.Add(1)
+		w.log.Error("usage event refused by the store; dropped", "request_id", ev.RequestID, "api_key_id", ev.APIKeyID, "err", lastErr)
+	}
+	// The written ones are counted by the caller; report success.
+	return written, nil
 }
 
 // touch updates last_used_at of the batch's keys, at most once per key and

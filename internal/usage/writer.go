@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -120,6 +121,7 @@ func (w *Writer) Record(ev *store.UsageEvent) {
 		w.logDrop(closed)
 		return
 	}
+	sanitize(ev)
 	w.pending = append(w.pending, ev)
 	full := len(w.pending) >= w.cfg.BatchSize
 	w.mu.Unlock()
@@ -186,4 +188,30 @@ func (w *Writer) Close(ctx context.Context) error {
 	}
 	w.hub.closeAll()
 	return nil
+}
+
+// sanitize makes an event's strings storable by every backend: valid UTF-8, no
+// NUL bytes (PostgreSQL refuses them in text) and bounded lengths. Request input
+// such as a model name reaches events, so it is never trusted to be clean.
+func sanitize(ev *store.UsageEvent) {
+	for _, f := range []struct {
+		s   *string
+		max int
+	}{
+		{&ev.APIKeyID, 64}, {&ev.Endpoint, 256}, {&ev.Method, 16}, {&ev.Model, 128},
+		{&ev.Error, 512}, {&ev.ConversationID, 128}, {&ev.RequestID, 128}, {&ev.Node, 128},
+	} {
+		*f.s = clean(*f.s, f.max)
+	}
+}
+
+func clean(s string, max int) string {
+	if strings.IndexByte(s, 0) >= 0 {
+		s = strings.ReplaceAll(s, "\x00", "")
+	}
+	s = strings.ToValidUTF8(s, "")
+	if len(s) > max {
+		s = strings.ToValidUTF8(s[:max], "")
+	}
+	return s
 }

@@ -6,9 +6,11 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"strings"
 	"sync"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/ccgateway/ccgateway/internal/store"
 )
@@ -19,6 +21,7 @@ type memStore struct {
 	events   []*store.UsageEvent
 	batches  []int
 	failing  bool
+	poison   map[string]bool // request ids the store refuses, as a database refuses a bad row
 	touches  map[string]int
 	usageDel time.Time
 	auditDel time.Time
@@ -31,6 +34,11 @@ func (m *memStore) InsertUsageEvents(_ context.Context, evs []*store.UsageEvent)
 	defer m.mu.Unlock()
 	if m.failing {
 		return errDown
+	}
+	for _, e := range evs {
+		if m.poison[e.RequestID] {
+			return errors.New("invalid byte sequence")
+		}
 	}
 	m.events = append(m.events, evs...)
 	m.batches = append(m.batches, len(evs))
@@ -247,4 +255,48 @@ func BenchmarkRecord(b *testing.B) {
 	})
 	b.StopTimer()
 	_ = w.Close(context.Background())
+}
+
+func TestOneBadEventDoesNotBlockTheRest(t *testing.T) {
+	st := &memStore{poison: map[string]bool{"req-3": true}}
+	w := newWriter(t, st, Config{BatchSize: 10, FlushInterval: 10 * time.Millisecond})
+	for i := range 10 {
+		w.Record(ev("k", i))
+	}
+	waitFor(t, "the good events", func() bool { return st.count() == 9 })
+	w.Record(ev("k", 10))
+	waitFor(t, "a later event", func() bool { return st.count() == 10 })
+	if err := w.Close(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if s := w.Stats(); s.Dropped != 1 || s.Pending != 0 {
+		t.Fatalf("stats %+v, want exactly the bad event dropped", s)
+	}
+}
+
+func TestDatabaseDownKeepsTheBatch(t *testing.T) {
+	st := &memStore{failing: true}
+	w := newWriter(t, st, Config{BatchSize: 5, FlushInterval: 10 * time.Millisecond, MaxBackoff: 20 * time.Millisecond})
+	for i := range 5 {
+		w.Record(ev("k", i))
+	}
+	time.Sleep(100 * time.Millisecond)
+	st.mu.Lock()
+	st.failing = false
+	st.mu.Unlock()
+	waitFor(t, "the retried batch", func() bool { return st.count() == 5 })
+	if err := w.Close(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if s := w.Stats(); s.Dropped != 0 {
+		t.Fatalf("dropped %d events while the database was down", s.Dropped)
+	}
+}
+
+func TestSanitize(t *testing.T) {
+	e := &store.UsageEvent{Model: "bad\x00model", Error: strings.Repeat("é", 600), Endpoint: "/api/\xffchat"}
+	sanitize(e)
+	if e.Model != "badmodel" || e.Endpoint != "/api/chat" || len(e.Error) > 512 || !utf8.ValidString(e.Error) {
+		t.Fatalf("sanitized %+v", e)
+	}
 }

@@ -3,6 +3,8 @@
 package sdk
 
 import (
+	"runtime"
+	"runtime/debug"
 	"unsafe"
 
 	"github.com/ccgateway/ccgateway/policies/abi"
@@ -12,6 +14,18 @@ import (
 // referenced by these globals, and Go's collector does not move objects, so the
 // pointers handed to the host stay valid until the next call.
 var inBuf, outBuf []byte
+
+// The collector runs when the host asks (ccg_gc, between evaluations and under a
+// longer deadline), not in the middle of an evaluation: under wazero a collection
+// costs milliseconds and would push a decision past its deadline. The memory limit
+// is a safety net for hosts that never ask.
+func init() {
+	debug.SetGCPercent(-1)
+	debug.SetMemoryLimit(24 << 20)
+}
+
+//go:wasmexport ccg_gc
+func ccgGC() { runtime.GC() }
 
 //go:wasmexport abi_version
 func abiVersion() uint32 { return abi.Version }

@@ -14,6 +14,11 @@
 //	input_fields() u64       optional: the Fields the policy reads; the host may
 //	                         leave the others out of the input (they decode as
 //	                         zero values). Without it the host sends every field.
+//	ccg_gc()                 optional: collect garbage. The host calls it between
+//	                         evaluations, every so many calls, under a longer
+//	                         deadline, so that guests can keep their collector out
+//	                         of the evaluations (the Go SDK turns automatic
+//	                         collection off).
 //
 // and may import only from the WASI preview1 module and from ImportModule ("ccg"):
 //
@@ -33,6 +38,7 @@ const (
 	ExportEvaluate   = "evaluate"
 	ExportABIVersion = "abi_version"
 	ExportFields     = "input_fields"
+	ExportGC         = "ccg_gc"
 
 	ImportModule = "ccg"
 	ImportLog    = "log"

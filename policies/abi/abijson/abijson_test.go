@@ -136,9 +136,12 @@ func FuzzInputRoundTrip(f *testing.F) {
 		if err := json.Unmarshal(std, &want); err != nil {
 			t.Fatal(err)
 		}
-		var got abi.Input
+		var got, canonical abi.Input
 		if err := abijson.UnmarshalInput(std, &got); err != nil {
 			t.Fatalf("UnmarshalInput(%s): %v", std, err)
+		}
+		if !abijson.DecodeCanonical(abijson.AppendInput(nil, &in), &canonical) {
+			t.Fatalf("the canonical decoder gave up on %s", abijson.AppendInput(nil, &in))
 		}
 		if !sameInput(got, want) {
 			t.Fatalf("decode mismatch:\n got %+v\nwant %+v", got, want)
@@ -162,8 +165,13 @@ func FuzzDecodeArbitrary(f *testing.F) {
 	f.Add(std)
 	f.Add([]byte(`{"abi":1,"request":null,"key":{"metadata":{"a":"\u00e9"}}}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		var got, aliased abi.Input
+		var got, aliased, generic, canonical abi.Input
 		err := abijson.UnmarshalInput(data, &got)
+		if abijson.DecodeCanonical(data, &canonical) {
+			if err := abijson.DecodeGeneric(data, &generic); err != nil || !sameInput(canonical, generic) {
+				t.Fatalf("canonical decode of %q differs from the general one (%v)", data, err)
+			}
+		}
 		if err2 := abijson.UnmarshalInputAliased(append([]byte(nil), data...), &aliased); (err == nil) != (err2 == nil) || !sameInput(got, aliased) {
 			t.Fatalf("aliasing decode differs: %v vs %v", err, err2)
 		}
@@ -221,6 +229,20 @@ func TestNumbersMatchEncodingJSON(t *testing.T) {
 					t.Fatalf("%s: got %+v (%v), want %+v (%v)", data, got, errGot, want, errWant)
 				}
 			}
+		}
+	}
+}
+
+func TestCanonicalDecodesEveryMask(t *testing.T) {
+	in := sampleInput()
+	for mask := abi.Fields(0); mask <= abi.FieldsAll; mask = mask*3 + 1 {
+		data := abijson.AppendInputFields(nil, &in, mask)
+		var canonical, generic abi.Input
+		if !abijson.DecodeCanonical(data, &canonical) {
+			t.Fatalf("mask %#x: the canonical decoder gave up on %s", mask, data)
+		}
+		if err := abijson.DecodeGeneric(data, &generic); err != nil || !sameInput(canonical, generic) {
+			t.Fatalf("mask %#x: canonical %+v, general %+v (%v)", mask, canonical, generic, err)
 		}
 	}
 }

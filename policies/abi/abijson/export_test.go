@@ -31,3 +31,12 @@ func KnownKeys() []string {
 	walk(reflect.TypeOf(abi.Output{}))
 	return keys
 }
+
+// DecodeGeneric decodes with the general decoder only, and DecodeCanonical with
+// the canonical one only (ok false when it gives up).
+func DecodeGeneric(data []byte, in *abi.Input) error { return decodeInputFast(data, in, false) }
+
+func DecodeCanonical(data []byte, in *abi.Input) bool {
+	d := Decoder{data: data}
+	return decodeCanonical(&d, in)
+}

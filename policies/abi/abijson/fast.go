@@ -78,92 +78,88 @@ const (
 	fInFlight
 )
 
+// members lists the known (context, key) pairs.
+var members = []struct {
+	cx  int
+	key *uint64
+	f   field
+}{
+	{cxRoot, &keyAbi, fABI},
+	{cxRoot, &keyRequest, fRequest},
+	{cxRoot, &keyKey, fKey},
+	{cxRoot, &keyCounters, fCounters},
+	{cxRoot, &keyNowMs, fNowMS},
+	{cxRoot, &keyConfig, fConfig},
+	{cxRequest, &keyEndpoint, fEndpoint},
+	{cxRequest, &keyModel, fModel},
+	{cxRequest, &keyMaxTokens, fReqMaxTokens},
+	{cxRequest, &keyStream, fStream},
+	{cxRequest, &keyTools, fReqTools},
+	{cxRequest, &keyClientIp, fClientIP},
+	{cxRequest, &keyConversationId, fConversationID},
+	{cxRequest, &keyMessageBytes, fMessageBytes},
+	{cxKey, &keyId, fID},
+	{cxKey, &keyStatus, fStatus},
+	{cxKey, &keyUsageLimit, fUsage},
+	{cxKey, &keyPermissions, fPerms},
+	{cxKey, &keyMetadata, fMetadata},
+	{cxKey, &keyMaxConcurrentRequests, fMaxConcurrent},
+	{cxKey, &keyCostUsdPerDay, fCostPerDay},
+	{cxKey, &keyTools, fKeyTools},
+	{cxUsage, &keyRequestsPerMinute, fRPM},
+	{cxUsage, &keyRequestsPerDay, fRPD},
+	{cxUsage, &keyTokensPerDay, fTPD},
+	{cxPerms, &keyModels, fModels},
+	{cxPerms, &keyMaxTokens, fPermMaxTokens},
+	{cxPerms, &keyAllowStreaming, fAllowStreaming},
+	{cxCounters, &keyRequestsLastMinute, fRequestsLastMinute},
+	{cxCounters, &keyRequestsToday, fRequestsToday},
+	{cxCounters, &keyTokensToday, fTokensToday},
+	{cxCounters, &keyCostToday, fCostToday},
+	{cxCounters, &keyInFlight, fInFlight},
+}
+
+// lookupBits sizes the member table; with about 35 members in 1024 slots a
+// collision-free multiplier is found in a few tries.
+const lookupBits = 10
+
+var (
+	lookupMul   uint64
+	lookupTable [1 << lookupBits]struct {
+		h uint64
+		f field
+	}
+)
+
+func init() {
+	for mul := uint64(0x9e3779b97f4a7c15); ; mul += 2 {
+		lookupTable = [1 << lookupBits]struct {
+			h uint64
+			f field
+		}{}
+		ok := true
+		for _, m := range members {
+			h := *m.key ^ uint64(m.cx)
+			e := &lookupTable[(h*mul)>>(64-lookupBits)]
+			if e.f != fUnknown {
+				ok = false
+				break
+			}
+			e.h, e.f = h, m.f
+		}
+		if ok {
+			lookupMul = mul
+			return
+		}
+	}
+}
+
+// lookup finds the member with key hash h in context cx: one multiplication and
+// one comparison, where a switch would cost a branch per case.
 func lookup(cx int, h uint64) field {
-	switch cx {
-	case cxRoot:
-		switch h {
-		case keyAbi:
-			return fABI
-		case keyRequest:
-			return fRequest
-		case keyKey:
-			return fKey
-		case keyCounters:
-			return fCounters
-		case keyNowMs:
-			return fNowMS
-		case keyConfig:
-			return fConfig
-		}
-	case cxRequest:
-		switch h {
-		case keyEndpoint:
-			return fEndpoint
-		case keyModel:
-			return fModel
-		case keyMaxTokens:
-			return fReqMaxTokens
-		case keyStream:
-			return fStream
-		case keyTools:
-			return fReqTools
-		case keyClientIp:
-			return fClientIP
-		case keyConversationId:
-			return fConversationID
-		case keyMessageBytes:
-			return fMessageBytes
-		}
-	case cxKey:
-		switch h {
-		case keyId:
-			return fID
-		case keyStatus:
-			return fStatus
-		case keyUsageLimit:
-			return fUsage
-		case keyPermissions:
-			return fPerms
-		case keyMetadata:
-			return fMetadata
-		case keyMaxConcurrentRequests:
-			return fMaxConcurrent
-		case keyCostUsdPerDay:
-			return fCostPerDay
-		case keyTools:
-			return fKeyTools
-		}
-	case cxUsage:
-		switch h {
-		case keyRequestsPerMinute:
-			return fRPM
-		case keyRequestsPerDay:
-			return fRPD
-		case keyTokensPerDay:
-			return fTPD
-		}
-	case cxPerms:
-		switch h {
-		case keyModels:
-			return fModels
-		case keyMaxTokens:
-			return fPermMaxTokens
-		case keyAllowStreaming:
-			return fAllowStreaming
-		}
-	case cxCounters:
-		switch h {
-		case keyRequestsLastMinute:
-			return fRequestsLastMinute
-		case keyRequestsToday:
-			return fRequestsToday
-		case keyTokensToday:
-			return fTokensToday
-		case keyCostToday:
-			return fCostToday
-		case keyInFlight:
-			return fInFlight
-		}
+	h ^= uint64(cx)
+	if e := &lookupTable[(h*lookupMul)>>(64-lookupBits)]; e.h == h {
+		return e.f
 	}
 	return fUnknown
 }
@@ -206,6 +202,70 @@ func setList(in *abi.Input, cx int, list []string) {
 		in.Key.Permissions.Models = list
 	}
 }
+
+// Kinds of member values, to dispatch on with one table lookup.
+const (
+	kindSkip = iota
+	kindInt
+	kindString
+	kindObject
+	kindList
+	kindBool
+	kindFloat
+	kindABI
+	kindMetadata
+	kindConfig
+)
+
+// fieldKind and fieldOffset say how to decode each member and where in abi.Input
+// it goes, so that storing a value needs no switch.
+var (
+	fieldKind = [...]uint8{
+		fABI: kindABI, fRequest: kindObject, fKey: kindObject, fCounters: kindObject, fNowMS: kindInt,
+		fConfig: kindConfig, fEndpoint: kindString, fModel: kindString, fReqMaxTokens: kindInt,
+		fStream: kindBool, fReqTools: kindList, fClientIP: kindString, fConversationID: kindString,
+		fMessageBytes: kindInt, fID: kindString, fStatus: kindString, fUsage: kindObject,
+		fPerms: kindObject, fMetadata: kindMetadata, fMaxConcurrent: kindInt, fCostPerDay: kindFloat,
+		fKeyTools: kindList, fRPM: kindInt, fRPD: kindInt, fTPD: kindInt, fModels: kindList,
+		fPermMaxTokens: kindInt, fAllowStreaming: kindBool, fRequestsLastMinute: kindInt,
+		fRequestsToday: kindInt, fTokensToday: kindInt, fCostToday: kindFloat, fInFlight: kindInt,
+	}
+	fieldOffset = [len(fieldKind)]uintptr{
+		fNowMS:              unsafe.Offsetof(abi.Input{}.NowMS),
+		fEndpoint:           offRequest + unsafe.Offsetof(abi.Request{}.Endpoint),
+		fModel:              offRequest + unsafe.Offsetof(abi.Request{}.Model),
+		fReqMaxTokens:       offRequest + unsafe.Offsetof(abi.Request{}.MaxTokens),
+		fStream:             offRequest + unsafe.Offsetof(abi.Request{}.Stream),
+		fClientIP:           offRequest + unsafe.Offsetof(abi.Request{}.ClientIP),
+		fConversationID:     offRequest + unsafe.Offsetof(abi.Request{}.ConversationID),
+		fMessageBytes:       offRequest + unsafe.Offsetof(abi.Request{}.MessageBytes),
+		fID:                 offKey + unsafe.Offsetof(abi.Key{}.ID),
+		fStatus:             offKey + unsafe.Offsetof(abi.Key{}.Status),
+		fMaxConcurrent:      offKey + unsafe.Offsetof(abi.Key{}.MaxConcurrentRequests),
+		fCostPerDay:         offKey + unsafe.Offsetof(abi.Key{}.CostUSDPerDay),
+		fRPM:                offUsage + unsafe.Offsetof(abi.UsageLimit{}.RequestsPerMinute),
+		fRPD:                offUsage + unsafe.Offsetof(abi.UsageLimit{}.RequestsPerDay),
+		fTPD:                offUsage + unsafe.Offsetof(abi.UsageLimit{}.TokensPerDay),
+		fPermMaxTokens:      offPerms + unsafe.Offsetof(abi.Permissions{}.MaxTokens),
+		fAllowStreaming:     offPerms + unsafe.Offsetof(abi.Permissions{}.AllowStreaming),
+		fRequestsLastMinute: offCounters + unsafe.Offsetof(abi.Counters{}.RequestsLastMinute),
+		fRequestsToday:      offCounters + unsafe.Offsetof(abi.Counters{}.RequestsToday),
+		fTokensToday:        offCounters + unsafe.Offsetof(abi.Counters{}.TokensToday),
+		fCostToday:          offCounters + unsafe.Offsetof(abi.Counters{}.CostToday),
+		fInFlight:           offCounters + unsafe.Offsetof(abi.Counters{}.InFlight),
+		fReqTools:           offRequest + unsafe.Offsetof(abi.Request{}.Tools),
+		fKeyTools:           offKey + unsafe.Offsetof(abi.Key{}.Tools),
+		fModels:             offPerms + unsafe.Offsetof(abi.Permissions{}.Models),
+	}
+)
+
+const (
+	offRequest  = unsafe.Offsetof(abi.Input{}.Request)
+	offKey      = unsafe.Offsetof(abi.Input{}.Key)
+	offUsage    = offKey + unsafe.Offsetof(abi.Key{}.UsageLimit)
+	offPerms    = offKey + unsafe.Offsetof(abi.Key{}.Permissions)
+	offCounters = unsafe.Offsetof(abi.Input{}.Counters)
+)
 
 // contextOf returns the context that the object or array value of f opens.
 func contextOf(f field) int {

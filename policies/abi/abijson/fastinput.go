@@ -2,6 +2,7 @@ package abijson
 
 import (
 	"math/bits"
+	"unsafe"
 
 	"github.com/ccgateway/ccgateway/policies/abi"
 )
@@ -38,6 +39,17 @@ func decodeInputFast(data []byte, in *abi.Input, alias bool) error {
 			d.pos++
 			stack[0], depth, state = cxRoot, 1, stFirstKey
 
+		case stFirstElem, stElem:
+			if c == ']' && state == stFirstElem {
+				d.pos++
+				depth--
+				setList(in, stack[depth], list)
+				state = stAfter
+				break
+			}
+			list = append(list, d.quickString(c))
+			state = stAfter
+
 		case stFirstKey, stKey:
 			if c == '}' && state == stFirstKey {
 				d.pos++
@@ -66,103 +78,50 @@ func decodeInputFast(data []byte, in *abi.Input, alias bool) error {
 			d.pos++
 			f = lookup(stack[depth-1], h)
 			state = stFieldVal
-
-		case stFirstElem, stElem:
-			if c == ']' && state == stFirstElem {
-				d.pos++
-				depth--
-				setList(in, stack[depth], list)
-				state = stAfter
-				break
+			if c = d.peek(); d.err != nil || d.pos >= len(data) {
+				break // the loop reports it
 			}
-			list = append(list, d.quickString(c))
-			state = stAfter
+			fallthrough // straight on to the value: one loop iteration less
 
 		case stFieldVal:
 			state = stAfter // scalars fall through to stAfter
 			if c == 'n' && f != fConfig && d.literal("null") {
 				continue // null leaves the zero value
 			}
-			switch f {
-			case fRequest, fKey, fCounters, fUsage, fPerms:
-				if c != '{' {
-					d.fail("want an object")
+			switch at := unsafe.Add(unsafe.Pointer(in), fieldOffset[f]); fieldKind[f] {
+			case kindInt:
+				*(*int64)(at) = d.quickInt()
+			case kindString:
+				*(*string)(at) = d.quickString(c)
+			case kindObject, kindList:
+				want := byte('{')
+				if fieldKind[f] == kindList {
+					want = '['
+				}
+				if c != want {
+					d.fail("want an object or array")
 					continue
 				}
 				d.pos++
 				stack[depth] = contextOf(f)
 				depth++
 				state = stFirstKey
-			case fReqTools, fKeyTools, fModels:
-				if c != '[' {
-					d.fail("want an array")
-					continue
+				if fieldKind[f] == kindList {
+					list = make([]string, 0, 4)
+					state = stFirstElem
 				}
-				d.pos++
-				stack[depth] = contextOf(f)
-				depth++
-				list = make([]string, 0, 4)
-				state = stFirstElem
-			case fEndpoint, fModel, fClientIP, fConversationID, fID, fStatus:
-				s := d.quickString(c)
-				switch f {
-				case fEndpoint:
-					in.Request.Endpoint = s
-				case fModel:
-					in.Request.Model = s
-				case fClientIP:
-					in.Request.ClientIP = s
-				case fConversationID:
-					in.Request.ConversationID = s
-				case fID:
-					in.Key.ID = s
-				case fStatus:
-					in.Key.Status = s
-				}
-			case fStream:
-				in.Request.Stream = d.Bool()
-			case fAllowStreaming:
-				in.Key.Permissions.AllowStreaming = d.Bool()
-			case fCostPerDay:
-				in.Key.CostUSDPerDay = d.quickFloat()
-			case fCostToday:
-				in.Counters.CostToday = d.quickFloat()
-			case fMetadata:
+			case kindBool:
+				*(*bool)(at) = d.Bool()
+			case kindFloat:
+				*(*float64)(at) = d.quickFloat()
+			case kindABI:
+				in.ABI = int(d.quickInt())
+			case kindMetadata:
 				in.Key.Metadata = d.StringMap()
-			case fConfig:
+			case kindConfig:
 				in.Config = d.Raw()
-			case fUnknown:
-				d.Skip()
 			default:
-				n := d.quickInt()
-				switch f {
-				case fABI:
-					in.ABI = int(n)
-				case fNowMS:
-					in.NowMS = n
-				case fReqMaxTokens:
-					in.Request.MaxTokens = n
-				case fMessageBytes:
-					in.Request.MessageBytes = n
-				case fMaxConcurrent:
-					in.Key.MaxConcurrentRequests = n
-				case fRPM:
-					in.Key.UsageLimit.RequestsPerMinute = n
-				case fRPD:
-					in.Key.UsageLimit.RequestsPerDay = n
-				case fTPD:
-					in.Key.UsageLimit.TokensPerDay = n
-				case fPermMaxTokens:
-					in.Key.Permissions.MaxTokens = n
-				case fRequestsLastMinute:
-					in.Counters.RequestsLastMinute = n
-				case fRequestsToday:
-					in.Counters.RequestsToday = n
-				case fTokensToday:
-					in.Counters.TokensToday = n
-				case fInFlight:
-					in.Counters.InFlight = n
-				}
+				d.Skip()
 			}
 			if state != stAfter || d.err != nil {
 				break

@@ -7,13 +7,24 @@ import (
 // UnmarshalInput decodes the JSON of an abi.Input into in. Unknown keys are
 // skipped; strings are copies, in.Config aliases data.
 func UnmarshalInput(data []byte, in *abi.Input) error {
-	return decodeInputFast(data, in, false)
+	return decodeInput(data, in, false)
 }
 
 // UnmarshalInputAliased is UnmarshalInput with strings that share memory with data,
 // which must never change afterwards (guests decode a private copy of the input).
 func UnmarshalInputAliased(data []byte, in *abi.Input) error {
-	return decodeInputFast(data, in, true)
+	return decodeInput(data, in, true)
+}
+
+// decodeInput tries the canonical decoder, which expects the host's member order,
+// and falls back to the general one.
+func decodeInput(data []byte, in *abi.Input, alias bool) error {
+	d := Decoder{data: data, alias: alias}
+	if decodeCanonical(&d, in) {
+		return nil
+	}
+	*in = abi.Input{}
+	return decodeInputFast(data, in, alias)
 }
 
 // AppendInput appends the JSON of in to dst, following the json tags of abi.Input.

@@ -1,0 +1,138 @@
+package conversation
+
+import (
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/ccgateway/ccgateway/actors/messages"
+)
+
+func TestTurnsRunInArrivalOrderOnOneProcess(t *testing.T) {
+	h := newHarness(t)
+	h.l.gate = make(chan struct{})
+	conv, pid := h.grain()
+	var streams []*stream
+	for _, text := range []string{"one", "two", "three"} {
+		ack, s := h.turn(pid, conv, text)
+		if !ack.Accepted {
+			t.Fatalf("%s not accepted: %+v", text, ack.Error)
+		}
+		streams = append(streams, s)
+	}
+	for i, s := range streams {
+		h.l.gate <- struct{}{}
+		end, queued := s.final(t)
+		if _, ok := end.(*messages.TurnDone); !ok {
+			t.Fatalf("turn %d: %+v", i, end)
+		}
+		// The first runs at once; the others wait at positions 1 and 2.
+		if want := []int32{}; i > 0 {
+			want = []int32{int32(i)}
+			if !slices.Equal(queued, want) {
+				t.Errorf("turn %d queued at %v, want %v", i, queued, want)
+			}
+		}
+	}
+	if got := h.l.seen(); !slices.Equal(got, []string{"one", "two", "three"}) {
+		t.Errorf("the process saw %v", got)
+	}
+	if n := len(h.l.specs()); n != 1 {
+		t.Errorf("%d launches, want 1 (later turns reuse the live process)", n)
+	}
+}
+
+func TestPendingTurnsAreBounded(t *testing.T) {
+	h := newHarness(t, func(d *Deps) { d.MaxPending = 1 })
+	h.l.gate = make(chan struct{})
+	conv, pid := h.grain()
+	_, running := h.turn(pid, conv, "running")
+	_, waiting := h.turn(pid, conv, "waiting")
+	ack, _ := h.turn(pid, conv, "one too many")
+	if ack.Accepted || ack.Error.GetKind() != KindBusy || ack.Error.GetRetryAfterMs() <= 0 {
+		t.Fatalf("third turn: %+v, want %s with a retry time", ack, KindBusy)
+	}
+	h.l.gate <- struct{}{}
+	h.l.gate <- struct{}{}
+	running.done(t)
+	waiting.done(t)
+	// With the queue drained, a new turn is accepted again.
+	ack, s := h.turn(pid, conv, "later")
+	if !ack.Accepted {
+		t.Fatalf("after the queue drained: %+v", ack.Error)
+	}
+	h.l.gate <- struct{}{}
+	s.done(t)
+}
+
+func TestCancelQueuedTurnNeverReachesTheProcess(t *testing.T) {
+	h := newHarness(t)
+	h.l.gate = make(chan struct{})
+	conv, pid := h.grain()
+	_, running := h.turn(pid, conv, "running")
+	_, doomed := h.turn(pid, conv, "doomed")
+	_, after := h.turn(pid, conv, "after")
+	h.sys.Root.Send(pid, &messages.CancelTurn{RequestId: doomed.id})
+	if e := doomed.failed(t); e.GetKind() != KindCanceled {
+		t.Fatalf("canceled turn: %+v", e)
+	}
+	h.l.gate <- struct{}{}
+	h.l.gate <- struct{}{}
+	running.done(t)
+	after.done(t)
+	if got := h.l.seen(); !slices.Equal(got, []string{"running", "after"}) {
+		t.Errorf("the process saw %v", got)
+	}
+}
+
+func TestQueuedTurnKeepsItsOverallDeadline(t *testing.T) {
+	h := newHarness(t)
+	h.l.gate = make(chan struct{})
+	conv, pid := h.grain()
+	_, running := h.turn(pid, conv, "slow")
+	_, late := h.turn(pid, conv, "late", func(r *messages.TurnRequest) {
+		r.DeadlineUnixMs = time.Now().Add(200 * time.Millisecond).UnixMilli()
+	})
+	time.Sleep(400 * time.Millisecond) // the deadline passes while it waits
+	h.l.gate <- struct{}{}
+	running.done(t)
+	if e := late.failed(t); e.GetKind() != "deadline" {
+		t.Fatalf("late turn: %+v, want deadline", e)
+	}
+	if got := h.l.seen(); !slices.Equal(got, []string{"slow"}) {
+		t.Errorf("the process saw %v", got)
+	}
+}
+
+// TestPassivationWaitsForTheRunningTurn: the idle timer fires several times during
+// a long turn and is re-armed each time; once idle, the grain passivates, ending
+// its process and releasing its lease.
+func TestPassivationWaitsForTheRunningTurn(t *testing.T) {
+	h := newHarness(t, func(d *Deps) { d.IdleTTL = 100 * time.Millisecond })
+	h.l.gate = make(chan struct{})
+	conv, pid := h.grain()
+	gone := h.watch(pid)
+	_, s := h.turn(pid, conv, "long")
+	select {
+	case <-gone:
+		t.Fatal("the grain passivated during a running turn")
+	case <-time.After(500 * time.Millisecond):
+	}
+	if !h.deps.Leases.Held(conv) {
+		t.Fatal("no lease held during the turn")
+	}
+	h.l.gate <- struct{}{}
+	s.done(t)
+	select {
+	case <-gone:
+	case <-time.After(3 * time.Second):
+		t.Fatal("the idle grain did not passivate")
+	}
+	eventually(t, "process ended", func() bool { return h.l.live() == 0 })
+	if h.deps.Leases.Held(conv) {
+		t.Error("lease still held after passivation")
+	}
+	if _, err := h.st.AcquireLease(t.Context(), conv, "node-b", time.Minute); err != nil {
+		t.Errorf("another node cannot take the released lease: %v", err)
+	}
+}

@@ -1,0 +1,113 @@
+package api
+
+import (
+	"encoding/json"
+	"net/http"
+
+	"github.com/danielgtaylor/huma/v2"
+
+	"github.com/ccgateway/ccgateway/internal/compat"
+)
+
+// dialect is the client family of a compatibility route; it decides the shape of
+// errors and streams.
+type dialect int
+
+const (
+	dialectNone      dialect = iota
+	dialectOpenAI            // OpenAI Chat Completions
+	dialectAnthropic         // Anthropic Messages
+	dialectByHeader          // Anthropic when the request has anthropic-version, else OpenAI
+)
+
+// metaDialect is the Operation.Metadata key that marks a compatibility route.
+const metaDialect = "ccgateway-compat-dialect"
+
+// compatDialect returns the dialect of the request's operation, or dialectNone
+// for the native API.
+func compatDialect(ctx huma.Context) dialect {
+	if ctx == nil || ctx.Operation() == nil {
+		return dialectNone
+	}
+	d, _ := ctx.Operation().Metadata[metaDialect].(dialect)
+	if d == dialectByHeader {
+		if ctx.Header("anthropic-version") != "" {
+			return dialectAnthropic
+		}
+		return dialectOpenAI
+	}
+	return d
+}
+
+// compatError is a Problem rendered in a compatibility client's own error shape, so
+// that its SDK raises its own error types. huma writes it like any StatusError.
+type compatError struct {
+	p     *Problem
+	d     dialect
+	param string
+}
+
+// asCompat renders p for dialect d. The status of a few problems changes where the
+// client's API has a different convention: an unknown model is a 404 there.
+func asCompat(d dialect, p *Problem, param string) *compatError {
+	if p.Code == CodeModelUnknown && p.Status == http.StatusBadRequest {
+		q := *p
+		q.Status = http.StatusNotFound
+		p = &q
+	}
+	return &compatError{p: p, d: d, param: param}
+}
+
+func (e *compatError) Error() string             { return e.p.Error() }
+func (e *compatError) GetStatus() int            { return e.p.Status }
+func (e *compatError) GetHeaders() http.Header   { return e.p.headers }
+func (e *compatError) ContentType(string) string { return "application/json" }
+
+// body is the error document in the dialect's shape.
+func (e *compatError) body() any {
+	if e.d == dialectAnthropic {
+		return compat.NewAnthropicError(e.p.Status, e.p.Detail)
+	}
+	return compat.NewOpenAIError(e.p.Status, e.p.Code, e.param, e.p.Detail)
+}
+
+// MarshalJSON writes the dialect's error document.
+func (e *compatError) MarshalJSON() ([]byte, error) { return json.Marshal(e.body()) }
+
+// write sends the error on a huma context whose response has not started.
+func (e *compatError) write(ctx huma.Context) {
+	for k, vs := range e.p.headers {
+		for _, v := range vs {
+			ctx.AppendHeader(k, v)
+		}
+	}
+	ctx.SetHeader("Content-Type", "application/json")
+	ctx.SetHeader("X-Should-Retry", "false")
+	if e.p.Status == http.StatusTooManyRequests || e.p.Status >= 500 {
+		ctx.SetHeader("X-Should-Retry", "true")
+	}
+	ctx.SetStatus(e.p.Status)
+	writeJSONBody(ctx.BodyWriter(), e.body())
+}
+
+// writeCompatProblem writes p in the shape of the request's compatibility dialect
+// and reports whether it did; the shared problem writer calls it first, so that
+// authentication failures on /v1 routes come in the client's own shape.
+func writeCompatProblem(ctx huma.Context, p *Problem) bool {
+	d := compatDialect(ctx)
+	if d == dialectNone {
+		return false
+	}
+	asCompat(d, p, "").write(ctx)
+	return true
+}
+
+// compatHumaError converts an error huma raises itself (an oversized or unreadable
+// body) on a compatibility route; nil on native routes.
+func compatHumaError(ctx huma.Context, p *Problem) huma.StatusError {
+	d := compatDialect(ctx)
+	if d == dialectNone {
+		return nil
+	}
+	return asCompat(d, p, "")
+}

@@ -1,0 +1,68 @@
+package api
+
+import (
+	"context"
+	"net/http"
+
+	"github.com/danielgtaylor/huma/v2"
+)
+
+// CompatModel is one model in OpenAI's or Anthropic's list shape; each dialect
+// fills its own fields.
+type CompatModel struct {
+	ID          string `json:"id" example:"claude-sonnet-4-5"`
+	Object      string `json:"object,omitempty" doc:"OpenAI: always model"`
+	Created     int64  `json:"created,omitempty" doc:"OpenAI: unknown here, so absent"`
+	OwnedBy     string `json:"owned_by,omitempty" doc:"OpenAI: anthropic"`
+	Type        string `json:"type,omitempty" doc:"Anthropic: always model"`
+	DisplayName string `json:"display_name,omitempty" doc:"Anthropic: the id"`
+	CreatedAt   string `json:"created_at,omitempty" doc:"Anthropic: unknown here, so the Unix epoch"`
+}
+
+// CompatModelList is GET /v1/models: OpenAI's list, or Anthropic's page when the
+// request has an anthropic-version header.
+type CompatModelList struct {
+	Object  string        `json:"object,omitempty" doc:"OpenAI: always list"`
+	Data    []CompatModel `json:"data" nullable:"false"`
+	HasMore *bool         `json:"has_more,omitempty" doc:"Anthropic: always false"`
+	FirstID string        `json:"first_id,omitempty" doc:"Anthropic"`
+	LastID  string        `json:"last_id,omitempty" doc:"Anthropic"`
+}
+
+type compatModelsInput struct {
+	AnthropicVersion string `header:"anthropic-version" doc:"Present: answer in Anthropic's shape"`
+}
+
+type compatModelsOutput struct{ Body CompatModelList }
+
+func registerCompatModels(api huma.API, s *server) {
+	huma.Register(api, huma.Operation{
+		OperationID: "compat-list-models", Method: http.MethodGet, Path: "/v1/models",
+		Summary: "List models (OpenAI- and Anthropic-compatible)", Tags: []string{"compatibility"}, Security: keySecurity,
+		Description: "The configured models and their aliases, in OpenAI's shape, or in Anthropic's when the request carries anthropic-version.",
+		Metadata:    map[string]any{metaDialect: dialectByHeader},
+	}, func(ctx context.Context, in *compatModelsInput) (*compatModelsOutput, error) {
+		var ids []string
+		for _, m := range s.Config.Models {
+			ids = append(ids, m.ID)
+			ids = append(ids, m.Aliases...)
+		}
+		out := &compatModelsOutput{Body: CompatModelList{Data: []CompatModel{}}}
+		if in.AnthropicVersion == "" {
+			out.Body.Object = "list"
+			for _, id := range ids {
+				out.Body.Data = append(out.Body.Data, CompatModel{ID: id, Object: "model", OwnedBy: "anthropic"})
+			}
+			return out, nil
+		}
+		no := false
+		out.Body.HasMore = &no
+		for _, id := range ids {
+			out.Body.Data = append(out.Body.Data, CompatModel{ID: id, Type: "model", DisplayName: id, CreatedAt: "1970-01-01T00:00:00Z"})
+		}
+		if len(ids) > 0 {
+			out.Body.FirstID, out.Body.LastID = ids[0], ids[len(ids)-1]
+		}
+		return out, nil
+	})
+}

@@ -1,0 +1,130 @@
+package api
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"net/http"
+
+	"github.com/danielgtaylor/huma/v2"
+
+	"github.com/ccgateway/ccgateway/actors"
+	"github.com/ccgateway/ccgateway/internal/compat"
+)
+
+// compatInput is the input of the chat-like compatibility operations. The body is
+// taken raw: these clients send fields huma's schema validation would reject, so
+// the handler parses it, ignores unknown fields and refuses unsupported ones.
+type compatInput struct {
+	ConversationID   string `header:"X-Conversation-Id" doc:"Continue this stored conversation; then only the last user message is sent and the earlier messages of the request are not used"`
+	AnthropicVersion string `header:"anthropic-version" doc:"Accepted and ignored: the gateway speaks one version of the Messages API"`
+	RawBody          []byte `contentType:"application/json"`
+}
+
+// compatCall is one compatibility request on its way through a turn.
+type compatCall struct {
+	d    dialect
+	req  *compat.Request
+	turn compatTurn
+	id   string // response id
+	rec  *usageRecord
+}
+
+// startCompat parses and checks the request, maps its history, starts the turn and
+// returns the writer of the reply. Every error comes in the client's own shape.
+func (s *server) startCompat(ctx context.Context, d dialect, in *compatInput, parse func([]byte) (*compat.Request, *compat.Error)) (*huma.StreamResponse, error) {
+	c := &compatCall{d: d, rec: s.startUsage(ctx, "", in.ConversationID)}
+	fail := func(p *Problem, param string) (*huma.StreamResponse, error) {
+		ce := asCompat(d, p, param)
+		c.rec.finish(ce.p.Status, nil, p)
+		return nil, ce
+	}
+	req, perr := parse(in.RawBody)
+	if perr != nil {
+		return fail(problem(perr.Status, perr.Code, perr.Message), perr.Param)
+	}
+	c.req = req
+	c.rec.ev.Model = req.Model
+	k := keyFrom(ctx)
+	turn, p := s.resolveHistory(ctx, k.ID, in.ConversationID, req)
+	if p != nil {
+		return fail(p, "")
+	}
+	c.turn = turn
+	areq, p := s.chatRequest(ctx, &ChatRequest{
+		Message: turn.message, ConversationID: turn.conversationID, Model: req.Model,
+		Temperature: req.Temperature, MaxTokens: req.MaxTokens, SystemPrompt: req.System, Stream: req.Stream,
+	})
+	if p != nil {
+		return fail(p, "")
+	}
+	c.rec.ev.Model = areq.Model
+	if p := s.admit(ctx, c.rec, &areq, req.Stream); p != nil {
+		return fail(p, "")
+	}
+	events, err := s.Chat.Chat(ctx, areq)
+	if err != nil {
+		return fail(toProblem(err), "")
+	}
+	c.id = newCompatID(d)
+	return &huma.StreamResponse{Body: func(hctx huma.Context) {
+		if req.Stream {
+			s.writeCompatStream(hctx, c, events, areq.Model)
+			return
+		}
+		s.writeCompatJSON(hctx, c, events)
+	}}, nil
+}
+
+// writeCompatJSON waits for the turn's end and writes the reply or the error.
+func (s *server) writeCompatJSON(hctx huma.Context, c *compatCall, events <-chan actors.Event) {
+	defer drain(events, c.rec)
+	for ev := range events {
+		switch ev := ev.(type) {
+		case actors.Started:
+			c.rec.started(ev)
+		case actors.Delta:
+			c.rec.firstToken()
+		case actors.Done:
+			c.rec.finish(http.StatusOK, &ev.Result, nil)
+			s.rememberHistory(hctx.Context(), keyFrom(hctx.Context()).ID, ev.Result.ConversationID, c.turn, ev.Result.Content)
+			hctx.SetHeader("X-Conversation-Id", ev.Result.ConversationID)
+			hctx.SetHeader("Content-Type", "application/json")
+			hctx.SetStatus(http.StatusOK)
+			writeJSONBody(hctx.BodyWriter(), c.response(ev.Result))
+			return
+		case actors.Failed:
+			p := toProblem(ev.Err)
+			c.rec.finish(p.Status, nil, ev.Err)
+			asCompat(c.d, p, "").write(hctx)
+			return
+		}
+	}
+}
+
+// response is the non-streamed reply in the client's shape.
+func (c *compatCall) response(r actors.Result) any {
+	res := compatResult(r)
+	if c.d == dialectAnthropic {
+		return compat.NewAnthropicMessage(c.id, res)
+	}
+	return compat.NewChatCompletion(c.id, c.rec.start.Unix(), res)
+}
+
+// compatResult converts a finished turn.
+func compatResult(r actors.Result) compat.Result {
+	return compat.Result{ID: r.ID, Model: r.Model, Text: r.Content, StopReason: r.StopReason, Usage: compat.Usage{
+		InputTokens: r.Usage.InputTokens, OutputTokens: r.Usage.OutputTokens,
+		CacheReadInputTokens: r.Usage.CacheReadInputTokens, CacheCreationInputTokens: r.Usage.CacheCreationInputTokens,
+	}}
+}
+
+// newCompatID makes a response id in the style of the dialect.
+func newCompatID(d dialect) string {
+	var b [12]byte
+	_, _ = rand.Read(b[:])
+	if d == dialectAnthropic {
+		return "msg_" + hex.EncodeToString(b[:])
+	}
+	return "chatcmpl-" + hex.EncodeToString(b[:])
+}

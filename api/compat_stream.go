@@ -1,0 +1,153 @@
+package api
+
+import (
+	"encoding/json"
+	"fmt"
+
+	"github.com/danielgtaylor/huma/v2"
+
+	"github.com/ccgateway/ccgateway/actors"
+	"github.com/ccgateway/ccgateway/internal/compat"
+)
+
+// compatEmitter writes one dialect's event stream.
+type compatEmitter interface {
+	open(model string) error
+	text(s string) error
+	done(r compat.Result) error
+	fail(e *compatError) error
+	keepAlive() error
+}
+
+// writeCompatStream streams a turn in the client's dialect, holding the response
+// until the first output as the native stream does, so that a turn failing early
+// gets a real HTTP error in the client's shape.
+func (s *server) writeCompatStream(hctx huma.Context, c *compatCall, events <-chan actors.Event, model string) {
+	s.runStream(hctx, events, c.rec, &compatTurnStream{s: s, hctx: hctx, c: c, model: model})
+}
+
+// compatTurnStream adapts a dialect's emitter to runStream.
+type compatTurnStream struct {
+	s     *server
+	hctx  huma.Context
+	c     *compatCall
+	model string
+	em    compatEmitter
+}
+
+func (t *compatTurnStream) started(st actors.Started) {
+	t.hctx.SetHeader("X-Conversation-Id", st.ConversationID)
+}
+
+func (t *compatTurnStream) refuse(hctx huma.Context, p *Problem) { asCompat(t.c.d, p, "").write(hctx) }
+
+func (t *compatTurnStream) open() error {
+	t.em = t.c.emitter(newSSEWriter(t.hctx))
+	return t.em.open(t.model)
+}
+
+func (t *compatTurnStream) keepAlive() error { return t.em.keepAlive() }
+
+func (t *compatTurnStream) event(ev actors.Event) (stop bool) {
+	switch ev := ev.(type) {
+	case actors.Delta:
+		return t.em.text(ev.Text) != nil
+	case actors.Queued:
+		return t.em.keepAlive() != nil
+	case actors.Done:
+		t.s.rememberHistory(t.hctx.Context(), keyFrom(t.hctx.Context()).ID, ev.Result.ConversationID, t.c.turn, ev.Result.Content)
+		_ = t.em.done(compatResult(ev.Result))
+		return true
+	case actors.Failed:
+		_ = t.em.fail(asCompat(t.c.d, toProblem(ev.Err), ""))
+		return true
+	}
+	return false
+}
+
+// emitter returns the stream writer of the call's dialect.
+func (c *compatCall) emitter(out *sseWriter) compatEmitter {
+	if c.d == dialectAnthropic {
+		return &anthropicEmitter{out: out, id: c.id}
+	}
+	return &openAIEmitter{out: out, cs: compat.ChunkStream{ID: c.id, Created: c.rec.start.Unix()}, usage: c.req.IncludeUsage}
+}
+
+// openAIEmitter writes chat.completion.chunk lines ending with data: [DONE].
+type openAIEmitter struct {
+	out   *sseWriter
+	cs    compat.ChunkStream
+	usage bool
+}
+
+func (e *openAIEmitter) data(v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	if _, err := fmt.Fprintf(e.out.w, "data: %s\n\n", b); err != nil {
+		return err
+	}
+	e.out.flush()
+	return nil
+}
+
+func (e *openAIEmitter) open(model string) error {
+	e.cs.Model = model
+	return e.data(e.cs.Role())
+}
+
+func (e *openAIEmitter) text(s string) error { return e.data(e.cs.Text(s)) }
+
+func (e *openAIEmitter) done(r compat.Result) error {
+	if err := e.data(e.cs.Finish(r.StopReason)); err != nil {
+		return err
+	}
+	if e.usage {
+		if err := e.data(e.cs.Usage(r.Usage)); err != nil {
+			return err
+		}
+	}
+	if _, err := fmt.Fprint(e.out.w, "data: [DONE]\n\n"); err != nil {
+		return err
+	}
+	e.out.flush()
+	return nil
+}
+
+// fail sends the error as a data line with an "error" key, which the OpenAI SDKs
+// raise as a stream error; no [DONE] follows.
+func (e *openAIEmitter) fail(ce *compatError) error { return e.data(ce.body()) }
+
+func (e *openAIEmitter) keepAlive() error { return e.out.comment("keep-alive") }
+
+// anthropicEmitter writes the Messages stream: message_start, ping,
+// content_block_start, content_block_delta..., content_block_stop,
+// message_delta, message_stop.
+type anthropicEmitter struct {
+	out *sseWriter
+	id  string
+}
+
+func (e *anthropicEmitter) send(evs ...compat.StreamEvent) error {
+	for _, ev := range evs {
+		if err := e.out.event(ev.Name, ev.Data); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (e *anthropicEmitter) open(model string) error {
+	return e.send(compat.MessageStart(e.id, model), compat.BlockStart(), compat.Ping())
+}
+
+func (e *anthropicEmitter) text(s string) error { return e.send(compat.BlockDelta(s)) }
+
+func (e *anthropicEmitter) done(r compat.Result) error {
+	return e.send(compat.BlockStop(), compat.MessageDelta(r), compat.MessageStop())
+}
+
+func (e *anthropicEmitter) fail(ce *compatError) error { return e.out.event("error", ce.body()) }
+
+func (e *anthropicEmitter) keepAlive() error { return e.send(compat.Ping()) }

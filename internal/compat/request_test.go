@@ -1,0 +1,99 @@
+package compat
+
+import (
+	"reflect"
+	"testing"
+)
+
+func TestParseOpenAI(t *testing.T) {
+	tests := []struct {
+		name  string
+		body  string
+		want  *Request
+		param string // non-empty: a 400 naming this field
+	}{
+		{name: "minimal", body: `{"model":"sonnet","messages":[{"role":"user","content":"Hi"}]}`,
+			want: &Request{Model: "sonnet", Messages: []Message{{RoleUser, "Hi"}}}},
+		{name: "system, parts, history, params, unknown fields",
+			body: `{"model":"m","messages":[{"role":"system","content":"Be terse."},{"role":"developer","content":"Really."},
+			{"role":"user","content":[{"type":"text","text":"a"},{"type":"text","text":"b"}]},{"role":"assistant","content":"c"},{"role":"user","content":"d","name":"x"}],
+			"max_completion_tokens":50,"temperature":1.5,"stream":true,"stream_options":{"include_usage":true},"user":"u","seed":3,"n":1,"top_p":1,"tool_choice":"none","future_field":{"x":1}}`,
+			want: &Request{Model: "m", System: "Be terse.\n\nReally.", MaxTokens: 50, Temperature: ptr(1.0), Stream: true, IncludeUsage: true,
+				Messages: []Message{{RoleUser, "a\nb"}, {RoleAssistant, "c"}, {RoleUser, "d"}}}},
+		{name: "max_tokens", body: `{"messages":[{"role":"user","content":"x"}],"max_tokens":7}`,
+			want: &Request{MaxTokens: 7, Messages: []Message{{RoleUser, "x"}}}},
+		{name: "tools", body: `{"messages":[{"role":"user","content":"x"}],"tools":[{"type":"function"}]}`, param: "tools"},
+		{name: "n>1", body: `{"messages":[{"role":"user","content":"x"}],"n":2}`, param: "n"},
+		{name: "logprobs", body: `{"messages":[{"role":"user","content":"x"}],"logprobs":true}`, param: "logprobs"},
+		{name: "stop", body: `{"messages":[{"role":"user","content":"x"}],"stop":["END"]}`, param: "stop"},
+		{name: "json mode", body: `{"messages":[{"role":"user","content":"x"}],"response_format":{"type":"json_object"}}`, param: "response_format"},
+		{name: "image", body: `{"messages":[{"role":"user","content":[{"type":"image_url","image_url":{"url":"x"}}]}]}`, param: "messages[0].content[0]"},
+		{name: "tool message", body: `{"messages":[{"role":"tool","content":"x"}]}`, param: "messages[0].role"},
+		{name: "assistant last", body: `{"messages":[{"role":"user","content":"x"},{"role":"assistant","content":"y"}]}`, param: "messages"},
+		{name: "no messages", body: `{"messages":[]}`, param: "messages"},
+		{name: "too many tokens", body: `{"messages":[{"role":"user","content":"x"}],"max_tokens":200000}`, param: "max_tokens"},
+		{name: "not json", body: `{`, param: ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := ParseOpenAI([]byte(tt.body))
+			if tt.want == nil {
+				if err == nil || err.Status != 400 || err.Param != tt.param {
+					t.Fatalf("got %+v, %+v; want a 400 on %q", got, err, tt.param)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("got %+v\nwant %+v", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestParseAnthropic(t *testing.T) {
+	tests := []struct {
+		name  string
+		body  string
+		want  *Request
+		param string
+	}{
+		{name: "minimal", body: `{"model":"sonnet","max_tokens":100,"messages":[{"role":"user","content":"Hi"}]}`,
+			want: &Request{Model: "sonnet", MaxTokens: 100, Messages: []Message{{RoleUser, "Hi"}}}},
+		{name: "system blocks, history, unknown fields",
+			body: `{"model":"m","max_tokens":10,"system":[{"type":"text","text":"S","cache_control":{"type":"ephemeral"}}],"temperature":0.5,"stream":true,"metadata":{"user_id":"u"},
+			"messages":[{"role":"user","content":[{"type":"text","text":"a"}]},{"role":"assistant","content":"b"},{"role":"user","content":"c"}],"thinking":{"type":"disabled"},"x":1}`,
+			want: &Request{Model: "m", System: "S", MaxTokens: 10, Temperature: ptr(0.5), Stream: true,
+				Messages: []Message{{RoleUser, "a"}, {RoleAssistant, "b"}, {RoleUser, "c"}}}},
+		{name: "tools", body: `{"messages":[{"role":"user","content":"x"}],"tools":[{"name":"t"}]}`, param: "tools"},
+		{name: "stop sequences", body: `{"messages":[{"role":"user","content":"x"}],"stop_sequences":["X"]}`, param: "stop_sequences"},
+		{name: "top_k", body: `{"messages":[{"role":"user","content":"x"}],"top_k":5}`, param: "top_k"},
+		{name: "thinking", body: `{"messages":[{"role":"user","content":"x"}],"thinking":{"type":"enabled","budget_tokens":1024}}`, param: "thinking"},
+		{name: "image", body: `{"messages":[{"role":"user","content":[{"type":"image","source":{}}]}]}`, param: "messages[0].content[0]"},
+		{name: "tool result", body: `{"messages":[{"role":"user","content":[{"type":"tool_result"}]}]}`, param: "messages[0].content[0]"},
+		{name: "prefill", body: `{"messages":[{"role":"user","content":"x"},{"role":"assistant","content":"{"}]}`, param: "messages"},
+		{name: "temperature", body: `{"messages":[{"role":"user","content":"x"}],"temperature":1.5}`, param: "temperature"},
+		{name: "bad role", body: `{"messages":[{"role":"system","content":"x"}]}`, param: "messages[0].role"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := ParseAnthropic([]byte(tt.body))
+			if tt.want == nil {
+				if err == nil || err.Status != 400 || err.Param != tt.param {
+					t.Fatalf("got %+v, %+v; want a 400 on %q", got, err, tt.param)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("got %+v\nwant %+v", got, tt.want)
+			}
+		})
+	}
+}
+
+func ptr[T any](v T) *T { return &v }

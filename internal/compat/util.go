@@ -1,0 +1,12 @@
+package compat
+
+import "strconv"
+
+// param names a field of an array element, e.g. messages[2].content.
+func param(array string, i int, field string) string {
+	return array + "[" + strconv.Itoa(i) + "]." + field
+}
+
+func itoa(i int) string { return strconv.Itoa(i) }
+
+func quote(s string) string { return strconv.Quote(s) }

@@ -3,7 +3,8 @@
 // "conversation" (actors/conversation) placed through the cluster provider (one node
 // today: cluster.SingleNode); the node's CLI processes are capped and shared fairly
 // by actors/scheduler. A turn's events reach the caller through a local receiver
-// actor that the grain streams to and watches.
+// actor that the grain streams to and watches. Each API key has a grain of kind
+// "tenant" (actors/tenant) that admits its requests with the policy chain (Admit).
 package actors
 
 import (
@@ -23,6 +24,7 @@ import (
 
 	"github.com/ccgateway/ccgateway/actors/conversation"
 	"github.com/ccgateway/ccgateway/actors/scheduler"
+	"github.com/ccgateway/ccgateway/actors/tenant"
 	"github.com/ccgateway/ccgateway/cluster"
 	"github.com/ccgateway/ccgateway/internal/store"
 	"github.com/ccgateway/ccgateway/internal/telemetry"
@@ -111,8 +113,13 @@ func (s *System) startCluster(deps *conversation.Deps) error {
 		Owner: s.cfg.Node + "/" + s.sys.ID, TTL: s.cfg.LeaseTTL, Renew: s.cfg.LeaseRenew}, s.log)
 	deps.Leases = s.lease
 	kind := pcluster.NewKind(conversation.Kind, conversation.Props(deps))
+	tenants := pcluster.NewKind(tenant.Kind, tenant.Props(&tenant.Deps{
+		Store: s.st, Policies: s.cfg.Policies, Log: s.log, IdleTTL: s.cfg.TenantIdleTTL,
+		// A slot is held at most as long as a receiver lives (see Chat).
+		HoldTTL: s.cfg.TurnTimeout*time.Duration(s.cfg.MaxPending+1) + time.Minute,
+	}))
 	cfg := pcluster.Configure(s.cfg.Cluster.Name, cluster.NewSingleNode(), disthash.New(),
-		remote.Configure(host, port), pcluster.WithKinds(kind), pcluster.WithRequestTimeout(requestTimeout))
+		remote.Configure(host, port), pcluster.WithKinds(kind, tenants), pcluster.WithRequestTimeout(requestTimeout))
 	s.cl = pcluster.New(s.sys, cfg)
 	var startErr error
 	func() {

@@ -27,6 +27,7 @@ var commands = []command{
 	{"openapi", "write openapi/openapi.yaml (3.1) and openapi/openapi-3.0.yaml", cmdOpenAPI},
 	{"keys", "manage API keys: keys create --name N [--json], keys list", cmdKeys},
 	{"admin", "manage local admins: admin set-password --username U (password on stdin)", cmdAdmin},
+	{"policy", "policy authors: policy test FILE.wasm --input req.json prints the decision", cmdPolicy},
 }
 
 // run dispatches to the subcommand named by args[0].

@@ -32,6 +32,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Transcripts", testTranscripts},
 		{"Usage", testUsage},
 		{"UsageAggregates", testUsageAggregates},
+		{"UsageTurns", testUsageTurns},
 		{"Audit", testAudit},
 		{"Policies", testPolicies},
 		{"Leases", testLeases},

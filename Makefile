@@ -9,7 +9,7 @@ CLAUDE_PATH    ?= $(if $(CLAUDE_ON_PATH),$(CLAUDE_ON_PATH),$(CLAUDE_BIN))
 VERSION        ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 TEST_TIMEOUT   ?= 15m
 
-.PHONY: all build run test lint openapi proto plugins tools generate clean
+.PHONY: all build run test lint openapi proto proto-tools plugins tools generate clean
 
 all: build
 
@@ -20,9 +20,10 @@ build:
 run: build $(if $(CLAUDE_ON_PATH),,tools)
 	CCGATEWAY_CLAUDE_PATH="$(CLAUDE_PATH)" ./bin/ccgateway serve
 
-# Every test. Tests drive the real CLI installed by `make tools`.
-test: tools
-	$(GO) test -count=1 -timeout $(TEST_TIMEOUT) ./...
+# Every test. Tests drive the real CLI installed by `make tools`; the generated-code
+# staleness test needs protoc (proto-tools).
+test: tools proto-tools
+	PATH="$$PATH:$$($(GO) env GOPATH)/bin" $(GO) test -count=1 -timeout $(TEST_TIMEOUT) ./...
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
@@ -41,7 +42,7 @@ $(CLAUDE_BIN):
 
 # Regenerates the protobuf messages of actors/messages (needs protoc and protoc-gen-go;
 # .ci/run installs both). A test fails when the committed code is stale.
-proto:
+proto: proto-tools
 	cd actors/messages && PATH="$$PATH:$$($(GO) env GOPATH)/bin" protoc --proto_path=. --go_out=. --go_opt=paths=source_relative messages.proto
 
 # Builds the bundled WASM policies (plugins/*) reproducibly into policies/bundled,
@@ -50,6 +51,15 @@ plugins:
 	scripts/build-plugins.sh
 
 generate: proto plugins openapi
+
+# protoc (Debian's protobuf-compiler; installed with apt-get when missing and root)
+# and protoc-gen-go at the version go.mod pins.
+proto-tools:
+	@command -v protoc >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
+		{ apt-get update -qq && apt-get install -y -qq protobuf-compiler; } ; } || \
+		{ echo "protoc is missing: install protobuf-compiler (Debian/Ubuntu) or protobuf (Homebrew)"; exit 1; }
+	@command -v protoc >/dev/null
+	$(GO) install google.golang.org/protobuf/cmd/protoc-gen-go@$$($(GO) list -m -f '{{.Version}}' google.golang.org/protobuf)
 
 clean:
 	rm -rf bin

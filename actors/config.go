@@ -7,6 +7,7 @@ import (
 	"github.com/ccgateway/ccgateway/actors/scheduler"
 	"github.com/ccgateway/ccgateway/cluster"
 	"github.com/ccgateway/ccgateway/internal/claudecli"
+	"github.com/ccgateway/ccgateway/policies"
 )
 
 // Config is the actor system's configuration. Zero values of the optional fields
@@ -32,6 +33,14 @@ type Config struct {
 	LeaseTTL time.Duration // default 30s
 	// LeaseRenew is how often a held lease is renewed; less than LeaseTTL.
 	LeaseRenew time.Duration // default 10s
+
+	// Policies is the registry of the admission chain that tenant grains run; nil
+	// admits every request. It is a live value, not a setting: the caller owns it
+	// and swaps chains in it while the system runs.
+	Policies *policies.Registry
+	// TenantIdleTTL passivates a key's tenant grain after this long without
+	// requests in flight; default 10m. Its counters are rebuilt from the store.
+	TenantIdleTTL time.Duration
 }
 
 // withDefaults fills the optional fields.
@@ -83,7 +92,7 @@ func (c Config) Validate() error {
 	if c.Prewarm > 0 && c.DefaultModel == "" {
 		return errors.New("actors: prewarm needs a default model")
 	}
-	if c.IdleTTL < 0 || c.Retention < 0 || c.MaxPending < 0 {
+	if c.IdleTTL < 0 || c.Retention < 0 || c.MaxPending < 0 || c.TenantIdleTTL < 0 {
 		return errors.New("actors: negative idle TTL, retention or max pending")
 	}
 	if c.LeaseTTL < 0 || c.LeaseRenew <= 0 || c.LeaseRenew >= c.LeaseTTL {

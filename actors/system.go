@@ -3,7 +3,8 @@
 // "conversation" (actors/conversation) placed through the cluster provider (one node
 // today: cluster.SingleNode); the node's CLI processes are capped and shared fairly
 // by actors/scheduler. A turn's events reach the caller through a local receiver
-// actor that the grain streams to and watches.
+// actor that the grain streams to and watches. Each API key has a grain of kind
+// "tenant" (actors/tenant) that admits its requests with the policy chain (Admit).
 package actors
 
 import (
@@ -23,6 +24,7 @@ import (
 
 	"github.com/ccgateway/ccgateway/actors/conversation"
 	"github.com/ccgateway/ccgateway/actors/scheduler"
+	"github.com/ccgateway/ccgateway/actors/tenant"
 	"github.com/ccgateway/ccgateway/cluster"
 	"github.com/ccgateway/ccgateway/internal/store"
 	"github.com/ccgateway/ccgateway/internal/telemetry"
@@ -48,7 +50,7 @@ type System struct {
 
 	mu       sync.Mutex
 	closing  bool
-	tn       tenants // guarded by mu
+	tn       keyTurns // guarded by mu
 	inflight sync.WaitGroup
 	// kill ends every turn at once when the shutdown deadline passes.
 	kill       context.Context
@@ -72,7 +74,7 @@ func New(cfg Config, st store.Store, log *slog.Logger) (*System, error) {
 	}
 	kill, killCancel := context.WithCancel(context.Background())
 	s := &System{cfg: cfg, log: log, st: st, sched: sched, kill: kill, killCancel: killCancel,
-		tn: tenants{turns: map[string]map[string]int{}, deleting: map[string]int{}}}
+		tn: keyTurns{turns: map[string]map[string]int{}, deleting: map[string]int{}}}
 	if s.cli, err = newLauncher(cfg, log); err != nil {
 		killCancel()
 		return nil, err
@@ -113,8 +115,13 @@ func (s *System) startCluster(deps *conversation.Deps) error {
 		Owner: s.cfg.Node + "/" + s.sys.ID, TTL: s.cfg.LeaseTTL, Renew: s.cfg.LeaseRenew}, s.log)
 	deps.Leases = s.lease
 	kind := pcluster.NewKind(conversation.Kind, conversation.Props(deps))
+	tenants := pcluster.NewKind(tenant.Kind, tenant.Props(&tenant.Deps{
+		Store: s.st, Policies: s.cfg.Policies, Log: s.log, IdleTTL: s.cfg.TenantIdleTTL,
+		// A slot is held at most as long as a receiver lives (see Chat).
+		HoldTTL: s.cfg.TurnTimeout*time.Duration(s.cfg.MaxPending+1) + time.Minute,
+	}))
 	cfg := pcluster.Configure(s.cfg.Cluster.Name, cluster.NewSingleNode(), disthash.New(),
-		remote.Configure(host, port), pcluster.WithKinds(kind), pcluster.WithRequestTimeout(requestTimeout))
+		remote.Configure(host, port), pcluster.WithKinds(kind, tenants), pcluster.WithRequestTimeout(requestTimeout))
 	s.cl = pcluster.New(s.sys, cfg)
 	var startErr error
 	func() {

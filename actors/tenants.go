@@ -16,9 +16,9 @@ import (
 	"github.com/ccgateway/ccgateway/internal/store"
 )
 
-// tenants counts each key's turns in flight per conversation, and the keys being
+// keyTurns counts each key's turns in flight per conversation, and the keys being
 // deleted, which start no more turns. System.mu guards it.
-type tenants struct {
+type keyTurns struct {
 	turns    map[string]map[string]int // key id -> conversation id -> turns
 	deleting map[string]int            // key id -> DeleteTenant calls running
 }

@@ -111,9 +111,7 @@ func (s *server) createKey(ctx context.Context, in *createKeyInput) (*createKeyO
 	if b.Status != "" {
 		k.Status = b.Status
 	}
-	if b.UsageLimit != nil {
-		k.UsageLimit = store.UsageLimit(*b.UsageLimit)
-	}
+	b.UsageLimit.apply(&k.UsageLimit)
 	if b.Metadata != nil {
 		k.Metadata = store.KeyMetadata(*b.Metadata)
 	}

@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"strings"
 	"testing"
@@ -213,5 +214,43 @@ func assertNoSecrets(t *testing.T, g *gateway, secrets ...string) {
 	}
 	if strings.Contains(strings.ToLower(logs), "bearer ") || strings.Contains(strings.ToLower(logs), `"authorization"`) {
 		t.Error("an Authorization header reached the log")
+	}
+}
+
+// TestAdminKeyPartialUpdate changes one limit and one permission: the fields left
+// out keep their values.
+func TestAdminKeyPartialUpdate(t *testing.T) {
+	g := newGateway(t)
+	admin := g.adminToken()
+	ctx := context.Background()
+	resp, body := g.do(ctx, "POST", "/admin/api-keys", admin, map[string]any{
+		"name":        "partial",
+		"usage_limit": map[string]any{"requests_per_minute": 5, "requests_per_day": 100, "tokens_per_day": 9000},
+		"permissions": map[string]any{"models": []string{"sonnet"}, "max_tokens": 500, "allow_streaming": false},
+	})
+	if resp.StatusCode != 201 && resp.StatusCode != 200 {
+		t.Fatalf("create: %d %s", resp.StatusCode, body)
+	}
+	var created APIKeyBody
+	if err := json.Unmarshal(body, &created); err != nil {
+		t.Fatal(err)
+	}
+	resp, body = g.do(ctx, "PUT", "/admin/api-keys/"+created.ID, admin, map[string]any{
+		"usage_limit": map[string]any{"requests_per_minute": 1},
+		"permissions": map[string]any{"max_tokens": 50},
+	})
+	if resp.StatusCode != 200 {
+		t.Fatalf("update: %d %s", resp.StatusCode, body)
+	}
+	var got APIKeyBody
+	if err := json.Unmarshal(body, &got); err != nil {
+		t.Fatal(err)
+	}
+	wantLimit := UsageLimitBody{RequestsPerMinute: 1, RequestsPerDay: 100, TokensPerDay: 9000}
+	if got.UsageLimit != wantLimit {
+		t.Errorf("usage_limit %+v, want %+v", got.UsageLimit, wantLimit)
+	}
+	if got.Permissions.MaxTokens != 50 || got.Permissions.AllowStreaming || len(got.Permissions.Models) != 1 {
+		t.Errorf("permissions %+v, want max_tokens 50 with the rest unchanged", got.Permissions)
 	}
 }

@@ -21,10 +21,34 @@ type PermissionsBody struct {
 	AllowStreaming bool     `json:"allow_streaming" doc:"Whether the key may stream replies" example:"true"`
 }
 
-// PermissionsInput is PermissionsBody in requests; allow_streaming defaults to true.
+// UsageLimitInput is UsageLimitBody in requests: a field left out keeps its value
+// (0 = unlimited on a new key).
+type UsageLimitInput struct {
+	RequestsPerMinute *int64 `json:"requests_per_minute,omitempty" minimum:"0" doc:"Requests per minute; 0 = unlimited" example:"10"`
+	RequestsPerDay    *int64 `json:"requests_per_day,omitempty" minimum:"0" doc:"Requests per UTC day; 0 = unlimited" example:"1000"`
+	TokensPerDay      *int64 `json:"tokens_per_day,omitempty" minimum:"0" doc:"Tokens (input + output) per UTC day; 0 = unlimited" example:"100000"`
+}
+
+// apply sets the limits present in u.
+func (u *UsageLimitInput) apply(l *store.UsageLimit) {
+	if u == nil {
+		return
+	}
+	for _, f := range []struct {
+		in  *int64
+		out *int64
+	}{{u.RequestsPerMinute, &l.RequestsPerMinute}, {u.RequestsPerDay, &l.RequestsPerDay}, {u.TokensPerDay, &l.TokensPerDay}} {
+		if f.in != nil {
+			*f.out = *f.in
+		}
+	}
+}
+
+// PermissionsInput is PermissionsBody in requests: a field left out keeps its
+// value (on a new key: every model, no cap, streaming allowed).
 type PermissionsInput struct {
-	Models         []string `json:"models,omitempty" maxItems:"100" doc:"Model ids or aliases the key may use; empty = every model" example:"[\"sonnet\"]"`
-	MaxTokens      int64    `json:"max_tokens,omitempty" minimum:"0" doc:"Cap on a reply's output tokens; 0 = no cap" example:"4096"`
+	Models         []string `json:"models,omitempty" maxItems:"100" doc:"Model ids or aliases the key may use; [] = every model" example:"[\"sonnet\"]"`
+	MaxTokens      *int64   `json:"max_tokens,omitempty" minimum:"0" doc:"Cap on a reply's output tokens; 0 = no cap" example:"4096"`
 	AllowStreaming *bool    `json:"allow_streaming,omitempty" doc:"Whether the key may stream replies (default true)" example:"true"`
 }
 
@@ -61,7 +85,7 @@ type APIKeyCreate struct {
 	Name                  string            `json:"name" minLength:"1" maxLength:"200" example:"support-bot"`
 	Status                string            `json:"status,omitempty" enum:"active,suspended" doc:"Initial status (default active)"`
 	ExpiresAt             *time.Time        `json:"expires_at,omitempty" doc:"When the key stops working; omit for never"`
-	UsageLimit            *UsageLimitBody   `json:"usage_limit,omitempty"`
+	UsageLimit            *UsageLimitInput  `json:"usage_limit,omitempty"`
 	Permissions           *PermissionsInput `json:"permissions,omitempty"`
 	Metadata              *MetadataBody     `json:"metadata,omitempty"`
 	MaxConcurrentRequests int64             `json:"max_concurrent_requests,omitempty" minimum:"0" maximum:"10000" example:"4"`
@@ -78,7 +102,7 @@ type APIKeyUpdate struct {
 	Status                *string           `json:"status,omitempty" enum:"active,suspended,expired" doc:"active to activate, suspended to suspend, expired to end the key now"`
 	ExpiresAt             *time.Time        `json:"expires_at,omitempty" doc:"New expiry"`
 	ClearExpiry           bool              `json:"clear_expiry,omitempty" doc:"Remove the expiry (the key never expires)"`
-	UsageLimit            *UsageLimitBody   `json:"usage_limit,omitempty"`
+	UsageLimit            *UsageLimitInput  `json:"usage_limit,omitempty"`
 	Permissions           *PermissionsInput `json:"permissions,omitempty"`
 	Metadata              *MetadataBody     `json:"metadata,omitempty"`
 	MaxConcurrentRequests *int64            `json:"max_concurrent_requests,omitempty" minimum:"0" maximum:"10000"`

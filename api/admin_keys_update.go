@@ -63,9 +63,7 @@ func applyKeyUpdate(k *store.APIKey, b *APIKeyUpdate) {
 	if b.ClearExpiry {
 		k.ExpiresAt = nil
 	}
-	if b.UsageLimit != nil {
-		k.UsageLimit = store.UsageLimit(*b.UsageLimit)
-	}
+	b.UsageLimit.apply(&k.UsageLimit)
 	if b.Metadata != nil {
 		k.Metadata = store.KeyMetadata(*b.Metadata)
 	}

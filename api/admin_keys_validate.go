@@ -68,17 +68,23 @@ func (f *fieldErrors) checkExpiry(t *time.Time) {
 	}
 }
 
-// applyPermissions copies p onto k; allow_streaming defaults to true.
+// applyPermissions copies the fields present in p onto k.
 func (s *server) applyPermissions(k *store.APIKey, p *PermissionsInput) {
 	if p == nil {
 		return
 	}
-	k.Permissions.Models = nil
-	for _, m := range p.Models {
-		k.Permissions.Models = append(k.Permissions.Models, s.Config.ResolveModel(m))
+	if p.Models != nil {
+		k.Permissions.Models = nil
+		for _, m := range p.Models {
+			k.Permissions.Models = append(k.Permissions.Models, s.Config.ResolveModel(m))
+		}
 	}
-	k.Permissions.MaxTokens = p.MaxTokens
-	k.Permissions.AllowStreaming = p.AllowStreaming == nil || *p.AllowStreaming
+	if p.MaxTokens != nil {
+		k.Permissions.MaxTokens = *p.MaxTokens
+	}
+	if p.AllowStreaming != nil {
+		k.Permissions.AllowStreaming = *p.AllowStreaming
+	}
 }
 
 // normalizeCIDRs stores allowlist entries in their canonical CIDR form.

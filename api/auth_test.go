@@ -213,3 +213,32 @@ func TestMessageTextIsNotLoggedByDefault(t *testing.T) {
 		})
 	}
 }
+
+// TestInternalErrorsAreLoggedNotSent breaks the store under a running gateway: the
+// client gets a bare 500 problem, and the cause reaches the log with the request id.
+func TestInternalErrorsAreLoggedNotSent(t *testing.T) {
+	g := newGateway(t)
+	key, _ := g.newKey(store.KeyActive)
+	resp, body := g.do(context.Background(), "GET", "/api/conversations", key, nil)
+	if resp.StatusCode != 200 {
+		t.Fatalf("before: %d %s", resp.StatusCode, body)
+	}
+	_ = g.st.Close() // the key stays cached for a few seconds, the store does not
+	resp, body = g.do(context.Background(), "GET", "/api/conversations", key, nil)
+	p := decodeProblem(t, resp, body)
+	if resp.StatusCode != 500 || p.Code != CodeInternal || len(p.Errors) != 0 {
+		t.Fatalf("got %d %+v", resp.StatusCode, p)
+	}
+	if strings.Contains(string(body), "sql") || strings.Contains(string(body), "closed") {
+		t.Errorf("the response leaks the internal error: %s", body)
+	}
+	var logged bool
+	for _, line := range strings.Split(g.logs.String(), "\n") {
+		if strings.Contains(line, p.RequestID) && strings.Contains(line, `"err"`) && strings.Contains(line, `"level":"ERROR"`) {
+			logged = true
+		}
+	}
+	if !logged {
+		t.Errorf("no error log line for request %s:\n%s", p.RequestID, g.logs.String())
+	}
+}

@@ -149,6 +149,10 @@ func (s *server) chat(ctx context.Context, in *chatInput) (*huma.StreamResponse,
 		return nil, p
 	}
 	rec.ev.Model = req.Model
+	if p := s.admit(ctx, rec, &req, in.Body.Stream); p != nil {
+		rec.finish(p.Status, nil, p)
+		return nil, p
+	}
 	if s.Config.LogMessages {
 		s.Log.Info("chat message", "request_id", RequestIDFrom(ctx), "api_key_id", req.APIKeyID, "text", req.Message)
 	}

@@ -59,6 +59,9 @@ func (s *server) startCompat(ctx context.Context, d dialect, in *compatInput, pa
 		return fail(p, "")
 	}
 	c.rec.ev.Model = areq.Model
+	if p := s.admit(ctx, c.rec, &areq, req.Stream); p != nil {
+		return fail(p, "")
+	}
 	events, err := s.Chat.Chat(ctx, areq)
 	if err != nil {
 		return fail(toProblem(err), "")

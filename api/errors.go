@@ -55,7 +55,20 @@ const (
 	CodeQueueFull           = "queue_full"
 	CodeQueueTimeout        = "queue_timeout"
 	CodeConversationBusy    = "conversation_busy"
-	CodeOwnedElsewhere      = "conversation_owned_elsewhere"
+	CodeAdmissionBusy       = "admission_busy"
+	CodeCountersUnavailable = "counters_unavailable"
+
+	// A policy's deny carries the policy's own code (rate_limit_minute,
+	// model_not_allowed, ...); these are the host's and the admin API's.
+	CodePolicyError           = "policy_error"
+	CodePolicyInvalid         = "policy_invalid"
+	CodePolicyForbiddenImport = "policy_forbidden_import"
+	CodePolicyMissingExport   = "policy_missing_export"
+	CodePolicyABIVersion      = "policy_abi_version"
+	CodePolicySelfTestFailed  = "policy_self_test_failed"
+	CodePolicyNoActive        = "policy_not_active"
+	CodePoliciesUnavailable   = "policies_unavailable"
+	CodeOwnedElsewhere        = "conversation_owned_elsewhere"
 )
 
 // Problem is an RFC 9457 problem document with a stable machine-readable code.
@@ -70,6 +83,7 @@ type Problem struct {
 	Errors    []*huma.ErrorDetail `json:"errors,omitempty" doc:"Field-level validation errors"`
 
 	headers http.Header
+	cause   error // the internal error behind a 500: logged, never sent
 }
 
 // Error implements error.
@@ -176,6 +190,9 @@ func toProblem(err error) *Problem {
 	if p := authProblem(err); p != nil {
 		return p
 	}
+	if p := policyProblem(err); p != nil {
+		return p
+	}
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		return problem(http.StatusNotFound, CodeNotFound, "no such resource")
@@ -187,6 +204,10 @@ func toProblem(err error) *Problem {
 		return problem(http.StatusServiceUnavailable, CodeQueueTimeout, "no Claude CLI process became free in time").withRetryAfter(5 * time.Second)
 	case errors.Is(err, actors.ErrConversationBusy):
 		return problem(http.StatusTooManyRequests, CodeConversationBusy, "too many turns already wait for this conversation").withRetryAfter(time.Second)
+	case errors.Is(err, actors.ErrAdmissionBusy):
+		return problem(http.StatusTooManyRequests, CodeAdmissionBusy, "too many requests of this key wait for admission").withRetryAfter(time.Second)
+	case errors.Is(err, actors.ErrCountersUnavailable):
+		return problem(http.StatusServiceUnavailable, CodeCountersUnavailable, "the key's usage counters could not be read; retry shortly").withRetryAfter(5 * time.Second)
 	case errors.Is(err, actors.ErrOwnedElsewhere):
 		return ownedElsewhereProblem(err)
 	case errors.Is(err, actors.ErrShuttingDown):
@@ -196,7 +217,9 @@ func toProblem(err error) *Problem {
 	case errors.Is(err, context.Canceled):
 		return problem(499, CodeCanceled, "the request was canceled")
 	}
-	return problem(http.StatusInternalServerError, CodeInternal, "internal error")
+	p = problem(http.StatusInternalServerError, CodeInternal, "internal error")
+	p.cause = err
+	return p
 }
 
 // ownedElsewhereProblem is 503 (fencing is transient: the other owner releases

@@ -21,6 +21,7 @@ import (
 	"github.com/ccgateway/ccgateway/internal/auth"
 	"github.com/ccgateway/ccgateway/internal/claudecli"
 	"github.com/ccgateway/ccgateway/internal/config"
+	"github.com/ccgateway/ccgateway/internal/policyset"
 	"github.com/ccgateway/ccgateway/internal/store"
 	"github.com/ccgateway/ccgateway/internal/testkit"
 	"github.com/ccgateway/ccgateway/internal/usage"
@@ -43,6 +44,9 @@ type gateway struct {
 	cli    claudecli.Config
 	log    *slog.Logger
 	swap   swapHandler
+	// policies is set by withPolicies: the chain from the store, as serve runs it.
+	policies *policyset.Manager
+	withPols bool
 }
 
 // swapHandler lets a test restart the gateway behind the same URL.
@@ -71,6 +75,10 @@ func (g *gateway) system() *actors.System {
 // gateway restart would; the caller shut the old system down.
 func (g *gateway) restart() {
 	g.t.Helper()
+	if g.policies != nil {
+		g.closePolicies()
+		g.startPolicies()
+	}
 	sys, err := actors.New(g.actorsConfig(g.cli), g.st, g.log)
 	if err != nil {
 		g.t.Fatal(err)
@@ -79,7 +87,8 @@ func (g *gateway) restart() {
 	if err != nil {
 		g.t.Fatal(err)
 	}
-	h, _ := New(Deps{Config: g.cfg, Store: g.st, Chat: sys, Tokens: g.issuer, Admins: verifier, Log: g.log, Usage: g.usage, Version: "test"})
+	h, _ := New(Deps{Config: g.cfg, Store: g.st, Chat: sys, Tokens: g.issuer, Admins: verifier, Log: g.log,
+		Usage: teeUsage{g.usage, g.writer}, Version: "test", Policies: g.policies})
 	g.swap.mu.Lock()
 	g.sys = sys
 	g.swap.mu.Unlock()
@@ -103,6 +112,10 @@ func newGateway(t testing.TB, opts ...gatewayOption) *gateway {
 	for _, o := range opts {
 		o(cfg, &cli)
 	}
+	g.withPols = cfg.PolicyMemoryMB < 0 // withPolicies' mark
+	if g.withPols {
+		cfg.PolicyMemoryMB = config.Defaults().PolicyMemoryMB
+	}
 	g.cfg = cfg
 	ctx := context.Background()
 	st, err := store.Open(ctx, "", g.dir)
@@ -114,6 +127,10 @@ func newGateway(t testing.TB, opts ...gatewayOption) *gateway {
 	}
 	g.st = st
 	log := slog.New(slog.NewJSONHandler(g.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	g.log = log
+	if g.withPols {
+		g.startPolicies()
+	}
 	g.sys, err = actors.New(g.actorsConfig(cli), st, log)
 	if err != nil {
 		t.Fatal(err)
@@ -135,7 +152,7 @@ func newGateway(t testing.TB, opts ...gatewayOption) *gateway {
 	g.writer.Start()
 	stopping := make(chan struct{})
 	h, _ := New(Deps{Config: cfg, Store: st, Chat: g.sys, Tokens: g.issuer, Admins: verifier, Log: log,
-		Usage: teeUsage{g.usage, g.writer}, Events: g.writer, Stopping: stopping, Version: "test",
+		Usage: teeUsage{g.usage, g.writer}, Events: g.writer, Stopping: stopping, Version: "test", Policies: g.policies,
 		Ready: []ReadyCheck{{Name: "cli", Check: func(ctx context.Context) error { _, err := claudecli.Probe(ctx, cli); return err }}}})
 	g.srv = httptest.NewUnstartedServer(&g.swap)
 	g.swap.set(h)
@@ -150,6 +167,7 @@ func newGateway(t testing.TB, opts ...gatewayOption) *gateway {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
 		_ = g.system().Shutdown(ctx)
+		g.closePolicies()
 		_ = g.writer.Close(ctx)
 		_ = st.Close()
 	})
@@ -164,6 +182,7 @@ func (g *gateway) actorsConfig(cli claudecli.Config) actors.Config {
 		Scheduler: scheduler.Config{MaxProcesses: c.MaxProcesses, MaxBusy: c.MaxBusyTurns, MaxQueue: c.QueueSize, QueueTimeout: c.QueueTimeout},
 		Prewarm:   c.Prewarm, DefaultModel: c.ResolveModel(c.DefaultModel), IdleTTL: c.IdleTTL,
 		MaxPending: c.ConversationQueue, Retention: c.ConversationRetention,
+		Policies: g.registry(),
 		LeaseTTL: c.LeaseTTL, LeaseRenew: c.LeaseRenew,
 	}
 }

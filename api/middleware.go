@@ -33,6 +33,8 @@ type caller struct {
 	IP    netip.Addr
 	// UsageOwned is set when the handler records the request's usage itself.
 	UsageOwned bool
+	// Err is the internal error behind a 5xx answer: logged, never sent.
+	Err error
 }
 
 var validRequestID = regexp.MustCompile(`^[A-Za-z0-9._-]{8,64}$`)
@@ -130,7 +132,12 @@ func (s *server) accessLog(next http.Handler) http.Handler {
 		if c.Admin != "" {
 			attrs = append(attrs, slog.String("admin", c.Admin))
 		}
-		s.Log.LogAttrs(r.Context(), slog.LevelInfo, "request", attrs...)
+		level := slog.LevelInfo
+		if c.Err != nil {
+			attrs = append(attrs, slog.String("err", c.Err.Error()))
+			level = slog.LevelError
+		}
+		s.Log.LogAttrs(r.Context(), level, "request", attrs...)
 	})
 }
 
@@ -183,10 +190,36 @@ func writeProblem(ctx huma.Context, p *Problem) {
 	_ = json.NewEncoder(ctx.BodyWriter()).Encode(p)
 }
 
+// decorateProblems is a huma transformer: every problem an operation answers with
+// carries its path and request id, and the internal cause of a 500 goes to the
+// access log instead of the client.
+func decorateProblems(ctx huma.Context, _ string, v any) (any, error) {
+	if p, ok := v.(*Problem); ok {
+		if p.Instance == "" {
+			p.Instance = ctx.URL().Path
+		}
+		if p.RequestID == "" {
+			p.RequestID = RequestIDFrom(ctx.Context())
+		}
+		if p.cause != nil {
+			callerFrom(ctx.Context()).Err = p.cause
+		}
+	}
+	return v, nil
+}
+
 func init() {
 	// Problems raised by huma itself (validation) carry the path and request id too.
 	huma.NewErrorWithContext = func(ctx huma.Context, status int, msg string, errs ...error) huma.StatusError {
-		se := huma.NewError(status, msg, errs...)
+		var se huma.StatusError
+		if status >= 500 && len(errs) == 1 && errs[0] != nil && ctx != nil {
+			// A handler returned a plain error: map it like every domain error
+			// (a store.ErrNotFound is a 404, not a 500), and keep internal details
+			// for the log, out of the response.
+			se = toProblem(errs[0])
+		} else {
+			se = huma.NewError(status, msg, errs...)
+		}
 		if p, ok := se.(*Problem); ok && ctx != nil {
 			p.Instance = ctx.URL().Path
 			p.RequestID = RequestIDFrom(ctx.Context())

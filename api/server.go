@@ -17,6 +17,7 @@ import (
 	"github.com/ccgateway/ccgateway/actors"
 	"github.com/ccgateway/ccgateway/internal/auth"
 	"github.com/ccgateway/ccgateway/internal/config"
+	"github.com/ccgateway/ccgateway/internal/policyset"
 	"github.com/ccgateway/ccgateway/internal/store"
 )
 
@@ -34,18 +35,21 @@ type ReadyCheck struct {
 }
 
 // Deps are the parts the API needs. Every field is required except Ready, Usage,
-// Events and Stopping.
+// Events, Policies and Stopping.
 type Deps struct {
-	Config  *config.Config
-	Store   store.Store
-	Chat    *actors.System
-	Tokens  *auth.Issuer
-	Admins  *auth.Verifier
-	Log     *slog.Logger
-	Usage   UsageRecorder // optional: nil records nothing
-	Events  EventFeed     // optional: nil makes GET /admin/events answer 503
-	Ready   []ReadyCheck
-	Version string
+	Config *config.Config
+	Store  store.Store
+	Chat   *actors.System
+	Tokens *auth.Issuer
+	Admins *auth.Verifier
+	Log    *slog.Logger
+	Usage  UsageRecorder // optional: nil records nothing
+	// Policies manages the policy chain; optional: without it /admin/policies
+	// answers 503 (admission still runs whatever chain the actor system was given).
+	Policies *policyset.Manager
+	Events   EventFeed // optional: nil makes GET /admin/events answer 503
+	Ready    []ReadyCheck
+	Version  string
 	// Stopping, when closed, ends long-lived streams (GET /admin/events) so that a
 	// graceful shutdown does not wait for them.
 	Stopping <-chan struct{}
@@ -84,6 +88,7 @@ func humaConfig(version string) huma.Config {
 		schemeAPIKeyHdr: {Type: "apiKey", In: "header", Name: "x-api-key", Description: "An API key (sk-ccg-...) in the x-api-key header."},
 		schemeAdmin:     {Type: "http", Scheme: "bearer", BearerFormat: "JWT", Description: "An admin JWT from POST /admin/login or a configured identity provider."},
 	}
+	cfg.Transformers = append(cfg.Transformers, decorateProblems)
 	cfg.CreateHooks = nil // no $schema links in responses: keep bodies as documented
 	return cfg
 }
@@ -105,6 +110,7 @@ func addRoutes(api huma.API, s *server) {
 	registerCompatModels(api, s)
 	registerCompatOpenAI(api, s)
 	registerCompatAnthropic(api, s)
+	registerAdminPolicies(api, s)
 }
 
 // keySecurity is the security requirement of tenant operations.

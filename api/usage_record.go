@@ -30,6 +30,8 @@ type usageRecord struct {
 	start  time.Time
 	stream bool
 	done   bool
+	// ticket is the request's admission slot; finish settles it.
+	ticket *actors.Ticket
 }
 
 // startUsage opens the record of the current request.
@@ -82,10 +84,21 @@ func (r *usageRecord) failed(ev actors.Failed) *Problem {
 // finish completes the record with the turn's outcome and hands it over; res
 // carries the usage of a finished turn, or of a failed one (see failed).
 func (r *usageRecord) finish(status int, res *actors.Result, err error) {
-	if r.done || r.s.Usage == nil {
+	if r.done {
 		return
 	}
 	r.done = true
+	if res != nil {
+		r.ticket.Settle(res.Usage, res.CostUSD)
+	} else {
+		r.ticket.Settle(actors.Usage{}, 0)
+	}
+	if status >= 500 && err != nil {
+		r.s.Log.Error("turn failed", "request_id", r.ev.RequestID, "api_key_id", r.ev.APIKeyID, "status", status, "err", err.Error())
+	}
+	if r.s.Usage == nil {
+		return
+	}
 	r.ev.StatusCode = status
 	r.ev.ResponseTimeMS = time.Since(r.start).Milliseconds()
 	if res != nil {

@@ -194,6 +194,11 @@ func (ws *wsSession) chat(ctx context.Context, m wsIn) {
 		return
 	}
 	rec := ws.s.startUsage(ctx, req.Model, req.ConversationID)
+	if p := ws.s.admit(ctx, rec, &req, true); p != nil {
+		rec.finish(p.Status, nil, p)
+		fail(p)
+		return
+	}
 	rctx, cancel := context.WithCancel(ctx)
 	events, err := ws.s.Chat.Chat(rctx, req)
 	if err != nil {

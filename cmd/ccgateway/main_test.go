@@ -113,7 +113,7 @@ func startServe(t *testing.T, env []string, args ...string) (*exec.Cmd, string, 
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	t.Cleanup(func() { stopServe(cmd) })
 	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
 		if resp, err := http.Get("http://" + addr + "/healthz"); err == nil {
 			resp.Body.Close()
@@ -243,5 +243,34 @@ func TestSecondServeOnOneDataDirIsRefused(t *testing.T) {
 		if cwd, err := os.Readlink(filepath.Join("/proc", fmt.Sprint(pid), "cwd")); err != nil || strings.HasSuffix(cwd, "(deleted)") {
 			t.Errorf("the first instance's CLI process %d lost its workspace (%q, %v)", pid, cwd, err)
 		}
+	}
+}
+
+func TestHelpListsCommands(t *testing.T) {
+	out, err := exec.Command(binary(t), "--help").CombinedOutput()
+	if err != nil {
+		t.Fatalf("--help: %v\n%s", err, out)
+	}
+	for _, c := range commands {
+		if !bytes.Contains(out, []byte(c.name)) {
+			t.Errorf("--help does not list %s:\n%s", c.name, out)
+		}
+	}
+}
+
+// stopServe ends a gateway the way an operator does, with SIGTERM, so that it
+// ends its CLI processes; SIGKILL only if it does not exit.
+func stopServe(cmd *exec.Cmd) {
+	if cmd.ProcessState != nil {
+		return
+	}
+	_ = cmd.Process.Signal(syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() { _ = cmd.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(15 * time.Second):
+		_ = cmd.Process.Kill()
+		<-done
 	}
 }

@@ -27,11 +27,16 @@ var commands = []command{
 	{"openapi", "write openapi/openapi.yaml (3.1) and openapi/openapi-3.0.yaml", cmdOpenAPI},
 	{"keys", "manage API keys: keys create --name N [--json], keys list", cmdKeys},
 	{"admin", "manage local admins: admin set-password --username U (password on stdin)", cmdAdmin},
+	{"policy", "policy authors: policy test FILE.wasm --input req.json prints the decision", cmdPolicy},
 }
 
 // run dispatches to the subcommand named by args[0].
 func run(ctx context.Context, args, vars []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	e := &env{vars: vars, stdin: stdin, stdout: stdout, stderr: stderr}
+	if len(args) > 0 && (args[0] == "-h" || args[0] == "-help" || args[0] == "--help") {
+		usage(stdout)
+		return nil
+	}
 	name := "serve"
 	if len(args) > 0 && len(args[0]) > 0 && args[0][0] != '-' {
 		name, args = args[0], args[1:]
@@ -50,8 +55,9 @@ func run(ctx context.Context, args, vars []string, stdin io.Reader, stdout, stde
 }
 
 func usage(w io.Writer) {
-	fmt.Fprintln(w, "Usage: ccgateway <command> [flags]\n\nCommands:")
+	fmt.Fprintln(w, "Usage: ccgateway <command> [flags]   (no command: serve)\n\nCommands:")
 	for _, c := range commands {
 		fmt.Fprintf(w, "  %-8s %s\n", c.name, c.usage)
 	}
+	fmt.Fprintln(w, "\nRun `ccgateway <command> --help` for a command's flags.")
 }

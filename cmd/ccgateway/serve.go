@@ -22,6 +22,7 @@ import (
 	"github.com/ccgateway/ccgateway/internal/auth"
 	"github.com/ccgateway/ccgateway/internal/claudecli"
 	"github.com/ccgateway/ccgateway/internal/config"
+	"github.com/ccgateway/ccgateway/internal/policyset"
 	"github.com/ccgateway/ccgateway/internal/store"
 	"github.com/ccgateway/ccgateway/internal/telemetry"
 	usagelog "github.com/ccgateway/ccgateway/internal/usage"
@@ -80,15 +81,22 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	}, log)
 	sweeper.Start()
 	defer sweeper.Stop()
+	pols, err := policyset.New(ctx, st, policyConfig(cfg), log)
+	if err != nil {
+		return err
+	}
+	defer closePolicies(pols, log)
 	cliCfg := cliConfig(cfg, e.vars)
-	sys, err := actors.New(actorsConfig(cfg, cliCfg), st, log)
+	acfg := actorsConfig(cfg, cliCfg)
+	acfg.Policies = pols.Registry()
+	sys, err := actors.New(acfg, st, log)
 	if err != nil {
 		return err
 	}
 	stopping := make(chan struct{})
 	handler, _ := api.New(api.Deps{
 		Config: cfg, Store: st, Chat: sys, Tokens: issuer, Admins: verifier, Log: log,
-		Usage: recorder, Events: recorder, Stopping: stopping,
+		Usage: recorder, Events: recorder, Stopping: stopping, Policies: pols,
 		Version: version, Ready: readyChecks(st, cliCfg),
 	})
 	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}

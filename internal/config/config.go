@@ -89,6 +89,12 @@ type Config struct {
 	AuditRetention     time.Duration
 	RetentionInterval  time.Duration
 
+	// Policies: the deadline of one guest call, each instance's memory cap and
+	// what the bundled permissions policy does with max_tokens over a key's cap.
+	PolicyCallTimeout   time.Duration
+	PolicyMemoryMB      int
+	PolicyMaxTokensMode string // refuse or clamp
+
 	LogLevel    string
 	LogMessages bool
 }
@@ -161,6 +167,15 @@ func (c *Config) Validate() error {
 	}
 	if c.MaxProcesses < 1 {
 		bad("max-processes", "must be at least 1, got %d", c.MaxProcesses)
+	}
+	if c.PolicyCallTimeout <= 0 || c.PolicyCallTimeout > 10*time.Second {
+		bad("policy-call-timeout", "must be a positive duration up to 10s, got %s", c.PolicyCallTimeout)
+	}
+	if c.PolicyMemoryMB < 1 || c.PolicyMemoryMB > 4096 {
+		bad("policy-memory-mb", "must be 1..4096, got %d", c.PolicyMemoryMB)
+	}
+	if c.PolicyMaxTokensMode != "refuse" && c.PolicyMaxTokensMode != "clamp" {
+		bad("policy-max-tokens-mode", "must be refuse or clamp, got %q", c.PolicyMaxTokensMode)
 	}
 	if c.MaxBusyTurns < 0 || c.MaxBusyTurns > c.MaxProcesses {
 		bad("max-busy-turns", "must be 0..max-processes, got %d", c.MaxBusyTurns)

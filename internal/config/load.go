@@ -185,6 +185,9 @@ var settings = []setting{
 	{name: "usage-retention", def: "90d", usage: "age after which usage events (the request log) are purged (0 = keep)", set: dur(func(c *Config) *time.Duration { return &c.UsageRetention })},
 	{name: "audit-retention", def: "365d", usage: "age after which audit log entries are purged (0 = keep)", set: dur(func(c *Config) *time.Duration { return &c.AuditRetention })},
 	{name: "retention-interval", def: "1h", usage: "time between retention sweeps", set: dur(func(c *Config) *time.Duration { return &c.RetentionInterval })},
+	{name: "policy-call-timeout", def: "50ms", usage: "deadline of one WASM policy call; a policy past it fails (its failure mode decides)", set: dur(func(c *Config) *time.Duration { return &c.PolicyCallTimeout })},
+	{name: "policy-memory-mb", def: "64", usage: "memory cap of each WASM policy instance, in MiB", set: integer(func(c *Config) *int { return &c.PolicyMemoryMB })},
+	{name: "policy-max-tokens-mode", def: "refuse", usage: "bundled permissions policy: refuse (403) or clamp a max_tokens above the key's cap", set: str(func(c *Config) *string { return &c.PolicyMaxTokensMode })},
 	{name: "log-level", def: "info", usage: "debug, info, warn or error", set: str(func(c *Config) *string { return &c.LogLevel })},
 	{name: "log-messages", def: "false", usage: "log chat message text (off by default)", set: boolean(func(c *Config) *bool { return &c.LogMessages })},
 }

@@ -8,7 +8,7 @@ import (
 	"fmt"
 )
 
-const policyColumns = `name, version, wasm, sha256, config, tests, active, created_at, created_by`
+const policyColumns = `name, version, wasm, sha256, config, tests, failure_mode, active, created_at, created_by`
 
 // policyVersionAttempts bounds retries when concurrent uploads of one policy race
 // for the same version number.
@@ -16,7 +16,7 @@ const policyVersionAttempts = 10
 
 func scanPolicy(row rowScanner) (*PolicyVersion, error) {
 	p := &PolicyVersion{}
-	err := row.Scan(&p.Name, &p.Version, &p.Wasm, &p.SHA256, &p.Config, &p.Tests, &p.Active,
+	err := row.Scan(&p.Name, &p.Version, &p.Wasm, &p.SHA256, &p.Config, &p.Tests, &p.FailureMode, &p.Active,
 		timeCol{&p.CreatedAt}, &p.CreatedBy)
 	if err != nil {
 		return nil, err
@@ -49,8 +49,8 @@ func (s *sqlStore) CreatePolicyVersion(ctx context.Context, p *PolicyVersion) er
 				return c.d.wrap(err, what)
 			}
 			if _, err := c.exec(ctx, `INSERT INTO policies (`+policyColumns+`)
-				VALUES (?, ?, ?, ?, ?, ?, FALSE, ?, ?)`,
-				p.Name, p.Version, wasm, p.SHA256, p.Config, p.Tests, s.d.timeArg(p.CreatedAt), p.CreatedBy,
+				VALUES (?, ?, ?, ?, ?, ?, ?, FALSE, ?, ?)`,
+				p.Name, p.Version, wasm, p.SHA256, p.Config, p.Tests, p.FailureMode, s.d.timeArg(p.CreatedAt), p.CreatedBy,
 			); err != nil {
 				return c.d.wrap(err, what)
 			}
@@ -75,6 +75,19 @@ func (s *sqlStore) ListPolicyVersions(ctx context.Context, name string) ([]*Poli
 // ListActivePolicies returns the active version of every policy, by name.
 func (s *sqlStore) ListActivePolicies(ctx context.Context) ([]*PolicyVersion, error) {
 	return s.listPolicies(ctx, `WHERE active = TRUE ORDER BY name`)
+}
+
+// ListPolicyNames returns the distinct names of stored policies, sorted.
+func (s *sqlStore) ListPolicyNames(ctx context.Context) ([]string, error) {
+	rows, err := s.rd().query(ctx, `SELECT DISTINCT name FROM policies ORDER BY name`)
+	if err != nil {
+		return nil, s.d.wrap(err, "list policy names")
+	}
+	names, err := collect(rows, func(r rowScanner) (string, error) {
+		var n string
+		return n, r.Scan(&n)
+	})
+	return names, s.d.wrap(err, "list policy names")
 }
 
 func (s *sqlStore) listPolicies(ctx context.Context, tail string, args ...any) ([]*PolicyVersion, error) {

@@ -171,8 +171,11 @@ type UsageFilter struct {
 	To         time.Time // exclusive
 	Status     int       // exact status code
 	ErrorsOnly bool
-	Limit      int // 0 = 100
-	Offset     int
+	// Turns keeps only chat turns the gateway admitted: events that name a model
+	// and whose status is not 4xx (requests refused before they ran are left out).
+	Turns  bool
+	Limit  int // 0 = 100
+	Offset int
 }
 
 // UsageTotals aggregates usage events.
@@ -226,15 +229,18 @@ type AuditFilter struct {
 
 // PolicyVersion is one uploaded version of a WASM policy.
 type PolicyVersion struct {
-	Name      string
-	Version   int64 // assigned by the store: 1, 2, ... per name
-	Wasm      []byte
-	SHA256    string
-	Config    string // JSON
-	Tests     string // JSON self-test cases
-	Active    bool
-	CreatedAt time.Time
-	CreatedBy string
+	Name    string
+	Version int64 // assigned by the store: 1, 2, ... per name
+	Wasm    []byte
+	SHA256  string
+	Config  string // JSON
+	Tests   string // JSON self-test cases
+	// FailureMode is what the chain does when the policy errs: "closed" (deny,
+	// the default when empty) or "open" (skip it).
+	FailureMode string
+	Active      bool
+	CreatedAt   time.Time
+	CreatedBy   string
 }
 
 // Lease grants one node the right to run a conversation's CLI. Token increases on
@@ -336,6 +342,8 @@ type Store interface {
 	ActivatePolicyVersion(ctx context.Context, name string, version int64) error
 	DeactivatePolicy(ctx context.Context, name string) error
 	ListActivePolicies(ctx context.Context) ([]*PolicyVersion, error)
+	// ListPolicyNames returns the name of every stored policy, sorted.
+	ListPolicyNames(ctx context.Context) ([]string, error)
 	DeletePolicy(ctx context.Context, name string) error
 
 	// Leases. AcquireLease succeeds when no lease exists, the lease expired, or owner

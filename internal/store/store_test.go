@@ -83,7 +83,6 @@ func migrated(t testing.TB, s store.Store) store.Store {
 	return s
 }
 
-
 func TestOpen(t *testing.T) {
 	dir := t.TempDir()
 	tests := []struct {

@@ -114,6 +114,9 @@ func (s *sqlStore) usageWhere(f UsageFilter) where {
 	if f.ErrorsOnly {
 		w.add("status_code >= 400")
 	}
+	if f.Turns {
+		w.add("model <> '' AND (status_code < 400 OR status_code >= 500)")
+	}
 	return w
 }
 

@@ -12,7 +12,7 @@ import (
 // newPolicy stores a version of name with the given wasm bytes.
 func newPolicy(t testing.TB, s store.Store, name, wasm string) *store.PolicyVersion {
 	t.Helper()
-	p := &store.PolicyVersion{Name: name, Wasm: []byte(wasm), Config: `{"rpm":60}`, Tests: `[]`, CreatedBy: "alice"}
+	p := &store.PolicyVersion{Name: name, Wasm: []byte(wasm), Config: `{"rpm":60}`, Tests: `[]`, FailureMode: "open", CreatedBy: "alice"}
 	noErr(t, s.CreatePolicyVersion(t.Context(), p))
 	return p
 }
@@ -54,6 +54,11 @@ func testPolicies(t *testing.T, open Open) {
 		none, err := s.ListPolicyVersions(ctx, "nope")
 		noErr(t, err)
 		equal(t, "unknown name", len(none), 0)
+	})
+	t.Run("names", func(t *testing.T) {
+		names, err := s.ListPolicyNames(ctx)
+		noErr(t, err)
+		equal(t, "names", names, []string{"permissions", "ratelimit"})
 	})
 	steps := []struct {
 		name string

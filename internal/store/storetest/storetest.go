@@ -33,6 +33,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"CommitTurn", testCommitTurn},
 		{"Usage", testUsage},
 		{"UsageAggregates", testUsageAggregates},
+		{"UsageTurns", testUsageTurns},
 		{"Audit", testAudit},
 		{"Policies", testPolicies},
 		{"Leases", testLeases},

@@ -1,0 +1,145 @@
+package actors
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	pcluster "github.com/asynkron/protoactor-go/cluster"
+	"github.com/google/uuid"
+
+	"github.com/ccgateway/ccgateway/actors/messages"
+	"github.com/ccgateway/ccgateway/actors/tenant"
+	"github.com/ccgateway/ccgateway/policies/abi"
+	"github.com/ccgateway/ccgateway/policies/abi/abijson"
+)
+
+// Errors of Admit besides a policy's denial.
+var (
+	// ErrAdmissionBusy: too many requests of one key wait to be admitted.
+	ErrAdmissionBusy = errors.New("actors: " + tenant.ErrTextBusy)
+	// ErrCountersUnavailable: the key's counters could not be rebuilt from the store.
+	ErrCountersUnavailable = errors.New("actors: " + tenant.ErrTextUnavailable)
+)
+
+// Admission is a request to admit, as the policies see it: the key's configuration
+// and the request. Counters and time are the tenant grain's.
+type Admission struct {
+	Key     abi.Key
+	Request abi.Request
+}
+
+// Decision is the policies' verdict on an Admission. On allow, MaxTokens and Model
+// (when set) rewrite the request.
+type Decision struct {
+	Allow      bool
+	MaxTokens  *int64
+	Model      *string
+	FailedOpen []string // policies that failed and were skipped
+	Denial     *Denial  // set when denied
+}
+
+// Denial is a policy's refusal, an error the API maps to 429 or 403 with Code.
+type Denial struct {
+	Code       string
+	Reason     string
+	RetryAfter time.Duration // zero when the policy gave none
+	Policy     string        // the deciding policy and its version
+	Version    int64
+}
+
+func (d *Denial) Error() string {
+	return fmt.Sprintf("actors: denied by policy %s v%d: %s: %s", d.Policy, d.Version, d.Code, d.Reason)
+}
+
+// Ticket is an admitted request's in-flight slot on its tenant grain. Settle it
+// exactly once when the turn ends; later calls do nothing.
+type Ticket struct {
+	s    *System
+	key  string
+	id   string
+	once sync.Once
+}
+
+// Admit asks the key's tenant grain to decide a with the active policies. An
+// allowed request is counted and holds an in-flight slot until its Ticket is
+// settled; a denied one gets a nil Ticket and Decision.Denial.
+func (s *System) Admit(ctx context.Context, a Admission) (Decision, *Ticket, error) {
+	a.Key.ID = keyOr(a.Key.ID)
+	in := abi.Input{ABI: abi.Version, Key: a.Key, Request: a.Request}
+	req := &messages.AdmitRequest{ApiKeyId: a.Key.ID, Ticket: uuid.NewString(), Input: abijson.AppendInput(nil, &in)}
+	timeout := requestTimeout
+	if dl, ok := ctx.Deadline(); ok && time.Until(dl) < timeout {
+		timeout = max(time.Until(dl), time.Millisecond)
+	}
+	res, err := s.cl.Request(a.Key.ID, tenant.Kind, req, pcluster.WithTimeout(timeout))
+	if err != nil {
+		return Decision{}, nil, fmt.Errorf("actors: admit: %w", err)
+	}
+	r, ok := res.(*messages.AdmitReply)
+	if !ok {
+		return Decision{}, nil, fmt.Errorf("actors: admit: unexpected answer %T", res)
+	}
+	switch r.Error {
+	case "":
+	case tenant.ErrTextBusy:
+		return Decision{}, nil, ErrAdmissionBusy
+	case tenant.ErrTextUnavailable:
+		return Decision{}, nil, ErrCountersUnavailable
+	default:
+		return Decision{}, nil, fmt.Errorf("actors: admit: %s", r.Error)
+	}
+	d := Decision{Allow: r.Allow, FailedOpen: r.FailedOpen}
+	if !r.Allow {
+		d.Denial = &Denial{Code: r.Code, Reason: r.Reason, RetryAfter: time.Duration(r.RetryAfterS) * time.Second,
+			Policy: r.Policy, Version: r.PolicyVersion}
+		return d, nil, nil
+	}
+	if r.RewriteMaxTokens {
+		d.MaxTokens = &r.MaxTokens
+	}
+	if r.RewriteModel != "" {
+		d.Model = &r.RewriteModel
+	}
+	return d, &Ticket{s: s, key: a.Key.ID, id: req.Ticket}, nil
+}
+
+// Settle frees the ticket's in-flight slot and adds the turn's real usage to the
+// key's counters (zero Usage and cost for a failed turn).
+func (t *Ticket) Settle(u Usage, costUSD float64) {
+	if t == nil {
+		return
+	}
+	t.once.Do(func() {
+		_, err := t.s.cl.Request(t.key, tenant.Kind,
+			&messages.Settle{ApiKeyId: t.key, Ticket: t.id, Tokens: u.Total(), CostUsd: costUSD},
+			pcluster.WithTimeout(requestTimeout))
+		if err != nil {
+			t.s.log.Warn("settle failed; the in-flight slot is freed when it expires", "api_key_id", t.key, "err", err)
+		}
+	})
+}
+
+// Counters returns a key's live admission counters (for tests and the console).
+func (s *System) Counters(ctx context.Context, keyID string) (abi.Counters, error) {
+	res, err := s.cl.Request(keyOr(keyID), tenant.Kind, &messages.TenantCountersRequest{}, pcluster.WithTimeout(requestTimeout))
+	if err != nil {
+		return abi.Counters{}, fmt.Errorf("actors: counters: %w", err)
+	}
+	c, ok := res.(*messages.TenantCounters)
+	if !ok {
+		return abi.Counters{}, fmt.Errorf("actors: counters: unexpected answer %T", res)
+	}
+	return abi.Counters{RequestsLastMinute: c.RequestsLastMinute, RequestsToday: c.RequestsToday,
+		TokensToday: c.TokensToday, CostToday: c.CostToday, InFlight: c.InFlight}, nil
+}
+
+// keyOr names the grain of requests without a key (a test harness without auth).
+func keyOr(id string) string {
+	if id == "" {
+		return "anonymous"
+	}
+	return id
+}

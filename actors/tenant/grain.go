@@ -1,0 +1,229 @@
+// Package tenant is the per-API-key grain that admits requests: it runs the active
+// policy chain on each request with the key's live counters (requests in the last
+// minute and today, tokens and cost today, requests in flight), counts the request
+// and holds an in-flight slot when it is allowed, and settles the turn's real tokens
+// and cost when it ends. Its counters are rebuilt from the stored usage events when
+// it starts, so a restart or a passivation keeps the daily quotas.
+//
+// The grain never runs a policy on its own goroutine: one evaluation at a time runs
+// in a goroutine that reports back with a message, while later admissions of the key
+// wait in order. Settles and counter queries are answered meanwhile, and each
+// admission sees the counts of the ones decided before it.
+package tenant
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/asynkron/protoactor-go/actor"
+	"github.com/asynkron/protoactor-go/cluster"
+
+	"github.com/ccgateway/ccgateway/actors/messages"
+	"github.com/ccgateway/ccgateway/internal/store"
+	"github.com/ccgateway/ccgateway/policies"
+)
+
+// Kind is the cluster kind of tenant grains; a grain's identity is its key id.
+const Kind = "tenant"
+
+// Reply errors (AdmitReply.Error) that the facade maps back to its own errors.
+const (
+	ErrTextBusy        = "too many requests of this key wait for admission"
+	ErrTextUnavailable = "the key's usage counters could not be read"
+)
+
+// Deps are what the tenant grains of a node share. Store is required.
+type Deps struct {
+	Store store.Store
+	// Policies holds the active chain; nil admits every request.
+	Policies *policies.Registry
+	Log      *slog.Logger
+	Now      func() time.Time // default time.Now
+	IdleTTL  time.Duration    // passivation when idle with nothing in flight; default 10m
+	// HoldTTL drops an in-flight slot that was never settled (a lost caller); it
+	// should exceed the longest turn. Default 1h.
+	HoldTTL time.Duration
+	// MaxWaiting caps admissions waiting behind the one being decided; default 1000.
+	MaxWaiting int
+	// EvalTimeout bounds one chain evaluation, waiting for an instance included
+	// (each policy call has the engine's own, shorter deadline); default 5s.
+	EvalTimeout time.Duration
+}
+
+func (d *Deps) withDefaults() *Deps {
+	c := *d
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	if c.Log == nil {
+		c.Log = slog.Default()
+	}
+	if c.IdleTTL == 0 {
+		c.IdleTTL = 10 * time.Minute
+	}
+	if c.HoldTTL == 0 {
+		c.HoldTTL = time.Hour
+	}
+	if c.MaxWaiting == 0 {
+		c.MaxWaiting = 1000
+	}
+	if c.EvalTimeout == 0 {
+		c.EvalTimeout = 5 * time.Second
+	}
+	return &c
+}
+
+// Props returns the grain's props for the cluster kind.
+func Props(d *Deps) *actor.Props {
+	d = d.withDefaults()
+	return actor.PropsFromProducer(func() actor.Actor { return &grain{d: d, holds: map[string]hold{}} })
+}
+
+// hold is an admitted request's in-flight slot and the answer it got.
+type hold struct {
+	since time.Time
+	reply *messages.AdmitReply
+}
+
+// waiting is an admission not yet decided.
+type waiting struct {
+	to  *actor.PID
+	req *messages.AdmitRequest
+}
+
+// Local messages from the grain's goroutines; they never cross nodes.
+type (
+	loaded struct {
+		c   counters
+		err error
+	}
+	evaluated struct {
+		w     waiting
+		reply *messages.AdmitReply
+	}
+)
+
+type grain struct {
+	d       *Deps
+	key     string
+	c       counters
+	ready   bool // counters rebuilt
+	loading bool
+	busy    bool // an evaluation is running
+	queue   []waiting
+	holds   map[string]hold
+}
+
+// Receive is the grain's only entry point.
+func (g *grain) Receive(ctx actor.Context) {
+	switch m := ctx.Message().(type) {
+	case *actor.Started:
+		ctx.SetReceiveTimeout(g.d.IdleTTL)
+	case *cluster.ClusterInit:
+		g.key = m.Identity.Identity
+		g.load(ctx)
+	case *loaded:
+		g.onLoaded(ctx, m)
+	case *messages.AdmitRequest:
+		g.onAdmit(ctx, m)
+	case *evaluated:
+		g.onEvaluated(ctx, m)
+	case *messages.Settle:
+		g.onSettle(m)
+		ctx.Respond(&messages.SettleAck{})
+	case *messages.TenantCountersRequest:
+		ctx.Respond(g.countersReply())
+	case *actor.ReceiveTimeout:
+		g.expire()
+		if len(g.holds) == 0 && len(g.queue) == 0 && !g.busy && !g.loading {
+			ctx.Stop(ctx.Self())
+			return
+		}
+		ctx.SetReceiveTimeout(g.d.IdleTTL) // protoactor disarms the timer once it fires
+	case *actor.Stopping:
+		g.failQueue(ctx, ErrTextUnavailable)
+	}
+}
+
+// load rebuilds the counters from the store in a goroutine.
+func (g *grain) load(ctx actor.Context) {
+	if g.loading || g.ready || g.key == "" {
+		return
+	}
+	g.loading = true
+	system, self, key, st, now := ctx.ActorSystem(), ctx.Self(), g.key, g.d.Store, g.d.Now()
+	go func() {
+		lctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		c, err := rebuild(lctx, st, key, now)
+		system.Root.Send(self, &loaded{c: c, err: err})
+	}()
+}
+
+func (g *grain) onLoaded(ctx actor.Context, m *loaded) {
+	g.loading = false
+	if m.err != nil {
+		// Admitting on zero counters would reset the daily quotas: refuse for now,
+		// and read again on the next admission.
+		g.d.Log.Warn("tenant counters unavailable", "api_key_id", g.key, "err", m.err)
+		g.failQueue(ctx, ErrTextUnavailable)
+		return
+	}
+	// Settles that arrived while loading were counted into g.c already.
+	m.c.tokensToday += g.c.tokensToday
+	m.c.costToday += g.c.costToday
+	g.c, g.ready = m.c, true
+	g.pump(ctx)
+}
+
+func (g *grain) onAdmit(ctx actor.Context, m *messages.AdmitRequest) {
+	if g.key == "" {
+		g.key = m.ApiKeyId
+	}
+	if h, ok := g.holds[m.Ticket]; ok { // a retried request: same answer
+		ctx.Respond(h.reply)
+		return
+	}
+	if len(g.queue) >= g.d.MaxWaiting {
+		ctx.Respond(&messages.AdmitReply{Error: ErrTextBusy})
+		return
+	}
+	g.queue = append(g.queue, waiting{to: ctx.Sender(), req: m})
+	if !g.ready {
+		g.load(ctx)
+		return
+	}
+	g.pump(ctx)
+}
+
+func (g *grain) failQueue(ctx actor.Context, text string) {
+	for _, w := range g.queue {
+		if w.to != nil {
+			ctx.Send(w.to, &messages.AdmitReply{Error: text})
+		}
+	}
+	g.queue = nil
+}
+
+func (g *grain) onSettle(m *messages.Settle) {
+	delete(g.holds, m.Ticket)
+	g.c.settle(g.d.Now().UTC(), m.Tokens, m.CostUsd)
+}
+
+// expire drops holds older than HoldTTL: their callers never settled.
+func (g *grain) expire() {
+	cut := g.d.Now().Add(-g.d.HoldTTL)
+	for t, h := range g.holds {
+		if h.since.Before(cut) {
+			g.d.Log.Warn("tenant drops an unsettled in-flight slot", "api_key_id", g.key, "ticket", t)
+			delete(g.holds, t)
+		}
+	}
+}
+
+func (g *grain) countersReply() *messages.TenantCounters {
+	c := g.c.snapshot(g.d.Now().UTC(), len(g.holds))
+	return &messages.TenantCounters{RequestsLastMinute: c.RequestsLastMinute, RequestsToday: c.RequestsToday,
+		TokensToday: c.TokensToday, CostToday: c.CostToday, InFlight: c.InFlight}
+}

@@ -1,0 +1,88 @@
+package api
+
+import (
+	"context"
+	"net/http"
+
+	"github.com/ccgateway/ccgateway/actors"
+	"github.com/ccgateway/ccgateway/internal/store"
+	"github.com/ccgateway/ccgateway/policies/abi"
+)
+
+// admit is the admission hook every chat entry point calls once it has built its
+// turn and before it calls Chat: the key's tenant grain runs the policy chain with
+// the key's live counters. On allow it applies the policies' rewrites to req (the
+// max_tokens clamp, a model) and hands the request's in-flight slot to rec, whose
+// finish settles the turn's real tokens and cost (or frees the slot when the turn
+// failed or never started), so callers must finish rec on every path, as they do
+// already. On deny it returns the problem (429 with Retry-After for limits, 403 for
+// permissions, code = the policy's code); the request was not counted.
+func (s *server) admit(ctx context.Context, rec *usageRecord, req *actors.ChatRequest, stream bool) *Problem {
+	k := keyFrom(ctx)
+	a := actors.Admission{
+		Key: abiKey(k),
+		Request: abi.Request{
+			Endpoint: endpointPath(ctx), Model: req.Model, MaxTokens: int64(req.MaxTokens), Stream: stream,
+			Tools: req.Tools, ConversationID: req.ConversationID, MessageBytes: int64(len(req.Message)),
+		},
+	}
+	if ip := callerFrom(ctx).IP; ip.IsValid() {
+		a.Request.ClientIP = ip.String()
+	}
+	if a.Request.Model == "" && req.ConversationID != "" && k != nil {
+		// A continue without a model keeps the conversation's: decide on that one.
+		if c, err := s.Store.GetConversation(ctx, k.ID, req.ConversationID); err == nil {
+			a.Request.Model = c.Model
+		}
+	}
+	d, ticket, err := s.Chat.Admit(ctx, a)
+	if err != nil {
+		return toProblem(err)
+	}
+	if !d.Allow {
+		return toProblem(d.Denial)
+	}
+	if d.MaxTokens != nil {
+		req.MaxTokens = int(*d.MaxTokens)
+	}
+	if d.Model != nil {
+		m := s.Config.ResolveModel(*d.Model)
+		if !s.Config.KnownModel(m) {
+			ticket.Settle(actors.Usage{}, 0)
+			return problem(http.StatusInternalServerError, CodeInternal, "a policy rewrote the model to one not offered here")
+		}
+		req.Model = m
+		rec.ev.Model = m
+	}
+	rec.ticket = ticket
+	return nil
+}
+
+// endpointPath is the path of the operation serving ctx ("" outside one).
+func endpointPath(ctx context.Context) string {
+	if m, ok := ctx.Value(endpointCtx{}).(endpoint); ok {
+		return m.path
+	}
+	return wsPath
+}
+
+// abiKey is the key's configuration as policies see it.
+func abiKey(k *store.APIKey) abi.Key {
+	if k == nil {
+		return abi.Key{Status: store.KeyActive}
+	}
+	md := map[string]string{}
+	for name, v := range map[string]string{"user_id": k.Metadata.UserID, "project": k.Metadata.Project, "description": k.Metadata.Description} {
+		if v != "" {
+			md[name] = v
+		}
+	}
+	return abi.Key{
+		ID: k.ID, Status: k.Status, Metadata: md,
+		UsageLimit: abi.UsageLimit{RequestsPerMinute: k.UsageLimit.RequestsPerMinute,
+			RequestsPerDay: k.UsageLimit.RequestsPerDay, TokensPerDay: k.UsageLimit.TokensPerDay},
+		Permissions: abi.Permissions{Models: k.Permissions.Models, MaxTokens: k.Permissions.MaxTokens,
+			AllowStreaming: k.Permissions.AllowStreaming},
+		MaxConcurrentRequests: k.MaxConcurrentRequests, CostUSDPerDay: k.CostUSDPerDay, Tools: k.Tools,
+	}
+}

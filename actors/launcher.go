@@ -218,10 +218,14 @@ func (c *cliProcess) Turn(ctx context.Context, text string) (<-chan conversation
 func turnResult(r claudecli.Result) *conversation.TurnResult {
 	return &conversation.TurnResult{
 		Text: r.Text, StopReason: r.StopReason, CostUSD: r.CostUSD, DurationMS: int64(r.DurationMS),
-		Usage: &messages.TurnUsage{
-			InputTokens: int64(r.Usage.InputTokens), OutputTokens: int64(r.Usage.OutputTokens),
-			CacheReadInputTokens:     int64(r.Usage.CacheReadInputTokens),
-			CacheCreationInputTokens: int64(r.Usage.CacheCreationInputTokens),
-		},
+		Usage: turnUsage(r.Usage),
+	}
+}
+
+func turnUsage(u claudecli.Usage) *messages.TurnUsage {
+	return &messages.TurnUsage{
+		InputTokens: int64(u.InputTokens), OutputTokens: int64(u.OutputTokens),
+		CacheReadInputTokens:     int64(u.CacheReadInputTokens),
+		CacheCreationInputTokens: int64(u.CacheCreationInputTokens),
 	}
 }

@@ -32,20 +32,10 @@ func (s *server) updateKey(ctx context.Context, in *updateKeyInput) (*keyOutput,
 		fe.add("body.status", "the key's expires_at has passed: set a later expires_at (or clear_expiry) to activate it", *b.Status)
 		return nil, fe.problem()
 	}
-	newSigning := ""
-	if k.RequireSignature && k.SigningSecret == "" {
-		if newSigning, err = auth.GenerateSigningSecret(); err != nil {
-			return nil, err
-		}
-		k.SigningSecret = newSigning
+	after, err := s.saveKey(ctx, k, "api_key.update", before, false)
+	if err != nil {
+		return nil, err
 	}
-	if err := s.Store.UpdateAPIKey(ctx, k); err != nil {
-		return nil, toProblem(err)
-	}
-	s.keys.Invalidate()
-	after := keyBody(k)
-	s.audit(ctx, "api_key.update", k.ID, before, after)
-	after.SigningSecret = newSigning
 	return &keyOutput{Body: after}, nil
 }
 
@@ -123,19 +113,32 @@ func (s *server) rotateKey(ctx context.Context, in *rotateKeyInput) (*keyOutput,
 		k.PrevHash, k.PrevHashExpiresAt = k.Hash, &until
 	}
 	k.Hash, k.Prefix = gen.Hash, gen.Prefix
-	newSigning := ""
-	if k.RequireSignature && (opts.RotateSigningSecret || k.SigningSecret == "") {
-		if newSigning, err = auth.GenerateSigningSecret(); err != nil {
-			return nil, err
+	after, err := s.saveKey(ctx, k, "api_key.rotate", before, opts.RotateSigningSecret)
+	if err != nil {
+		return nil, err
+	}
+	after.Key = gen.Secret
+	return &keyOutput{Body: after}, nil
+}
+
+// saveKey stores a changed key: it issues a signing secret when the key needs one
+// (or newSigning asks for a fresh one), writes the row, drops cached lookups and
+// audits the change. The returned body shows a newly issued signing secret, once.
+func (s *server) saveKey(ctx context.Context, k *store.APIKey, action string, before APIKeyBody, newSigning bool) (APIKeyBody, error) {
+	issued := ""
+	if k.RequireSignature && (newSigning || k.SigningSecret == "") {
+		var err error
+		if issued, err = auth.GenerateSigningSecret(); err != nil {
+			return APIKeyBody{}, err
 		}
-		k.SigningSecret = newSigning
+		k.SigningSecret = issued
 	}
 	if err := s.Store.UpdateAPIKey(ctx, k); err != nil {
-		return nil, toProblem(err)
+		return APIKeyBody{}, toProblem(err)
 	}
 	s.keys.Invalidate()
 	after := keyBody(k)
-	s.audit(ctx, "api_key.rotate", k.ID, before, after)
-	after.Key, after.SigningSecret = gen.Secret, newSigning
-	return &keyOutput{Body: after}, nil
+	s.audit(ctx, action, k.ID, before, after)
+	after.SigningSecret = issued
+	return after, nil
 }

@@ -3,18 +3,14 @@ package api
 import (
 	"fmt"
 	"net/http"
-	"regexp"
 	"time"
 
 	"github.com/danielgtaylor/huma/v2"
 
 	"github.com/ccgateway/ccgateway/internal/auth"
+	"github.com/ccgateway/ccgateway/internal/claudecli"
 	"github.com/ccgateway/ccgateway/internal/store"
 )
-
-// toolName is what a CLI tool allowlist entry may look like: a tool name with an
-// optional permission rule, e.g. "Read" or "Bash(git status:*)".
-var toolName = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_]*(\([^()\n]{1,200}\))?$`)
 
 // fieldErrors collects validation errors that each name their field.
 type fieldErrors []error
@@ -40,11 +36,14 @@ func (f *fieldErrors) checkAllowedIPs(ips []string) {
 	}
 }
 
-// checkTools validates tool allowlist entries at body.tools[i].
+// checkTools validates tool grant entries at body.tools[i] with the CLI driver's
+// own validator, so that every grant the admin API accepts is one the driver
+// runs: a built-in tool name, optionally with a permission rule ("Read",
+// "Bash(git status:*)").
 func (f *fieldErrors) checkTools(tools []string) {
 	for i, t := range tools {
-		if !toolName.MatchString(t) {
-			f.add(fmt.Sprintf("body.tools[%d]", i), "not a tool name such as Read or Bash(git status:*)", t)
+		if err := claudecli.ValidateTool(t); err != nil {
+			f.add(fmt.Sprintf("body.tools[%d]", i), err.Error(), t)
 		}
 	}
 }

@@ -56,6 +56,10 @@ type message struct {
 		CacheCreationInputTokens int `json:"cache_creation_input_tokens"`
 		CacheReadInputTokens     int `json:"cache_read_input_tokens"`
 	} `json:"usage"`
+	// SinceLast is the per-model accounting since the previous result line: the
+	// one turn. total_cost_usd is cumulative over the process's life, and usage
+	// is all zero on an interrupted turn (measured on 2.1.332).
+	SinceLast map[string]modelUsage `json:"model_usage_since_last_result"`
 
 	// control_response
 	Response *struct {
@@ -63,6 +67,15 @@ type message struct {
 		RequestID string `json:"request_id"`
 		Error     string `json:"error"`
 	} `json:"response"`
+}
+
+// modelUsage is one model's entry of a result line's model_usage_since_last_result.
+type modelUsage struct {
+	InputTokens              int     `json:"inputTokens"`
+	OutputTokens             int     `json:"outputTokens"`
+	CacheReadInputTokens     int     `json:"cacheReadInputTokens"`
+	CacheCreationInputTokens int     `json:"cacheCreationInputTokens"`
+	CostUSD                  float64 `json:"costUSD"`
 }
 
 // decodeLine parses one stdout line. ok is false for lines that are not JSON
@@ -110,17 +123,47 @@ func (m *message) events() []Event {
 	return nil
 }
 
-// resultEvent converts a successful result line.
-func (m *message) resultEvent() Result {
+// resultEvent converts a successful result line; prevTotal is the process's
+// cumulative cost before this turn.
+func (m *message) resultEvent(prevTotal float64) Result {
+	u, cost := m.turnUsage(prevTotal)
 	return Result{
 		Text: m.Result, StopReason: m.StopReason, TerminalReason: m.TerminalReason,
-		SessionID: m.SessionID, CostUSD: m.TotalCostUSD, DurationMS: m.DurationMS, NumTurns: m.NumTurns,
-		Usage: Usage{
-			InputTokens: m.Usage.InputTokens, OutputTokens: m.Usage.OutputTokens,
-			CacheReadInputTokens:     m.Usage.CacheReadInputTokens,
-			CacheCreationInputTokens: m.Usage.CacheCreationInputTokens,
-		},
+		SessionID: m.SessionID, CostUSD: cost, DurationMS: m.DurationMS, NumTurns: m.NumTurns,
+		Usage: u,
 	}
+}
+
+// turnUsage returns the tokens and cost of the turn a result line ends. Tokens
+// come from usage, or, when it is all zero (an interrupted turn), from the sum of
+// model_usage_since_last_result. The cost is the sum of that map's costUSD, or
+// else total_cost_usd minus prevTotal: total_cost_usd counts every turn since the
+// process started.
+func (m *message) turnUsage(prevTotal float64) (Usage, float64) {
+	u := Usage{
+		InputTokens: m.Usage.InputTokens, OutputTokens: m.Usage.OutputTokens,
+		CacheReadInputTokens:     m.Usage.CacheReadInputTokens,
+		CacheCreationInputTokens: m.Usage.CacheCreationInputTokens,
+	}
+	var since Usage
+	var cost float64
+	for _, mu := range m.SinceLast {
+		since.InputTokens += mu.InputTokens
+		since.OutputTokens += mu.OutputTokens
+		since.CacheReadInputTokens += mu.CacheReadInputTokens
+		since.CacheCreationInputTokens += mu.CacheCreationInputTokens
+		cost += mu.CostUSD
+	}
+	if u == (Usage{}) {
+		u = since
+	}
+	if m.SinceLast == nil {
+		cost = m.TotalCostUSD
+		if m.TotalCostUSD >= prevTotal {
+			cost = m.TotalCostUSD - prevTotal
+		}
+	}
+	return u, cost
 }
 
 // failed reports whether a result line ends the turn in error. The subtype says

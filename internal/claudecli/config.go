@@ -91,7 +91,9 @@ type Spec struct {
 	SystemPrompt string   // replaces Claude Code's prompt (an SDK identity line stays)
 	MaxTokens    int      // CLAUDE_CODE_MAX_OUTPUT_TOKENS when > 0
 	Temperature  *float64 // merged into the request body; disables thinking
-	Tools        []string // built-in tool allowlist; empty means no tools at all
+	// Tools is the tool grant: built-in tool names and permission rules such as
+	// "Bash(git status:*)" (see ValidateTool and toolArgs); empty means no tools.
+	Tools []string
 	// SessionID is the CLI session (a UUID). Empty starts a new session with a
 	// generated id; with Resume the CLI restores that session's history.
 	SessionID string
@@ -125,10 +127,5 @@ func (s Spec) Validate() error {
 	if s.Temperature != nil && (*s.Temperature < 0 || *s.Temperature > 1) {
 		return fmt.Errorf("claudecli: Temperature %v out of range 0..1", *s.Temperature)
 	}
-	for _, t := range s.Tools {
-		if t == "" || strings.ContainsAny(t, ", ") {
-			return fmt.Errorf("claudecli: bad tool name %q", t)
-		}
-	}
-	return nil
+	return ValidateTools(s.Tools)
 }

@@ -5,9 +5,17 @@
 // A Process is started with
 //
 //	claude -p --input-format stream-json --output-format stream-json --verbose
-//	  --include-partial-messages --tools <allowlist or ""> --setting-sources ""
-//	  --strict-mcp-config --system-prompt <prompt> [--model <model>]
-//	  (--session-id <uuid> | --resume <uuid>)
+//	  --include-partial-messages --permission-mode dontAsk --permission-prompts none
+//	  (--tools "" | --tools <names> --restricted --allowedTools <entries...>)
+//	  --setting-sources "" --strict-mcp-config --system-prompt <prompt>
+//	  [--model <model>] (--session-id <uuid> | --resume <uuid>)
+//
+// Spec.Tools is a tool grant: built-in tool names, optionally with a permission
+// rule ("Read", "Bash(git status:*)"), checked by ValidateTools, the validator the
+// admin API uses too. --tools gets the distinct names (what the model is
+// offered), --allowedTools every entry; dontAsk denies any use no entry approves
+// and nothing is ever prompted. --restricted confines the file tools to the cwd
+// (Spec.WorkDir); a granted Bash is not confined: it runs as the gateway's user.
 //
 // never with --bare (it ignores subscription OAuth). Its cwd is Spec.WorkDir, its
 // CLAUDE_CONFIG_DIR and HOME are Spec.ConfigDir (seeded with a .claude.json so that
@@ -28,7 +36,17 @@
 // context, or stdout silence longer than Config.Watchdog, sends an interrupt
 // control request, waits up to Config.InterruptTimeout for the CLI's result, and
 // then SIGKILLs the process group: the caller respawns with Spec.Resume. Interrupt
-// stops a turn and keeps the process.
+// stops a turn and keeps the process. The user line is written by the turn's
+// goroutine, so a CLI that stopped reading stdin cannot block Turn; the watchdog
+// and ctx end such a turn (by closing the process: nothing was sent to interrupt).
+//
+// Usage and cost are per turn on every path that has a result line: Result, and
+// Error.Usage/Error.CostUSD for API errors and for interrupted or timed-out turns
+// the CLI answered (it bills what the API already streamed). Measured on 2.1.332:
+// total_cost_usd is cumulative over the process's life, so the driver takes the
+// per-turn model_usage_since_last_result; on an interrupt, usage is all zero
+// while model_usage_since_last_result holds the input tokens of message_start and
+// the output counted so far (the final message_delta count never arrives).
 //
 // Facts measured with CLI 2.1.332 against a fake API on loopback:
 //

@@ -43,11 +43,18 @@ func buildArgs(spec Spec, sessionID string) []string {
 		"--output-format", "stream-json",
 		"--verbose",
 		"--include-partial-messages",
-		"--tools", strings.Join(spec.Tools, ","),
+		// dontAsk denies every tool use no --allowedTools entry approves, and
+		// --permission-prompts none makes sure nothing waits for an answer: a
+		// prompt would go to stdout as a control request nobody answers.
+		"--permission-mode", "dontAsk",
+		"--permission-prompts", "none",
+	}
+	args = append(args, toolArgs(spec.Tools)...)
+	args = append(args,
 		"--setting-sources", "",
 		"--strict-mcp-config",
 		"--system-prompt", spec.SystemPrompt,
-	}
+	)
 	if spec.Model != "" {
 		args = append(args, "--model", spec.Model)
 	}

@@ -35,6 +35,16 @@ type Error struct {
 	// RetryAfter is set for rate limits and overloads: the CLI's last retry delay,
 	// or DefaultRetryAfter when it did not retry.
 	RetryAfter time.Duration
+	// Usage and CostUSD are what the turn consumed as the CLI reported it, when it
+	// ended with a result line: an API error after retries, or an interrupted or
+	// timed-out turn whose interrupt the CLI answered with a result (the driver
+	// waits up to Config.InterruptTimeout for it before killing the process).
+	// Anthropic bills these tokens, so record them like a Result's. They are zero
+	// when the CLI reported nothing (it died, hung, or was killed first). On an
+	// interrupt the output count is what the CLI had seen so far: the API's final
+	// count (message_delta) never arrived.
+	Usage   Usage
+	CostUSD float64
 	// Err is an underlying cause, if any.
 	Err error
 }

@@ -179,3 +179,65 @@ func TestRealCLIFaults(t *testing.T) {
 		}
 	})
 }
+
+// TestHungCLIBigTurn writes a turn larger than the pipe buffer to a CLI that never
+// reads stdin: the watchdog, or ctx, must still end the turn, and Turn itself
+// must not block.
+func TestHungCLIBigTurn(t *testing.T) {
+	// A CLI that neither reads nor writes: sleep ignores its stdin.
+	path := filepath.Join(t.TempDir(), "claude")
+	if err := os.WriteFile(path, []byte("#!/bin/sh\nexec sleep 600\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	big := strings.Repeat("x", 256<<10) // the Linux pipe buffer is 64 KB
+	for _, tc := range []struct {
+		name   string
+		cancel bool
+		want   Class
+	}{
+		{"watchdog", false, ClassTimeout},
+		{"context cancel", true, ClassInterrupted},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := Config{Path: path, Env: []string{"PATH=" + os.Getenv("PATH")}, Watchdog: time.Second, InterruptTimeout: 500 * time.Millisecond}
+			if tc.cancel {
+				cfg.Watchdog = time.Minute
+			}
+			p := start(t, cfg, newSpec(t))
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			began := time.Now()
+			type turnResult struct {
+				ch  <-chan Event
+				err error
+			}
+			got := make(chan turnResult, 1)
+			go func() {
+				ch, err := p.Turn(ctx, big)
+				got <- turnResult{ch, err}
+			}()
+			var r turnResult
+			select {
+			case r = <-got:
+			case <-time.After(5 * time.Second):
+				_ = p.Close() // unblocks the write so the test can end
+				t.Fatal("Turn blocked writing to a CLI that does not read stdin")
+			}
+			if r.err != nil {
+				t.Fatalf("Turn: %v", r.err)
+			}
+			if tc.cancel {
+				time.Sleep(200 * time.Millisecond)
+				cancel()
+			}
+			_, _, e := collect(t, r.ch, 5*time.Second)
+			if e == nil || e.Class != tc.want {
+				t.Errorf("error = %v, want %s", e, tc.want)
+			}
+			if d := time.Since(began); d > 3*time.Second {
+				t.Errorf("turn took %s", d)
+			}
+			waitGone(t, p.Pid(), 2*time.Second)
+		})
+	}
+}

@@ -38,6 +38,10 @@ type Process struct {
 	pending   map[string]chan message // control requests awaiting a response
 	seq       int
 	writeMu   sync.Mutex // serializes stdin writes
+
+	// totalCost is the CLI's cumulative total_cost_usd at the last result line;
+	// only the running turn's goroutine uses it.
+	totalCost float64
 }
 
 // Start spawns a CLI process for spec. ctx bounds only the start: the process lives

@@ -212,8 +212,12 @@ func TestRealCLITurns(t *testing.T) {
 		if err := p.Interrupt(context.Background()); err != nil {
 			t.Fatalf("Interrupt: %v", err)
 		}
-		if _, _, e := collect(t, ch, 10*time.Second); e == nil || e.Class != ClassInterrupted {
+		_, _, e := collect(t, ch, 10*time.Second)
+		if e == nil || e.Class != ClassInterrupted {
 			t.Fatalf("interrupted turn error = %v, want interrupted", e)
+		}
+		if e.Usage.InputTokens != testkit.DefaultUsage().InputTokens || e.CostUSD <= 0 {
+			t.Errorf("interrupted turn Usage %+v, CostUSD %v: want message_start's input tokens", e.Usage, e.CostUSD)
 		}
 		if _, res := mustSucceed(t, p, "after"); res.Text != "fine" {
 			t.Errorf("Text after interrupt = %q", res.Text)

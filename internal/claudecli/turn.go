@@ -11,8 +11,10 @@ import (
 // Turn sends one user turn and returns its events. The channel ends after exactly
 // one Result or ErrorEvent; the caller must drain it or cancel ctx. Cancelling ctx,
 // or stdout silence longer than Config.Watchdog, interrupts the turn and then kills
-// the process (the caller respawns it with Resume). A second Turn while one runs
-// fails with class process_busy.
+// the process (the caller respawns it with Resume). The user line is written by
+// the turn's goroutine, under the same watchdog and ctx: a CLI that stopped
+// reading stdin cannot block the caller, and a failed write ends the turn with
+// cli_crashed. A second Turn while one runs fails with class process_busy.
 func (p *Process) Turn(ctx context.Context, text string) (<-chan Event, error) {
 	p.mu.Lock()
 	switch {
@@ -30,12 +32,8 @@ func (p *Process) Turn(ctx context.Context, text string) (<-chan Event, error) {
 	p.mu.Unlock()
 
 	p.drainStale()
-	if err := p.write(userLine(text)); err != nil {
-		p.setIdle()
-		return nil, p.crashError("write turn: " + err.Error())
-	}
 	out := make(chan Event, 16)
-	go p.runTurn(ctx, out)
+	go p.runTurn(ctx, userLine(text), out)
 	return out, nil
 }
 
@@ -67,9 +65,10 @@ type turnState struct {
 	abort     Class     // set once the driver aborts the turn (timeout, interrupted)
 }
 
-// runTurn is the goroutine that owns one turn: it forwards events, runs the
-// watchdog and ends the turn on a result, a crash, Close or an abort.
-func (p *Process) runTurn(ctx context.Context, out chan<- Event) {
+// runTurn is the goroutine that owns one turn: it writes the user line, forwards
+// events, runs the watchdog and ends the turn on a result, a crash, Close or an
+// abort.
+func (p *Process) runTurn(ctx context.Context, line []byte, out chan<- Event) {
 	defer close(out)
 	defer p.setIdle()
 	var st turnState
@@ -92,10 +91,60 @@ func (p *Process) runTurn(ctx context.Context, out chan<- Event) {
 	}
 	watchdog := time.NewTimer(p.cfg.Watchdog)
 	defer watchdog.Stop()
-	var abortDeadline <-chan time.Time
+
+	// The write runs on its own: a CLI that does not read stdin fills the pipe
+	// and blocks it until Close.
+	written := make(chan error, 1)
+	go func() { written <- p.write(line) }()
+	var (
+		abortDeadline <-chan time.Time
+		ack           <-chan message // the answer to the abort's interrupt
+		ackID         string
+	)
+	defer func() {
+		if ackID != "" {
+			p.forget(ackID)
+		}
+	}()
+	// abort starts ending the turn for class. Before the user line is written
+	// there is nothing to interrupt: the process is closed at once.
+	abort := func(class Class) bool {
+		if st.abort != "" {
+			return false
+		}
+		st.abort = class
+		if written != nil {
+			select {
+			case err := <-written:
+				written = nil
+				if err == nil {
+					break
+				}
+				p.Close()
+				finish(p.crashError("write turn: " + err.Error()))
+				return true
+			default:
+			}
+		}
+		if written != nil {
+			p.Close()
+			finish(p.abortError(ctx, class))
+			return true
+		}
+		ackID, ack, _ = p.sendInterrupt(false)
+		abortDeadline = time.After(p.cfg.InterruptTimeout)
+		return false
+	}
 	ctxDone := ctx.Done()
 	for {
 		select {
+		case err := <-written:
+			written = nil
+			if err != nil {
+				p.Close() // a partial line would be a protocol error anyway
+				finish(p.crashError("write turn: " + err.Error()))
+				return
+			}
 		case m, ok := <-p.lines:
 			if !ok {
 				switch {
@@ -110,38 +159,53 @@ func (p *Process) runTurn(ctx context.Context, out chan<- Event) {
 				return
 			}
 			if m.Type == "result" {
-				if st.abort != "" {
+				prev := p.totalCost
+				p.totalCost = m.TotalCostUSD
+				switch {
+				case st.abort != "":
+					// The CLI answered the interrupt: keep what it billed, then
+					// kill the process as the abort promised.
+					e := p.abortError(ctx, st.abort)
+					e.Usage, e.CostUSD = m.turnUsage(prev)
 					p.Close()
-					finish(p.abortError(ctx, st.abort))
-				} else if m.failed() {
-					finish(p.resultError(&m, &st))
-				} else {
-					emit(m.resultEvent())
+					finish(e)
+				case m.failed():
+					finish(p.resultError(&m, &st, prev))
+				default:
+					emit(m.resultEvent(prev))
 				}
 				return
 			}
 			p.observe(&m, &st)
 			for _, ev := range m.events() {
 				if !emit(ev) && st.abort == "" {
-					st.abort = ClassInterrupted
-					abortDeadline = p.startAbort()
 					ctxDone = nil
+					if abort(ClassInterrupted) {
+						return
+					}
 				}
 			}
 			resetTimer(watchdog, p.cfg.Watchdog+st.retryDelay(&m))
 		case <-watchdog.C:
-			if st.abort == "" {
-				st.abort = ClassTimeout
-				abortDeadline = p.startAbort()
+			if abort(ClassTimeout) {
+				return
 			}
 		case <-ctxDone:
 			ctxDone = nil
-			if st.abort == "" {
-				st.abort = ClassInterrupted
-				if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-					st.abort = ClassTimeout
-				}
-				abortDeadline = p.startAbort()
+			class := ClassInterrupted
+			if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+				class = ClassTimeout
+			}
+			if abort(class) {
+				return
+			}
+		case a := <-ack:
+			ack = nil
+			if a.Response.Subtype == "error" {
+				// No result will come: do not wait out the deadline.
+				p.Close()
+				finish(p.abortError(ctx, st.abort))
+				return
 			}
 		case <-abortDeadline:
 			p.Close()
@@ -179,13 +243,6 @@ func (st *turnState) retryDelay(m *message) time.Duration {
 	return 0
 }
 
-// startAbort sends an interrupt without waiting for its answer and returns the
-// deadline after which the process is killed.
-func (p *Process) startAbort() <-chan time.Time {
-	_ = p.write(controlLine(p.nextRequestID(), "interrupt"))
-	return time.After(p.cfg.InterruptTimeout)
-}
-
 // abortError is the final error of a turn the driver aborted.
 func (p *Process) abortError(ctx context.Context, class Class) *Error {
 	if class == ClassTimeout && ctx.Err() == nil {
@@ -195,8 +252,10 @@ func (p *Process) abortError(ctx context.Context, class Class) *Error {
 }
 
 // resultError classifies a failed result line.
-func (p *Process) resultError(m *message, st *turnState) *Error {
+// prevTotal is the process's cumulative cost before this turn.
+func (p *Process) resultError(m *message, st *turnState, prevTotal float64) *Error {
 	e := &Error{Message: m.Result}
+	e.Usage, e.CostUSD = m.turnUsage(prevTotal)
 	status, code := m.APIErrorStatus, m.APIErrorType
 	if a := st.apiErr; a != nil {
 		if status == 0 {
@@ -236,19 +295,13 @@ func (p *Process) resultError(m *message, st *turnState) *Error {
 
 // Interrupt asks the CLI to stop the running turn and waits (at most
 // InterruptTimeout) for its acknowledgement. The turn then ends with an
-// ErrorEvent of class interrupted and the process stays usable.
+// ErrorEvent of class interrupted carrying the usage the CLI reported, and the
+// process stays usable. The driver's own aborts (ctx, watchdog) send the same
+// request but then close the process.
 func (p *Process) Interrupt(ctx context.Context) error {
-	id := p.nextRequestID()
-	ch := make(chan message, 1)
-	p.mu.Lock()
-	p.pending[id] = ch
-	p.mu.Unlock()
-	defer func() {
-		p.mu.Lock()
-		delete(p.pending, id)
-		p.mu.Unlock()
-	}()
-	if err := p.write(controlLine(id, "interrupt")); err != nil {
+	id, ch, err := p.sendInterrupt(true)
+	defer p.forget(id)
+	if err != nil {
 		return p.crashError("write interrupt: " + err.Error())
 	}
 	timer := time.NewTimer(p.cfg.InterruptTimeout)
@@ -266,6 +319,31 @@ func (p *Process) Interrupt(ctx context.Context) error {
 	case <-p.done:
 		return p.crashError("process exited during interrupt")
 	}
+}
+
+// sendInterrupt registers a control request id and writes an interrupt with it.
+// The returned channel receives the CLI's control_response. With wait the write
+// is synchronous and its error is returned; otherwise the write runs in the
+// background (stdin may be blocked: the abort deadline covers that).
+func (p *Process) sendInterrupt(wait bool) (string, <-chan message, error) {
+	id := p.nextRequestID()
+	ch := make(chan message, 1)
+	p.mu.Lock()
+	p.pending[id] = ch
+	p.mu.Unlock()
+	line := controlLine(id, "interrupt")
+	if !wait {
+		go func() { _ = p.write(line) }()
+		return id, ch, nil
+	}
+	return id, ch, p.write(line)
+}
+
+// forget drops a control request that is no longer awaited.
+func (p *Process) forget(id string) {
+	p.mu.Lock()
+	delete(p.pending, id)
+	p.mu.Unlock()
 }
 
 // nextRequestID returns a fresh control request id.

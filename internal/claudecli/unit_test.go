@@ -44,7 +44,7 @@ func TestResultClassification(t *testing.T) {
 			if !ok || !m.failed() {
 				t.Fatalf("result line not failed")
 			}
-			e := (&Process{}).resultError(&m, &st)
+			e := (&Process{}).resultError(&m, &st, 0)
 			if e.Class != tc.want || e.Status != tc.status {
 				t.Errorf("got %s/%d, want %s/%d", e.Class, e.Status, tc.want, tc.status)
 			}

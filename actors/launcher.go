@@ -208,7 +208,8 @@ func (c *cliProcess) Turn(ctx context.Context, text string) (<-chan conversation
 			case claudecli.Result:
 				out <- conversation.TurnEvent{Result: turnResult(ev)}
 			case claudecli.ErrorEvent:
-				out <- conversation.TurnEvent{Err: ev.Err}
+				// A failed or aborted turn may still have consumed tokens: pass them on.
+				out <- conversation.TurnEvent{Err: ev.Err, Usage: turnUsage(ev.Err.Usage), CostUSD: ev.Err.CostUSD}
 			}
 		}
 	}()

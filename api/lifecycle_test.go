@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -137,4 +138,28 @@ func TestDeleteConversationDuringItsTurn(t *testing.T) {
 	case <-time.After(15 * time.Second):
 		t.Fatal("the turn did not end")
 	}
+}
+
+// TestTimedOutTurnRecordsItsUsage: a turn cut off by its deadline after the API
+// answered in part is recorded with the tokens and cost the CLI reported.
+func TestTimedOutTurnRecordsItsUsage(t *testing.T) {
+	g := newGateway(t, func(c *config.Config, _ *claudecli.Config) { c.TurnTimeout = 3 * time.Second })
+	key, k := g.newKey(store.KeyActive)
+	g.fake.SetReply(func(*testkit.Request) testkit.Reply {
+		return testkit.Reply{Chunks: strings.Split(strings.Repeat("x ", 50), " "), ChunkDelay: 200 * time.Millisecond,
+			Usage: testkit.Usage{InputTokens: 111, OutputTokens: 22}}
+	})
+	resp, body := g.do(context.Background(), "POST", "/api/chat", key, ChatRequest{Message: "slow"})
+	if p := decodeProblem(t, resp, body); resp.StatusCode != http.StatusGatewayTimeout || p.Code != CodeTimeout {
+		t.Fatalf("got %d %s, want 504 %s", resp.StatusCode, body, CodeTimeout)
+	}
+	for _, ev := range g.usage.all() {
+		if ev.APIKeyID == k.ID && ev.Endpoint == "/api/chat" {
+			if ev.StatusCode != http.StatusGatewayTimeout || ev.RequestTokens == 0 || ev.CostUSD <= 0 {
+				t.Fatalf("usage record of the timed-out turn: %+v", ev)
+			}
+			return
+		}
+	}
+	t.Fatal("no usage record for the chat")
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync/atomic"
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
@@ -93,11 +94,16 @@ func (s *System) Chat(ctx context.Context, req ChatRequest) (<-chan Event, error
 		return nil, err
 	}
 
-	out := make(chan Event, 64)
-	// The receiver outlives no caller, and no turn that could still be running.
+	out := make(chan Event, receiverBuffer)
+	// The receiver outlives its caller (see receiver) but no turn that could still
+	// be running.
 	limit := s.cfg.TurnTimeout*time.Duration(s.cfg.MaxPending+1) + time.Minute
-	rctx, cancel := context.WithTimeout(ctx, limit)
-	r := &receiver{out: out, gone: rctx.Done(), cause: rctx.Err, onStop: func() {
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), limit)
+	var unhook atomic.Pointer[func() bool] // the caller-gone hook, once the turn is accepted
+	r := &receiver{out: out, gone: ctx.Done(), limit: rctx.Done(), cause: rctx.Err, onStop: func() {
+		if stop := unhook.Swap(nil); stop != nil {
+			(*stop)()
+		}
 		cancel()
 		s.untrack(req.APIKeyID, convID)
 		s.inflight.Done()
@@ -137,7 +143,25 @@ func (s *System) Chat(ctx context.Context, req ChatRequest) (<-chan Event, error
 		return nil, err
 	}
 	accepted = true
+	// A caller that leaves cancels the turn; the receiver stays for its final event.
+	stop := context.AfterFunc(ctx, func() {
+		if rctx.Err() == nil {
+			s.cancelTurn(convID, turn.RequestId)
+		}
+	})
+	unhook.Store(&stop)
+	if rctx.Err() != nil { // the receiver stopped before the hook was stored
+		stop()
+	}
 	return out, nil
+}
+
+// cancelTurn asks the conversation's grain to end the turn; its TurnFailed (with
+// what the turn spent) still reaches the turn's receiver.
+func (s *System) cancelTurn(convID, requestID string) {
+	if pid := s.cl.Get(convID, conversation.Kind); pid != nil {
+		s.sys.Root.Send(pid, &messages.CancelTurn{RequestId: requestID})
+	}
 }
 
 // DeleteConversation stops the conversation's grain (its turn is canceled, its

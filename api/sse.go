@@ -20,12 +20,15 @@ func writeJSONBody(w io.Writer, v any) {
 
 // drain consumes what is left of a turn's events after the writer stopped early
 // (the client left), so the producer never blocks and the usage record still
-// learns how the turn ended.
+// learns how the turn ended: the final event carries what the turn really spent,
+// even when it was canceled because the client left. The goroutine ends when the
+// receiver closes events, which it does by the turn's outer limit at the latest.
 func drain(events <-chan actors.Event, rec *usageRecord) {
 	go func() {
 		for ev := range events {
 			rec.observe(ev)
 		}
+		rec.unfinished()
 	}()
 }
 

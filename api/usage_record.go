@@ -73,6 +73,14 @@ func (r *usageRecord) observe(ev actors.Event) {
 	}
 }
 
+// unfinished finishes a record whose event stream closed without a final event
+// (the receiver hit its limit or the node stopped), so that its slot is settled.
+func (r *usageRecord) unfinished() {
+	if !r.done {
+		r.finish(499, nil, context.Canceled)
+	}
+}
+
 // failed finishes the record of a turn that ended with ev, counting the tokens and
 // cost it spent before it failed, and returns the problem to answer with.
 func (r *usageRecord) failed(ev actors.Failed) *Problem {

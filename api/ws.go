@@ -225,6 +225,7 @@ func (ws *wsSession) chat(ctx context.Context, m wsIn) {
 				ws.send(ctx, out)
 			}
 		}
+		rec.unfinished()
 	}()
 }
 

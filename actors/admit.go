@@ -22,6 +22,9 @@ var (
 	ErrAdmissionBusy = errors.New("actors: " + tenant.ErrTextBusy)
 	// ErrCountersUnavailable: the key's counters could not be rebuilt from the store.
 	ErrCountersUnavailable = errors.New("actors: " + tenant.ErrTextUnavailable)
+	// ErrAdmissionTimeout: the tenant grain did not answer in time (it is busy,
+	// moving, or its node is unreachable); the request was not admitted.
+	ErrAdmissionTimeout = errors.New("actors: admission timed out")
 )
 
 // Admission is a request to admit, as the policies see it: the key's configuration
@@ -29,6 +32,9 @@ var (
 type Admission struct {
 	Key     abi.Key
 	Request abi.Request
+	// DryRun decides without counting the request or holding a slot (a check of
+	// settings stored for later turns); the Ticket is nil.
+	DryRun bool
 }
 
 // Decision is the policies' verdict on an Admission. On allow, MaxTokens and Model
@@ -69,14 +75,20 @@ type Ticket struct {
 func (s *System) Admit(ctx context.Context, a Admission) (Decision, *Ticket, error) {
 	a.Key.ID = keyOr(a.Key.ID)
 	in := abi.Input{ABI: abi.Version, Key: a.Key, Request: a.Request}
-	req := &messages.AdmitRequest{ApiKeyId: a.Key.ID, Ticket: uuid.NewString(), Input: abijson.AppendInput(nil, &in)}
 	timeout := requestTimeout
 	if dl, ok := ctx.Deadline(); ok && time.Until(dl) < timeout {
 		timeout = max(time.Until(dl), time.Millisecond)
 	}
+	req := &messages.AdmitRequest{ApiKeyId: a.Key.ID, Ticket: uuid.NewString(), Input: abijson.AppendInput(nil, &in),
+		DeadlineUnixMs: time.Now().Add(timeout).UnixMilli(), DryRun: a.DryRun}
 	res, err := s.cl.Request(a.Key.ID, tenant.Kind, req, pcluster.WithTimeout(timeout))
 	if err != nil {
-		return Decision{}, nil, fmt.Errorf("actors: admit: %w", err)
+		// The grain may still admit the ticket (it was queued, or the answer was
+		// lost): release it so that it holds no slot.
+		if !a.DryRun {
+			s.releaseTicket(a.Key.ID, req.Ticket)
+		}
+		return Decision{}, nil, fmt.Errorf("%w: %w", ErrAdmissionTimeout, err)
 	}
 	r, ok := res.(*messages.AdmitReply)
 	if !ok {
@@ -88,6 +100,8 @@ func (s *System) Admit(ctx context.Context, a Admission) (Decision, *Ticket, err
 		return Decision{}, nil, ErrAdmissionBusy
 	case tenant.ErrTextUnavailable:
 		return Decision{}, nil, ErrCountersUnavailable
+	case tenant.ErrTextAbandoned:
+		return Decision{}, nil, ErrAdmissionTimeout
 	default:
 		return Decision{}, nil, fmt.Errorf("actors: admit: %s", r.Error)
 	}
@@ -103,6 +117,9 @@ func (s *System) Admit(ctx context.Context, a Admission) (Decision, *Ticket, err
 	if r.RewriteModel != "" {
 		d.Model = &r.RewriteModel
 	}
+	if a.DryRun {
+		return d, nil, nil
+	}
 	return d, &Ticket{s: s, key: a.Key.ID, id: req.Ticket}, nil
 }
 
@@ -117,9 +134,24 @@ func (t *Ticket) Settle(u Usage, costUSD float64) {
 			&messages.Settle{ApiKeyId: t.key, Ticket: t.id, Tokens: u.Total(), CostUsd: costUSD},
 			pcluster.WithTimeout(requestTimeout))
 		if err != nil {
-			t.s.log.Warn("settle failed; the in-flight slot is freed when it expires", "api_key_id", t.key, "err", err)
+			// Sent once more without waiting; the grain ignores a repeated ticket,
+			// and an unsettled slot expires after HoldTTL whatever the traffic.
+			t.s.log.Warn("settle failed; retrying without an answer", "api_key_id", t.key, "err", err)
+			t.s.sendTenant(t.key, &messages.Settle{ApiKeyId: t.key, Ticket: t.id, Tokens: u.Total(), CostUsd: costUSD})
 		}
 	})
+}
+
+// releaseTicket frees an admission whose caller stopped waiting, fire and forget.
+func (s *System) releaseTicket(key, ticket string) {
+	s.sendTenant(key, &messages.Settle{ApiKeyId: key, Ticket: ticket})
+}
+
+// sendTenant sends m to the key's tenant grain without waiting for an answer.
+func (s *System) sendTenant(key string, m any) {
+	if pid := s.cl.Get(key, tenant.Kind); pid != nil {
+		s.sys.Root.Send(pid, m)
+	}
 }
 
 // Counters returns a key's live admission counters (for tests and the console).

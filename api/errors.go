@@ -56,6 +56,7 @@ const (
 	CodeQueueTimeout        = "queue_timeout"
 	CodeConversationBusy    = "conversation_busy"
 	CodeAdmissionBusy       = "admission_busy"
+	CodeAdmissionTimeout    = "admission_timeout"
 	CodeCountersUnavailable = "counters_unavailable"
 
 	// A policy's deny carries the policy's own code (rate_limit_minute,
@@ -206,6 +207,8 @@ func toProblem(err error) *Problem {
 		return problem(http.StatusTooManyRequests, CodeConversationBusy, "too many turns already wait for this conversation").withRetryAfter(time.Second)
 	case errors.Is(err, actors.ErrAdmissionBusy):
 		return problem(http.StatusTooManyRequests, CodeAdmissionBusy, "too many requests of this key wait for admission").withRetryAfter(time.Second)
+	case errors.Is(err, actors.ErrAdmissionTimeout):
+		return problem(http.StatusServiceUnavailable, CodeAdmissionTimeout, "the key's admission did not answer in time; retry shortly").withRetryAfter(time.Second)
 	case errors.Is(err, actors.ErrCountersUnavailable):
 		return problem(http.StatusServiceUnavailable, CodeCountersUnavailable, "the key's usage counters could not be read; retry shortly").withRetryAfter(5 * time.Second)
 	case errors.Is(err, actors.ErrOwnedElsewhere):

@@ -956,10 +956,15 @@ func (x *TurnFailed) GetCostUsd() float64 {
 // its own. ticket names the admission in Settle; a repeated ticket gets the first
 // answer again.
 type AdmitRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	ApiKeyId      string                 `protobuf:"bytes,1,opt,name=api_key_id,json=apiKeyId,proto3" json:"api_key_id,omitempty"`
-	Ticket        string                 `protobuf:"bytes,2,opt,name=ticket,proto3" json:"ticket,omitempty"`
-	Input         []byte                 `protobuf:"bytes,3,opt,name=input,proto3" json:"input,omitempty"`
+	state    protoimpl.MessageState `protogen:"open.v1"`
+	ApiKeyId string                 `protobuf:"bytes,1,opt,name=api_key_id,json=apiKeyId,proto3" json:"api_key_id,omitempty"`
+	Ticket   string                 `protobuf:"bytes,2,opt,name=ticket,proto3" json:"ticket,omitempty"`
+	Input    []byte                 `protobuf:"bytes,3,opt,name=input,proto3" json:"input,omitempty"`
+	// deadline_unix_ms is when the caller stops waiting (0: none); an admission
+	// still waiting then is answered with an error instead of being decided.
+	DeadlineUnixMs int64 `protobuf:"varint,4,opt,name=deadline_unix_ms,json=deadlineUnixMs,proto3" json:"deadline_unix_ms,omitempty"`
+	// dry_run decides without counting the request or holding a slot.
+	DryRun        bool `protobuf:"varint,5,opt,name=dry_run,json=dryRun,proto3" json:"dry_run,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1013,6 +1018,20 @@ func (x *AdmitRequest) GetInput() []byte {
 		return x.Input
 	}
 	return nil
+}
+
+func (x *AdmitRequest) GetDeadlineUnixMs() int64 {
+	if x != nil {
+		return x.DeadlineUnixMs
+	}
+	return 0
+}
+
+func (x *AdmitRequest) GetDryRun() bool {
+	if x != nil {
+		return x.DryRun
+	}
+	return false
 }
 
 // AdmitReply answers an AdmitRequest: allowed (with rewrites) or denied by policy
@@ -1142,7 +1161,9 @@ func (x *AdmitReply) GetFailedOpen() []string {
 }
 
 // Settle ends an admitted request: it frees the in-flight slot of ticket and adds
-// the turn's real tokens and cost (zero when the turn failed).
+// the turn's real tokens and cost (zero when the turn failed). A ticket is settled
+// once; a repeat is ignored. A Settle for a ticket still waiting (its caller timed
+// out) releases it: it is answered with an error instead of being admitted.
 type Settle struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	ApiKeyId      string                 `protobuf:"bytes,1,opt,name=api_key_id,json=apiKeyId,proto3" json:"api_key_id,omitempty"`
@@ -1447,12 +1468,14 @@ const file_messages_proto_rawDesc = "" +
 	"request_id\x18\x01 \x01(\tR\trequestId\x123\n" +
 	"\x05error\x18\x02 \x01(\v2\x1d.ccgateway.messages.TurnErrorR\x05error\x123\n" +
 	"\x05usage\x18\x03 \x01(\v2\x1d.ccgateway.messages.TurnUsageR\x05usage\x12\x19\n" +
-	"\bcost_usd\x18\x04 \x01(\x01R\acostUsd\"Z\n" +
+	"\bcost_usd\x18\x04 \x01(\x01R\acostUsd\"\x9d\x01\n" +
 	"\fAdmitRequest\x12\x1c\n" +
 	"\n" +
 	"api_key_id\x18\x01 \x01(\tR\bapiKeyId\x12\x16\n" +
 	"\x06ticket\x18\x02 \x01(\tR\x06ticket\x12\x14\n" +
-	"\x05input\x18\x03 \x01(\fR\x05input\"\xda\x02\n" +
+	"\x05input\x18\x03 \x01(\fR\x05input\x12(\n" +
+	"\x10deadline_unix_ms\x18\x04 \x01(\x03R\x0edeadlineUnixMs\x12\x17\n" +
+	"\adry_run\x18\x05 \x01(\bR\x06dryRun\"\xda\x02\n" +
 	"\n" +
 	"AdmitReply\x12\x14\n" +
 	"\x05allow\x18\x01 \x01(\bR\x05allow\x12\x12\n" +

@@ -23,6 +23,10 @@ func (g *grain) pump(ctx actor.Context) {
 			g.answer(ctx, w, h.reply)
 			continue
 		}
+		if g.abandoned(w.req) {
+			g.answer(ctx, w, &messages.AdmitReply{Error: ErrTextAbandoned})
+			continue
+		}
 		var in abi.Input
 		if err := abijson.UnmarshalInput(w.req.Input, &in); err != nil {
 			g.answer(ctx, w, &messages.AdmitReply{Error: "bad admission input: " + err.Error()})
@@ -76,7 +80,11 @@ func replyOf(d policies.Decision) *messages.AdmitReply {
 // onEvaluated counts an allowed request, holds its in-flight slot and answers.
 func (g *grain) onEvaluated(ctx actor.Context, m *evaluated) {
 	g.busy = false
-	if m.reply.Allow {
+	switch {
+	case m.w.req.DryRun:
+	case g.abandoned(m.w.req): // released or timed out while it was decided
+		m.reply = &messages.AdmitReply{Error: ErrTextAbandoned}
+	case m.reply.Allow:
 		now := g.d.Now().UTC()
 		g.c.addRequests(now, now, 1)
 		g.holds[m.w.req.Ticket] = hold{since: now, reply: m.reply}

@@ -31,6 +31,9 @@ const Kind = "tenant"
 const (
 	ErrTextBusy        = "too many requests of this key wait for admission"
 	ErrTextUnavailable = "the key's usage counters could not be read"
+	// ErrTextAbandoned answers an admission whose caller stopped waiting (its
+	// deadline passed or it released the ticket): it was neither decided nor counted.
+	ErrTextAbandoned = "the caller stopped waiting for admission"
 )
 
 // Deps are what the tenant grains of a node share. Store is required.
@@ -77,7 +80,7 @@ func (d *Deps) withDefaults() *Deps {
 // Props returns the grain's props for the cluster kind.
 func Props(d *Deps) *actor.Props {
 	d = d.withDefaults()
-	return actor.PropsFromProducer(func() actor.Actor { return &grain{d: d, holds: map[string]hold{}} })
+	return actor.PropsFromProducer(func() actor.Actor { return &grain{d: d, holds: map[string]hold{}, settled: map[string]time.Time{}} })
 }
 
 // hold is an admitted request's in-flight slot and the answer it got.
@@ -113,6 +116,8 @@ type grain struct {
 	busy    bool // an evaluation is running
 	queue   []waiting
 	holds   map[string]hold
+	settled map[string]time.Time // tickets settled or released lately: see onSettle
+	expired time.Time            // when expire last ran
 }
 
 // Receive is the grain's only entry point.
@@ -131,8 +136,11 @@ func (g *grain) Receive(ctx actor.Context) {
 		g.onEvaluated(ctx, m)
 	case *messages.Settle:
 		g.onSettle(m)
-		ctx.Respond(&messages.SettleAck{})
+		if ctx.Sender() != nil {
+			ctx.Respond(&messages.SettleAck{})
+		}
 	case *messages.TenantCountersRequest:
+		g.expire()
 		ctx.Respond(g.countersReply())
 	case *actor.ReceiveTimeout:
 		g.expire()
@@ -181,8 +189,14 @@ func (g *grain) onAdmit(ctx actor.Context, m *messages.AdmitRequest) {
 	if g.key == "" {
 		g.key = m.ApiKeyId
 	}
+	// Expiry runs here too: with steady traffic the receive timeout never fires.
+	g.expire()
 	if h, ok := g.holds[m.Ticket]; ok { // a retried request: same answer
 		ctx.Respond(h.reply)
+		return
+	}
+	if _, ok := g.settled[m.Ticket]; ok {
+		ctx.Respond(&messages.AdmitReply{Error: ErrTextAbandoned})
 		return
 	}
 	if len(g.queue) >= g.d.MaxWaiting {
@@ -204,22 +218,6 @@ func (g *grain) failQueue(ctx actor.Context, text string) {
 		}
 	}
 	g.queue = nil
-}
-
-func (g *grain) onSettle(m *messages.Settle) {
-	delete(g.holds, m.Ticket)
-	g.c.settle(g.d.Now().UTC(), m.Tokens, m.CostUsd)
-}
-
-// expire drops holds older than HoldTTL: their callers never settled.
-func (g *grain) expire() {
-	cut := g.d.Now().Add(-g.d.HoldTTL)
-	for t, h := range g.holds {
-		if h.since.Before(cut) {
-			g.d.Log.Warn("tenant drops an unsettled in-flight slot", "api_key_id", g.key, "ticket", t)
-			delete(g.holds, t)
-		}
-	}
 }
 
 func (g *grain) countersReply() *messages.TenantCounters {

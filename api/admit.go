@@ -29,10 +29,16 @@ func (s *server) admit(ctx context.Context, rec *usageRecord, req *actors.ChatRe
 	if ip := callerFrom(ctx).IP; ip.IsValid() {
 		a.Request.ClientIP = ip.String()
 	}
-	if a.Request.Model == "" && req.ConversationID != "" && k != nil {
-		// A continue without a model keeps the conversation's: decide on that one.
+	if (a.Request.Model == "" || a.Request.MaxTokens == 0) && req.ConversationID != "" && k != nil {
+		// A continue keeps the conversation's stored model and max_tokens where the
+		// request omits them: decide on what the turn will really run with.
 		if c, err := s.Store.GetConversation(ctx, k.ID, req.ConversationID); err == nil {
-			a.Request.Model = c.Model
+			if a.Request.Model == "" {
+				a.Request.Model = c.Model
+			}
+			if a.Request.MaxTokens == 0 {
+				a.Request.MaxTokens = c.MaxTokens
+			}
 		}
 	}
 	d, ticket, err := s.Chat.Admit(ctx, a)
@@ -42,7 +48,8 @@ func (s *server) admit(ctx context.Context, rec *usageRecord, req *actors.ChatRe
 	if !d.Allow {
 		return toProblem(d.Denial)
 	}
-	if d.MaxTokens != nil {
+	if d.MaxTokens != nil && *d.MaxTokens != a.Request.MaxTokens {
+		// The clamp applies to the turn (and, on a continue, is stored with it).
 		req.MaxTokens = int(*d.MaxTokens)
 	}
 	if d.Model != nil {
@@ -55,6 +62,35 @@ func (s *server) admit(ctx context.Context, rec *usageRecord, req *actors.ChatRe
 		rec.ev.Model = m
 	}
 	rec.ticket = ticket
+	return nil
+}
+
+// checkSettings runs the key's policies on settings stored for later turns (a new
+// conversation's model and max_tokens) without counting a request: a permission
+// denial (403) refuses them, and a max_tokens clamp is applied to spec. Limit
+// denials (429) are left to the turns themselves.
+func (s *server) checkSettings(ctx context.Context, spec *actors.ConversationSpec) *Problem {
+	a := actors.Admission{
+		Key:     abiKey(keyFrom(ctx)),
+		Request: abi.Request{Endpoint: endpointPath(ctx), Model: spec.Model, MaxTokens: int64(spec.MaxTokens)},
+		DryRun:  true,
+	}
+	if ip := callerFrom(ctx).IP; ip.IsValid() {
+		a.Request.ClientIP = ip.String()
+	}
+	d, _, err := s.Chat.Admit(ctx, a)
+	if err != nil {
+		return toProblem(err)
+	}
+	if !d.Allow {
+		if p := toProblem(d.Denial); p.Status == http.StatusForbidden {
+			return p
+		}
+		return nil
+	}
+	if d.MaxTokens != nil && spec.MaxTokens > 0 {
+		spec.MaxTokens = int(*d.MaxTokens)
+	}
 	return nil
 }
 

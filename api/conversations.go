@@ -79,8 +79,9 @@ func registerConversations(api huma.API, s *server) {
 	tags := []string{"conversations"}
 	huma.Register(api, huma.Operation{
 		OperationID: "create-conversation", Method: http.MethodPost, Path: "/api/conversations", DefaultStatus: http.StatusCreated,
-		Summary: "Create a conversation", Tags: tags, Security: keySecurity, Errors: []int{400, 401, 403, 422},
-		Description: "Creates a conversation owned by the calling API key. Its CLI process starts with the first turn (POST /api/conversations/{id}/continue).",
+		Summary: "Create a conversation", Tags: tags, Security: keySecurity, Errors: []int{400, 401, 403, 422, 503},
+		Description: "Creates a conversation owned by the calling API key. Its CLI process starts with the first turn (POST /api/conversations/{id}/continue). " +
+			"The key's permission policies check the model and max_tokens now (403 with the policy's code, or max_tokens clamped, as they would on a turn); no request is counted.",
 	}, s.createConversation)
 	huma.Register(api, huma.Operation{
 		OperationID: "list-conversations", Method: http.MethodGet, Path: "/api/conversations",
@@ -119,10 +120,15 @@ func (s *server) createConversation(ctx context.Context, in *convCreateInput) (*
 	if !s.Config.KnownModel(model) {
 		return nil, problem(http.StatusBadRequest, CodeModelUnknown, "model "+model+" is not offered here; see GET /api/models")
 	}
-	c, err := s.Chat.CreateConversation(ctx, keyFrom(ctx).ID, actors.ConversationSpec{
+	spec := actors.ConversationSpec{
 		Model: s.Config.ResolveModel(model), SystemPrompt: in.Body.SystemPrompt, Title: in.Body.Title,
 		Metadata: in.Body.Metadata, MaxTokens: in.Body.MaxTokens, Temperature: in.Body.Temperature,
-	})
+	}
+	// Stored settings apply to every later turn: the key's permissions check them now.
+	if p := s.checkSettings(ctx, &spec); p != nil {
+		return nil, p
+	}
+	c, err := s.Chat.CreateConversation(ctx, keyFrom(ctx).ID, spec)
 	if err != nil {
 		return nil, toProblem(err)
 	}

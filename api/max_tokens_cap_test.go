@@ -1,0 +1,62 @@
+package api
+
+import (
+	"context"
+	"net/http"
+	"testing"
+
+	"github.com/google/uuid"
+
+	"github.com/ccgateway/ccgateway/internal/store"
+	"github.com/ccgateway/ccgateway/policies"
+)
+
+// TestStoredMaxTokensRespectsTheCap: a conversation's stored max_tokens is checked
+// against the key's cap when it is created, and a continue that omits max_tokens
+// is admitted (and clamped) on the stored value, so the CLI never runs above it.
+func TestStoredMaxTokensRespectsTheCap(t *testing.T) {
+	g := newGateway(t, withPolicies())
+	key, k := g.newKey(store.KeyActive, func(k *store.APIKey) { k.Permissions.MaxTokens = 100 })
+
+	resp, b := g.do(context.Background(), "POST", "/api/conversations", key, ConversationCreate{MaxTokens: 5000})
+	if p := decodeProblem(t, resp, b); resp.StatusCode != http.StatusForbidden || p.Code != "max_tokens_exceeded" {
+		t.Fatalf("create with max_tokens 5000: %d %s", resp.StatusCode, b)
+	}
+
+	// A conversation stored above the cap (created before the cap was set).
+	c := &store.Conversation{ID: uuid.NewString(), APIKeyID: k.ID, Model: g.cfg.ResolveModel(g.cfg.DefaultModel),
+		SessionID: uuid.NewString(), MaxTokens: 5000, Metadata: map[string]string{}}
+	if err := g.st.CreateConversation(context.Background(), c); err != nil {
+		t.Fatal(err)
+	}
+	path := "/api/conversations/" + c.ID + "/continue"
+	resp, b = g.do(context.Background(), "POST", path, key, ChatRequest{Message: "hi"})
+	if p := decodeProblem(t, resp, b); resp.StatusCode != http.StatusForbidden || p.Code != "max_tokens_exceeded" {
+		t.Fatalf("continue on the stored 5000: %d %s", resp.StatusCode, b)
+	}
+
+	t.Run("clamp", func(t *testing.T) {
+		wasm, err := policies.BundledWasm(policies.Permissions)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg := `{"aliases":{"sonnet":"claude-sonnet-5-5","opus":"claude-opus-5-5","haiku":"claude-haiku-5-5"},"max_tokens_mode":"clamp"}`
+		resp, b := g.adminDo(t, "POST", "/admin/policies", PolicyUpload{Name: "permissions", Wasm: wasm, Config: []byte(cfg), Activate: true})
+		if resp.StatusCode != http.StatusCreated {
+			t.Fatalf("upload: %d %s", resp.StatusCode, b)
+		}
+		resp, b = g.do(context.Background(), "POST", "/api/conversations", key, ConversationCreate{MaxTokens: 5000})
+		if created := decode[Conversation](t, b); resp.StatusCode != http.StatusCreated || created.MaxTokens != 100 {
+			t.Fatalf("create with max_tokens 5000 under clamp: %d %s", resp.StatusCode, b)
+		}
+		g.fake.Reset()
+		resp, b = g.do(context.Background(), "POST", path, key, ChatRequest{Message: "hi"})
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("continue: %d %s", resp.StatusCode, b)
+		}
+		reqs := g.fake.Requests()
+		if len(reqs) == 0 || reqs[len(reqs)-1].MaxTokens > 100 {
+			t.Fatalf("the API saw %d requests; want the last with max_tokens <= 100", len(reqs))
+		}
+	})
+}

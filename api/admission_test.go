@@ -151,7 +151,7 @@ func TestDailyQuotasSurviveARestart(t *testing.T) {
 	}
 	for _, id := range []string{rk.ID, tk.ID} { // the batching writer has stored them
 		waitFor(t, func() bool {
-			u, err := g.st.SumUsage(ctx, store.UsageFilter{APIKeyID: id, Turns: true})
+			u, err := g.st.SumUsage(ctx, store.UsageFilter{APIKeyID: id, Admitted: true})
 			return err == nil && u.Requests == 1
 		})
 	}

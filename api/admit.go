@@ -62,6 +62,7 @@ func (s *server) admit(ctx context.Context, rec *usageRecord, req *actors.ChatRe
 		rec.ev.Model = m
 	}
 	rec.ticket = ticket
+	rec.ev.Admitted = true // counted by admission: the counters' rebuild reads it back
 	return nil
 }
 

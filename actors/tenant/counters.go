@@ -88,12 +88,12 @@ func rebuild(ctx context.Context, st store.Store, keyID string, now time.Time) (
 	now = now.UTC()
 	c.roll(now)
 	midnight := time.Unix(c.day*secondsPerDay, 0).UTC()
-	today, err := st.SumUsage(ctx, store.UsageFilter{APIKeyID: keyID, Turns: true, From: midnight})
+	today, err := st.SumUsage(ctx, store.UsageFilter{APIKeyID: keyID, Admitted: true, From: midnight})
 	if err != nil {
 		return c, fmt.Errorf("tenant: rebuild counters: %w", err)
 	}
 	c.tokensToday, c.costToday = today.TotalTokens, today.CostUSD
-	recent, _, err := st.ListUsageEvents(ctx, store.UsageFilter{APIKeyID: keyID, Turns: true,
+	recent, _, err := st.ListUsageEvents(ctx, store.UsageFilter{APIKeyID: keyID, Admitted: true,
 		From: now.Add(-time.Minute), Limit: minuteScan})
 	if err != nil {
 		return c, fmt.Errorf("tenant: rebuild counters: %w", err)

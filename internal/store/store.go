@@ -161,6 +161,10 @@ type UsageEvent struct {
 	ConversationID           string
 	RequestID                string
 	Node                     string
+	// Admitted is set when admission issued the request a ticket (it was counted
+	// and held a slot), whatever the outcome: the tenant grain's counters are
+	// rebuilt from exactly these events.
+	Admitted bool
 }
 
 // UsageFilter selects usage events. Zero values mean "any".
@@ -171,11 +175,10 @@ type UsageFilter struct {
 	To         time.Time // exclusive
 	Status     int       // exact status code
 	ErrorsOnly bool
-	// Turns keeps only chat turns the gateway admitted: events that name a model
-	// and whose status is not 4xx (requests refused before they ran are left out).
-	Turns  bool
-	Limit  int // 0 = 100
-	Offset int
+	// Admitted keeps only the requests admission let through (UsageEvent.Admitted).
+	Admitted bool
+	Limit    int // 0 = 100
+	Offset   int
 }
 
 // UsageTotals aggregates usage events.

@@ -10,10 +10,10 @@ import (
 
 const usageColumns = `api_key_id, ts, endpoint, method, request_tokens, response_tokens, total_tokens,
 	cache_read_input_tokens, cache_creation_input_tokens, cost_usd, response_time_ms, ttft_ms,
-	status_code, model, error, conversation_id, request_id, node`
+	status_code, model, error, conversation_id, request_id, node, admitted`
 
 // usageColumnCount is the number of columns in usageColumns.
-const usageColumnCount = 18
+const usageColumnCount = 19
 
 // usageBatchRows bounds one multi-row INSERT so that its parameters stay well
 // under SQLite's and PostgreSQL's limits.
@@ -32,7 +32,7 @@ func scanUsage(row rowScanner) (*UsageEvent, error) {
 	err := row.Scan(&e.ID, &e.APIKeyID, timeCol{&e.Timestamp}, &e.Endpoint, &e.Method,
 		&e.RequestTokens, &e.ResponseTokens, &e.TotalTokens, &e.CacheReadInputTokens,
 		&e.CacheCreationInputTokens, &e.CostUSD, &e.ResponseTimeMS, &e.TTFTMS, &e.StatusCode,
-		&e.Model, &e.Error, &e.ConversationID, &e.RequestID, &e.Node)
+		&e.Model, &e.Error, &e.ConversationID, &e.RequestID, &e.Node, &e.Admitted)
 	if err != nil {
 		return nil, err
 	}
@@ -78,7 +78,7 @@ func (s *sqlStore) insertUsageBatch(ctx context.Context, c conn, batch []*UsageE
 		args = append(args, e.APIKeyID, s.d.timeArg(e.Timestamp), e.Endpoint, e.Method,
 			e.RequestTokens, e.ResponseTokens, e.TotalTokens, e.CacheReadInputTokens,
 			e.CacheCreationInputTokens, e.CostUSD, e.ResponseTimeMS, e.TTFTMS, e.StatusCode,
-			e.Model, e.Error, e.ConversationID, e.RequestID, e.Node)
+			e.Model, e.Error, e.ConversationID, e.RequestID, e.Node, e.Admitted)
 	}
 	q.WriteString(` RETURNING id`)
 	rows, err := c.query(ctx, q.String(), args...)
@@ -114,8 +114,8 @@ func (s *sqlStore) usageWhere(f UsageFilter) where {
 	if f.ErrorsOnly {
 		w.add("status_code >= 400")
 	}
-	if f.Turns {
-		w.add("model <> '' AND (status_code < 400 OR status_code >= 500)")
+	if f.Admitted {
+		w.add("admitted")
 	}
 	return w
 }

@@ -171,14 +171,14 @@ func (s *flakyStore) transcriptReads() int {
 	return s.reads
 }
 
-func (s *flakyStore) CommitTurn(ctx context.Context, id string, msgs []*store.Message, t *store.Transcript) error {
+func (s *flakyStore) CommitTurn(ctx context.Context, l *store.Lease, msgs []*store.Message, t *store.Transcript) error {
 	s.mu.Lock()
 	err := s.commitErr
 	s.mu.Unlock()
 	if err != nil {
 		return err
 	}
-	return s.Store.CommitTurn(ctx, id, msgs, t)
+	return s.Store.CommitTurn(ctx, l, msgs, t)
 }
 
 func (s *flakyStore) RenewLease(ctx context.Context, l *store.Lease, ttl time.Duration) error {

@@ -190,6 +190,29 @@ func (ls *Leases) Close() {
 	ls.wg.Wait()
 }
 
+// Fence returns the lease this node holds on the conversation, for a store write
+// that must be fenced (CommitTurn); ok is false when none is held.
+func (ls *Leases) Fence(convID string) (l store.Lease, ok bool) {
+	ls.mu.Lock()
+	defer ls.mu.Unlock()
+	if h := ls.held[convID]; h != nil {
+		return h.l, true
+	}
+	return store.Lease{}, false
+}
+
+// Lost forgets a lease that a fenced write found taken over: its renewer stops,
+// and the store row (no longer this node's) is left alone.
+func (ls *Leases) Lost(convID string) {
+	ls.mu.Lock()
+	h := ls.held[convID]
+	delete(ls.held, convID)
+	ls.mu.Unlock()
+	if h != nil {
+		h.stop()
+	}
+}
+
 // Held reports whether this node holds the conversation's lease.
 func (ls *Leases) Held(convID string) bool {
 	ls.mu.Lock()

@@ -146,3 +146,39 @@ func newBenchStore(b *testing.B) store.Store {
 	b.Cleanup(func() { _ = st.Close() })
 	return st
 }
+
+// TestFencedCommitStoresNothing: a node that still believes it holds the lease
+// (its renewer has not noticed yet) cannot store a turn once another node took
+// the lease over: the commit is fenced, the turn fails as owned elsewhere, and
+// its process ends.
+func TestFencedCommitStoresNothing(t *testing.T) {
+	h := newHarness(t)
+	conv, pid := h.grain()
+	_, s := h.turn(pid, conv, "first")
+	s.done(t)
+	mine, ok := h.deps.Leases.Fence(conv)
+	if !ok {
+		t.Fatal("no lease after a turn")
+	}
+	if err := h.st.ReleaseLease(t.Context(), &mine); err != nil { // as if it lapsed
+		t.Fatal(err)
+	}
+	if _, err := h.st.AcquireLease(t.Context(), conv, "node-b", time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	_, s = h.turn(pid, conv, "second")
+	if e := s.failed(t); e.GetKind() != KindOwnedElsewhere {
+		t.Fatalf("fenced turn: %+v", e)
+	}
+	msgs, err := h.st.ListMessages(t.Context(), conv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(msgs) != 2 {
+		t.Fatalf("%d messages stored, want only the first turn's 2", len(msgs))
+	}
+	eventually(t, "process ended after the fenced commit", func() bool { return h.l.live() == 0 })
+	if h.deps.Leases.Held(conv) {
+		t.Fatal("a fenced-off lease is still in the table")
+	}
+}

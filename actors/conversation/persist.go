@@ -2,6 +2,7 @@ package conversation
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -37,7 +38,19 @@ func (r *run) persist(ctx context.Context, proc Process, sig Signature, res *Tur
 	pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
 	tr := &store.Transcript{ConversationID: r.convID, SessionID: proc.SessionID(), Data: data}
-	if err := r.d.Store.CommitTurn(pctx, r.convID, msgs, tr); err != nil {
+	// Fencing: the turn is stored only under the lease token it ran with.
+	lease, ok := r.d.Leases.Fence(r.convID)
+	if !ok {
+		return nil, &OwnedElsewhereError{RetryAfter: r.d.Leases.cfg.TTL, Reason: "the conversation's lease was lost during the turn"}
+	}
+	if err := r.d.Store.CommitTurn(pctx, &lease, msgs, tr); err != nil {
+		if errors.Is(err, store.ErrLeaseHeld) {
+			// Another node owns the conversation now: its process here must end
+			// (the caller closes it on this error) and the lease be acquired anew.
+			r.d.Leases.Lost(r.convID)
+			r.d.Log.Warn("conversation turn fenced off: another node holds the lease", "conversation", r.convID, "err", err)
+			return nil, &OwnedElsewhereError{RetryAfter: r.d.Leases.cfg.TTL, Reason: "another node took the conversation over during the turn"}
+		}
 		return nil, fmt.Errorf("conversation: store turn: %w", err)
 	}
 	r.spent, r.spentUS = nil, 0

@@ -39,17 +39,29 @@ func (s *sqlStore) AppendMessages(ctx context.Context, conversationID string, ms
 }
 
 // CommitTurn stores a finished turn in one transaction: it bumps the
-// conversation's updated_at (taking its row lock, as AppendMessages does),
-// replaces its transcript with t and appends msgs. Either all of it is stored or,
-// on error, none. An unknown conversation gives ErrNotFound.
-func (s *sqlStore) CommitTurn(ctx context.Context, conversationID string, msgs []*Message, t *Transcript) error {
-	if t == nil {
-		return fmt.Errorf("store: commit turn %s: no transcript", conversationID)
+// conversation's updated_at (taking its row lock, as AppendMessages does), checks
+// the fencing token by touching l's lease row (taking its lock, so no acquirer
+// can take the lease before the commit ends), replaces the transcript with t and
+// appends msgs. Either all of it is stored or, on error, none. An unknown
+// conversation gives ErrNotFound, a lease no longer l's ErrLeaseHeld.
+func (s *sqlStore) CommitTurn(ctx context.Context, l *Lease, msgs []*Message, t *Transcript) error {
+	if t == nil || l == nil {
+		return fmt.Errorf("store: commit turn: no transcript or no lease")
 	}
+	conversationID := l.ConversationID
 	t.ConversationID = conversationID
 	return s.inTx(ctx, func(c conn) error {
 		if err := s.touchConversation(ctx, c, conversationID); err != nil {
 			return err
+		}
+		res, err := c.exec(ctx, `UPDATE conversation_leases SET token = token
+			WHERE conversation_id = ? AND owner = ? AND token = ?`, conversationID, l.Owner, l.Token)
+		if err != nil {
+			return c.d.wrap(err, "commit turn "+conversationID)
+		}
+		if n, err := res.RowsAffected(); err != nil || n == 0 {
+			return fmt.Errorf("store: commit turn %s: lease token %d of %s no longer valid: %w",
+				conversationID, l.Token, l.Owner, ErrLeaseHeld)
 		}
 		if err := s.putTranscript(ctx, c, t); err != nil {
 			return err

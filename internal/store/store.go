@@ -305,10 +305,12 @@ type Store interface {
 	SetConversationHistoryHash(ctx context.Context, apiKeyID, conversationID, hash string) error
 	FindConversationByHistoryHash(ctx context.Context, apiKeyID, hash string) (*Conversation, error)
 
-	// CommitTurn stores a finished turn atomically: msgs as AppendMessages would, and
-	// t (its ConversationID set to conversationID) as PutTranscript would. On error
-	// nothing is stored. An unknown conversation gives ErrNotFound.
-	CommitTurn(ctx context.Context, conversationID string, msgs []*Message, t *Transcript) error
+	// CommitTurn stores a finished turn of l's conversation atomically: msgs as
+	// AppendMessages would, and t (its ConversationID set) as PutTranscript would,
+	// only while l's owner still holds l's token (the fencing check; otherwise
+	// ErrLeaseHeld). On error nothing is stored. An unknown conversation gives
+	// ErrNotFound.
+	CommitTurn(ctx context.Context, l *Lease, msgs []*Message, t *Transcript) error
 
 	// PutTranscript inserts or replaces the transcript of an existing conversation.
 	PutTranscript(ctx context.Context, t *Transcript) error

@@ -162,7 +162,9 @@ func (ws *wsSession) loop(ctx context.Context) {
 	}
 }
 
-// chat starts one request and relays its events tagged with its id.
+// chat registers one request under its id (so that a cancel finds it at once)
+// and runs it in its own goroutine: admission and the turn never block the
+// socket's read loop, which keeps serving cancel and ping.
 func (ws *wsSession) chat(ctx context.Context, m wsIn) {
 	fail := func(p *Problem) { ws.send(ctx, wsOut{Type: "error", ID: m.ID, Error: p}) }
 	ws.mu.Lock()
@@ -170,6 +172,12 @@ func (ws *wsSession) chat(ctx context.Context, m wsIn) {
 	busy := len(ws.reqs) >= wsMaxInflight
 	ws.seq++
 	ctx = context.WithValue(ctx, ctxRequestID, fmt.Sprintf("%s.%d", ws.requestID, ws.seq))
+	var rctx context.Context
+	var cancel context.CancelFunc
+	if m.ID != "" && !dup && !busy {
+		rctx, cancel = context.WithCancel(ctx)
+		ws.reqs[m.ID] = cancel
+	}
 	ws.mu.Unlock()
 	if m.ID == "" || dup {
 		fail(problem(http.StatusBadRequest, CodeInvalidRequest, "a chat needs an id not already in use on this socket"))
@@ -179,6 +187,25 @@ func (ws *wsSession) chat(ctx context.Context, m wsIn) {
 		fail(problem(http.StatusTooManyRequests, CodeSocketBusy, fmt.Sprintf("at most %d chats may run at once on one socket", wsMaxInflight)))
 		return
 	}
+	ws.wg.Add(1)
+	go func() {
+		defer ws.wg.Done()
+		defer func() {
+			ws.mu.Lock()
+			delete(ws.reqs, m.ID)
+			ws.mu.Unlock()
+			cancel()
+		}()
+		ws.run(ctx, rctx, m)
+	}()
+}
+
+// run admits one chat, runs its turn and relays the events tagged with its id.
+// ctx is the request's, canceled by the client's cancel or the socket's end;
+// messages are written under the socket's sctx, so a canceled chat still gets
+// its final event.
+func (ws *wsSession) run(sctx, ctx context.Context, m wsIn) {
+	fail := func(p *Problem) { ws.send(sctx, wsOut{Type: "error", ID: m.ID, Error: p}) }
 	// The key may have been suspended, expired, rotated or deleted since the
 	// socket opened: check it again, and end the socket if it is refused.
 	k, p := ws.s.keyByHash(ctx, ws.hash)
@@ -199,34 +226,24 @@ func (ws *wsSession) chat(ctx context.Context, m wsIn) {
 		fail(p)
 		return
 	}
-	rctx, cancel := context.WithCancel(ctx)
-	events, err := ws.s.Chat.Chat(rctx, req)
-	if err != nil {
-		cancel()
+	if err := ctx.Err(); err != nil { // canceled while it was admitted
 		rec.finish(toProblem(err).Status, nil, err)
 		fail(toProblem(err))
 		return
 	}
-	ws.mu.Lock()
-	ws.reqs[m.ID] = cancel
-	ws.mu.Unlock()
-	ws.wg.Add(1)
-	go func() {
-		defer ws.wg.Done()
-		defer func() {
-			ws.mu.Lock()
-			delete(ws.reqs, m.ID)
-			ws.mu.Unlock()
-			cancel()
-		}()
-		for ev := range events {
-			rec.observe(ev)
-			if out, ok := wsEvent(m.ID, ev); ok {
-				ws.send(ctx, out)
-			}
+	events, err := ws.s.Chat.Chat(ctx, req)
+	if err != nil {
+		rec.finish(toProblem(err).Status, nil, err)
+		fail(toProblem(err))
+		return
+	}
+	for ev := range events {
+		rec.observe(ev)
+		if out, ok := wsEvent(m.ID, ev); ok {
+			ws.send(sctx, out)
 		}
-		rec.unfinished()
-	}()
+	}
+	rec.unfinished()
 }
 
 func wsEvent(id string, ev actors.Event) (wsOut, bool) {

@@ -96,6 +96,9 @@ func (r *usageRecord) finish(status int, res *actors.Result, err error) {
 		return
 	}
 	r.done = true
+	// Settle before the event is recorded: a tenant grain rebuilding its counters
+	// answers the settle only after reading the store, so the event is never
+	// counted twice.
 	if res != nil {
 		r.ticket.Settle(res.Usage, res.CostUSD)
 	} else {

@@ -118,6 +118,7 @@ type grain struct {
 	holds   map[string]hold
 	settled map[string]time.Time // tickets settled or released lately: see onSettle
 	expired time.Time            // when expire last ran
+	acks    []*actor.PID         // settles answered once the counters are loaded
 }
 
 // Receive is the grain's only entry point.
@@ -136,9 +137,7 @@ func (g *grain) Receive(ctx actor.Context) {
 		g.onEvaluated(ctx, m)
 	case *messages.Settle:
 		g.onSettle(m)
-		if ctx.Sender() != nil {
-			ctx.Respond(&messages.SettleAck{})
-		}
+		g.ackSettle(ctx)
 	case *messages.TenantCountersRequest:
 		g.expire()
 		ctx.Respond(g.countersReply())
@@ -151,6 +150,7 @@ func (g *grain) Receive(ctx actor.Context) {
 		ctx.SetReceiveTimeout(g.d.IdleTTL) // protoactor disarms the timer once it fires
 	case *actor.Stopping:
 		g.failQueue(ctx, ErrTextUnavailable)
+		g.flushAcks(ctx)
 	}
 }
 
@@ -171,6 +171,7 @@ func (g *grain) load(ctx actor.Context) {
 
 func (g *grain) onLoaded(ctx actor.Context, m *loaded) {
 	g.loading = false
+	defer g.flushAcks(ctx) // the rebuild has read the store: see ackSettle
 	if m.err != nil {
 		// Admitting on zero counters would reset the daily quotas: refuse for now,
 		// and read again on the next admission.
@@ -178,7 +179,8 @@ func (g *grain) onLoaded(ctx actor.Context, m *loaded) {
 		g.failQueue(ctx, ErrTextUnavailable)
 		return
 	}
-	// Settles that arrived while loading were counted into g.c already.
+	// Settles that arrived while loading were counted into g.c already; their
+	// usage events were not in the store when the rebuild read it (ackSettle).
 	m.c.tokensToday += g.c.tokensToday
 	m.c.costToday += g.c.costToday
 	g.c, g.ready = m.c, true

@@ -3,6 +3,8 @@ package tenant
 import (
 	"time"
 
+	"github.com/asynkron/protoactor-go/actor"
+
 	"github.com/ccgateway/ccgateway/actors/messages"
 )
 
@@ -23,6 +25,29 @@ func (g *grain) onSettle(m *messages.Settle) {
 	g.settled[m.Ticket] = now
 	delete(g.holds, m.Ticket)
 	g.c.settle(now.UTC(), m.Tokens, m.CostUsd)
+}
+
+// ackSettle answers a Settle. While the counters are being rebuilt the answer
+// waits until the rebuild has read the store: the caller writes the turn's usage
+// event only after the answer, so that event cannot be both in the rebuild and
+// counted live (the settle is counted live at once).
+func (g *grain) ackSettle(ctx actor.Context) {
+	to := ctx.Sender()
+	switch {
+	case to == nil:
+	case g.loading:
+		g.acks = append(g.acks, to)
+	default:
+		ctx.Send(to, &messages.SettleAck{})
+	}
+}
+
+// flushAcks answers the settles that waited for the rebuild.
+func (g *grain) flushAcks(ctx actor.Context) {
+	for _, to := range g.acks {
+		ctx.Send(to, &messages.SettleAck{})
+	}
+	g.acks = nil
 }
 
 // abandoned reports whether an admission's caller stopped waiting: its ticket was

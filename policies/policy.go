@@ -130,6 +130,11 @@ func (p *Policy) check(ctx context.Context, tests []TestCase) error {
 		}
 		want := verdict(abi.Output{Allow: tc.Allow, Code: tc.Code})
 		out, err := p.Evaluate(WithDryRun(ctx), &tc.Input)
+		if isTimeout(err) {
+			// One retry on a fresh instance: a CPU spike on a loaded host must not
+			// refuse a good policy, while a guest that loops misses the deadline twice.
+			out, err = p.Evaluate(WithDryRun(ctx), &tc.Input)
+		}
 		if err != nil {
 			return &ErrSelfTest{Case: name, Want: want, Err: err}
 		}

@@ -23,6 +23,8 @@ import (
 // SystemPrompt, MaxTokens, Temperature) replace the conversation's stored settings
 // from this turn on: the CLI process is respawned with --resume under the new
 // signature, so the history carries over. Zero fields keep the stored settings.
+// StopSequences and Tools are this turn's own and never stored: a turn with other
+// ones (or none) respawns the process the same way.
 type ChatRequest struct {
 	APIKeyID       string
 	ConversationID string // empty starts a new conversation
@@ -31,6 +33,7 @@ type ChatRequest struct {
 	SystemPrompt   string
 	MaxTokens      int
 	Temperature    *float64
+	StopSequences  []string // checked by claudecli.ValidateStopSequences
 	Tools          []string
 }
 
@@ -122,7 +125,8 @@ func (s *System) Chat(ctx context.Context, req ChatRequest) (<-chan Event, error
 		DeadlineUnixMs: deadline.UnixMilli(), Created: created,
 		Receiver: &messages.Receiver{Address: pid.Address, Id: pid.Id},
 		Spec: &messages.Spec{Model: req.Model, SystemPrompt: req.SystemPrompt, MaxTokens: int64(req.MaxTokens),
-			HasTemperature: req.Temperature != nil, Temperature: deref(req.Temperature), Tools: req.Tools},
+			HasTemperature: req.Temperature != nil, Temperature: deref(req.Temperature), Tools: req.Tools,
+			StopSequences: req.StopSequences},
 	}
 	res, err := s.cl.Request(convID, conversation.Kind, turn, pcluster.WithTimeout(requestTimeout))
 	ack, ok := res.(*messages.TurnAck)

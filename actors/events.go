@@ -20,6 +20,7 @@ type Result struct {
 	Model          string
 	Content        string
 	StopReason     string
+	StopSequence   string // set when StopReason is "stop_sequence" and the CLI named it
 	Usage          Usage
 	CostUSD        float64
 	DurationMS     int64

@@ -113,7 +113,7 @@ func (l *launcher) spawnSpare(ctx context.Context, id string) (*cliProcess, int,
 func (l *launcher) start(ctx context.Context, sig conversation.Signature, sessionID string, resume bool, configDir, workDir, own string) (*cliProcess, error) {
 	spec := claudecli.Spec{
 		Model: sig.Model, SystemPrompt: sig.SystemPrompt, MaxTokens: int(sig.MaxTokens), Tools: sig.ToolList(),
-		SessionID: sessionID, Resume: resume, ConfigDir: configDir, WorkDir: workDir,
+		StopSequences: sig.StopList(), SessionID: sessionID, Resume: resume, ConfigDir: configDir, WorkDir: workDir,
 	}
 	if sig.HasTemperature {
 		t := sig.Temperature
@@ -218,7 +218,7 @@ func (c *cliProcess) Turn(ctx context.Context, text string) (<-chan conversation
 
 func turnResult(r claudecli.Result) *conversation.TurnResult {
 	return &conversation.TurnResult{
-		Text: r.Text, StopReason: r.StopReason, CostUSD: r.CostUSD, DurationMS: int64(r.DurationMS),
+		Text: r.Text, StopReason: r.StopReason, StopSequence: r.StopSequence, CostUSD: r.CostUSD, DurationMS: int64(r.DurationMS),
 		Usage: turnUsage(r.Usage),
 	}
 }

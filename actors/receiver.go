@@ -106,7 +106,7 @@ func (r *receiver) final(ctx actor.Context, ev Event) {
 func resultOf(m *messages.TurnDone) Result {
 	return Result{
 		ID: m.MessageId, ConversationID: m.ConversationId, Model: m.Model, Content: m.Content,
-		StopReason: m.StopReason, CostUSD: m.CostUsd, DurationMS: m.DurationMs, Usage: usageOf(m.GetUsage()),
+		StopReason: m.StopReason, StopSequence: m.StopSequence, CostUSD: m.CostUsd, DurationMS: m.DurationMs, Usage: usageOf(m.GetUsage()),
 	}
 }
 

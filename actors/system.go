@@ -197,7 +197,7 @@ func (p spares) Take(sig conversation.Signature) (string, conversation.Process, 
 }
 
 func defaultSignature(cfg Config) conversation.Signature {
-	return conversation.SignatureOf(cfg.DefaultModel, "", 0, nil, nil)
+	return conversation.SignatureOf(cfg.DefaultModel, "", 0, nil, nil, nil)
 }
 
 // absDir makes dir absolute (the CLI driver requires absolute paths).

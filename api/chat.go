@@ -10,6 +10,7 @@ import (
 	"github.com/danielgtaylor/huma/v2"
 
 	"github.com/ccgateway/ccgateway/actors"
+	"github.com/ccgateway/ccgateway/internal/claudecli"
 )
 
 // ChatRequest is one user message, optionally continuing a conversation.
@@ -20,6 +21,7 @@ type ChatRequest struct {
 	Temperature    *float64 `json:"temperature,omitempty" minimum:"0" maximum:"1" doc:"Sampling temperature" example:"0.2"`
 	MaxTokens      int      `json:"max_tokens,omitempty" minimum:"1" maximum:"128000" doc:"Cap on the reply's output tokens" example:"1024"`
 	SystemPrompt   string   `json:"system_prompt,omitempty" maxLength:"65536" doc:"System prompt for the conversation" example:"You are terse."`
+	StopSequences  []string `json:"stop_sequences,omitempty" maxItems:"8" doc:"Strings that end the reply when the model generates one (not included in the content); the reply then has stop_reason stop_sequence. At most 8, each 1-256 characters with at least one non-whitespace character. For this turn only: a later turn without them has none." example:"[\"END\"]"`
 	Stream         bool     `json:"stream,omitempty" doc:"Stream the reply as server-sent events (start, queued, delta, done, error)"`
 }
 
@@ -38,7 +40,8 @@ type ChatResponse struct {
 	ConversationID string    `json:"conversation_id"`
 	Model          string    `json:"model" example:"claude-sonnet-5-5"`
 	Content        string    `json:"content" example:"Hello! How can I help?"`
-	StopReason     string    `json:"stop_reason" example:"end_turn"`
+	StopReason     string    `json:"stop_reason" example:"end_turn" doc:"Why the reply ended: end_turn, max_tokens, stop_sequence, refusal, ..."`
+	StopSequence   string    `json:"stop_sequence,omitempty" doc:"The stop sequence that ended the reply (stop_reason stop_sequence), when the CLI reported it"`
 	Usage          ChatUsage `json:"usage"`
 	CostUSD        float64   `json:"cost_usd" example:"0.000148"`
 	DurationMS     int64     `json:"duration_ms" example:"812"`
@@ -65,7 +68,7 @@ type chatInput struct{ Body ChatRequest }
 func chatResponse(r actors.Result) ChatResponse {
 	return ChatResponse{
 		ID: r.ID, ConversationID: r.ConversationID, Model: r.Model, Content: r.Content,
-		StopReason: r.StopReason, CostUSD: r.CostUSD, DurationMS: r.DurationMS,
+		StopReason: r.StopReason, StopSequence: r.StopSequence, CostUSD: r.CostUSD, DurationMS: r.DurationMS,
 		Usage: ChatUsage{
 			InputTokens: r.Usage.InputTokens, OutputTokens: r.Usage.OutputTokens,
 			CacheReadInputTokens:     r.Usage.CacheReadInputTokens,
@@ -188,12 +191,37 @@ func (s *server) chatRequest(ctx context.Context, b *ChatRequest) (actors.ChatRe
 		return actors.ChatRequest{}, problem(http.StatusBadRequest, CodeModelUnknown,
 			fmt.Sprintf("model %q is not offered here; see GET /api/models", model))
 	}
+	if p := checkStopSequences(b.StopSequences); p != nil {
+		return actors.ChatRequest{}, p
+	}
 	k := keyFrom(ctx)
 	return actors.ChatRequest{
 		APIKeyID: k.ID, ConversationID: b.ConversationID, Message: b.Message,
 		Model: s.Config.ResolveModel(model), SystemPrompt: b.SystemPrompt,
-		MaxTokens: b.MaxTokens, Temperature: b.Temperature, Tools: k.Tools,
+		MaxTokens: b.MaxTokens, Temperature: b.Temperature, StopSequences: b.StopSequences, Tools: k.Tools,
 	}, nil
+}
+
+// checkStopSequences validates stop sequences with the CLI driver's own rules
+// (the schema caps their number): a 422 naming each bad body.stop_sequences[i].
+func checkStopSequences(seqs []string) *Problem {
+	var f fieldErrors
+	if len(seqs) > claudecli.MaxStopSequences {
+		f.add("body.stop_sequences", fmt.Sprintf("at most %d stop sequences are allowed", claudecli.MaxStopSequences), len(seqs))
+	}
+	for i, s := range seqs {
+		if err := claudecli.ValidateStopSequence(s); err != nil {
+			f.add(fmt.Sprintf("body.stop_sequences[%d]", i), err.Error(), s)
+		}
+	}
+	if len(f) == 0 {
+		return nil
+	}
+	p := problem(http.StatusUnprocessableEntity, CodeValidationFailed, "validation failed")
+	for _, err := range f {
+		p.Errors = append(p.Errors, err.(*huma.ErrorDetail))
+	}
+	return p
 }
 
 // writeJSON waits for the turn's end and writes the reply or the problem.

@@ -124,7 +124,7 @@ func TestCompatAnthropicErrors(t *testing.T) {
 		{name: "suspended key", key: suspended, status: 403, typ: "permission_error"},
 		{name: "expired key", key: expired, status: 403, typ: "permission_error"},
 		{name: "unknown model", key: key, mod: func(p *anthropic.MessageNewParams) { p.Model = "claude-nonexistent" }, status: 404, typ: "not_found_error"},
-		{name: "stop sequences", key: key, mod: func(p *anthropic.MessageNewParams) { p.StopSequences = []string{"END"} }, status: 400, typ: "invalid_request_error"},
+		{name: "blank stop sequence", key: key, mod: func(p *anthropic.MessageNewParams) { p.StopSequences = []string{"END", " "} }, status: 400, typ: "invalid_request_error"},
 		{name: "image", key: key, mod: func(p *anthropic.MessageNewParams) {
 			p.Messages = []anthropic.MessageParam{anthropic.NewUserMessage(anthropic.NewImageBlockBase64("image/png", "iVBORw0KGgo="))}
 		}, status: 400, typ: "invalid_request_error"},

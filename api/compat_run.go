@@ -54,6 +54,7 @@ func (s *server) startCompat(ctx context.Context, d dialect, in *compatInput, pa
 	areq, p := s.chatRequest(ctx, &ChatRequest{
 		Message: turn.message, ConversationID: turn.conversationID, Model: req.Model,
 		Temperature: req.Temperature, MaxTokens: req.MaxTokens, SystemPrompt: req.System, Stream: req.Stream,
+		StopSequences: req.StopSequences,
 	})
 	if p != nil {
 		return fail(p, "")
@@ -111,7 +112,7 @@ func (c *compatCall) response(r actors.Result) any {
 
 // compatResult converts a finished turn.
 func compatResult(r actors.Result) compat.Result {
-	return compat.Result{ID: r.ID, Model: r.Model, Text: r.Content, StopReason: r.StopReason, Usage: compat.Usage{
+	return compat.Result{ID: r.ID, Model: r.Model, Text: r.Content, StopReason: r.StopReason, StopSequence: r.StopSequence, Usage: compat.Usage{
 		InputTokens: r.Usage.InputTokens, OutputTokens: r.Usage.OutputTokens,
 		CacheReadInputTokens: r.Usage.CacheReadInputTokens, CacheCreationInputTokens: r.Usage.CacheCreationInputTokens,
 	}}

@@ -101,7 +101,8 @@ func registerConversations(api huma.API, s *server) {
 		OperationID: "continue-conversation", Method: http.MethodPost, Path: "/api/conversations/{id}/continue",
 		Summary: "Send a message in a conversation", Tags: tags, Security: keySecurity,
 		Description: "Same body and responses as POST /api/chat, continuing conversation {id} (a conversation_id in the body is ignored). " +
-			"Model, system_prompt, max_tokens and temperature, when given, replace the conversation's settings from this turn on (the CLI process is respawned with --resume, so the history carries over); omitted ones keep them.",
+			"Model, system_prompt, max_tokens and temperature, when given, replace the conversation's settings from this turn on (the CLI process is respawned with --resume, so the history carries over); omitted ones keep them. " +
+			"stop_sequences are the turn's own and never stored: a turn whose stop sequences differ from the previous turn's (including none) is run the same way, with the history intact.",
 		MaxBodyBytes: int64(s.Config.MaxMessageBytes) + 128<<10,
 		Errors:       []int{400, 401, 403, 404, 413, 422, 429, 502, 503, 504},
 	}

@@ -36,7 +36,7 @@ func (g *gateway) startPolicies() {
 	}
 	m, err := policyset.New(context.Background(), g.st, policyset.Config{
 		Engine: policies.Config{CacheDir: policyCacheDir(), CallTimeout: g.cfg.PolicyCallTimeout,
-			MemoryLimitPages: uint32(g.cfg.PolicyMemoryMB) * 16},
+			MemoryLimitPages: uint32(g.cfg.PolicyMemoryMB) * 16, Observer: g.tel.PolicyObserver()},
 		PermissionsConfig: policyset.PermissionsConfig(aliases, g.cfg.PolicyMaxTokensMode),
 	}, g.log)
 	if err != nil {

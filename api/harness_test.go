@@ -23,6 +23,7 @@ import (
 	"github.com/ccgateway/ccgateway/internal/config"
 	"github.com/ccgateway/ccgateway/internal/policyset"
 	"github.com/ccgateway/ccgateway/internal/store"
+	"github.com/ccgateway/ccgateway/internal/telemetry"
 	"github.com/ccgateway/ccgateway/internal/testkit"
 	"github.com/ccgateway/ccgateway/internal/usage"
 )
@@ -47,6 +48,8 @@ type gateway struct {
 	// policies is set by withPolicies: the chain from the store, as serve runs it.
 	policies *policyset.Manager
 	withPols bool
+	// tel is the gateway's telemetry (metrics on /metrics, spans dropped), as serve has.
+	tel *telemetry.Telemetry
 }
 
 // swapHandler lets a test restart the gateway behind the same URL.
@@ -88,7 +91,7 @@ func (g *gateway) restart() {
 		g.t.Fatal(err)
 	}
 	h, _ := New(Deps{Config: g.cfg, Store: g.st, Chat: sys, Tokens: g.issuer, Admins: verifier, Log: g.log,
-		Usage: teeUsage{g.usage, g.writer}, Version: "test", Policies: g.policies})
+		Usage: teeUsage{g.usage, g.writer}, Version: "test", Policies: g.policies, Telemetry: g.tel})
 	g.swap.mu.Lock()
 	g.sys = sys
 	g.swap.mu.Unlock()
@@ -117,6 +120,11 @@ func newGateway(t testing.TB, opts ...gatewayOption) *gateway {
 		cfg.PolicyMemoryMB = config.Defaults().PolicyMemoryMB
 	}
 	g.cfg = cfg
+	tel, err := telemetry.New(telemetry.Config{Version: "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	g.tel = tel
 	ctx := context.Background()
 	st, err := store.Open(ctx, "", g.dir)
 	if err != nil {
@@ -153,7 +161,8 @@ func newGateway(t testing.TB, opts ...gatewayOption) *gateway {
 	stopping := make(chan struct{})
 	h, _ := New(Deps{Config: cfg, Store: st, Chat: g.sys, Tokens: g.issuer, Admins: verifier, Log: log,
 		Usage: teeUsage{g.usage, g.writer}, Events: g.writer, Stopping: stopping, Version: "test", Policies: g.policies,
-		Ready: []ReadyCheck{{Name: "cli", Check: func(ctx context.Context) error { _, err := claudecli.Probe(ctx, cli); return err }}}})
+		Telemetry: g.tel,
+		Ready:     []ReadyCheck{{Name: "cli", Check: func(ctx context.Context) error { _, err := claudecli.Probe(ctx, cli); return err }}}})
 	g.srv = httptest.NewUnstartedServer(&g.swap)
 	g.swap.set(h)
 	if cfg.TLSCertFile == testTLS {

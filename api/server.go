@@ -19,6 +19,7 @@ import (
 	"github.com/ccgateway/ccgateway/internal/config"
 	"github.com/ccgateway/ccgateway/internal/policyset"
 	"github.com/ccgateway/ccgateway/internal/store"
+	"github.com/ccgateway/ccgateway/internal/telemetry"
 )
 
 // Security scheme names used in the spec and by the auth middleware.
@@ -35,7 +36,7 @@ type ReadyCheck struct {
 }
 
 // Deps are the parts the API needs. Every field is required except Ready, Usage,
-// Events, Policies and Stopping.
+// Events, Policies, Telemetry and Stopping.
 type Deps struct {
 	Config *config.Config
 	Store  store.Store
@@ -48,8 +49,11 @@ type Deps struct {
 	// answers 503 (admission still runs whatever chain the actor system was given).
 	Policies *policyset.Manager
 	Events   EventFeed // optional: nil makes GET /admin/events answer 503
-	Ready    []ReadyCheck
-	Version  string
+	// Telemetry, when set, counts, times and traces every request and serves
+	// GET /metrics on this handler unless Config.MetricsListen moves it elsewhere.
+	Telemetry *telemetry.Telemetry
+	Ready     []ReadyCheck
+	Version   string
 	// Stopping, when closed, ends long-lived streams (GET /admin/events) so that a
 	// graceful shutdown does not wait for them.
 	Stopping <-chan struct{}
@@ -71,8 +75,14 @@ func New(d Deps) (http.Handler, huma.API) {
 		failures:   auth.NewFailureLimiter(auth.LimiterConfig{Burst: d.Config.AuthFailureBurst, Per: d.Config.AuthFailureWindow}),
 	}
 	r := chi.NewRouter()
+	if d.Telemetry != nil {
+		r.Use(d.Telemetry.HTTPMiddleware)
+	}
 	r.Use(requestID, s.accessLog, recoverer(d.Log), s.httpsPolicy, s.cors)
 	r.Get(wsPath, s.serveWS) // a plain chi route: huma does not model WebSocket
+	if d.Telemetry != nil && d.Config.MetricsListen == "" {
+		r.Get(metricsPath, s.serveMetrics) // a plain chi route, left out of the OpenAPI spec
+	}
 	api := humachi.New(r, humaConfig(d.Version))
 	api.UseMiddleware(s.authenticate(api))
 	addRoutes(api, s)

@@ -84,9 +84,12 @@ func (c *Chain) Evaluate(ctx context.Context, in *abi.Input) (Decision, error) {
 		return Decision{Output: abi.Output{Code: abi.CodePolicyError, Reason: "policy chain closed"}}, ErrClosed
 	}
 	defer c.release()
+	e := c.engine
+	if co, ok := e.cfg.Observer.(ChainObserver); ok {
+		ctx = co.ChainStarted(ctx)
+	}
 	start := time.Now()
 	d, err := c.evaluate(ctx, in)
-	e := c.engine
 	e.counters.decisions.Add(1)
 	if d.Allow {
 		e.counters.allowed.Add(1)

@@ -16,6 +16,29 @@ type Observer interface {
 	DecisionMade(ctx context.Context, d Decision, took time.Duration, err error)
 }
 
+// ChainObserver is an optional extension of Observer. When the Observer implements
+// it, ChainStarted runs before a chain's first policy call and the context it
+// returns is the one the policy calls and DecisionMade see, so a tracer can make the
+// chain's span the parent of the policy calls' spans.
+type ChainObserver interface {
+	ChainStarted(ctx context.Context) context.Context
+}
+
+type dryRunKey struct{}
+
+// WithDryRun marks ctx as a trial evaluation (an admin's dry run, a policy's
+// self-tests at load) rather than an admission, so observers can leave it out of
+// their decision metrics.
+func WithDryRun(ctx context.Context) context.Context {
+	return context.WithValue(ctx, dryRunKey{}, true)
+}
+
+// IsDryRun reports whether ctx was marked by WithDryRun.
+func IsDryRun(ctx context.Context) bool {
+	v, _ := ctx.Value(dryRunKey{}).(bool)
+	return v
+}
+
 // Event describes one policy call. Start and Duration let a tracer record a span.
 type Event struct {
 	Policy   string

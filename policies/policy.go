@@ -129,7 +129,12 @@ func (p *Policy) check(ctx context.Context, tests []TestCase) error {
 			name = fmt.Sprint("#", i+1)
 		}
 		want := verdict(abi.Output{Allow: tc.Allow, Code: tc.Code})
-		out, err := p.Evaluate(ctx, &tc.Input)
+		out, err := p.Evaluate(WithDryRun(ctx), &tc.Input)
+		if isTimeout(err) {
+			// One retry on a fresh instance: a CPU spike on a loaded host must not
+			// refuse a good policy, while a guest that loops misses the deadline twice.
+			out, err = p.Evaluate(WithDryRun(ctx), &tc.Input)
+		}
 		if err != nil {
 			return &ErrSelfTest{Case: name, Want: want, Err: err}
 		}

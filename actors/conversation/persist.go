@@ -56,6 +56,7 @@ func (r *run) persist(ctx context.Context, proc Process, sig Signature, res *Tur
 	r.spent, r.spentUS = nil, 0
 	return &messages.TurnDone{
 		RequestId: req.RequestId, MessageId: msgID, ConversationId: r.convID, Model: sig.Model,
-		Content: res.Text, StopReason: res.StopReason, Usage: u, CostUsd: res.CostUSD, DurationMs: res.DurationMS,
+		Content: res.Text, StopReason: res.StopReason, StopSequence: res.StopSequence, Usage: u,
+		CostUsd: res.CostUSD, DurationMs: res.DurationMS,
 	}, nil
 }

@@ -9,6 +9,7 @@ package conversation
 
 import (
 	"context"
+	"encoding/json"
 	"strings"
 	"time"
 
@@ -27,15 +28,31 @@ type Signature struct {
 	HasTemperature bool
 	Temperature    float64
 	Tools          string // comma-joined allowlist
+	// StopSequences is the JSON array of the turn's stop sequences ("" for none):
+	// an exact, comparable form of a list whose items may hold any character.
+	StopSequences string
 }
 
 // SignatureOf builds a signature.
-func SignatureOf(model, systemPrompt string, maxTokens int64, temperature *float64, tools []string) Signature {
+func SignatureOf(model, systemPrompt string, maxTokens int64, temperature *float64, tools, stopSequences []string) Signature {
 	s := Signature{Model: model, SystemPrompt: systemPrompt, MaxTokens: maxTokens, Tools: strings.Join(tools, ",")}
 	if temperature != nil {
 		s.HasTemperature, s.Temperature = true, *temperature
 	}
+	if len(stopSequences) > 0 {
+		b, _ := json.Marshal(stopSequences)
+		s.StopSequences = string(b)
+	}
 	return s
+}
+
+// StopList decodes StopSequences.
+func (s Signature) StopList() []string {
+	var out []string
+	if s.StopSequences != "" {
+		_ = json.Unmarshal([]byte(s.StopSequences), &out)
+	}
+	return out
 }
 
 // ToolList splits Tools.
@@ -71,11 +88,12 @@ type TurnEvent struct {
 
 // TurnResult is a finished CLI turn.
 type TurnResult struct {
-	Text       string
-	StopReason string
-	Usage      *messages.TurnUsage
-	CostUSD    float64
-	DurationMS int64
+	Text         string
+	StopReason   string
+	StopSequence string // the stop sequence that ended the reply, when the CLI named it
+	Usage        *messages.TurnUsage
+	CostUSD      float64
+	DurationMS   int64
 }
 
 // Process is a running CLI process as the grain drives it.

@@ -164,7 +164,9 @@ func (r *run) settle(ctx context.Context, conv *store.Conversation) (Signature, 
 			return Signature{}, err
 		}
 	}
-	return SignatureOf(conv.Model, conv.SystemPrompt, conv.MaxTokens, conv.Temperature, s.GetTools()), nil
+	// Tools and stop sequences are the turn's own, never stored: a turn asking for
+	// others (or none) gets a process respawned with --resume under them.
+	return SignatureOf(conv.Model, conv.SystemPrompt, conv.MaxTokens, conv.Temperature, s.GetTools(), s.GetStopSequences()), nil
 }
 
 // loadHistory reads the stored transcript (nil when there is none) and records

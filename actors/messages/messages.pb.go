@@ -25,7 +25,8 @@ const (
 )
 
 // Spec is a conversation's spawn signature as a turn asks for it. Empty fields keep
-// the conversation's stored values.
+// the conversation's stored values, except tools and stop_sequences: these are the
+// turn's own and never stored (a turn without stop sequences runs without them).
 type Spec struct {
 	state          protoimpl.MessageState `protogen:"open.v1"`
 	Model          string                 `protobuf:"bytes,1,opt,name=model,proto3" json:"model,omitempty"`
@@ -34,6 +35,7 @@ type Spec struct {
 	HasTemperature bool                   `protobuf:"varint,4,opt,name=has_temperature,json=hasTemperature,proto3" json:"has_temperature,omitempty"`
 	Temperature    float64                `protobuf:"fixed64,5,opt,name=temperature,proto3" json:"temperature,omitempty"`
 	Tools          []string               `protobuf:"bytes,6,rep,name=tools,proto3" json:"tools,omitempty"`
+	StopSequences  []string               `protobuf:"bytes,7,rep,name=stop_sequences,json=stopSequences,proto3" json:"stop_sequences,omitempty"`
 	unknownFields  protoimpl.UnknownFields
 	sizeCache      protoimpl.SizeCache
 }
@@ -106,6 +108,13 @@ func (x *Spec) GetTemperature() float64 {
 func (x *Spec) GetTools() []string {
 	if x != nil {
 		return x.Tools
+	}
+	return nil
+}
+
+func (x *Spec) GetStopSequences() []string {
+	if x != nil {
+		return x.StopSequences
 	}
 	return nil
 }
@@ -704,8 +713,10 @@ type TurnDone struct {
 	Usage          *TurnUsage             `protobuf:"bytes,7,opt,name=usage,proto3" json:"usage,omitempty"`
 	CostUsd        float64                `protobuf:"fixed64,8,opt,name=cost_usd,json=costUsd,proto3" json:"cost_usd,omitempty"`
 	DurationMs     int64                  `protobuf:"varint,9,opt,name=duration_ms,json=durationMs,proto3" json:"duration_ms,omitempty"`
-	unknownFields  protoimpl.UnknownFields
-	sizeCache      protoimpl.SizeCache
+	// stop_sequence is the stop sequence that ended the reply, when the CLI named it.
+	StopSequence  string `protobuf:"bytes,10,opt,name=stop_sequence,json=stopSequence,proto3" json:"stop_sequence,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *TurnDone) Reset() {
@@ -799,6 +810,13 @@ func (x *TurnDone) GetDurationMs() int64 {
 		return x.DurationMs
 	}
 	return 0
+}
+
+func (x *TurnDone) GetStopSequence() string {
+	if x != nil {
+		return x.StopSequence
+	}
+	return ""
 }
 
 // TurnError describes why a turn failed, in a form that survives the wire. kind
@@ -1387,7 +1405,7 @@ var File_messages_proto protoreflect.FileDescriptor
 
 const file_messages_proto_rawDesc = "" +
 	"\n" +
-	"\x0emessages.proto\x12\x12ccgateway.messages\"\xc1\x01\n" +
+	"\x0emessages.proto\x12\x12ccgateway.messages\"\xe8\x01\n" +
 	"\x04Spec\x12\x14\n" +
 	"\x05model\x18\x01 \x01(\tR\x05model\x12#\n" +
 	"\rsystem_prompt\x18\x02 \x01(\tR\fsystemPrompt\x12\x1d\n" +
@@ -1395,7 +1413,8 @@ const file_messages_proto_rawDesc = "" +
 	"max_tokens\x18\x03 \x01(\x03R\tmaxTokens\x12'\n" +
 	"\x0fhas_temperature\x18\x04 \x01(\bR\x0ehasTemperature\x12 \n" +
 	"\vtemperature\x18\x05 \x01(\x01R\vtemperature\x12\x14\n" +
-	"\x05tools\x18\x06 \x03(\tR\x05tools\"4\n" +
+	"\x05tools\x18\x06 \x03(\tR\x05tools\x12%\n" +
+	"\x0estop_sequences\x18\a \x03(\tR\rstopSequences\"4\n" +
 	"\bReceiver\x12\x18\n" +
 	"\aaddress\x18\x01 \x01(\tR\aaddress\x12\x0e\n" +
 	"\x02id\x18\x02 \x01(\tR\x02id\"\xb9\x02\n" +
@@ -1441,7 +1460,7 @@ const file_messages_proto_rawDesc = "" +
 	"\finput_tokens\x18\x01 \x01(\x03R\vinputTokens\x12#\n" +
 	"\routput_tokens\x18\x02 \x01(\x03R\foutputTokens\x125\n" +
 	"\x17cache_read_input_tokens\x18\x03 \x01(\x03R\x14cacheReadInputTokens\x12=\n" +
-	"\x1bcache_creation_input_tokens\x18\x04 \x01(\x03R\x18cacheCreationInputTokens\"\xb3\x02\n" +
+	"\x1bcache_creation_input_tokens\x18\x04 \x01(\x03R\x18cacheCreationInputTokens\"\xd8\x02\n" +
 	"\bTurnDone\x12\x1d\n" +
 	"\n" +
 	"request_id\x18\x01 \x01(\tR\trequestId\x12\x1d\n" +
@@ -1455,7 +1474,9 @@ const file_messages_proto_rawDesc = "" +
 	"\x05usage\x18\a \x01(\v2\x1d.ccgateway.messages.TurnUsageR\x05usage\x12\x19\n" +
 	"\bcost_usd\x18\b \x01(\x01R\acostUsd\x12\x1f\n" +
 	"\vduration_ms\x18\t \x01(\x03R\n" +
-	"durationMs\"\x94\x01\n" +
+	"durationMs\x12#\n" +
+	"\rstop_sequence\x18\n" +
+	" \x01(\tR\fstopSequence\"\x94\x01\n" +
 	"\tTurnError\x12\x12\n" +
 	"\x04kind\x18\x01 \x01(\tR\x04kind\x12\x18\n" +
 	"\amessage\x18\x02 \x01(\tR\amessage\x12\x1b\n" +

@@ -274,3 +274,65 @@ func stopServe(cmd *exec.Cmd) {
 		<-done
 	}
 }
+
+// TestServeMetricsListen: with metrics-listen, /metrics is served there without
+// authentication (and not on the main listener); an admitted chat (which runs the
+// policy chain but no CLI turn) shows in it, so the observer is wired.
+func TestServeMetricsListen(t *testing.T) {
+	fake := testkit.NewFakeAPI(t)
+	data := t.TempDir()
+	env := baseEnv(fake, "CCGATEWAY_CLAUDE_PATH="+testkit.ClaudePath(t))
+	out, err := exec.Command(binary(t), "keys", "create", "--name", "t", "--json", "--data-dir", data).Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var k newKeyJSON
+	_ = json.Unmarshal(out, &k)
+	metricsAddr := freeAddr(t)
+	_, base, logs := startServe(t, env, "--data-dir", data, "--prewarm", "0", "--metrics-listen", metricsAddr)
+
+	req, _ := http.NewRequest("POST", base+"/api/chat", strings.NewReader(`{"message":"hi","conversation_id":"00000000-0000-4000-8000-000000000000"}`))
+	req.Header.Set("Authorization", "Bearer "+k.Key)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusNotFound {
+		t.Fatalf("chat on an unknown conversation: %d, want 404 (admitted)\n%s", resp.StatusCode, logs)
+	}
+
+	resp, err = http.Get(base + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusNotFound {
+		t.Errorf("/metrics on the main listener: %d, want 404", resp.StatusCode)
+	}
+	resp, err = http.Get("http://" + metricsAddr + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("/metrics on metrics-listen: %d", resp.StatusCode)
+	}
+	for _, want := range []string{
+		`ccgateway_policy_chain_decisions_total{allow="true",code="",policy=""} 1`,
+		`ccgateway_policy_decisions_total{allow="true",code="",policy="permissions"} 1`,
+		`ccgateway_http_requests_total{method="POST",route="/api/chat",status="404"} 1`,
+		`ccgateway_cli_max_processes 10`,
+		`ccgateway_cli_processes{state="busy"} 0`,
+		`target_info{`,
+	} {
+		if !strings.Contains(string(body), want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
+	}
+	if t.Failed() {
+		t.Logf("/metrics:\n%s", body)
+	}
+}

@@ -48,6 +48,13 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 		return fmt.Errorf("listen: %w", err)
 	}
 	defer ln.Close()
+	var metricsLn net.Listener
+	if cfg.MetricsListen != "" {
+		if metricsLn, err = net.Listen("tcp", cfg.MetricsListen); err != nil {
+			return fmt.Errorf("metrics-listen: %w", err)
+		}
+		defer metricsLn.Close()
+	}
 	st, err := openStore(ctx, cfg)
 	if err != nil {
 		return err
@@ -81,7 +88,14 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	}, log)
 	sweeper.Start()
 	defer sweeper.Stop()
-	pols, err := policyset.New(ctx, st, policyConfig(cfg), log)
+	tel, err := telemetry.New(telemetry.Config{Version: version, Node: cfg.NodeName})
+	if err != nil {
+		return err
+	}
+	defer shutdownTelemetry(tel, log)
+	pcfg := policyConfig(cfg)
+	pcfg.Engine.Observer = tel.PolicyObserver()
+	pols, err := policyset.New(ctx, st, pcfg, log)
 	if err != nil {
 		return err
 	}
@@ -93,12 +107,18 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	if err := tel.ObserveProcesses(processStats(sys)); err != nil {
+		log.Warn("no CLI process gauges", "err", err)
+	}
 	stopping := make(chan struct{})
 	handler, _ := api.New(api.Deps{
 		Config: cfg, Store: st, Chat: sys, Tokens: issuer, Admins: verifier, Log: log,
 		Usage: recorder, Events: recorder, Stopping: stopping, Policies: pols,
-		Version: version, Ready: readyChecks(st, cliCfg),
+		Telemetry: tel, Version: version, Ready: readyChecks(st, cliCfg),
 	})
+	if metricsLn != nil {
+		defer serveMetrics(metricsLn, tel, log)()
+	}
 	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
 	var stopOnce sync.Once
 	srv.RegisterOnShutdown(func() { stopOnce.Do(func() { close(stopping) }) })
@@ -137,6 +157,45 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	}
 	log.Info("stopped")
 	return nil
+}
+
+// serveMetrics serves GET /metrics, unauthenticated, on its own address (the
+// metrics-listen setting), until the returned stop is called.
+func serveMetrics(ln net.Listener, tel *telemetry.Telemetry, log *slog.Logger) (stop func()) {
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", tel.MetricsHandler())
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	go func() {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			log.Error("metrics listener stopped", "err", err)
+		}
+	}()
+	log.Info("serving metrics", "addr", "http://"+ln.Addr().String()+"/metrics")
+	return func() { _ = srv.Close() }
+}
+
+// processStats reads the node's CLI process table for the process gauges.
+func processStats(sys *actors.System) func() telemetry.ProcessStats {
+	return func() telemetry.ProcessStats {
+		st := sys.ProcessStatus()
+		ps := telemetry.ProcessStats{ByState: map[string]int{}, MaxProcesses: st.MaxProcesses, MaxQueue: st.MaxQueue}
+		for _, p := range st.Processes {
+			ps.ByState[p.State]++
+		}
+		for _, n := range st.QueueByKey {
+			ps.Queued += n
+		}
+		return ps
+	}
+}
+
+// shutdownTelemetry ends the trace and metric providers (span processors flush).
+func shutdownTelemetry(tel *telemetry.Telemetry, log *slog.Logger) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := tel.Shutdown(ctx); err != nil {
+		log.Warn("telemetry shutdown", "err", err)
+	}
 }
 
 func openStore(ctx context.Context, cfg *config.Config) (store.Store, error) {

@@ -25,15 +25,17 @@ type message struct {
 	Event *struct {
 		Type  string `json:"type"`
 		Delta struct {
-			Type string `json:"type"`
-			Text string `json:"text"`
+			Type         string  `json:"type"`
+			Text         string  `json:"text"`
+			StopSequence *string `json:"stop_sequence"` // message_delta
 		} `json:"delta"`
 	} `json:"event"`
 
 	// assistant
 	Message *struct {
-		Model   string `json:"model"`
-		Content []struct {
+		Model        string  `json:"model"`
+		StopSequence *string `json:"stop_sequence"`
+		Content      []struct {
 			Type     string `json:"type"`
 			Text     string `json:"text"`
 			Thinking string `json:"thinking"`
@@ -123,12 +125,32 @@ func (m *message) events() []Event {
 	return nil
 }
 
+// stopSequence reports the stop sequence a line names: the message_delta stream
+// event that ends an API response, or an assistant line (after a fallback to a
+// non-streaming request the only place it appears). ok is false for other lines.
+func (m *message) stopSequence() (seq string, ok bool) {
+	switch {
+	case m.Type == "stream_event" && m.Event != nil && m.Event.Type == "message_delta":
+		if m.Event.Delta.StopSequence != nil {
+			seq = *m.Event.Delta.StopSequence
+		}
+		return seq, true
+	case m.Type == "assistant" && m.Message != nil && m.Message.StopSequence != nil:
+		return *m.Message.StopSequence, true
+	}
+	return "", false
+}
+
 // resultEvent converts a successful result line; prevTotal is the process's
-// cumulative cost before this turn.
-func (m *message) resultEvent(prevTotal float64) Result {
+// cumulative cost before this turn, stopSeq the last stop sequence the turn's
+// lines named. The result line itself carries stop_reason but no stop_sequence.
+func (m *message) resultEvent(prevTotal float64, stopSeq string) Result {
 	u, cost := m.turnUsage(prevTotal)
+	if m.StopReason != "stop_sequence" {
+		stopSeq = ""
+	}
 	return Result{
-		Text: m.Result, StopReason: m.StopReason, TerminalReason: m.TerminalReason,
+		Text: m.Result, StopReason: m.StopReason, StopSequence: stopSeq, TerminalReason: m.TerminalReason,
 		SessionID: m.SessionID, CostUSD: cost, DurationMS: m.DurationMS, NumTurns: m.NumTurns,
 		Usage: u,
 	}

@@ -84,13 +84,16 @@ func (c Config) Validate() error {
 }
 
 // Spec is what one CLI process is for: a session of one tenant. Processes with
-// different Model, SystemPrompt, MaxTokens, Temperature or Tools cannot share a
-// process, since these are fixed at spawn.
+// different Model, SystemPrompt, MaxTokens, Temperature, StopSequences or Tools
+// cannot share a process, since these are fixed at spawn.
 type Spec struct {
 	Model        string   // passed verbatim to --model; "" keeps the CLI's default
 	SystemPrompt string   // replaces Claude Code's prompt (an SDK identity line stays)
 	MaxTokens    int      // CLAUDE_CODE_MAX_OUTPUT_TOKENS when > 0
 	Temperature  *float64 // merged into the request body; disables thinking
+	// StopSequences are merged into the request body with Temperature (see
+	// ValidateStopSequences); empty sends none.
+	StopSequences []string
 	// Tools is the tool grant: built-in tool names and permission rules such as
 	// "Bash(git status:*)" (see ValidateTool and toolArgs); empty means no tools.
 	Tools []string
@@ -126,6 +129,9 @@ func (s Spec) Validate() error {
 	}
 	if s.Temperature != nil && (*s.Temperature < 0 || *s.Temperature > 1) {
 		return fmt.Errorf("claudecli: Temperature %v out of range 0..1", *s.Temperature)
+	}
+	if err := ValidateStopSequences(s.StopSequences); err != nil {
+		return fmt.Errorf("claudecli: %w", err)
 	}
 	return ValidateTools(s.Tools)
 }

@@ -57,6 +57,12 @@
 //     temperature other than 1 with thinking, so a set temperature also sets
 //     MAX_THINKING_TOKENS=0: the body then carries {"type":"disabled"} or no
 //     thinking at all.
+//   - Stop sequences: CLAUDE_CODE_EXTRA_BODY={"stop_sequences":[...]} (in the same
+//     object as a temperature) reaches every request body of the process. The
+//     result line reports stop_reason "stop_sequence" but never which sequence;
+//     the message_delta stream_event (--include-partial-messages) carries
+//     stop_sequence, so Result.StopSequence comes from there. Thinking is left as
+//     it is: the API accepts stop sequences with thinking.
 //   - Retry-After: the CLI never prints the header. With retries left it honours it
 //     and reports the wait in system/api_retry retry_delay_ms (retry-after: 2 gave
 //     ~2.2-2.6 s, 7 gave 7.3-8.2 s; without the header the backoff starts near

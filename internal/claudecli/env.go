@@ -104,12 +104,14 @@ func buildEnv(cfg Config, spec Spec) []string {
 	if spec.MaxTokens > 0 {
 		put("CLAUDE_CODE_MAX_OUTPUT_TOKENS", strconv.Itoa(spec.MaxTokens))
 	}
+	if extra := extraBody(spec); extra != nil {
+		body, _ := json.Marshal(extra)
+		put("CLAUDE_CODE_EXTRA_BODY", string(body))
+	}
 	if spec.Temperature != nil {
 		// The CLI enables thinking on capable models (adaptive or a budget), and the
 		// API accepts a temperature other than 1 only without thinking, so a set
 		// temperature turns thinking off: the body then says {"type":"disabled"}.
-		body, _ := json.Marshal(map[string]float64{"temperature": *spec.Temperature})
-		put("CLAUDE_CODE_EXTRA_BODY", string(body))
 		put("MAX_THINKING_TOKENS", "0")
 	}
 	env := make([]string, 0, len(order))

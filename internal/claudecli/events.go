@@ -42,10 +42,13 @@ type Usage struct {
 	CacheCreationInputTokens int
 }
 
-// Result ends a successful turn.
+// Result ends a successful turn. StopSequence is the stop sequence that ended the
+// reply when StopReason is "stop_sequence" and the CLI's stream named it ("" when
+// it did not, e.g. after a fallback to a non-streaming request that omitted it).
 type Result struct {
 	Text           string
 	StopReason     string
+	StopSequence   string
 	TerminalReason string
 	SessionID      string
 	Usage          Usage

@@ -63,6 +63,7 @@ type turnState struct {
 	lastRetry *APIRetry // the CLI's last announced retry
 	apiErr    *message  // the synthetic assistant line of a failed API call
 	abort     Class     // set once the driver aborts the turn (timeout, interrupted)
+	stopSeq   string    // the stop sequence of the turn's last API response
 }
 
 // runTurn is the goroutine that owns one turn: it writes the user line, forwards
@@ -172,7 +173,7 @@ func (p *Process) runTurn(ctx context.Context, line []byte, out chan<- Event) {
 				case m.failed():
 					finish(p.resultError(&m, &st, prev))
 				default:
-					emit(m.resultEvent(prev))
+					emit(m.resultEvent(prev, st.stopSeq))
 				}
 				return
 			}
@@ -220,6 +221,9 @@ func (p *Process) runTurn(ctx context.Context, line []byte, out chan<- Event) {
 
 // observe records what later classification needs from a non-terminal line.
 func (p *Process) observe(m *message, st *turnState) {
+	if seq, ok := m.stopSequence(); ok {
+		st.stopSeq = seq
+	}
 	switch {
 	case m.Type == "system" && m.Subtype == "init" && m.SessionID != "":
 		p.mu.Lock()

@@ -42,8 +42,6 @@ func ParseAnthropic(body []byte) (*Request, *Error) {
 		return nil, unsupported("tools", "tools are not supported by this gateway")
 	case isSet(in.ToolChoice):
 		return nil, unsupported("tool_choice", "tool_choice is not supported: this gateway does not offer tools")
-	case isSet(in.StopSequences):
-		return nil, unsupported("stop_sequences", "stop_sequences cannot be passed to the Claude CLI by this gateway")
 	case isSet(in.TopP):
 		return nil, unsupported("top_p", "top_p cannot be passed to the Claude CLI; use temperature")
 	case isSet(in.TopK):
@@ -62,7 +60,12 @@ func ParseAnthropic(body []byte) (*Request, *Error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &Request{Model: in.Model, System: NormalizeText(system), MaxTokens: in.MaxTokens, Temperature: in.Temperature, Stream: in.Stream}
+	stop, err := parseStop(in.StopSequences, "stop_sequences")
+	if err != nil {
+		return nil, err
+	}
+	r := &Request{Model: in.Model, System: NormalizeText(system), MaxTokens: in.MaxTokens, Temperature: in.Temperature,
+		StopSequences: stop, Stream: in.Stream}
 	msgs := make([]Message, 0, len(in.Messages))
 	for i, m := range in.Messages {
 		if m.Role != RoleUser && m.Role != RoleAssistant {

@@ -34,12 +34,23 @@ type AnthropicMessage struct {
 
 // NewAnthropicMessage builds the response to a finished turn.
 func NewAnthropicMessage(id string, r Result) AnthropicMessage {
+	stop, seq := stopOf(r)
+	return AnthropicMessage{ID: id, Type: "message", Role: RoleAssistant, Model: r.Model,
+		Content: []TextBlock{{Type: "text", Text: r.Text}}, StopReason: &stop, StopSequence: seq, Usage: NewAnthropicUsage(r.Usage)}
+}
+
+// stopOf returns a result's stop_reason (end_turn when unknown) and its
+// stop_sequence: null unless the reply ended on a stop sequence the CLI named.
+func stopOf(r Result) (string, *string) {
 	stop := r.StopReason
 	if stop == "" {
 		stop = "end_turn"
 	}
-	return AnthropicMessage{ID: id, Type: "message", Role: RoleAssistant, Model: r.Model,
-		Content: []TextBlock{{Type: "text", Text: r.Text}}, StopReason: &stop, Usage: NewAnthropicUsage(r.Usage)}
+	if stop != "stop_sequence" || r.StopSequence == "" {
+		return stop, nil
+	}
+	seq := r.StopSequence
+	return stop, &seq
 }
 
 // StreamEvent is one Messages stream event: its SSE event name and data.
@@ -73,12 +84,9 @@ func BlockStop() StreamEvent {
 
 // MessageDelta carries the stop reason and the whole turn's usage.
 func MessageDelta(r Result) StreamEvent {
-	stop := r.StopReason
-	if stop == "" {
-		stop = "end_turn"
-	}
+	stop, seq := stopOf(r)
 	return StreamEvent{"message_delta", map[string]any{"type": "message_delta",
-		"delta": map[string]any{"stop_reason": stop, "stop_sequence": nil}, "usage": NewAnthropicUsage(r.Usage)}}
+		"delta": map[string]any{"stop_reason": stop, "stop_sequence": seq}, "usage": NewAnthropicUsage(r.Usage)}}
 }
 
 // MessageStop ends a stream.

@@ -57,6 +57,11 @@ func ParseOpenAI(body []byte) (*Request, *Error) {
 		return nil, err
 	}
 	r := &Request{Model: in.Model, Temperature: in.Temperature, Stream: in.Stream}
+	stop, err := parseStop(in.Stop, "stop")
+	if err != nil {
+		return nil, err
+	}
+	r.StopSequences = stop
 	if in.StreamOptions != nil {
 		r.IncludeUsage = in.StreamOptions.IncludeUsage
 	}
@@ -123,8 +128,6 @@ func refuseOpenAI(in *openAIRequest) *Error {
 		return unsupported("frequency_penalty", "frequency_penalty is not supported by Claude")
 	case in.TopP != nil && *in.TopP != 1:
 		return unsupported("top_p", "top_p cannot be passed to the Claude CLI; use temperature")
-	case isSet(in.Stop):
-		return unsupported("stop", "stop sequences cannot be passed to the Claude CLI by this gateway")
 	case in.ResponseFormat != nil && in.ResponseFormat.Type != "" && in.ResponseFormat.Type != "text":
 		return unsupported("response_format", "response_format %q is not supported: only text replies", in.ResponseFormat.Type)
 	case isSet(in.Audio) || (len(in.Modalities) > 0 && !(len(in.Modalities) == 1 && in.Modalities[0] == "text")):

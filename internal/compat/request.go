@@ -22,13 +22,16 @@ type Message struct {
 // whole history the client sent, normalized (see Normalize), ending with the new
 // user turn.
 type Request struct {
-	Model        string
-	System       string
-	Messages     []Message
-	MaxTokens    int
-	Temperature  *float64
-	Stream       bool
-	IncludeUsage bool // OpenAI stream_options.include_usage
+	Model       string
+	System      string
+	Messages    []Message
+	MaxTokens   int
+	Temperature *float64
+	// StopSequences are OpenAI's stop or Anthropic's stop_sequences, checked with
+	// the CLI driver's rules (claudecli.ValidateStopSequences).
+	StopSequences []string
+	Stream        bool
+	IncludeUsage  bool // OpenAI stream_options.include_usage
 }
 
 // MaxOutputTokens is the largest max_tokens the gateway passes to the CLI.

@@ -14,7 +14,10 @@ type Result struct {
 	Model      string
 	Text       string
 	StopReason string // the CLI's (Anthropic's) stop reason
-	Usage      Usage
+	// StopSequence is the stop sequence that ended the reply (StopReason
+	// "stop_sequence"), or "" when the CLI did not name it.
+	StopSequence string
+	Usage        Usage
 }
 
 // OpenAIUsage is Chat Completions' usage object. Prompt tokens include cached ones,
@@ -36,7 +39,8 @@ func NewOpenAIUsage(u Usage) *OpenAIUsage {
 	return out
 }
 
-// FinishReason maps an Anthropic stop reason to OpenAI's finish_reason.
+// FinishReason maps an Anthropic stop reason to OpenAI's finish_reason: end_turn
+// and stop_sequence (OpenAI's stop) become "stop".
 func FinishReason(stop string) string {
 	switch stop {
 	case "max_tokens", "model_context_window_exceeded":

@@ -97,6 +97,9 @@ type Config struct {
 
 	LogLevel    string
 	LogMessages bool
+	// MetricsListen, when set, serves GET /metrics (unauthenticated) on its own
+	// address; empty serves it on the main listener to loopback clients and admins.
+	MetricsListen string
 }
 
 // ResolveModel maps an alias to its model id; an id or an unknown name comes back as is.
@@ -138,6 +141,13 @@ func (c *Config) Validate() error {
 	}
 	if _, _, err := net.SplitHostPort(c.Listen); err != nil {
 		bad("listen", "want host:port, got %q", c.Listen)
+	}
+	if c.MetricsListen != "" {
+		if _, _, err := net.SplitHostPort(c.MetricsListen); err != nil {
+			bad("metrics-listen", "want empty or host:port, got %q", c.MetricsListen)
+		} else if c.MetricsListen == c.Listen {
+			bad("metrics-listen", "must differ from listen (leave it empty to serve /metrics on the main listener)")
+		}
 	}
 	if c.DataDir == "" {
 		bad("data-dir", "must not be empty")

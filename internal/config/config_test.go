@@ -66,6 +66,8 @@ func TestLoadErrorsNameTheSetting(t *testing.T) {
 	}{
 		{"bad duration", []string{"--turn-timeout", "soon"}, nil, []string{"turn-timeout", "duration"}},
 		{"bad listen", nil, []string{"CCGATEWAY_LISTEN=nope"}, []string{"listen"}},
+		{"bad metrics-listen", []string{"--metrics-listen", "9090"}, nil, []string{"metrics-listen"}},
+		{"metrics-listen on the main listener", []string{"--metrics-listen", "127.0.0.1:8080"}, nil, []string{"metrics-listen", "differ"}},
 		{"short password", nil, []string{"CCGATEWAY_ADMIN_PASSWORD=short"}, []string{"admin-password"}},
 		{"unknown default model", []string{"--default-model", "gpt"}, nil, []string{"default-model", "gpt"}},
 		{"gateway var to CLI", []string{"--pass-env", "CCGATEWAY_JWT_SECRET"}, nil, []string{"pass-env"}},

@@ -189,6 +189,7 @@ var settings = []setting{
 	{name: "policy-memory-mb", def: "64", usage: "memory cap of each WASM policy instance, in MiB", set: integer(func(c *Config) *int { return &c.PolicyMemoryMB })},
 	{name: "policy-max-tokens-mode", def: "refuse", usage: "bundled permissions policy: refuse (403) or clamp a max_tokens above the key's cap", set: str(func(c *Config) *string { return &c.PolicyMaxTokensMode })},
 	{name: "log-level", def: "info", usage: "debug, info, warn or error", set: str(func(c *Config) *string { return &c.LogLevel })},
+	{name: "metrics-listen", usage: "host:port serving GET /metrics without authentication (empty = /metrics on the main listener, for loopback clients and admin tokens only)", set: str(func(c *Config) *string { return &c.MetricsListen })},
 	{name: "log-messages", def: "false", usage: "log chat message text (off by default)", set: boolean(func(c *Config) *bool { return &c.LogMessages })},
 }
 

@@ -9,7 +9,8 @@ import (
 	"github.com/ccgateway/ccgateway/policies/abi"
 )
 
-// DryRun evaluates one version of name on in without counting anything: version 0
+// DryRun evaluates one version of name on in without counting anything (the
+// evaluation is marked policies.WithDryRun, which the metrics leave out): version 0
 // means the version in the active chain (the bundled one for a bundled name without
 // a stored active version). The policy's failure mode applies as in the chain, so a
 // failing fail-closed policy gives a policy_error deny together with the error.
@@ -29,7 +30,7 @@ func (m *Manager) DryRun(ctx context.Context, name string, version int64, in *ab
 		return policies.Decision{}, 0, err
 	}
 	defer chain.Close()
-	d, err := chain.Evaluate(ctx, in)
+	d, err := chain.Evaluate(policies.WithDryRun(ctx), in)
 	return d, spec.Version, err
 }
 

@@ -1,5 +1,5 @@
-// Package telemetry sets up ccgateway's structured logging (slog JSON) and, later,
-// its OpenTelemetry traces and metrics.
+// Package telemetry sets up ccgateway's structured logging (slog JSON) and its
+// OpenTelemetry traces and metrics (a Prometheus exporter serves the metrics).
 package telemetry
 
 import (

@@ -42,20 +42,24 @@ func (f *FakeAPI) answer(w http.ResponseWriter, r *http.Request, req *Request, r
 	if stop == "" {
 		stop = "end_turn"
 	}
+	var stopSeq any // null unless the reply names the sequence
+	if rep.StopSequence != "" {
+		stopSeq = rep.StopSequence
+	}
 	id := fmt.Sprintf("msg_fake_%d", f.seq.Add(1))
 	if !req.Stream {
 		writeJSON(w, http.StatusOK, map[string]any{
 			"id": id, "type": "message", "role": "assistant", "model": model,
 			"content":     []any{map[string]string{"type": "text", "text": rep.text()}},
-			"stop_reason": stop, "stop_sequence": nil, "usage": rep.Usage,
+			"stop_reason": stop, "stop_sequence": stopSeq, "usage": rep.Usage,
 		})
 		return
 	}
-	f.stream(w, r, id, model, stop, rep)
+	f.stream(w, r, id, model, stop, stopSeq, rep)
 }
 
 // stream writes a successful reply as Server-Sent Events.
-func (f *FakeAPI) stream(w http.ResponseWriter, r *http.Request, id, model, stop string, rep Reply) {
+func (f *FakeAPI) stream(w http.ResponseWriter, r *http.Request, id, model, stop string, stopSeq any, rep Reply) {
 	flusher, _ := w.(http.Flusher)
 	w.Header().Set("Content-Type", "text/event-stream")
 	w.Header().Set("Cache-Control", "no-cache")
@@ -100,7 +104,7 @@ func (f *FakeAPI) stream(w http.ResponseWriter, r *http.Request, id, model, stop
 	}
 	send("content_block_stop", map[string]any{"type": "content_block_stop", "index": 0})
 	send("message_delta", map[string]any{"type": "message_delta",
-		"delta": map[string]any{"stop_reason": stop, "stop_sequence": nil},
+		"delta": map[string]any{"stop_reason": stop, "stop_sequence": stopSeq},
 		"usage": rep.Usage})
 	send("message_stop", map[string]string{"type": "message_stop"})
 }

@@ -13,14 +13,15 @@ type Request struct {
 	Method string
 	Path   string
 	Header http.Header
-	// Model, System, MaxTokens, Temperature and Stream come from the JSON body.
-	// System is the text of all system blocks joined with "\n".
-	Model       string
-	System      string
-	Messages    []Message
-	MaxTokens   int
-	Temperature *float64
-	Stream      bool
+	// Model, System, MaxTokens, Temperature, StopSequences and Stream come from the
+	// JSON body. System is the text of all system blocks joined with "\n".
+	Model         string
+	System        string
+	Messages      []Message
+	MaxTokens     int
+	Temperature   *float64
+	StopSequences []string
+	Stream        bool
 	// Thinking is the body's "thinking" object, if any (e.g. {"type":"enabled",...}).
 	Thinking json.RawMessage
 	Raw      json.RawMessage
@@ -63,6 +64,9 @@ type Reply struct {
 	// Usage overrides the FakeAPI's default usage numbers when non-zero.
 	Usage      Usage
 	StopReason string // default "end_turn"
+	// StopSequence is the reply's stop_sequence (with StopReason "stop_sequence");
+	// "" sends null.
+	StopSequence string
 
 	// Status, when not 0 or 200, answers with that HTTP status and an Anthropic error
 	// body (401 authentication_error, 429 rate_limit_error, 529 overloaded_error,
@@ -146,15 +150,17 @@ func decodeBody(req *Request) {
 			Role    string          `json:"role"`
 			Content json.RawMessage `json:"content"`
 		} `json:"messages"`
-		MaxTokens   int             `json:"max_tokens"`
-		Temperature *float64        `json:"temperature"`
-		Stream      bool            `json:"stream"`
-		Thinking    json.RawMessage `json:"thinking"`
+		MaxTokens     int             `json:"max_tokens"`
+		Temperature   *float64        `json:"temperature"`
+		StopSequences []string        `json:"stop_sequences"`
+		Stream        bool            `json:"stream"`
+		Thinking      json.RawMessage `json:"thinking"`
 	}
 	if json.Unmarshal(req.Raw, &b) != nil {
 		return
 	}
 	req.Model, req.MaxTokens, req.Temperature = b.Model, b.MaxTokens, b.Temperature
+	req.StopSequences = b.StopSequences
 	req.Stream, req.Thinking = b.Stream, b.Thinking
 	req.System = contentText(b.System)
 	for _, m := range b.Messages {

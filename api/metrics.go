@@ -1,0 +1,60 @@
+package api
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/ccgateway/ccgateway/internal/auth"
+)
+
+// metricsPath serves the Prometheus metrics on the main listener when no
+// metrics-listen address is configured.
+const metricsPath = "/metrics"
+
+// serveMetrics applies the main listener's rule for GET /metrics: a client
+// connected from a loopback address through no proxy (the peer is loopback and the
+// request has no X-Forwarded-For or Forwarded header) gets the metrics without a
+// token; anyone else needs an admin token. Failed tokens count against the client
+// address like any failed authentication.
+func (s *server) serveMetrics(w http.ResponseWriter, r *http.Request) {
+	if !localDirect(r) {
+		ip := s.clientIP(r)
+		if p := s.authThrottled(ip); p != nil {
+			writeProblemHTTP(w, r, p)
+			return
+		}
+		h := r.Header.Get("Authorization")
+		if len(h) <= 7 || !strings.EqualFold(h[:7], "bearer ") {
+			writeProblemHTTP(w, r, problem(http.StatusUnauthorized, CodeUnauthorized,
+				"GET /metrics needs an admin token unless it comes straight from a loopback address (or set metrics-listen)"))
+			return
+		}
+		pr, err := s.Admins.Verify(r.Context(), strings.TrimSpace(h[7:]))
+		if err != nil {
+			p := authProblem(err)
+			if p == nil {
+				p = problem(http.StatusUnauthorized, CodeUnauthorized, "invalid admin token")
+			}
+			if isAuthFailure(p) {
+				s.authFailed(ip)
+			}
+			writeProblemHTTP(w, r, p)
+			return
+		}
+		c := callerFrom(r.Context())
+		c.IP, c.Admin = ip, pr.Subject
+		if pr.Method != auth.MethodLocal {
+			c.Admin = pr.Method + ":" + pr.Subject
+		}
+	}
+	s.Telemetry.MetricsHandler().ServeHTTP(w, r)
+}
+
+// localDirect reports whether the TCP peer is a loopback address and the request
+// carries no forwarding header: a local scraper, not a client behind a local proxy.
+func localDirect(r *http.Request) bool {
+	if r.Header.Get("X-Forwarded-For") != "" || r.Header.Get("Forwarded") != "" {
+		return false
+	}
+	return auth.ClientIP(r, nil).IsLoopback() // no trusted proxies: the TCP peer
+}

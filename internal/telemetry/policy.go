@@ -1,0 +1,147 @@
+package telemetry
+
+import (
+	"context"
+	"errors"
+	"strconv"
+	"time"
+
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/metric"
+	"go.opentelemetry.io/otel/trace"
+
+	"github.com/ccgateway/ccgateway/policies"
+)
+
+// Policy metric names (as Prometheus shows them; the exporter adds _total to
+// counters and _seconds to histograms in seconds).
+const (
+	metricPolicyDecisions = "ccgateway_policy_decisions"           // per policy call: {policy, allow, code}
+	metricPolicyDuration  = "ccgateway_policy_evaluation_duration" // per policy call: {policy}
+	metricPolicyErrors    = "ccgateway_policy_errors"              // per failed policy call: {policy}
+	metricChainDecisions  = "ccgateway_policy_chain_decisions"     // per chain: {allow, code, policy}
+	metricChainDuration   = "ccgateway_policy_chain_duration"      // per chain
+)
+
+// Span names.
+const (
+	spanPolicyCall  = "policy.evaluate"
+	spanPolicyChain = "policy.chain"
+)
+
+// policyBuckets suit calls bounded by policy-call-timeout (50ms by default).
+var policyBuckets = []float64{0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1}
+
+type policyInstruments struct {
+	decisions, errors, chainDecisions metric.Int64Counter
+	duration, chainDuration           metric.Float64Histogram
+}
+
+func (p *policyInstruments) init(m metric.Meter) error {
+	var errs [5]error
+	p.decisions, errs[0] = m.Int64Counter(metricPolicyDecisions,
+		metric.WithDescription("Policy calls by outcome: allow is true or false, code the deny code (policy_error for a call that failed)."))
+	p.errors, errs[1] = m.Int64Counter(metricPolicyErrors,
+		metric.WithDescription("Policy calls that failed (trap, timeout, bad output), whatever the policy's failure mode."))
+	p.chainDecisions, errs[2] = m.Int64Counter(metricChainDecisions,
+		metric.WithDescription("Admission decisions of the policy chain; policy names the policy that denied (empty when allowed)."))
+	p.duration, errs[3] = m.Float64Histogram(metricPolicyDuration, metric.WithUnit("s"),
+		metric.WithDescription("Duration of one policy call."), metric.WithExplicitBucketBoundaries(policyBuckets...))
+	p.chainDuration, errs[4] = m.Float64Histogram(metricChainDuration, metric.WithUnit("s"),
+		metric.WithDescription("Duration of one policy chain evaluation."), metric.WithExplicitBucketBoundaries(policyBuckets...))
+	return errors.Join(errs[:]...)
+}
+
+// PolicyObserver returns the policies.Observer that traces and counts every policy
+// call and chain decision. Dry runs (policies.WithDryRun) get spans but are left
+// out of the metrics.
+func (t *Telemetry) PolicyObserver() policies.Observer { return policyObserver{t} }
+
+type policyObserver struct{ t *Telemetry }
+
+var (
+	_ policies.Observer      = policyObserver{}
+	_ policies.ChainObserver = policyObserver{}
+)
+
+type chainSpanKey struct{}
+
+// ChainStarted opens the chain's span, so the policy calls' spans are its children.
+func (o policyObserver) ChainStarted(ctx context.Context) context.Context {
+	ctx, span := o.t.tracer.Start(ctx, spanPolicyChain, trace.WithSpanKind(trace.SpanKindInternal))
+	return context.WithValue(ctx, chainSpanKey{}, span)
+}
+
+// PolicyEvaluated records one call as a span over [Start, Start+Duration] and counts it.
+func (o policyObserver) PolicyEvaluated(ctx context.Context, ev policies.Event) {
+	allow, code := ev.Allow, ev.Code
+	if ev.Err != nil {
+		allow, code = false, "policy_error"
+	}
+	attrs := []attribute.KeyValue{
+		attribute.String("ccgateway.policy.name", ev.Policy),
+		attribute.Int64("ccgateway.policy.version", ev.Version),
+		attribute.Bool("ccgateway.policy.allow", allow),
+		attribute.String("ccgateway.policy.code", code),
+	}
+	if policies.IsDryRun(ctx) {
+		attrs = append(attrs, attribute.Bool("ccgateway.policy.dry_run", true))
+	}
+	_, span := o.t.tracer.Start(ctx, spanPolicyCall, trace.WithTimestamp(ev.Start), trace.WithAttributes(attrs...))
+	if ev.Err != nil {
+		span.RecordError(ev.Err)
+		span.SetStatus(codes.Error, ev.Err.Error())
+	}
+	span.End(trace.WithTimestamp(ev.Start.Add(ev.Duration)))
+
+	if policies.IsDryRun(ctx) {
+		return
+	}
+	name := attribute.String("policy", ev.Policy)
+	o.t.policy.decisions.Add(ctx, 1, metric.WithAttributes(name,
+		attribute.String("allow", strconv.FormatBool(allow)), attribute.String("code", code)))
+	o.t.policy.duration.Record(ctx, ev.Duration.Seconds(), metric.WithAttributes(name))
+	if ev.Err != nil {
+		o.t.policy.errors.Add(ctx, 1, metric.WithAttributes(name))
+	}
+}
+
+// DecisionMade ends the chain's span (or records one after the fact when the
+// engine did not call ChainStarted) and counts the decision.
+func (o policyObserver) DecisionMade(ctx context.Context, d policies.Decision, took time.Duration, err error) {
+	attrs := []attribute.KeyValue{
+		attribute.Bool("ccgateway.policy.allow", d.Allow),
+		attribute.String("ccgateway.policy.code", d.Code),
+	}
+	if d.Policy != "" {
+		attrs = append(attrs, attribute.String("ccgateway.policy.name", d.Policy),
+			attribute.Int64("ccgateway.policy.version", d.Version))
+	}
+	if len(d.FailedOpen) > 0 {
+		attrs = append(attrs, attribute.StringSlice("ccgateway.policy.failed_open", d.FailedOpen))
+	}
+	dry := policies.IsDryRun(ctx)
+	if dry {
+		attrs = append(attrs, attribute.Bool("ccgateway.policy.dry_run", true))
+	}
+	span, ok := ctx.Value(chainSpanKey{}).(trace.Span)
+	if !ok {
+		now := time.Now()
+		_, span = o.t.tracer.Start(ctx, spanPolicyChain, trace.WithTimestamp(now.Add(-took)))
+	}
+	span.SetAttributes(attrs...)
+	if err != nil {
+		span.RecordError(err)
+		span.SetStatus(codes.Error, err.Error())
+	}
+	span.End()
+
+	if dry {
+		return
+	}
+	o.t.policy.chainDecisions.Add(ctx, 1, metric.WithAttributes(
+		attribute.String("allow", strconv.FormatBool(d.Allow)), attribute.String("code", d.Code),
+		attribute.String("policy", d.Policy)))
+	o.t.policy.chainDuration.Record(ctx, took.Seconds())
+}

@@ -1,0 +1,66 @@
+package telemetry
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/metric"
+)
+
+// ProcessStats is a snapshot of this node's CLI processes and turn queue.
+type ProcessStats struct {
+	// ByState counts live CLI processes by state (busy, idle, prewarmed).
+	ByState      map[string]int
+	Queued       int // turns waiting for a process, all keys together
+	MaxProcesses int
+	MaxQueue     int
+}
+
+// processStates are always reported, at 0 when no process is in them.
+var processStates = []string{"busy", "idle", "prewarmed"}
+
+// ObserveProcesses registers gauges read from snapshot at each scrape:
+// ccgateway_cli_processes{state}, ccgateway_cli_queue_length,
+// ccgateway_cli_max_processes and ccgateway_cli_max_queue.
+func (t *Telemetry) ObserveProcesses(snapshot func() ProcessStats) error {
+	var errs [4]error
+	var procs, queued, maxProcs, maxQueue metric.Int64ObservableGauge
+	procs, errs[0] = t.meter.Int64ObservableGauge("ccgateway_cli_processes",
+		metric.WithDescription("Live Claude CLI processes on this node by state."))
+	queued, errs[1] = t.meter.Int64ObservableGauge("ccgateway_cli_queue_length",
+		metric.WithDescription("Turns waiting for a CLI process on this node."))
+	maxProcs, errs[2] = t.meter.Int64ObservableGauge("ccgateway_cli_max_processes",
+		metric.WithDescription("The node's cap on live CLI processes (max-processes)."))
+	maxQueue, errs[3] = t.meter.Int64ObservableGauge("ccgateway_cli_max_queue",
+		metric.WithDescription("The node's cap on waiting turns (queue-size)."))
+	if err := errors.Join(errs[:]...); err != nil {
+		return fmt.Errorf("telemetry: process gauges: %w", err)
+	}
+	_, err := t.meter.RegisterCallback(func(_ context.Context, o metric.Observer) error {
+		st := snapshot()
+		for _, s := range processStates {
+			o.ObserveInt64(procs, int64(st.ByState[s]), metric.WithAttributes(attribute.String("state", s)))
+		}
+		for s, n := range st.ByState {
+			if !known(s) {
+				o.ObserveInt64(procs, int64(n), metric.WithAttributes(attribute.String("state", s)))
+			}
+		}
+		o.ObserveInt64(queued, int64(st.Queued))
+		o.ObserveInt64(maxProcs, int64(st.MaxProcesses))
+		o.ObserveInt64(maxQueue, int64(st.MaxQueue))
+		return nil
+	}, procs, queued, maxProcs, maxQueue)
+	return err
+}
+
+func known(state string) bool {
+	for _, s := range processStates {
+		if s == state {
+			return true
+		}
+	}
+	return false
+}

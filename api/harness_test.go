@@ -106,7 +106,7 @@ func newGateway(t testing.TB, opts ...gatewayOption) *gateway {
 	g := &gateway{t: t, dir: t.TempDir(), fake: testkit.NewFakeAPI(t), logs: &syncBuffer{}, usage: &memUsage{}}
 	cfg := config.Defaults()
 	cfg.DataDir = g.dir
-	cfg.StreamHold = 500 * time.Millisecond
+	cfg.StreamHold = 3 * time.Second // generous: an early failure on a loaded host must still come back as an HTTP error
 	cfg.Prewarm = 0 // each spare costs a CLI spawn: tests that want one ask for it
 	cli := claudecli.Config{
 		Path: testkit.ClaudePath(t), MaxRetries: -1, APITimeout: 10 * time.Second,

@@ -107,7 +107,7 @@ func newGateway(t testing.TB, opts ...gatewayOption) *gateway {
 	cfg := config.Defaults()
 	cfg.DataDir = g.dir
 	cfg.StreamHold = 3 * time.Second // generous: an early failure on a loaded host must still come back as an HTTP error
-	cfg.Prewarm = 0 // each spare costs a CLI spawn: tests that want one ask for it
+	cfg.Prewarm = 0                  // each spare costs a CLI spawn: tests that want one ask for it
 	cli := claudecli.Config{
 		Path: testkit.ClaudePath(t), MaxRetries: -1, APITimeout: 10 * time.Second,
 		Watchdog: 20 * time.Second, Env: append(os.Environ(), g.fake.Env()...),

@@ -224,8 +224,9 @@ func checkStopSequences(seqs []string) *Problem {
 	return p
 }
 
-// writeJSON waits for the turn's end and writes the reply or the problem.
-func (s *server) writeJSON(hctx huma.Context, events <-chan actors.Event, rec *usageRecord) {
+// awaitTurn waits for a non-streamed turn's end and returns its result, or the
+// problem it failed with; the usage record follows the turn either way.
+func awaitTurn(events <-chan actors.Event, rec *usageRecord) (*actors.Result, *Problem) {
 	defer drain(events, rec)
 	for ev := range events {
 		switch ev := ev.(type) {
@@ -235,13 +236,22 @@ func (s *server) writeJSON(hctx huma.Context, events <-chan actors.Event, rec *u
 			rec.firstToken()
 		case actors.Done:
 			rec.finish(http.StatusOK, &ev.Result, nil)
-			hctx.SetHeader("Content-Type", "application/json")
-			hctx.SetStatus(http.StatusOK)
-			writeJSONBody(hctx.BodyWriter(), chatResponse(ev.Result))
-			return
+			return &ev.Result, nil
 		case actors.Failed:
-			writeProblem(hctx, rec.failed(ev))
-			return
+			return nil, rec.failed(ev)
 		}
 	}
+	return nil, problem(http.StatusBadGateway, CodeCLICrashed, "the turn ended without a result")
+}
+
+// writeJSON waits for the turn's end and writes the reply or the problem.
+func (s *server) writeJSON(hctx huma.Context, events <-chan actors.Event, rec *usageRecord) {
+	res, p := awaitTurn(events, rec)
+	if p != nil {
+		writeProblem(hctx, p)
+		return
+	}
+	hctx.SetHeader("Content-Type", "application/json")
+	hctx.SetStatus(http.StatusOK)
+	writeJSONBody(hctx.BodyWriter(), chatResponse(*res))
 }

@@ -79,26 +79,16 @@ func (s *server) startCompat(ctx context.Context, d dialect, in *compatInput, pa
 
 // writeCompatJSON waits for the turn's end and writes the reply or the error.
 func (s *server) writeCompatJSON(hctx huma.Context, c *compatCall, events <-chan actors.Event) {
-	defer drain(events, c.rec)
-	for ev := range events {
-		switch ev := ev.(type) {
-		case actors.Started:
-			c.rec.started(ev)
-		case actors.Delta:
-			c.rec.firstToken()
-		case actors.Done:
-			c.rec.finish(http.StatusOK, &ev.Result, nil)
-			s.rememberHistory(hctx.Context(), keyFrom(hctx.Context()).ID, ev.Result.ConversationID, c.turn, ev.Result.Content)
-			hctx.SetHeader("X-Conversation-Id", ev.Result.ConversationID)
-			hctx.SetHeader("Content-Type", "application/json")
-			hctx.SetStatus(http.StatusOK)
-			writeJSONBody(hctx.BodyWriter(), c.response(ev.Result))
-			return
-		case actors.Failed:
-			asCompat(c.d, c.rec.failed(ev), "").write(hctx)
-			return
-		}
+	res, p := awaitTurn(events, c.rec)
+	if p != nil {
+		asCompat(c.d, p, "").write(hctx)
+		return
 	}
+	s.rememberHistory(hctx.Context(), keyFrom(hctx.Context()).ID, res.ConversationID, c.turn, res.Content)
+	hctx.SetHeader("X-Conversation-Id", res.ConversationID)
+	hctx.SetHeader("Content-Type", "application/json")
+	hctx.SetStatus(http.StatusOK)
+	writeJSONBody(hctx.BodyWriter(), c.response(*res))
 }
 
 // response is the non-streamed reply in the client's shape.

@@ -2,7 +2,6 @@ package api
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -154,11 +153,4 @@ func (s *server) authThrottled(ip netip.Addr) *Problem {
 // isAuthFailure reports whether p is the kind of refusal the limiter counts.
 func isAuthFailure(p *Problem) bool {
 	return p.Status == http.StatusUnauthorized || p.Code == CodeIPNotAllowed || strings.HasPrefix(p.Code, "signature_")
-}
-
-// errSignature reports whether err is a request signing error.
-func errSignature(err error) bool {
-	return errors.Is(err, auth.ErrSignatureMissing) || errors.Is(err, auth.ErrSignatureInvalid) ||
-		errors.Is(err, auth.ErrSignatureExpired) || errors.Is(err, auth.ErrSignatureReplayed) ||
-		errors.Is(err, auth.ErrReplayCacheFull)
 }

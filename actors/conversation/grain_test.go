@@ -27,11 +27,12 @@ func TestTurnsRunInArrivalOrderOnOneProcess(t *testing.T) {
 			t.Fatalf("turn %d: %+v", i, end)
 		}
 		// The first runs at once; the others wait at positions 1 and 2.
-		if want := []int32{}; i > 0 {
+		want := []int32{}
+		if i > 0 {
 			want = []int32{int32(i)}
-			if !slices.Equal(queued, want) {
-				t.Errorf("turn %d queued at %v, want %v", i, queued, want)
-			}
+		}
+		if !slices.Equal(queued, want) {
+			t.Errorf("turn %d queued at %v, want %v", i, queued, want)
 		}
 	}
 	if got := h.l.seen(); !slices.Equal(got, []string{"one", "two", "three"}) {

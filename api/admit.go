@@ -9,15 +9,14 @@ import (
 	"github.com/ccgateway/ccgateway/policies/abi"
 )
 
-// admit is the admission hook every chat entry point calls once it has built its
-// turn and before it calls Chat: the key's tenant grain runs the policy chain with
+// admit is the admission step every chat transport takes once it has built its
+// turn and before it runs it: the key's tenant grain runs the policy chain with
 // the key's live counters. On allow it applies the policies' rewrites to req (the
-// max_tokens clamp, a model) and hands the request's in-flight slot to rec, whose
-// finish settles the turn's real tokens and cost (or frees the slot when the turn
-// failed or never started), so callers must finish rec on every path, as they do
-// already. On deny it returns the problem (429 with Retry-After for limits, 403 for
-// permissions, code = the policy's code); the request was not counted.
-func (s *server) admit(ctx context.Context, rec *usageRecord, req *actors.ChatRequest, stream bool) *Problem {
+// max_tokens clamp, a model); the turn holds the request's in-flight slot and
+// settles it itself. On deny it returns the problem (429 with Retry-After for
+// limits, 403 for permissions, code = the policy's code); the request was not
+// counted. The caller refuses the turn with any problem returned.
+func (s *server) admit(ctx context.Context, t *actors.Turn, req *actors.ChatRequest, stream bool) *Problem {
 	k := keyFrom(ctx)
 	a := actors.Admission{
 		Key: abiKey(k),
@@ -41,12 +40,9 @@ func (s *server) admit(ctx context.Context, rec *usageRecord, req *actors.ChatRe
 			}
 		}
 	}
-	d, ticket, err := s.Chat.Admit(ctx, a)
+	d, err := t.Admit(ctx, a)
 	if err != nil {
 		return toProblem(err)
-	}
-	if !d.Allow {
-		return toProblem(d.Denial)
 	}
 	if d.MaxTokens != nil && *d.MaxTokens != a.Request.MaxTokens {
 		// The clamp applies to the turn (and, on a continue, is stored with it).
@@ -55,14 +51,11 @@ func (s *server) admit(ctx context.Context, rec *usageRecord, req *actors.ChatRe
 	if d.Model != nil {
 		m := s.Config.ResolveModel(*d.Model)
 		if !s.Config.KnownModel(m) {
-			ticket.Settle(actors.Usage{}, 0)
 			return problem(http.StatusInternalServerError, CodeInternal, "a policy rewrote the model to one not offered here")
 		}
 		req.Model = m
-		rec.ev.Model = m
+		t.SetModel(m)
 	}
-	rec.ticket = ticket
-	rec.ev.Admitted = true // counted by admission: the counters' rebuild reads it back
 	return nil
 }
 

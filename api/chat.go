@@ -137,41 +137,52 @@ func retryAfterResponse(desc string) *huma.Response {
 	}
 }
 
-// chat validates the request, starts the turn and hands the events to the
-// JSON or SSE writer.
+// chat validates the request and runs it through the turn pipeline, then hands
+// the events to the JSON or SSE writer.
 func (s *server) chat(ctx context.Context, in *chatInput) (*huma.StreamResponse, error) {
+	t := s.beginTurn(ctx, in.Body.ConversationID)
 	// The usage record names a model only once it is known to be one of ours:
 	// request input is not copied into records as it came.
-	rec := s.startUsage(ctx, "", in.Body.ConversationID)
 	if s.Config.KnownModel(in.Body.Model) {
-		rec.ev.Model = s.Config.ResolveModel(in.Body.Model)
+		t.SetModel(s.Config.ResolveModel(in.Body.Model))
 	}
-	req, p := s.chatRequest(ctx, &in.Body)
+	_, events, p := s.startTurn(ctx, t, &in.Body)
 	if p != nil {
-		rec.finish(p.Status, nil, p)
-		return nil, p
-	}
-	rec.ev.Model = req.Model
-	if p := s.admit(ctx, rec, &req, in.Body.Stream); p != nil {
-		rec.finish(p.Status, nil, p)
-		return nil, p
-	}
-	if s.Config.LogMessages {
-		s.Log.Info("chat message", "request_id", RequestIDFrom(ctx), "api_key_id", req.APIKeyID, "text", req.Message)
-	}
-	events, err := s.Chat.Chat(ctx, req)
-	if err != nil {
-		p := toProblem(err)
-		rec.finish(p.Status, nil, err)
+		t.Refuse(p.Status, p)
 		return nil, p
 	}
 	return &huma.StreamResponse{Body: func(hctx huma.Context) {
 		if in.Body.Stream {
-			s.writeStream(hctx, events, rec)
+			s.writeStream(hctx, t, events)
 			return
 		}
-		s.writeJSON(hctx, events, rec)
+		s.writeJSON(hctx, t, events)
 	}}, nil
+}
+
+// startTurn takes a chat request through validation, admission and the start of
+// its turn. On a problem the caller refuses the turn with the status it answers
+// (a turn that failed to start is already finished, and Refuse does nothing).
+func (s *server) startTurn(ctx context.Context, t *actors.Turn, b *ChatRequest) (actors.ChatRequest, <-chan actors.Event, *Problem) {
+	req, p := s.chatRequest(ctx, b)
+	if p == nil {
+		t.SetModel(req.Model)
+		p = s.admit(ctx, t, &req, b.Stream)
+	}
+	if p == nil && ctx.Err() != nil { // canceled while it was admitted
+		p = toProblem(ctx.Err())
+	}
+	if p != nil {
+		return req, nil, p
+	}
+	if s.Config.LogMessages {
+		s.Log.Info("chat message", "request_id", RequestIDFrom(ctx), "api_key_id", req.APIKeyID, "text", req.Message)
+	}
+	events, err := t.Run(ctx, req)
+	if err != nil {
+		return req, nil, toProblem(err)
+	}
+	return req, events, nil
 }
 
 // chatRequest checks the body against the gateway's limits and builds the turn.
@@ -225,28 +236,23 @@ func checkStopSequences(seqs []string) *Problem {
 }
 
 // awaitTurn waits for a non-streamed turn's end and returns its result, or the
-// problem it failed with; the usage record follows the turn either way.
-func awaitTurn(events <-chan actors.Event, rec *usageRecord) (*actors.Result, *Problem) {
-	defer drain(events, rec)
+// problem it failed with; the pipeline records the turn either way.
+func awaitTurn(t *actors.Turn, events <-chan actors.Event) (*actors.Result, *Problem) {
+	defer t.Release()
 	for ev := range events {
 		switch ev := ev.(type) {
-		case actors.Started:
-			rec.started(ev)
-		case actors.Delta:
-			rec.firstToken()
 		case actors.Done:
-			rec.finish(http.StatusOK, &ev.Result, nil)
 			return &ev.Result, nil
 		case actors.Failed:
-			return nil, rec.failed(ev)
+			return nil, toProblem(ev.Err)
 		}
 	}
 	return nil, problem(http.StatusBadGateway, CodeCLICrashed, "the turn ended without a result")
 }
 
 // writeJSON waits for the turn's end and writes the reply or the problem.
-func (s *server) writeJSON(hctx huma.Context, events <-chan actors.Event, rec *usageRecord) {
-	res, p := awaitTurn(events, rec)
+func (s *server) writeJSON(hctx huma.Context, t *actors.Turn, events <-chan actors.Event) {
+	res, p := awaitTurn(t, events)
 	if p != nil {
 		writeProblem(hctx, p)
 		return

@@ -27,16 +27,16 @@ type compatCall struct {
 	req  *compat.Request
 	turn compatTurn
 	id   string // response id
-	rec  *usageRecord
+	t    *actors.Turn
 }
 
 // startCompat parses and checks the request, maps its history, starts the turn and
 // returns the writer of the reply. Every error comes in the client's own shape.
 func (s *server) startCompat(ctx context.Context, d dialect, in *compatInput, parse func([]byte) (*compat.Request, *compat.Error)) (*huma.StreamResponse, error) {
-	c := &compatCall{d: d, rec: s.startUsage(ctx, "", in.ConversationID)}
+	c := &compatCall{d: d, t: s.beginTurn(ctx, in.ConversationID)}
 	fail := func(p *Problem, param string) (*huma.StreamResponse, error) {
 		ce := asCompat(d, p, param)
-		c.rec.finish(ce.p.Status, nil, p)
+		c.t.Refuse(ce.p.Status, p)
 		return nil, ce
 	}
 	req, perr := parse(in.RawBody)
@@ -44,28 +44,20 @@ func (s *server) startCompat(ctx context.Context, d dialect, in *compatInput, pa
 		return fail(problem(perr.Status, perr.Code, perr.Message), perr.Param)
 	}
 	c.req = req
-	c.rec.ev.Model = req.Model
+	c.t.SetModel(req.Model)
 	k := keyFrom(ctx)
 	turn, p := s.resolveHistory(ctx, k.ID, in.ConversationID, req)
 	if p != nil {
 		return fail(p, "")
 	}
 	c.turn = turn
-	areq, p := s.chatRequest(ctx, &ChatRequest{
+	areq, events, p := s.startTurn(ctx, c.t, &ChatRequest{
 		Message: turn.message, ConversationID: turn.conversationID, Model: req.Model,
 		Temperature: req.Temperature, MaxTokens: req.MaxTokens, SystemPrompt: req.System, Stream: req.Stream,
 		StopSequences: req.StopSequences,
 	})
 	if p != nil {
 		return fail(p, "")
-	}
-	c.rec.ev.Model = areq.Model
-	if p := s.admit(ctx, c.rec, &areq, req.Stream); p != nil {
-		return fail(p, "")
-	}
-	events, err := s.Chat.Chat(ctx, areq)
-	if err != nil {
-		return fail(toProblem(err), "")
 	}
 	c.id = newCompatID(d)
 	return &huma.StreamResponse{Body: func(hctx huma.Context) {
@@ -79,7 +71,7 @@ func (s *server) startCompat(ctx context.Context, d dialect, in *compatInput, pa
 
 // writeCompatJSON waits for the turn's end and writes the reply or the error.
 func (s *server) writeCompatJSON(hctx huma.Context, c *compatCall, events <-chan actors.Event) {
-	res, p := awaitTurn(events, c.rec)
+	res, p := awaitTurn(c.t, events)
 	if p != nil {
 		asCompat(c.d, p, "").write(hctx)
 		return
@@ -97,7 +89,7 @@ func (c *compatCall) response(r actors.Result) any {
 	if c.d == dialectAnthropic {
 		return compat.NewAnthropicMessage(c.id, res)
 	}
-	return compat.NewChatCompletion(c.id, c.rec.start.Unix(), res)
+	return compat.NewChatCompletion(c.id, c.t.Start().Unix(), res)
 }
 
 // compatResult converts a finished turn.

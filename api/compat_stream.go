@@ -23,7 +23,7 @@ type compatEmitter interface {
 // until the first output as the native stream does, so that a turn failing early
 // gets a real HTTP error in the client's shape.
 func (s *server) writeCompatStream(hctx huma.Context, c *compatCall, events <-chan actors.Event, model string) {
-	s.runStream(hctx, events, c.rec, &compatTurnStream{s: s, hctx: hctx, c: c, model: model})
+	s.runStream(hctx, c.t, events, &compatTurnStream{s: s, hctx: hctx, c: c, model: model})
 }
 
 // compatTurnStream adapts a dialect's emitter to runStream.
@@ -70,7 +70,7 @@ func (c *compatCall) emitter(out *sseWriter) compatEmitter {
 	if c.d == dialectAnthropic {
 		return &anthropicEmitter{out: out, id: c.id}
 	}
-	return &openAIEmitter{out: out, cs: compat.ChunkStream{ID: c.id, Created: c.rec.start.Unix()}, usage: c.req.IncludeUsage}
+	return &openAIEmitter{out: out, cs: compat.ChunkStream{ID: c.id, Created: c.t.Start().Unix()}, usage: c.req.IncludeUsage}
 }
 
 // openAIEmitter writes chat.completion.chunk lines ending with data: [DONE].

@@ -18,20 +18,6 @@ func writeJSONBody(w io.Writer, v any) {
 	_ = json.NewEncoder(w).Encode(v)
 }
 
-// drain consumes what is left of a turn's events after the writer stopped early
-// (the client left), so the producer never blocks and the usage record still
-// learns how the turn ended: the final event carries what the turn really spent,
-// even when it was canceled because the client left. The goroutine ends when the
-// receiver closes events, which it does by the turn's outer limit at the latest.
-func drain(events <-chan actors.Event, rec *usageRecord) {
-	go func() {
-		for ev := range events {
-			rec.observe(ev)
-		}
-		rec.unfinished()
-	}()
-}
-
 // sseWriter writes server-sent events and flushes each one.
 type sseWriter struct {
 	w     io.Writer
@@ -101,10 +87,10 @@ type turnStream interface {
 // runStream holds the response until the turn's first output (for at most
 // StreamHold) so that a turn failing early gets a real HTTP error status; then it
 // commits a 200 event stream, relays the events through ts, and keeps the
-// connection alive during silences. Every event also reaches the usage record.
-func (s *server) runStream(hctx huma.Context, events <-chan actors.Event, rec *usageRecord, ts turnStream) {
-	defer drain(events, rec)
-	rec.stream = true
+// connection alive during silences. The turn pipeline follows the turn to its
+// end even when the client leaves first.
+func (s *server) runStream(hctx huma.Context, t *actors.Turn, events <-chan actors.Event, ts turnStream) {
+	defer t.Release()
 	var held []actors.Event
 	hold := time.NewTimer(s.Config.StreamHold)
 	defer hold.Stop()
@@ -115,7 +101,6 @@ holding:
 			if !ok {
 				break holding
 			}
-			rec.observe(ev)
 			switch ev := ev.(type) {
 			case actors.Failed:
 				ts.refuse(hctx, toProblem(ev.Err))
@@ -154,7 +139,6 @@ holding:
 			if !ok {
 				return
 			}
-			rec.observe(ev)
 			if ts.event(ev) {
 				return
 			}
@@ -167,8 +151,8 @@ holding:
 }
 
 // writeStream streams a native chat turn: start, queued, delta, done or error.
-func (s *server) writeStream(hctx huma.Context, events <-chan actors.Event, rec *usageRecord) {
-	s.runStream(hctx, events, rec, &nativeStream{out: newSSEWriter(hctx)})
+func (s *server) writeStream(hctx huma.Context, t *actors.Turn, events <-chan actors.Event) {
+	s.runStream(hctx, t, events, &nativeStream{out: newSSEWriter(hctx)})
 }
 
 // nativeStream writes ccgateway's own SSE events.

@@ -67,6 +67,7 @@ const wsMaxInflight = 16
 
 // serveWS upgrades the connection and runs the session until the client leaves.
 func (s *server) serveWS(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
 	op := &huma.Operation{Method: http.MethodGet, Path: wsPath}
 	var key *store.APIKey
 	var hash string
@@ -75,6 +76,11 @@ func (s *server) serveWS(w http.ResponseWriter, r *http.Request) {
 		k, p := s.keyAccess(hctx, s.clientIP(r))
 		if p != nil {
 			writeProblemHTTP(w, r, p)
+			// A refused upgrade is a request too: it leaves its usage event, as
+			// a refused REST request does.
+			if p.Code != CodeTooManyAuthFailures {
+				s.recordRequest(hctx, k, start, p.Status, p.Code)
+			}
 			return
 		}
 		key, hash = k, auth.HashKey(presentedKey(hctx))
@@ -89,7 +95,7 @@ func (s *server) serveWS(w http.ResponseWriter, r *http.Request) {
 	defer cancel()
 	ws := &wsSession{s: s, c: c, key: key, hash: hash, reqs: map[string]context.CancelFunc{}, requestID: RequestIDFrom(r.Context())}
 	if ws.key == nil {
-		if ws.key = ws.authenticate(ctx, r, w, op); ws.key == nil {
+		if ws.key = ws.authenticate(ctx, r, w, op, start); ws.key == nil {
 			return
 		}
 	}
@@ -103,18 +109,24 @@ func (s *server) serveWS(w http.ResponseWriter, r *http.Request) {
 }
 
 // authenticate reads the first message, which must be {"type":"auth","api_key":...}.
-func (ws *wsSession) authenticate(ctx context.Context, r *http.Request, w http.ResponseWriter, op *huma.Operation) *store.APIKey {
+// A socket refused here leaves one usage event, as a refused upgrade does.
+func (ws *wsSession) authenticate(ctx context.Context, r *http.Request, w http.ResponseWriter, op *huma.Operation, start time.Time) *store.APIKey {
 	actx, cancel := context.WithTimeout(ctx, wsAuthWait)
 	defer cancel()
 	var m wsIn
 	if err := wsjson.Read(actx, ws.c, &m); err != nil || m.Type != "auth" || m.APIKey == "" {
+		ws.s.recordRequest(humachi.NewContext(op, r, w), nil, start, http.StatusUnauthorized, CodeUnauthorized)
 		ws.c.Close(websocket.StatusPolicyViolation, "authenticate first: send Authorization or x-api-key, or a first {\"type\":\"auth\",\"api_key\":...} message")
 		return nil
 	}
 	ar := r.Clone(ctx)
 	ar.Header.Set("x-api-key", m.APIKey)
-	k, p := ws.s.keyAccess(humachi.NewContext(op, ar, w), ws.s.clientIP(r))
+	hctx := humachi.NewContext(op, ar, w)
+	k, p := ws.s.keyAccess(hctx, ws.s.clientIP(r))
 	if p != nil {
+		if p.Code != CodeTooManyAuthFailures {
+			ws.s.recordRequest(hctx, k, start, p.Status, p.Code)
+		}
 		ws.send(ctx, wsOut{Type: "error", Error: p})
 		ws.c.Close(websocket.StatusPolicyViolation, p.Code)
 		return nil
@@ -166,7 +178,11 @@ func (ws *wsSession) loop(ctx context.Context) {
 // and runs it in its own goroutine: admission and the turn never block the
 // socket's read loop, which keeps serving cancel and ping.
 func (ws *wsSession) chat(ctx context.Context, m wsIn) {
-	fail := func(p *Problem) { ws.send(ctx, wsOut{Type: "error", ID: m.ID, Error: p}) }
+	fail := func(p *Problem) {
+		t := ws.s.beginTurn(context.WithValue(ctx, keyCtx{}, ws.key), m.ConversationID)
+		t.Refuse(p.Status, p)
+		ws.send(ctx, wsOut{Type: "error", ID: m.ID, Error: p})
+	}
 	ws.mu.Lock()
 	_, dup := ws.reqs[m.ID]
 	busy := len(ws.reqs) >= wsMaxInflight
@@ -200,12 +216,21 @@ func (ws *wsSession) chat(ctx context.Context, m wsIn) {
 	}()
 }
 
-// run admits one chat, runs its turn and relays the events tagged with its id.
-// ctx is the request's, canceled by the client's cancel or the socket's end;
-// messages are written under the socket's sctx, so a canceled chat still gets
-// its final event.
+// run takes one chat through the turn pipeline and relays the events tagged
+// with its id. ctx is the request's, canceled by the client's cancel or the
+// socket's end; messages are written under the socket's sctx, so a canceled
+// chat still gets its final event.
 func (ws *wsSession) run(sctx, ctx context.Context, m wsIn) {
-	fail := func(p *Problem) { ws.send(sctx, wsOut{Type: "error", ID: m.ID, Error: p}) }
+	// The record starts before any check, so that a chat refused for any reason
+	// leaves its usage event; the socket's key names it until checked again.
+	t := ws.s.beginTurn(context.WithValue(ctx, keyCtx{}, ws.key), m.ConversationID)
+	if ws.s.Config.KnownModel(m.Model) {
+		t.SetModel(ws.s.Config.ResolveModel(m.Model))
+	}
+	fail := func(p *Problem) {
+		t.Refuse(p.Status, p)
+		ws.send(sctx, wsOut{Type: "error", ID: m.ID, Error: p})
+	}
 	// The key may have been suspended, expired, rotated or deleted since the
 	// socket opened: check it again, and end the socket if it is refused.
 	k, p := ws.s.keyByHash(ctx, ws.hash)
@@ -215,35 +240,19 @@ func (ws *wsSession) run(sctx, ctx context.Context, m wsIn) {
 		return
 	}
 	ctx = context.WithValue(ctx, keyCtx{}, k)
-	req, p := ws.s.chatRequest(ctx, &m.ChatRequest)
+	body := m.ChatRequest
+	body.Stream = true // a socket always streams
+	_, events, p := ws.s.startTurn(ctx, t, &body)
 	if p != nil {
 		fail(p)
 		return
 	}
-	rec := ws.s.startUsage(ctx, req.Model, req.ConversationID)
-	if p := ws.s.admit(ctx, rec, &req, true); p != nil {
-		rec.finish(p.Status, nil, p)
-		fail(p)
-		return
-	}
-	if err := ctx.Err(); err != nil { // canceled while it was admitted
-		rec.finish(toProblem(err).Status, nil, err)
-		fail(toProblem(err))
-		return
-	}
-	events, err := ws.s.Chat.Chat(ctx, req)
-	if err != nil {
-		rec.finish(toProblem(err).Status, nil, err)
-		fail(toProblem(err))
-		return
-	}
+	defer t.Release()
 	for ev := range events {
-		rec.observe(ev)
 		if out, ok := wsEvent(m.ID, ev); ok {
 			ws.send(sctx, out)
 		}
 	}
-	rec.unfinished()
 }
 
 func wsEvent(id string, ev actors.Event) (wsOut, bool) {

@@ -139,6 +139,14 @@ func TestConfigValidate(t *testing.T) {
 		{"no name", Config{Bind: "127.0.0.1:0"}, false},
 		{"no port", Config{Name: "c", Bind: "127.0.0.1"}, false},
 		{"bad port", Config{Name: "c", Bind: "127.0.0.1:99999"}, false},
+		{"gossip", Config{Name: "c", Bind: "127.0.0.1:0", Gossip: "127.0.0.1:7946", Join: []string{"10.0.0.2:7946"}, Advertise: "10.0.0.1", Secret: "0123456789abcdef"}, true},
+		{"advertise with port", Config{Name: "c", Bind: "127.0.0.1:0", Gossip: "0.0.0.0:7946", Advertise: "10.0.0.1:17946"}, true},
+		{"bad gossip", Config{Name: "c", Bind: "127.0.0.1:0", Gossip: "127.0.0.1"}, false},
+		{"bad join", Config{Name: "c", Bind: "127.0.0.1:0", Gossip: "127.0.0.1:7946", Join: []string{"x"}}, false},
+		{"join without gossip", Config{Name: "c", Bind: "127.0.0.1:0", Join: []string{"10.0.0.2:7946"}}, false},
+		{"short secret", Config{Name: "c", Bind: "127.0.0.1:0", Gossip: "127.0.0.1:7946", Secret: "short"}, false},
+		{"probe timeout over interval", Config{Name: "c", Bind: "127.0.0.1:0", Gossip: "127.0.0.1:7946",
+			Failure: FailureDetection{ProbeInterval: time.Second, ProbeTimeout: 2 * time.Second}}, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if err := tc.cfg.Validate(); (err == nil) != tc.ok {

@@ -76,3 +76,23 @@ func (s *sqlStore) updateLease(ctx context.Context, op string, l *Lease, exp tim
 	}
 	return fmt.Errorf("store: %s: %w", what, ErrLeaseHeld)
 }
+
+// TakeOverLeases ends at once every lease that owner holds and bumps its fencing
+// token, for a node that the cluster declared dead: another node may acquire the
+// conversations right away instead of waiting for the leases to lapse, and if the
+// "dead" node was only frozen, its renewals and fenced commits now fail (its
+// token is stale), so it stops its CLI processes instead of writing. It returns
+// how many leases it ended.
+func (s *sqlStore) TakeOverLeases(ctx context.Context, owner string) (int64, error) {
+	if owner == "" {
+		return 0, fmt.Errorf("store: take over leases: empty owner")
+	}
+	res, err := s.wr().exec(ctx, `UPDATE conversation_leases SET expires_at = ?, token = token + 1
+		WHERE owner = ? AND expires_at > ?`,
+		s.d.timeArg(time.Unix(0, 0).UTC()), owner, s.d.timeArg(s.nowUTC()))
+	if err != nil {
+		return 0, s.d.wrap(err, "take over leases of "+owner)
+	}
+	n, err := res.RowsAffected()
+	return n, s.d.wrap(err, "take over leases of "+owner)
+}

@@ -362,4 +362,8 @@ type Store interface {
 	// ReleaseLease expires l at once if owner and token still match; the token is
 	// kept so that the next holder's is larger.
 	ReleaseLease(ctx context.Context, l *Lease) error
+	// TakeOverLeases expires every unexpired lease of owner (a node declared dead)
+	// and bumps each one's token, so the owner's renewals and fenced commits fail
+	// and another owner may acquire at once. It returns how many it ended.
+	TakeOverLeases(ctx context.Context, owner string) (int64, error)
 }

@@ -69,6 +69,9 @@ func testLeases(t *testing.T, open Open) {
 		noErr(t, err)
 		equal(t, "token", l.Token, held.Token+1)
 	})
+	t.Run("take over a dead owner's leases", func(t *testing.T) {
+		leaseTakeOver(t, s)
+	})
 	t.Run("contention has one winner", func(t *testing.T) {
 		leaseContention(t, s)
 	})
@@ -97,4 +100,39 @@ func leaseContention(t *testing.T, s store.Store) {
 		}
 	}
 	equal(t, "winners", wins, 1)
+}
+
+func leaseTakeOver(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	dead, alive := "dead-"+uuid.NewString(), "alive-"+uuid.NewString()
+	var deads []*store.Lease
+	for range 3 {
+		l, err := s.AcquireLease(ctx, uuid.NewString(), dead, time.Hour)
+		noErr(t, err)
+		deads = append(deads, l)
+	}
+	other, err := s.AcquireLease(ctx, uuid.NewString(), alive, time.Hour)
+	noErr(t, err)
+	lapsed, err := s.AcquireLease(ctx, uuid.NewString(), dead, -time.Second)
+	noErr(t, err)
+
+	n, err := s.TakeOverLeases(ctx, dead)
+	noErr(t, err)
+	equal(t, "leases taken over", n, int64(3)) // not the lapsed one, not another owner's
+	for _, l := range deads {
+		old := *l
+		// The dead owner's renewal and fenced commit fail: its token is stale.
+		isErr(t, s.RenewLease(ctx, &old, time.Hour), store.ErrLeaseHeld)
+		// Another owner acquires at once, with a token above the dead one's.
+		got, err := s.AcquireLease(ctx, l.ConversationID, alive, time.Hour)
+		noErr(t, err)
+		if got.Token <= l.Token {
+			t.Errorf("token after take-over %d, want above %d", got.Token, l.Token)
+		}
+	}
+	noErr(t, s.RenewLease(ctx, other, time.Hour)) // untouched
+	noErr(t, s.RenewLease(ctx, lapsed, time.Hour))
+	n, err = s.TakeOverLeases(ctx, "nobody")
+	noErr(t, err)
+	equal(t, "leases of an unknown owner", n, int64(0))
 }

@@ -28,6 +28,9 @@ type Config struct {
 	Retention time.Duration
 	Cluster   cluster.Config // default: name "ccgateway", bind 127.0.0.1:0
 	Node      string         // this node's name, prefixed to the lease owner; default "local"
+	// HTTPAddr and Version are published to the other members (the admin view).
+	HTTPAddr string
+	Version  string
 	// LeaseTTL is how long a conversation's lease outlives its last renewal: after
 	// a crash, the conversation waits this long before another owner may run it.
 	LeaseTTL time.Duration // default 30s

@@ -13,7 +13,9 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"net"
 	"path/filepath"
+	"strconv"
 	"sync"
 	"time"
 
@@ -47,6 +49,7 @@ type System struct {
 	pool  *scheduler.Pool[*cliProcess]
 	cli   *launcher
 	lease *conversation.Leases
+	prov  *cluster.Provider // nil on a single node
 
 	mu       sync.Mutex
 	closing  bool
@@ -56,6 +59,7 @@ type System struct {
 	kill       context.Context
 	killCancel context.CancelFunc
 	bg         sync.WaitGroup // the sweeper
+	started    time.Time
 	stopBG     context.CancelFunc
 }
 
@@ -73,7 +77,7 @@ func New(cfg Config, st store.Store, log *slog.Logger) (*System, error) {
 		return nil, err
 	}
 	kill, killCancel := context.WithCancel(context.Background())
-	s := &System{cfg: cfg, log: log, st: st, sched: sched, kill: kill, killCancel: killCancel,
+	s := &System{cfg: cfg, log: log, st: st, sched: sched, kill: kill, killCancel: killCancel, started: time.Now(),
 		tn: keyTurns{turns: map[string]map[string]int{}, deleting: map[string]int{}}}
 	if s.cli, err = newLauncher(cfg, log); err != nil {
 		killCancel()
@@ -111,8 +115,11 @@ func (s *System) startCluster(deps *conversation.Deps) error {
 	s.sys = actor.NewActorSystem(actor.WithLoggerFactory(func(*actor.ActorSystem) *slog.Logger { return quiet }))
 	// The lease owner is new at each start, like the member id: a restarted node never
 	// mistakes a lease of its previous life (maybe still running elsewhere) for its own.
-	s.lease = conversation.NewLeases(s.st, conversation.LeaseConfig{
-		Owner: s.cfg.Node + "/" + s.sys.ID, TTL: s.cfg.LeaseTTL, Renew: s.cfg.LeaseRenew}, s.log)
+	lcfg := conversation.LeaseConfig{Owner: leaseOwner(s.cfg.Node, s.sys.ID), TTL: s.cfg.LeaseTTL, Renew: s.cfg.LeaseRenew}
+	if s.cfg.Cluster.Clustered() {
+		lcfg.Wait = leaseHandoverWait
+	}
+	s.lease = conversation.NewLeases(s.st, lcfg, s.log)
 	deps.Leases = s.lease
 	kind := pcluster.NewKind(conversation.Kind, conversation.Props(deps))
 	tenants := pcluster.NewKind(tenant.Kind, tenant.Props(&tenant.Deps{
@@ -120,8 +127,23 @@ func (s *System) startCluster(deps *conversation.Deps) error {
 		// A slot is held at most as long as a receiver lives (see Chat).
 		HoldTTL: s.cfg.TurnTimeout*time.Duration(s.cfg.MaxPending+1) + time.Minute,
 	}))
-	cfg := pcluster.Configure(s.cfg.Cluster.Name, cluster.NewSingleNode(), disthash.New(),
-		remote.Configure(host, port), pcluster.WithKinds(kind, tenants), pcluster.WithRequestTimeout(requestTimeout))
+	var provider pcluster.ClusterProvider = cluster.NewSingleNode()
+	var ropts []remote.ConfigOption
+	if s.cfg.Cluster.Clustered() {
+		if s.prov, err = s.newProvider(); err != nil {
+			return err
+		}
+		provider = s.prov
+		if adv := s.cfg.Cluster.AdvertiseHost(); adv != "" {
+			ropts = append(ropts, remote.WithAdvertisedHost(net.JoinHostPort(adv, strconv.Itoa(port))))
+		}
+	}
+	rcfg := remote.Configure(host, port, ropts...)
+	// One retry: a dead member's endpoint is given up on quickly (RESEARCH.md:
+	// recovery 1–2 s instead of 6 s with the default five retries).
+	rcfg.MaxRetryCount = 1
+	cfg := pcluster.Configure(s.cfg.Cluster.Name, provider, disthash.New(),
+		rcfg, pcluster.WithKinds(kind, tenants), pcluster.WithRequestTimeout(requestTimeout))
 	s.cl = pcluster.New(s.sys, cfg)
 	var startErr error
 	func() {
@@ -153,6 +175,9 @@ func (s *System) Shutdown(ctx context.Context) error {
 	s.mu.Lock()
 	s.closing = true
 	s.mu.Unlock()
+	// Leave first: the others stop placing grains here, and this node's
+	// conversations move on as soon as their turns end and their leases go.
+	s.Leave()
 	s.stopBG()
 	s.bg.Wait()
 	done := make(chan struct{})
@@ -176,6 +201,9 @@ func (s *System) Shutdown(ctx context.Context) error {
 	s.sched.Close(cctx)
 	s.lease.Close() // every process is ended: another node may take over at once
 	s.cl.Shutdown(false)
+	if s.prov != nil {
+		err = errors.Join(err, s.prov.Shutdown(false)) // left already (Leave above)
+	}
 	return err
 }
 

@@ -124,7 +124,7 @@ func (s *server) createKey(ctx context.Context, in *createKeyInput) (*createKeyO
 	if err := s.Store.CreateAPIKey(ctx, k); err != nil {
 		return nil, toProblem(err)
 	}
-	s.keys.Invalidate()
+	s.keysChanged()
 	body := keyBody(k)
 	s.audit(ctx, "api_key.create", k.ID, nil, body)
 	body.Key, body.SigningSecret = gen.Secret, k.SigningSecret
@@ -169,7 +169,7 @@ func (s *server) expireKeys(ctx context.Context) error {
 			s.auditAs(ctx, "system", "api_key.expire", k.ID, before, keyBody(k))
 		}
 		if expired > 0 {
-			s.keys.Invalidate()
+			s.keysChanged()
 		}
 		if offset+500-expired >= total {
 			return nil

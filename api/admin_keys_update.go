@@ -88,7 +88,7 @@ func (s *server) deleteKey(ctx context.Context, in *keyIDPath) (*deleteKeyOutput
 	if err := s.Chat.DeleteTenant(ctx, in.ID); err != nil {
 		return nil, toProblem(err)
 	}
-	s.keys.Invalidate()
+	s.keysChanged()
 	s.audit(ctx, "api_key.delete", k.ID, keyBody(k), nil)
 	return &deleteKeyOutput{}, nil
 }
@@ -136,7 +136,7 @@ func (s *server) saveKey(ctx context.Context, k *store.APIKey, action string, be
 	if err := s.Store.UpdateAPIKey(ctx, k); err != nil {
 		return APIKeyBody{}, toProblem(err)
 	}
-	s.keys.Invalidate()
+	s.keysChanged()
 	after := keyBody(k)
 	s.audit(ctx, action, k.ID, before, after)
 	after.SigningSecret = issued

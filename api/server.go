@@ -74,6 +74,7 @@ func New(d Deps) (http.Handler, huma.API) {
 		signatures: auth.NewSignatureVerifier(auth.SigningConfig{Window: d.Config.SignatureWindow}),
 		failures:   auth.NewFailureLimiter(auth.LimiterConfig{Burst: d.Config.AuthFailureBurst, Per: d.Config.AuthFailureWindow}),
 	}
+	s.joinCluster()
 	r := chi.NewRouter()
 	if d.Telemetry != nil {
 		r.Use(d.Telemetry.HTTPMiddleware)

@@ -127,6 +127,15 @@ func (c Config) HostPort() (string, int, error) {
 	return host, port, nil
 }
 
+// AdvertiseHost is the host of Advertise, or "" when none is set.
+func (c Config) AdvertiseHost() string {
+	h, _, err := c.advertise()
+	if err != nil || c.Advertise == "" {
+		return ""
+	}
+	return h
+}
+
 // advertise splits Advertise into a host and a gossip port (0 when not given).
 func (c Config) advertise() (string, int, error) {
 	if !strings.Contains(c.Advertise, ":") || strings.HasSuffix(c.Advertise, "]") {

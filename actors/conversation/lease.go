@@ -34,6 +34,11 @@ type LeaseConfig struct {
 	Owner string        // this node's actor system id; new at each start
 	TTL   time.Duration // a lease not renewed for this long lapses
 	Renew time.Duration // renewal interval, less than TTL
+	// Wait is how long Acquire keeps retrying a lease another owner holds before it
+	// gives up (0: no retry). In a cluster it covers a handover: a leaving node
+	// releases its leases once its turns drained, and a dead node's leases are
+	// taken over as soon as the cluster declares it dead.
+	Wait time.Duration
 }
 
 // Leases keeps this node's conversation leases (store rows with a fencing token):
@@ -86,6 +91,14 @@ func (ls *Leases) Acquire(ctx context.Context, convID string, onLost func()) (fr
 	}
 	ls.mu.Unlock()
 	l, err := ls.st.AcquireLease(ctx, convID, ls.cfg.Owner, ls.cfg.TTL)
+	for wait, until := 50*time.Millisecond, time.Now().Add(ls.cfg.Wait); errors.Is(err, store.ErrLeaseHeld) && time.Now().Before(until); wait = min(2*wait, time.Second) {
+		select {
+		case <-ctx.Done():
+			return false, fmt.Errorf("conversation: acquire lease: %w", ctx.Err())
+		case <-time.After(min(wait, time.Until(until))):
+		}
+		l, err = ls.st.AcquireLease(ctx, convID, ls.cfg.Owner, ls.cfg.TTL)
+	}
 	if errors.Is(err, store.ErrLeaseHeld) {
 		return false, &OwnedElsewhereError{RetryAfter: ls.cfg.TTL, Reason: "another node runs this conversation"}
 	}

@@ -103,9 +103,14 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	cliCfg := cliConfig(cfg, e.vars)
 	acfg := actorsConfig(cfg, cliCfg)
 	acfg.Policies = pols.Registry()
+	acfg.HTTPAddr = ln.Addr().String()
 	sys, err := actors.New(acfg, st, log)
 	if err != nil {
 		return err
+	}
+	if sys.Clustered() {
+		stopWatch := clusterPolicies(ctx, sys, pols, log)
+		defer stopWatch()
 	}
 	if err := tel.ObserveProcesses(processStats(sys)); err != nil {
 		log.Warn("no CLI process gauges", "err", err)
@@ -272,7 +277,43 @@ func actorsConfig(cfg *config.Config, cli claudecli.Config) actors.Config {
 		Prewarm: cfg.Prewarm, DefaultModel: cfg.ResolveModel(cfg.DefaultModel), IdleTTL: cfg.IdleTTL,
 		MaxPending: cfg.ConversationQueue, Retention: cfg.ConversationRetention,
 		LeaseTTL: cfg.LeaseTTL, LeaseRenew: cfg.LeaseRenew,
-		Cluster: cluster.Config{Name: "ccgateway", Bind: cfg.ClusterBind}, Node: cfg.NodeName,
+		Cluster: clusterConfig(cfg), Node: cfg.NodeName, Version: version,
+	}
+}
+
+// topicPolicies is the cluster broadcast of a policy chain change.
+const topicPolicies = "policies"
+
+// clusterPolicies keeps the policy chain the same on every node: a change made
+// here is broadcast, a broadcast from another node reloads the chain from the
+// store, and a reload every 10 s catches up a missed broadcast. The returned stop
+// ends the watcher.
+func clusterPolicies(ctx context.Context, sys *actors.System, pols *policyset.Manager, log *slog.Logger) (stop func()) {
+	pols.OnChange(func() {
+		if err := sys.Broadcast(topicPolicies, nil); err != nil {
+			log.Warn("cluster broadcast incomplete; the store fallback catches up", "topic", topicPolicies, "err", err)
+		}
+	})
+	sys.HandleBroadcast(topicPolicies, func([]byte) {
+		rctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		defer cancel()
+		if _, err := pols.Reload(rctx); err != nil {
+			log.Warn("policy chain reload", "err", err)
+		}
+	})
+	wctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() { pols.Watch(wctx, 10*time.Second, log); close(done) }()
+	return func() { cancel(); <-done }
+}
+
+// clusterConfig is the cluster's share of the configuration.
+func clusterConfig(cfg *config.Config) cluster.Config {
+	return cluster.Config{
+		Name: cfg.ClusterName, Bind: cfg.ClusterBind, Gossip: cfg.ClusterGossip, Join: cfg.ClusterJoin,
+		Advertise: cfg.ClusterAdvertise, Secret: cfg.ClusterSecret,
+		Failure: cluster.FailureDetection{ProbeInterval: cfg.ClusterProbeInterval, ProbeTimeout: cfg.ClusterProbeTimeout,
+			SuspicionMult: cfg.ClusterSuspicionMult},
 	}
 }
 

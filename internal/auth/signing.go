@@ -44,17 +44,36 @@ func signatureMAC(secret string, ts int64, method, path string, body []byte) []b
 // only once while its timestamp is within the window. It is safe for concurrent
 // use.
 //
-// The replay cache is per process: in a cluster a replay sent to another node
-// within the window is not caught. Two identical requests (same second, method,
-// target and body) have the same signature, so the second is refused as a replay.
+// The replay cache is per process; in a cluster each accepted signature is handed
+// to OnAccept, which broadcasts it, and the other nodes record it with Remember,
+// so a replay sent to another node is refused too (a replay racing the original
+// to two nodes within the broadcast's delay, under a millisecond on a LAN, is
+// not). Two identical requests (same second, method, target and body) have the
+// same signature, so the second is refused as a replay.
 type SignatureVerifier struct {
 	window     time.Duration
 	maxEntries int
 	now        func() time.Time
 
 	mu     sync.Mutex
-	seen   map[[sha256.Size]byte]int64 // signature -> unix second after which it is stale
-	expiry expiryHeap
+	seen     map[[sha256.Size]byte]int64 // signature -> unix second after which it is stale
+	expiry   expiryHeap
+	onAccept func(sig [sha256.Size]byte, staleAt int64)
+}
+
+// OnAccept sets fn to be called with every signature this verifier accepts and
+// the unix second after which it is stale (in a cluster: to broadcast it). fn
+// must not block. Call it before the verifier is shared.
+func (v *SignatureVerifier) OnAccept(fn func(sig [sha256.Size]byte, staleAt int64)) { v.onAccept = fn }
+
+// Remember records a signature another node accepted, so that its replay is
+// refused here too. A stale or already recorded one is ignored.
+func (v *SignatureVerifier) Remember(sig [sha256.Size]byte, staleAt int64) {
+	now := v.now().Unix()
+	if staleAt < now {
+		return
+	}
+	_ = v.remember(sig, staleAt, now)
 }
 
 // NewSignatureVerifier returns a verifier for cfg. WithClock is the only option
@@ -107,7 +126,13 @@ func (v *SignatureVerifier) Verify(secret, timestamp, signature, method, path st
 	if !hmac.Equal(got[:], signatureMAC(secret, ts, method, path, body)) {
 		return ErrSignatureInvalid
 	}
-	return v.remember(got, ts+win, now)
+	if err := v.remember(got, ts+win, now); err != nil {
+		return err
+	}
+	if v.onAccept != nil {
+		v.onAccept(got, ts+win)
+	}
+	return nil
 }
 
 // remember records sig until staleAt, refusing it if already recorded.

@@ -88,3 +88,35 @@ func TestReplayCacheBoundedAndPruned(t *testing.T) {
 		t.Fatalf("cache holds %d entries, want 1", n)
 	}
 }
+
+// Two verifiers stand for two nodes: what one accepts reaches the other through
+// OnAccept and Remember (the cluster broadcast), and its replay is refused there.
+func TestSignatureReplayAcrossNodes(t *testing.T) {
+	const secret = "sig-ccg-testsecret"
+	clock := newTestClock()
+	a := NewSignatureVerifier(SigningConfig{}, WithClock(clock.Now))
+	b := NewSignatureVerifier(SigningConfig{}, WithClock(clock.Now))
+	a.OnAccept(b.Remember)
+	now := clock.Now().Unix()
+	ts := strconv.FormatInt(now, 10)
+	sig := Sign(secret, now, "POST", "/api/chat", []byte("hi"))
+	if err := a.Verify(secret, ts, sig, "POST", "/api/chat", []byte("hi")); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Verify(secret, ts, sig, "POST", "/api/chat", []byte("hi")); !errors.Is(err, ErrSignatureReplayed) {
+		t.Fatalf("replay on the other node: %v, want ErrSignatureReplayed", err)
+	}
+	// Refused or stale signatures are not passed on.
+	other := Sign(secret, now, "POST", "/api/chat", []byte("other"))
+	if err := a.Verify(secret, ts, other, "POST", "/api/chat", []byte("tampered")); !errors.Is(err, ErrSignatureInvalid) {
+		t.Fatal(err)
+	}
+	if err := b.Verify(secret, ts, other, "POST", "/api/chat", []byte("other")); err != nil {
+		t.Fatalf("a refused signature reached the other node: %v", err)
+	}
+	var stale [32]byte
+	b.Remember(stale, now-1)
+	if len(b.seen) != 2 {
+		t.Errorf("replay cache holds %d, want 2 (a stale entry is ignored)", len(b.seen))
+	}
+}

@@ -58,6 +58,14 @@ type Config struct {
 	LeaseTTL              time.Duration
 	LeaseRenew            time.Duration
 	ClusterBind           string
+	ClusterGossip         string
+	ClusterJoin           []string
+	ClusterName           string
+	ClusterAdvertise      string
+	ClusterSecret         string
+	ClusterProbeInterval  time.Duration
+	ClusterProbeTimeout   time.Duration
+	ClusterSuspicionMult  int
 
 	// SharedJWT* accept admin tokens from an existing system's HS256 secret.
 	SharedJWTSecret     string
@@ -210,6 +218,7 @@ func (c *Config) Validate() error {
 	if _, _, err := net.SplitHostPort(c.ClusterBind); err != nil {
 		bad("cluster-bind", "want host:port, got %q", c.ClusterBind)
 	}
+	errs = append(errs, c.validateCluster()...)
 	if c.CLIMaxRetries < 0 || c.CLIMaxRetries > 15 {
 		bad("cli-max-retries", "must be 0..15, got %d", c.CLIMaxRetries)
 	}
@@ -303,6 +312,47 @@ func (c *Config) validateSecurity() []error {
 	}
 	if c.UsageRetention < 0 || c.AuditRetention < 0 {
 		bad("usage-retention", "retention ages must not be negative (0 keeps records forever)")
+	}
+	return errs
+}
+
+// validateCluster checks the cluster settings. A cluster shares its store, so it
+// needs PostgreSQL: SQLite is a file of one node.
+func (c *Config) validateCluster() []error {
+	var errs []error
+	bad := func(name, format string, args ...any) {
+		errs = append(errs, fmt.Errorf("%s: %s", name, fmt.Sprintf(format, args...)))
+	}
+	if c.ClusterName == "" {
+		bad("cluster-name", "must not be empty")
+	}
+	if c.ClusterGossip == "" {
+		for name, v := range map[string]bool{"cluster-join": len(c.ClusterJoin) > 0, "cluster-advertise": c.ClusterAdvertise != "", "cluster-secret": c.ClusterSecret != ""} {
+			if v {
+				bad(name, "needs cluster-gossip (this node's gossip address)")
+			}
+		}
+		return errs
+	}
+	if _, _, err := net.SplitHostPort(c.ClusterGossip); err != nil {
+		bad("cluster-gossip", "want host:port, got %q", c.ClusterGossip)
+	}
+	if !strings.HasPrefix(c.DatabaseURL, "postgres://") && !strings.HasPrefix(c.DatabaseURL, "postgresql://") {
+		bad("cluster-gossip", "a cluster needs PostgreSQL: set database-url to postgres://... (SQLite is one node's file)")
+	}
+	for _, j := range c.ClusterJoin {
+		if _, _, err := net.SplitHostPort(j); err != nil {
+			bad("cluster-join", "want host:port, got %q", j)
+		}
+	}
+	if c.ClusterSecret != "" && len(c.ClusterSecret) < 16 {
+		bad("cluster-secret", "must be at least 16 characters")
+	}
+	if c.ClusterProbeTimeout <= 0 || c.ClusterProbeInterval <= c.ClusterProbeTimeout {
+		bad("cluster-probe-timeout", "must be positive and less than cluster-probe-interval (%s), got %s", c.ClusterProbeInterval, c.ClusterProbeTimeout)
+	}
+	if c.ClusterSuspicionMult < 1 {
+		bad("cluster-suspicion-mult", "must be at least 1, got %d", c.ClusterSuspicionMult)
 	}
 	return errs
 }

@@ -78,6 +78,12 @@ func TestLoadErrorsNameTheSetting(t *testing.T) {
 		{"cert without key", []string{"--tls-cert-file", "c.pem"}, nil, []string{"tls-cert-file"}},
 		{"bad force-https", []string{"--force-https", "always"}, nil, []string{"force-https"}},
 		{"bad retention", []string{"--usage-retention", "ninety"}, nil, []string{"usage-retention", "90d"}},
+		{"cluster on SQLite", []string{"--cluster-gossip", "127.0.0.1:7946"}, nil, []string{"cluster-gossip", "PostgreSQL"}},
+		{"join without gossip", []string{"--cluster-join", "10.0.0.2:7946"}, nil, []string{"cluster-join", "cluster-gossip"}},
+		{"short cluster secret", []string{"--cluster-gossip", "127.0.0.1:7946", "--database-url", "postgres://h/db"},
+			[]string{"CCGATEWAY_CLUSTER_SECRET=short"}, []string{"cluster-secret"}},
+		{"probe timeout over interval", []string{"--cluster-gossip", "127.0.0.1:7946", "--database-url", "postgres://h/db",
+			"--cluster-probe-timeout", "2s"}, nil, []string{"cluster-probe-timeout"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -131,5 +137,18 @@ func TestSubcommandFlagsBesideSettings(t *testing.T) {
 	}
 	if name != "alice" || c.DataDir != "/x" {
 		t.Fatalf("name %q, data dir %q", name, c.DataDir)
+	}
+}
+
+func TestClusterSettings(t *testing.T) {
+	c, err := Load("test", []string{"--cluster-gossip", "0.0.0.0:7946", "--cluster-join", "10.0.0.2:7946,10.0.0.3:7946",
+		"--database-url", "postgres://db/ccgateway", "--cluster-advertise", "10.0.0.1"},
+		[]string{"CCGATEWAY_CLUSTER_NAME=prod", "CCGATEWAY_CLUSTER_SECRET=0123456789abcdef"}, io.Discard, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.ClusterGossip != "0.0.0.0:7946" || len(c.ClusterJoin) != 2 || c.ClusterName != "prod" || c.ClusterAdvertise != "10.0.0.1" ||
+		c.ClusterSecret != "0123456789abcdef" || c.ClusterProbeInterval != 300*time.Millisecond || c.ClusterSuspicionMult != 2 {
+		t.Errorf("cluster settings %+v", c)
 	}
 }

@@ -62,8 +62,9 @@ type Manager struct {
 	engine *policies.Engine
 	reg    *policies.Registry
 
-	mu      sync.Mutex // serializes changes of the chain
-	current []Entry
+	mu       sync.Mutex // serializes changes of the chain
+	current  []Entry
+	onChange func()
 }
 
 // Entry is one policy of the active chain. Version 0 is a bundled policy.

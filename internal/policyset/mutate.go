@@ -167,5 +167,8 @@ func (m *Manager) change(ctx context.Context, edit func(map[string]*store.Policy
 	}
 	m.reg.Swap(chain)
 	m.current = entries
+	if m.onChange != nil {
+		go m.onChange() // tells the other nodes; never holds up the change
+	}
 	return nil
 }

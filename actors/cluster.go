@@ -1,0 +1,94 @@
+package actors
+
+import (
+	"context"
+	"time"
+
+	"github.com/ccgateway/ccgateway/cluster"
+)
+
+// leaseHandoverWait is how long a turn waits for a conversation's lease that
+// another node still holds, in a cluster: a leaving node releases its leases once
+// its turns drained, a dead node's are taken over when it is declared dead (about
+// a second with the default failure detection).
+const leaseHandoverWait = 5 * time.Second
+
+// leaseOwner is the lease owner of a node: its name and its actor system id, new
+// at each start, so that a restarted node never takes a lease of its previous life
+// for its own.
+func leaseOwner(node, memberID string) string { return node + "/" + memberID }
+
+func (s *System) newProvider() (*cluster.Provider, error) {
+	p, err := cluster.NewProvider(s.cfg.Cluster, cluster.NodeInfo{Node: s.cfg.Node, HTTP: s.cfg.HTTPAddr, Version: s.cfg.Version}, s.log)
+	if err != nil {
+		return nil, err
+	}
+	p.Subscribe(s.onMemberEvent)
+	return p, nil
+}
+
+// onMemberEvent takes over the leases of a member declared dead, so its
+// conversations resume on other nodes at once instead of after the lease TTL.
+// Every node does it (the store statement is idempotent): whoever sees the death
+// first frees the leases. A member that left gracefully releases its own.
+func (s *System) onMemberEvent(ev cluster.Event) {
+	if ev.Type != cluster.MemberDead {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), requestTimeout)
+	defer cancel()
+	owner := leaseOwner(ev.Member.Node, ev.Member.ID)
+	n, err := s.st.TakeOverLeases(ctx, owner)
+	if err != nil {
+		s.log.Warn("cannot take over a dead member's leases; they lapse after their TTL", "member", ev.Member.ID, "node", ev.Member.Node, "err", err)
+		return
+	}
+	s.log.Info("cluster member dead; its leases taken over", "member", ev.Member.ID, "node", ev.Member.Node, "leases", n)
+}
+
+// Clustered reports whether this node is part of a memberlist cluster.
+func (s *System) Clustered() bool { return s.prov != nil }
+
+// MemberID is this node's member id (its actor system id).
+func (s *System) MemberID() string { return s.sys.ID }
+
+// Members lists the cluster's members as this node sees them; a single node lists
+// itself.
+func (s *System) Members() []cluster.MemberStatus {
+	if s.prov != nil {
+		return s.prov.Members()
+	}
+	host, port, _ := s.sys.GetHostPort()
+	return []cluster.MemberStatus{{
+		Meta: cluster.Meta{ID: s.sys.ID, Host: host, Port: port, Kinds: s.cl.GetClusterKinds(), Node: s.cfg.Node,
+			HTTP: s.cfg.HTTPAddr, Version: s.cfg.Version, JoinedAt: s.started},
+		State: cluster.StateAlive, Since: s.started, Self: true,
+	}}
+}
+
+// Broadcast sends payload under topic to every other member (a no-op on a single
+// node). Receivers have a store fallback for a missed message.
+func (s *System) Broadcast(topic string, payload []byte) error {
+	if s.prov == nil {
+		return nil
+	}
+	return s.prov.Broadcast(topic, payload)
+}
+
+// HandleBroadcast registers fn for other members' broadcasts of topic.
+func (s *System) HandleBroadcast(topic string, fn func(payload []byte)) {
+	if s.prov != nil {
+		s.prov.Handle(topic, func(m cluster.Message) { fn(m.Payload) })
+	}
+}
+
+// Leave announces this node's departure to the cluster (a no-op on a single node
+// or when done already). Shutdown calls it first.
+func (s *System) Leave() {
+	if s.prov == nil {
+		return
+	}
+	if err := s.prov.Leave(2 * time.Second); err != nil {
+		s.log.Warn("cluster leave", "err", err)
+	}
+}

@@ -1,0 +1,51 @@
+package api
+
+import (
+	"crypto/sha256"
+	"encoding/binary"
+)
+
+// Cluster broadcast topics of the HTTP layer. A missed broadcast is caught up
+// from the store: cached keys expire after the cache's 5 s, and a replayed
+// signature is the one thing a missed message lets through.
+const (
+	topicKeys       = "keys"
+	topicSignatures = "signatures"
+)
+
+// joinCluster makes key changes and accepted request signatures cluster-wide: a
+// key changed on another node drops this node's key cache, and a signature
+// accepted on another node is refused here as a replay.
+func (s *server) joinCluster() {
+	if s.Chat == nil || !s.Chat.Clustered() {
+		return
+	}
+	s.Chat.HandleBroadcast(topicKeys, func([]byte) { s.keys.Invalidate() })
+	s.Chat.HandleBroadcast(topicSignatures, func(b []byte) {
+		if len(b) != sha256.Size+8 {
+			return
+		}
+		var sig [sha256.Size]byte
+		copy(sig[:], b)
+		s.signatures.Remember(sig, int64(binary.BigEndian.Uint64(b[sha256.Size:])))
+	})
+	s.signatures.OnAccept(func(sig [sha256.Size]byte, staleAt int64) {
+		b := binary.BigEndian.AppendUint64(append([]byte(nil), sig[:]...), uint64(staleAt))
+		go s.broadcast(topicSignatures, b)
+	})
+}
+
+// keysChanged drops the cached keys here and on every other node, after an admin
+// change of a key (create, update, suspend, rotate, delete).
+func (s *server) keysChanged() {
+	s.keys.Invalidate()
+	if s.Chat != nil && s.Chat.Clustered() {
+		s.broadcast(topicKeys, nil)
+	}
+}
+
+func (s *server) broadcast(topic string, payload []byte) {
+	if err := s.Chat.Broadcast(topic, payload); err != nil {
+		s.Log.Warn("cluster broadcast incomplete; the store fallback catches up", "topic", topic, "err", err)
+	}
+}

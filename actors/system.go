@@ -181,7 +181,7 @@ func (s *System) Shutdown(ctx context.Context) error {
 	s.stopBG()
 	s.bg.Wait()
 	done := make(chan struct{})
-	go func() { s.inflight.Wait(); close(done) }()
+	go func() { s.inflight.Wait(); s.awaitGrainTurns(ctx); close(done) }()
 	var err error
 	select {
 	case <-done:
@@ -205,6 +205,29 @@ func (s *System) Shutdown(ctx context.Context) error {
 		err = errors.Join(err, s.prov.Shutdown(false)) // left already (Leave above)
 	}
 	return err
+}
+
+// awaitGrainTurns waits until this node's grains run or queue no turn (in a
+// cluster, turns of callers on other nodes), or ctx ends: a leaving node
+// finishes what it runs before it ends its processes and releases its leases.
+func (s *System) awaitGrainTurns(ctx context.Context) {
+	t := time.NewTicker(20 * time.Millisecond)
+	defer t.Stop()
+	for {
+		snap := s.sched.Snapshot()
+		queued := 0
+		for _, n := range snap.QueueByKey {
+			queued += n
+		}
+		if snap.Busy == 0 && queued == 0 {
+			return
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }
 
 // spares hands prewarmed processes to conversations with the default signature.

@@ -118,6 +118,7 @@ func addRoutes(api huma.API, s *server) {
 	registerTenantUsage(api, s)
 	registerConversations(api, s)
 	registerProcesses(api, s)
+	registerAdminCluster(api, s)
 	registerCompatModels(api, s)
 	registerCompatOpenAI(api, s)
 	registerCompatAnthropic(api, s)

@@ -297,8 +297,11 @@ func clusterPolicies(ctx context.Context, sys *actors.System, pols *policyset.Ma
 	sys.HandleBroadcast(topicPolicies, func([]byte) {
 		rctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 		defer cancel()
-		if _, err := pols.Reload(rctx); err != nil {
+		start := time.Now()
+		if changed, err := pols.Reload(rctx); err != nil {
 			log.Warn("policy chain reload", "err", err)
+		} else if changed {
+			log.Info("policy chain reloaded after a change on another node", "took", time.Since(start))
 		}
 	})
 	wctx, cancel := context.WithCancel(ctx)

@@ -1,0 +1,337 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/ccgateway/ccgateway/internal/store"
+	"github.com/ccgateway/ccgateway/internal/testkit"
+)
+
+// lastHistory is the user texts of the fake API's last request: the history the
+// CLI sent with the turn.
+func lastHistory(f *testkit.FakeAPI) []string {
+	reqs := f.Requests()
+	if len(reqs) == 0 {
+		return nil
+	}
+	var texts []string
+	for _, m := range reqs[len(reqs)-1].Messages {
+		if m.Role == "user" {
+			texts = append(texts, m.Text)
+		}
+	}
+	return texts
+}
+
+func hasAll(texts []string, want ...string) bool {
+	for _, w := range want {
+		if !slices.ContainsFunc(texts, func(s string) bool { return strings.Contains(s, w) }) {
+			return false
+		}
+	}
+	return true
+}
+
+// TestClusterConversationAcrossNodesAndFailover: a conversation started on A and
+// continued through B and C keeps its history and runs on one node's CLI only;
+// after kill -9 of that node the next turn, through a survivor, succeeds with the
+// whole history (resumed from the stored transcript).
+func TestClusterConversationAcrossNodesAndFailover(t *testing.T) {
+	t0 := time.Now()
+	c := startTestCluster(t, 3)
+	t.Logf("cluster up after %s", time.Since(t0))
+	_, key := c.newKey(c.nodes[0], map[string]any{})
+
+	status, r := c.chat(c.nodes[0], key, "", "turn one through a")
+	if status != http.StatusOK {
+		t.Fatalf("first turn: %d %s", status, r.raw)
+	}
+	conv := r.ConversationID
+	for i, n := range c.nodes[1:] {
+		msg := fmt.Sprintf("turn %d through %s", i+2, n.name)
+		if status, r := c.chat(n, key, conv, msg); status != http.StatusOK {
+			t.Fatalf("%s: %d %s", msg, status, r.raw)
+		}
+	}
+	if h := lastHistory(c.fake); !hasAll(h, "turn one through a", "turn 2 through node-b", "turn 3 through node-c") {
+		t.Fatalf("the third turn's history is %q", h)
+	}
+	t.Logf("three turns done after %s", time.Since(t0))
+	owners := c.processOwners()
+	if len(owners) != 1 {
+		t.Fatalf("CLI processes on %v: want exactly the owner's", owners)
+	}
+	var owner *clusterNode
+	var survivors []*clusterNode
+	for _, n := range c.nodes {
+		if n.name == owners[0] {
+			owner = n
+		} else {
+			survivors = append(survivors, n)
+		}
+	}
+	if pids := cliProcessesUnder(owner.data); len(pids) != 1 {
+		t.Fatalf("owner %s runs %d CLI processes for one conversation", owner.name, len(pids))
+	}
+
+	// kill -9 of the owner while the conversation is idle.
+	owner.kill()
+	killed := time.Now()
+	var took time.Duration
+	for i := 0; ; i++ {
+		n := survivors[i%2]
+		status, r := c.chat(n, key, conv, "after the crash")
+		if status == http.StatusOK {
+			took = time.Since(killed)
+			break
+		}
+		if time.Since(killed) > 20*time.Second {
+			t.Fatalf("no successful turn 20 s after the owner's crash; last: %d %s", status, r.raw)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Logf("failover: kill -9 of the owner to the first successful turn: %s", took)
+	if h := lastHistory(c.fake); !hasAll(h, "turn one through a", "turn 2 through node-b", "turn 3 through node-c", "after the crash") {
+		t.Fatalf("the turn after failover lost history: %q", h)
+	}
+	t.Logf("failover checked after %s", time.Since(t0))
+	if owners := c.processOwners(); len(owners) != 1 || owners[0] == owner.name {
+		t.Errorf("after failover CLI processes run on %v", owners)
+	}
+}
+
+// pollUntil calls ok every 10 ms until it holds and returns how long that took,
+// failing after limit.
+func pollUntil(t *testing.T, limit time.Duration, what string, ok func() bool) time.Duration {
+	t.Helper()
+	start := time.Now()
+	for !ok() {
+		if time.Since(start) > limit {
+			t.Fatalf("%s: not within %s", what, limit)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	return time.Since(start)
+}
+
+// propagationBound is what a key or policy change may take to reach another node
+// in these tests: well under the store fallbacks (the key cache's 5 s, the policy
+// watch's 10 s), so only the cluster broadcast passes. The target is under a
+// second; the measured times are logged (a policy reload rebuilds and self-tests
+// the chain, about 1 s on a loaded 2-core host).
+const propagationBound = 3 * time.Second
+
+// unknownConv is a conversation id that does not exist: a chat on it is admitted
+// (it counts against the key's limits) and then answered 404, with no CLI turn.
+const unknownConv = "00000000-0000-4000-8000-000000000000"
+
+// TestClusterLimitsAndChanges: one tenant grain per key in the whole cluster
+// (rpm = 4 holds across three nodes), and key and policy changes made through one
+// node reach the others within a second (cluster broadcast, not the store
+// fallback's 5–10 s).
+func TestClusterLimitsAndChanges(t *testing.T) {
+	c := startTestCluster(t, 3)
+	a, b, cc := c.nodes[0], c.nodes[1], c.nodes[2]
+
+	t.Run("rpm across nodes", func(t *testing.T) {
+		_, key := c.newKey(a, map[string]any{"usage_limit": map[string]any{"requests_per_minute": 4}})
+		for i, n := range []*clusterNode{a, b, cc, a} {
+			if status, r := c.chat(n, key, unknownConv, "hi"); status != http.StatusNotFound {
+				t.Fatalf("request %d through %s: %d %s", i+1, n.name, status, r.raw)
+			}
+		}
+		status, r := c.chat(b, key, unknownConv, "hi")
+		if status != http.StatusTooManyRequests {
+			t.Fatalf("fifth request through %s: %d %s, want 429", b.name, status, r.raw)
+		}
+	})
+
+	t.Run("key suspension", func(t *testing.T) {
+		id, key := c.newKey(a, map[string]any{})
+		if status, r := c.chat(cc, key, unknownConv, "hi"); status != http.StatusNotFound { // cached on C now
+			t.Fatalf("before suspension: %d %s", status, r.raw)
+		}
+		c.do(a, "PUT", "/admin/api-keys/"+id, c.admin, map[string]any{"status": "suspended"}, http.StatusOK, nil)
+		took := pollUntil(t, propagationBound, "suspension reaches C", func() bool {
+			status, _ := c.chat(cc, key, unknownConv, "hi")
+			return status == http.StatusUnauthorized || status == http.StatusForbidden
+		})
+		t.Logf("key suspension through A refused on C after %s", took)
+	})
+
+	t.Run("SIGTERM under load", func(t *testing.T) {
+		sigtermUnderLoad(t, c)
+	})
+	// The policy test runs on the two nodes left.
+	var live []*clusterNode
+	for _, n := range c.nodes {
+		select {
+		case <-n.exited:
+		default:
+			live = append(live, n)
+		}
+	}
+	a, cc = live[0], live[1]
+
+	t.Run("policy activation", func(t *testing.T) {
+		wasm, err := os.ReadFile(filepath.Join("..", "..", "policies", "bundled", "timewindow.wasm"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Keys whose tenant grains are spread over the nodes: the policy decides
+		// wherever a key's grain lives.
+		var keys []string
+		for range 4 {
+			_, k := c.newKey(a, map[string]any{})
+			if status, r := c.chat(cc, k, unknownConv, "hi"); status != http.StatusNotFound {
+				t.Fatalf("before activation: %d %s", status, r.raw)
+			}
+			keys = append(keys, k)
+		}
+		closed := fmt.Sprintf(`{"allowed_hours_utc":"%d"}`, (time.Now().UTC().Hour()+12)%24)
+		c.do(a, "POST", "/admin/policies", c.admin, map[string]any{"name": "window", "wasm": wasm, "config": json.RawMessage(closed)}, http.StatusCreated, nil)
+		// An admin's dry run on every node compiles the module there (wazero's
+		// cache), as the activation will.
+		for _, n := range live {
+			c.do(n, "POST", "/admin/policies/window/test", c.admin, map[string]any{"version": 1, "input": json.RawMessage(`{}`)}, http.StatusOK, nil)
+		}
+		c.do(a, "POST", "/admin/policies/window/activate", c.admin, map[string]any{"version": 1}, http.StatusOK, nil)
+		took := pollUntil(t, propagationBound, "the activation decides on C", func() bool {
+			for _, k := range keys {
+				if _, r := c.chat(cc, k, unknownConv, "hi"); !strings.Contains(r.raw, `"code":"outside_time_window"`) {
+					return false
+				}
+			}
+			return true
+		})
+		t.Logf("policy activation through A decides on C after %s", took)
+	})
+}
+
+// processesByNode maps each node's name to the conversations its CLI processes serve.
+func (c *testCluster) processesByNode() map[string][]string {
+	out := map[string][]string{}
+	for _, n := range c.nodes {
+		select {
+		case <-n.exited:
+			continue
+		default:
+		}
+		var st struct {
+			Processes []struct {
+				ConversationID string `json:"conversation_id"`
+			}
+		}
+		c.do(n, "GET", "/admin/processes", c.admin, nil, http.StatusOK, &st)
+		for _, p := range st.Processes {
+			out[n.name] = append(out[n.name], p.ConversationID)
+		}
+	}
+	return out
+}
+
+// sigtermUnderLoad: SIGTERM of a node while turns of its conversations run for
+// callers on another node: the node leaves, drains those turns (they all
+// succeed), releases its leases and exits with no CLI left; its conversations
+// continue on the others with their history; every request has exactly one usage
+// event.
+func sigtermUnderLoad(t *testing.T, c *testCluster) {
+	id, key := c.newKey(c.nodes[0], map[string]any{})
+	var convs []string
+	for i := range 3 {
+		status, r := c.chat(c.nodes[i%3], key, "", fmt.Sprintf("conversation %d", i))
+		if status != http.StatusOK {
+			t.Fatalf("new conversation: %d %s", status, r.raw)
+		}
+		convs = append(convs, r.ConversationID)
+	}
+	requests := 3
+	owned := c.processesByNode()
+	var victim, entry *clusterNode
+	for _, n := range c.nodes {
+		if victim == nil || len(owned[n.name]) > len(owned[victim.name]) {
+			victim = n
+		}
+	}
+	for _, n := range c.nodes {
+		if n != victim {
+			entry = n
+			break
+		}
+	}
+	t.Logf("%s runs %d of the 3 conversations; turns enter through %s", victim.name, len(owned[victim.name]), entry.name)
+
+	chunks := make([]string, 12)
+	for i := range chunks {
+		chunks[i] = fmt.Sprintf("w%d ", i)
+	}
+	c.fake.SetReply(func(*testkit.Request) testkit.Reply {
+		return testkit.Reply{Chunks: chunks, ChunkDelay: 120 * time.Millisecond}
+	})
+	defer c.fake.SetReply(nil)
+	before := len(c.fake.Requests())
+	type result struct {
+		status int
+		r      chatReply
+	}
+	results := make(chan result, len(convs))
+	for _, conv := range convs {
+		go func() {
+			status, r := c.chat(entry, key, conv, "slow turn")
+			results <- result{status, r}
+		}()
+	}
+	requests += len(convs)
+	pollUntil(t, 20*time.Second, "the slow turns reach the API", func() bool { return len(c.fake.Requests()) >= before+len(convs) })
+	if err := victim.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	for range convs {
+		res := <-results
+		if res.status != http.StatusOK || res.r.Content != strings.Join(chunks, "") {
+			t.Errorf("a turn running during the SIGTERM: %d %s", res.status, res.r.raw)
+		}
+	}
+	select {
+	case <-victim.exited:
+	case <-time.After(30 * time.Second):
+		t.Fatalf("%s did not exit after SIGTERM", victim.name)
+	}
+	if pids := cliProcessesUnder(victim.data); len(pids) > 0 {
+		t.Errorf("CLI processes %v outlived %s", pids, victim.name)
+	}
+	c.fake.SetReply(nil)
+	for _, conv := range convs {
+		status, r := c.chat(entry, key, conv, "after the drain")
+		requests++
+		if status != http.StatusOK {
+			t.Fatalf("a conversation of the stopped node: %d %s", status, r.raw)
+		}
+		if h := lastHistory(c.fake); !hasAll(h, "slow turn", "after the drain") {
+			t.Errorf("history after the move: %q", h)
+		}
+	}
+	st, err := store.Open(t.Context(), c.db, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	var n int
+	pollUntil(t, 10*time.Second, "every usage event is written", func() bool {
+		_, n, err = st.ListUsageEvents(t.Context(), store.UsageFilter{APIKeyID: id, Limit: 1})
+		return err == nil && n >= requests
+	})
+	time.Sleep(300 * time.Millisecond) // a duplicate would be written by now
+	if _, n, _ = st.ListUsageEvents(t.Context(), store.UsageFilter{APIKeyID: id, Limit: 1}); n != requests {
+		t.Errorf("%d usage events for %d requests", n, requests)
+	}
+}

@@ -7,12 +7,6 @@ import (
 	"github.com/ccgateway/ccgateway/cluster"
 )
 
-// leaseHandoverWait is how long a turn waits for a conversation's lease that
-// another node still holds, in a cluster: a leaving node releases its leases once
-// its turns drained, a dead node's are taken over when it is declared dead (about
-// a second with the default failure detection).
-const leaseHandoverWait = 5 * time.Second
-
 // leaseOwner is the lease owner of a node: its name and its actor system id, new
 // at each start, so that a restarted node never takes a lease of its previous life
 // for its own.

@@ -36,6 +36,10 @@ type Config struct {
 	LeaseTTL time.Duration // default 30s
 	// LeaseRenew is how often a held lease is renewed; less than LeaseTTL.
 	LeaseRenew time.Duration // default 10s
+	// LeaseHandoverWait is how long a turn waits, in a cluster, for a lease that
+	// another node still holds (a leaving node draining, a dead one about to be
+	// declared dead); default 5s.
+	LeaseHandoverWait time.Duration
 
 	// Policies is the registry of the admission chain that tenant grains run; nil
 	// admits every request. It is a live value, not a setting: the caller owns it
@@ -74,6 +78,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.LeaseTTL == 0 {
 		c.LeaseTTL = 30 * time.Second
+	}
+	if c.LeaseHandoverWait == 0 {
+		c.LeaseHandoverWait = 5 * time.Second
 	}
 	if c.LeaseRenew == 0 {
 		c.LeaseRenew = min(10*time.Second, c.LeaseTTL/3)

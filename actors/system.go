@@ -12,8 +12,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"os"
 	"net"
+	"os"
 	"path/filepath"
 	"strconv"
 	"sync"
@@ -117,7 +117,7 @@ func (s *System) startCluster(deps *conversation.Deps) error {
 	// mistakes a lease of its previous life (maybe still running elsewhere) for its own.
 	lcfg := conversation.LeaseConfig{Owner: leaseOwner(s.cfg.Node, s.sys.ID), TTL: s.cfg.LeaseTTL, Renew: s.cfg.LeaseRenew}
 	if s.cfg.Cluster.Clustered() {
-		lcfg.Wait = leaseHandoverWait
+		lcfg.Wait, lcfg.Verify = s.cfg.LeaseHandoverWait, true
 	}
 	s.lease = conversation.NewLeases(s.st, lcfg, s.log)
 	deps.Leases = s.lease

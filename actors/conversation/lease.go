@@ -39,6 +39,11 @@ type LeaseConfig struct {
 	// releases its leases once its turns drained, and a dead node's leases are
 	// taken over as soon as the cluster declares it dead.
 	Wait time.Duration
+	// Verify makes Acquire confirm a lease it holds with the store before every
+	// turn (one UPDATE), instead of trusting its own table until the next renewal:
+	// in a cluster another node may have taken the lease over (this node was
+	// declared dead), and this node must then not start a turn on its old process.
+	Verify bool
 }
 
 // Leases keeps this node's conversation leases (store rows with a fencing token):
@@ -82,12 +87,29 @@ func (ls *Leases) Acquire(ctx context.Context, convID string, onLost func()) (fr
 		return false, ls.shuttingDown()
 	}
 	if h := ls.held[convID]; h != nil {
-		if time.Now().Before(h.l.ExpiresAt) {
+		if time.Now().Before(h.l.ExpiresAt) && !ls.cfg.Verify {
 			ls.mu.Unlock()
 			return false, nil
 		}
-		h.stop() // lapsed without a renewal: acquire anew below
-		delete(ls.held, convID)
+		if time.Now().Before(h.l.ExpiresAt) {
+			l := h.l
+			ls.mu.Unlock()
+			err := ls.st.RenewLease(ctx, &l, ls.cfg.TTL)
+			if err == nil {
+				ls.mu.Lock()
+				h.l.ExpiresAt = l.ExpiresAt
+				ls.mu.Unlock()
+				return false, nil
+			}
+			if !errors.Is(err, store.ErrLeaseHeld) && !errors.Is(err, store.ErrNotFound) {
+				return false, fmt.Errorf("conversation: verify lease: %w", err)
+			}
+			ls.Lost(convID) // taken over: acquire anew below (a fresh lease)
+			ls.mu.Lock()
+		} else {
+			h.stop() // lapsed without a renewal: acquire anew below
+			delete(ls.held, convID)
+		}
 	}
 	ls.mu.Unlock()
 	l, err := ls.st.AcquireLease(ctx, convID, ls.cfg.Owner, ls.cfg.TTL)

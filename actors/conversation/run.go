@@ -71,7 +71,10 @@ func (r *run) exec(ctx context.Context) (*messages.TurnDone, error) {
 	// node may have run turns since: a process kept from before is stale.
 	fresh, err := r.d.Leases.Acquire(ctx, r.convID, r.onLeaseLost)
 	if err != nil {
-		r.closeProc()
+		if r.proc != nil { // kept from a lease since taken over: its slot goes too
+			r.closeProc()
+			r.d.Sched.Drop(r.convID)
+		}
 		return nil, err
 	}
 	if fresh {

@@ -75,7 +75,9 @@ func startTestCluster(t *testing.T, n int, extra ...string) *testCluster {
 	for i := range rest {
 		// The others start from a's compiled policies (wazero's compilation cache):
 		// compiling them again costs seconds on a loaded host.
-		wg.Go(func() { rest[i] = c.startNode(fmt.Sprintf("node-%c", 'b'+i), a.gossip, filepath.Join(a.data, "policy-cache"), extra...) })
+		wg.Go(func() {
+			rest[i] = c.startNode(fmt.Sprintf("node-%c", 'b'+i), a.gossip, filepath.Join(a.data, "policy-cache"), extra...)
+		})
 	}
 	wg.Wait()
 	c.nodes = append(c.nodes, rest...)

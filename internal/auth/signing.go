@@ -55,7 +55,7 @@ type SignatureVerifier struct {
 	maxEntries int
 	now        func() time.Time
 
-	mu     sync.Mutex
+	mu       sync.Mutex
 	seen     map[[sha256.Size]byte]int64 // signature -> unix second after which it is stale
 	expiry   expiryHeap
 	onAccept func(sig [sha256.Size]byte, staleAt int64)

@@ -1,0 +1,182 @@
+package actors
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/ccgateway/ccgateway/cluster"
+	"github.com/ccgateway/ccgateway/internal/claudecli"
+	"github.com/ccgateway/ccgateway/internal/store"
+	"github.com/ccgateway/ccgateway/internal/store/storetest"
+	"github.com/ccgateway/ccgateway/internal/testkit"
+)
+
+// clusterSystem starts a System named node on st that gossips on loopback and
+// joins join (none: a cluster of its own).
+func clusterSystem(tb testing.TB, st store.Store, fake *testkit.FakeAPI, node string, join ...string) *System {
+	tb.Helper()
+	dir := tb.TempDir()
+	cfg := Config{
+		CLI:     claudecli.Config{Path: testkit.ClaudePath(tb), MaxRetries: -1, APITimeout: 10 * time.Second, Watchdog: 20 * time.Second, Env: append(os.Environ(), fake.Env()...)},
+		DataDir: dir, TurnTimeout: time.Minute, DefaultModel: benchModel, Node: node,
+		Cluster:           cluster.Config{Name: "test", Bind: "127.0.0.1:0", Gossip: "127.0.0.1:0", Join: join},
+		LeaseHandoverWait: 200 * time.Millisecond,
+	}
+	s, err := New(cfg, st, slog.New(slog.DiscardHandler))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = s.Shutdown(ctx)
+	})
+	return s
+}
+
+// chatOnce runs one turn and returns its result or error.
+func chatOnce(s *System, keyID, convID, text string) (Result, error) {
+	ch, err := s.Chat(context.Background(), ChatRequest{APIKeyID: keyID, ConversationID: convID, Message: text})
+	if err != nil {
+		return Result{}, err
+	}
+	for ev := range ch {
+		switch ev := ev.(type) {
+		case Done:
+			return ev.Result, nil
+		case Failed:
+			return Result{}, ev.Err
+		}
+	}
+	return Result{}, errors.New("stream ended without a result")
+}
+
+func runsConversation(s *System, convID string) bool {
+	return slices.ContainsFunc(s.Processes(), func(p ProcessInfo) bool { return p.ConversationID == convID })
+}
+
+// TestSplitBrainFencing: two nodes that each believe they are the whole cluster
+// (two memberlist clusters of one, the worst disagreement) share one PostgreSQL.
+// The store lease decides: only its holder runs turns and commits; a node whose
+// lease was taken over (declared dead) runs no further turn, and its turn in
+// flight cannot commit.
+func TestSplitBrainFencing(t *testing.T) {
+	st := storetest.OpenPostgres(t)
+	fake := testkit.NewFakeAPI(t)
+	a := clusterSystem(t, st, fake, "a")
+	b := clusterSystem(t, st, fake, "b")
+	ctx := context.Background()
+	keyID := uuid.NewString()
+	if err := st.CreateAPIKey(ctx, &store.APIKey{ID: keyID, Name: "k", Prefix: "sk-ccg-f", Hash: uuid.NewString(), Status: store.KeyActive}); err != nil {
+		t.Fatal(err)
+	}
+	conv, err := a.CreateConversation(ctx, keyID, ConversationSpec{Model: benchModel})
+	if err != nil {
+		t.Fatal(err)
+	}
+	messages := func() int {
+		ms, err := st.ListMessages(ctx, conv.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(ms)
+	}
+
+	if _, err := chatOnce(a, keyID, conv.ID, "one on a"); err != nil {
+		t.Fatal(err)
+	}
+	// b believes it owns the conversation too: the lease refuses it, and it
+	// starts no CLI process.
+	if _, err := chatOnce(b, keyID, conv.ID, "refused on b"); !errors.Is(err, ErrOwnedElsewhere) {
+		t.Fatalf("b's turn while a holds the lease: %v, want ErrOwnedElsewhere", err)
+	}
+	if runsConversation(b, conv.ID) {
+		t.Fatal("b started a CLI process for a conversation a holds")
+	}
+
+	// a is declared dead (it is not): its leases are taken over, b runs the next
+	// turn from the stored transcript.
+	if _, err := st.TakeOverLeases(ctx, leaseOwner("a", a.MemberID())); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := chatOnce(b, keyID, conv.ID, "two on b"); err != nil {
+		t.Fatalf("b after the take-over: %v", err)
+	}
+	if h := lastUserTexts(fake); !slices.ContainsFunc(h, func(s string) bool { return strings.Contains(s, "one on a") }) {
+		t.Errorf("b's turn lacks a's history: %q", h)
+	}
+	// a still has its process but must not use it: its lease check fails.
+	if _, err := chatOnce(a, keyID, conv.ID, "refused on a"); !errors.Is(err, ErrOwnedElsewhere) {
+		t.Fatalf("a's turn after the take-over: %v, want ErrOwnedElsewhere", err)
+	}
+	for deadline := time.Now().Add(2 * time.Second); runsConversation(a, conv.ID); time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("a kept its CLI process after losing the lease")
+		}
+	}
+	if n := messages(); n != 4 {
+		t.Fatalf("%d stored messages after two committed turns, want 4", n)
+	}
+
+	// A turn in flight on b when b is declared dead: a takes over and commits; b's
+	// turn cannot commit.
+	chunks := make([]string, 10)
+	for i := range chunks {
+		chunks[i] = fmt.Sprintf("c%d ", i)
+	}
+	fake.SetReply(func(r *testkit.Request) testkit.Reply {
+		if strings.Contains(r.LastUserText(), "slow") {
+			return testkit.Reply{Chunks: chunks, ChunkDelay: 100 * time.Millisecond}
+		}
+		return testkit.Reply{Text: "quick"}
+	})
+	slow := make(chan error, 1)
+	before := len(fake.Requests())
+	go func() { _, err := chatOnce(b, keyID, conv.ID, "slow on b"); slow <- err }()
+	for len(fake.Requests()) == before {
+		time.Sleep(5 * time.Millisecond)
+	}
+	if _, err := st.TakeOverLeases(ctx, leaseOwner("b", b.MemberID())); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := chatOnce(a, keyID, conv.ID, "three on a"); err != nil {
+		t.Fatalf("a after b's take-over: %v", err)
+	}
+	if err := <-slow; !errors.Is(err, ErrOwnedElsewhere) {
+		t.Fatalf("b's turn in flight during the take-over: %v, want ErrOwnedElsewhere", err)
+	}
+	ms, err := st.ListMessages(ctx, conv.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var texts []string
+	for _, m := range ms {
+		texts = append(texts, m.Content)
+	}
+	if len(ms) != 6 || slices.Contains(texts, "slow on b") {
+		t.Fatalf("stored messages %q: want three committed turns, not b's fenced one", texts)
+	}
+}
+
+func lastUserTexts(f *testkit.FakeAPI) []string {
+	reqs := f.Requests()
+	if len(reqs) == 0 {
+		return nil
+	}
+	var out []string
+	for _, m := range reqs[len(reqs)-1].Messages {
+		if m.Role == "user" {
+			out = append(out, m.Text)
+		}
+	}
+	return out
+}

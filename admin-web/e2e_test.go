@@ -91,8 +91,15 @@ func TestConsoleEndToEnd(t *testing.T) {
 		"POLICY_WASM="+filepath.Join(root, "policies", "bundled", "timewindow.wasm"),
 	)
 	suite.Stdout, suite.Stderr = os.Stdout, os.Stderr
+	// Its own process group: Chromium and Vitest's workers go with it, also on a timeout.
+	suite.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	suite.Cancel = func() error { return syscall.Kill(-suite.Process.Pid, syscall.SIGKILL) }
 	start := time.Now()
-	if err := suite.Run(); err != nil {
+	err = suite.Run()
+	if suite.Process != nil {
+		_ = syscall.Kill(-suite.Process.Pid, syscall.SIGKILL) // whatever outlived the suite
+	}
+	if err != nil {
 		t.Fatalf("the browser suite failed: %v", err)
 	}
 	t.Logf("browser suite passed in %s", time.Since(start).Round(time.Millisecond))

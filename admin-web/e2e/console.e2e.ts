@@ -1,5 +1,5 @@
 // The console's done-when flows, in order, in one signed-in browser session.
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { adminPassword, chat, eventually, gateway, launch, watchProblems } from "./harness";
 import { SignInPage } from "./pages/SignInPage";
@@ -22,8 +22,18 @@ beforeAll(async () => {
   browser = await launch();
   ctx = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: "en-US" });
   problems = watchProblems(ctx);
-  ctx.setDefaultTimeout(10_000);
+  ctx.setDefaultTimeout(15_000);
+  ctx.setDefaultNavigationTimeout(45_000);
   page = await ctx.newPage();
+});
+
+// A failed step leaves a screenshot for the log (FAILURE_DIR, default the OS temp dir).
+afterEach(async (c) => {
+  if (c.task.result?.state === "fail" && page) {
+    const file = `${process.env.FAILURE_DIR ?? "/tmp"}/ccgateway-e2e-${c.task.name.replace(/\W+/g, "-")}.png`;
+    await page.screenshot({ path: file, fullPage: true }).catch(() => undefined);
+    console.error(`screenshot of the failure: ${file}`);
+  }
 });
 
 afterAll(async () => {

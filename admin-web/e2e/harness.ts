@@ -11,7 +11,7 @@ export async function launch(): Promise<Browser> {
     executablePath: process.env.CHROMIUM_PATH || "/usr/bin/chromium",
     headless: true,
     // root in CI: Chromium's sandbox needs a user namespace it may not get.
-    args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--font-render-hinting=none"],
+    args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--font-render-hinting=none", "--disable-crash-reporter", "--disable-breakpad"],
   });
 }
 

@@ -9,11 +9,17 @@ CLAUDE_PATH    ?= $(if $(CLAUDE_ON_PATH),$(CLAUDE_ON_PATH),$(CLAUDE_BIN))
 VERSION        ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 TEST_TIMEOUT   ?= 15m
 
-.PHONY: all build run test lint openapi proto proto-tools plugins tools generate clean
+.PHONY: all build run test lint openapi proto proto-tools plugins tools generate clean console ts-client chromium screenshots web-test
+
+# The admin console (admin-web/): npm ci when the lock file changes, a Vite build
+# when a source changes; the build goes to admin-web/dist, which the binary embeds.
+WEB_DEPS  := admin-web/node_modules/.installed
+WEB_SRC   := $(shell find admin-web/src admin-web/public openapi/ts -type f 2>/dev/null) \
+             admin-web/index.html admin-web/vite.config.ts admin-web/tsconfig.json
 
 all: build
 
-build:
+build: console
 	$(GO) build -trimpath -ldflags "-X main.version=$(VERSION)" -o bin/ccgateway ./cmd/ccgateway
 
 # Serves on the embedded SQLite default at http://127.0.0.1:8080.
@@ -22,7 +28,8 @@ run: build $(if $(CLAUDE_ON_PATH),,tools)
 
 # Every test. Tests drive the real CLI installed by `make tools`; the generated-code
 # staleness test needs protoc (proto-tools).
-test: tools proto-tools
+test: tools proto-tools console chromium
+	cd admin-web && npx vitest run
 	PATH="$$PATH:$$($(GO) env GOPATH)/bin" $(GO) test -count=1 -timeout $(TEST_TIMEOUT) ./...
 
 lint:
@@ -50,7 +57,38 @@ proto: proto-tools
 plugins:
 	scripts/build-plugins.sh
 
-generate: proto plugins openapi
+generate: proto plugins openapi ts-client
+
+console: admin-web/dist/index.html
+
+$(WEB_DEPS): admin-web/package.json admin-web/package-lock.json
+	cd admin-web && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+admin-web/dist/index.html: $(WEB_DEPS) $(WEB_SRC)
+	cd admin-web && npm run build
+
+# The typed TypeScript client's types (openapi/ts/schema.d.ts), from openapi.yaml.
+# A Vitest test fails when the committed copy is stale.
+ts-client: openapi $(WEB_DEPS)
+	cd admin-web && npm run generate
+
+# The console's unit tests alone (make test runs them too).
+web-test: $(WEB_DEPS)
+	cd admin-web && npx vitest run
+
+# Debian's headless Chromium for the console's end-to-end tests (and a CJK font for
+# the zh-CN screenshots); installed with apt-get when missing and root.
+chromium:
+	@command -v chromium >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
+		{ apt-get update -qq && apt-get install -y -qq chromium fonts-wqy-microhei; } ; } || \
+		{ echo "chromium is missing: apt-get install chromium (Debian/Ubuntu)"; exit 1; }
+	@command -v chromium >/dev/null
+
+# PNGs of every console page (light, dark, zh-CN, phone width) from a real gateway
+# with the real CLI and the fake Anthropic API, into docs/screenshots.
+screenshots: tools console chromium
+	SCREENSHOT_DIR=$(CURDIR)/docs/screenshots $(GO) test -count=1 -run TestConsoleEndToEnd -v ./admin-web
 
 # protoc (Debian's protobuf-compiler; installed with apt-get when missing and root)
 # and protoc-gen-go at the version go.mod pins.
@@ -62,4 +100,5 @@ proto-tools:
 	$(GO) install google.golang.org/protobuf/cmd/protoc-gen-go@$$($(GO) list -m -f '{{.Version}}' google.golang.org/protobuf)
 
 clean:
-	rm -rf bin
+	rm -rf bin admin-web/node_modules/.installed
+	find admin-web/dist -mindepth 1 ! -name placeholder.txt -delete

@@ -71,6 +71,8 @@ type KeyUsage struct {
 	Totals   UsageTotalsBody    `json:"totals"`
 	ByModel  []ModelUsageTotals `json:"by_model" nullable:"false"`
 	Series   UsageSeries        `json:"series"`
+	// Conversations counts the key's stored conversations now (not only the period's).
+	Conversations int `json:"conversations" doc:"The key's stored conversations (all, not only the period's)"`
 }
 
 // seriesQuery selects a usage time series.
@@ -229,7 +231,11 @@ func (s *server) keyUsage(ctx context.Context, in *keyUsageInput) (*keyUsageOutp
 	if err != nil {
 		return nil, toProblem(err)
 	}
-	return &keyUsageOutput{Body: KeyUsage{APIKeyID: in.ID, Totals: totalsBody(tot), ByModel: modelTotals(byModel), Series: series}}, nil
+	_, convs, err := s.Store.ListConversations(ctx, in.ID, 1, 0)
+	if err != nil {
+		return nil, toProblem(err)
+	}
+	return &keyUsageOutput{Body: KeyUsage{APIKeyID: in.ID, Totals: totalsBody(tot), ByModel: modelTotals(byModel), Series: series, Conversations: convs}}, nil
 }
 
 func totalsBody(t store.UsageTotals) UsageTotalsBody { return UsageTotalsBody(t) }

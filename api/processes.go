@@ -29,6 +29,7 @@ type QueueEntry struct {
 
 // ProcessStatus is the node's CLI process table and queue.
 type ProcessStatus struct {
+	Node         string         `json:"node" doc:"The node these processes run on (node-name)"`
 	Processes    []ProcessEntry `json:"processes" nullable:"false"`
 	Queue        []QueueEntry   `json:"queue" nullable:"false"`
 	Busy         int            `json:"busy"`
@@ -46,7 +47,7 @@ func registerProcesses(api huma.API, s *server) {
 		Description: "This node's live Claude CLI processes (busy, idle or prewarmed) with RSS, start time and turns served, and the turns waiting for a process, by API key.",
 	}, func(ctx context.Context, _ *struct{}) (*processesOutput, error) {
 		st := s.Chat.ProcessStatus()
-		out := ProcessStatus{Processes: make([]ProcessEntry, 0, len(st.Processes)), Queue: make([]QueueEntry, 0, len(st.QueueByKey)),
+		out := ProcessStatus{Node: s.Config.NodeName, Processes: make([]ProcessEntry, 0, len(st.Processes)), Queue: make([]QueueEntry, 0, len(st.QueueByKey)),
 			Busy: st.Busy, MaxProcesses: st.MaxProcesses, MaxBusy: st.MaxBusy, MaxQueue: st.MaxQueue}
 		for _, p := range st.Processes {
 			out.Processes = append(out.Processes, ProcessEntry{PID: p.PID, ConversationID: p.ConversationID, APIKeyID: p.APIKeyID,

@@ -15,6 +15,7 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"github.com/ccgateway/ccgateway/actors"
+	adminweb "github.com/ccgateway/ccgateway/admin-web"
 	"github.com/ccgateway/ccgateway/internal/auth"
 	"github.com/ccgateway/ccgateway/internal/config"
 	"github.com/ccgateway/ccgateway/internal/policyset"
@@ -84,6 +85,7 @@ func New(d Deps) (http.Handler, huma.API) {
 	if d.Telemetry != nil && d.Config.MetricsListen == "" {
 		r.Get(metricsPath, s.serveMetrics) // a plain chi route, left out of the OpenAPI spec
 	}
+	adminweb.New(adminweb.Files(), adminweb.Config{OIDCIssuer: d.Config.OIDCIssuer}).Mount(r) // /, /console/, /docs
 	api := humachi.New(r, humaConfig(d.Version))
 	api.UseMiddleware(s.authenticate(api))
 	addRoutes(api, s)
@@ -100,6 +102,7 @@ func humaConfig(version string) huma.Config {
 		schemeAdmin:     {Type: "http", Scheme: "bearer", BearerFormat: "JWT", Description: "An admin JWT from POST /admin/login or a configured identity provider."},
 	}
 	cfg.Transformers = append(cfg.Transformers, decorateProblems)
+	cfg.DocsPath = ""     // /docs is served by adminweb from embedded files, not a CDN
 	cfg.CreateHooks = nil // no $schema links in responses: keep bodies as documented
 	return cfg
 }
@@ -110,6 +113,7 @@ func addRoutes(api huma.API, s *server) {
 	registerModels(api, s)
 	registerChat(api, s)
 	registerAdminLogin(api, s)
+	registerLoginOptions(api, s)
 	registerAdminKeys(api, s)
 	registerAdminUsage(api, s)
 	registerAdminRequests(api, s)

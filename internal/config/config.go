@@ -79,6 +79,11 @@ type Config struct {
 	OIDCAudience   string
 	OIDCRoleClaim  string
 	OIDCAdminValue string
+	// OIDCClientID and OIDCScopes let the admin console sign in with the provider
+	// (authorization code + PKCE, a public client): the console sends the ID token,
+	// so OIDCAudience is usually the same client id.
+	OIDCClientID string
+	OIDCScopes   []string
 
 	TrustedProxies    []netip.Prefix
 	CORSOrigins       []string
@@ -278,6 +283,9 @@ func (c *Config) validateSecurity() []error {
 	oidc := c.OIDCIssuer != "" || c.OIDCJWKSURL != ""
 	if oidc && c.OIDCAudience == "" {
 		bad("oidc-audience", "is required with oidc-issuer or oidc-jwks-url (else any token of the provider would do)")
+	}
+	if c.OIDCClientID != "" && c.OIDCIssuer == "" {
+		bad("oidc-client-id", "needs oidc-issuer (the console discovers the provider's endpoints from it)")
 	}
 	if !oidc && c.OIDCAudience != "" {
 		bad("oidc-issuer", "oidc-issuer or oidc-jwks-url is required when oidc-audience is set")

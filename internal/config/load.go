@@ -187,6 +187,8 @@ var settings = []setting{
 	{name: "oidc-audience", usage: "required aud of OIDC admin JWTs", set: str(func(c *Config) *string { return &c.OIDCAudience })},
 	{name: "oidc-role-claim", usage: "dotted path of the role claim in OIDC admin JWTs, e.g. realm_access.roles (empty = role)", set: str(func(c *Config) *string { return &c.OIDCRoleClaim })},
 	{name: "oidc-admin-value", usage: "role claim value that grants admin in OIDC JWTs (empty = admin)", set: str(func(c *Config) *string { return &c.OIDCAdminValue })},
+	{name: "oidc-client-id", usage: "OIDC client id of the admin console (public client, authorization code + PKCE; redirect URI <gateway>/console/sso): shows \"Sign in with SSO\"", set: str(func(c *Config) *string { return &c.OIDCClientID })},
+	{name: "oidc-scopes", def: "openid,profile,email", usage: "scopes the admin console asks the OIDC provider for", set: list(func(c *Config) *[]string { return &c.OIDCScopes })},
 	{name: "usage-batch-size", def: "500", usage: "usage events written per database insert", set: integer(func(c *Config) *int { return &c.UsageBatchSize })},
 	{name: "usage-flush-interval", def: "1s", usage: "longest time a usage event waits before it is written", set: dur(func(c *Config) *time.Duration { return &c.UsageFlushInterval })},
 	{name: "usage-buffer-size", def: "50000", usage: "usage events held in memory while the database is slow or down; beyond it new events are dropped and logged", set: integer(func(c *Config) *int { return &c.UsageBufferSize })},

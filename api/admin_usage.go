@@ -120,7 +120,7 @@ var granularities = map[string]time.Duration{"minute": time.Minute, "hour": time
 func registerAdminUsage(api huma.API, s *server) {
 	tags := []string{"admin: usage"}
 	huma.Register(api, huma.Operation{
-		OperationID: "usage-series", Method: http.MethodGet, Path: "/admin/usage",
+		OperationID: "get-usage-series", Method: http.MethodGet, Path: "/admin/usage",
 		Summary: "Usage time series", Tags: tags, Security: adminSecurity, Errors: adminErrors,
 		Description: "Requests, tokens, cost, errors and p50/p95 latency per minute, hour or day (UTC buckets), optionally for one key or model.",
 	}, func(ctx context.Context, in *usageSeriesInput) (*usageSeriesOutput, error) {

@@ -1,4 +1,5 @@
-// Package compat translates the OpenAI Chat Completions and Anthropic Messages wire
+// Package compat translates the OpenAI Chat Completions, OpenAI Responses and
+// Anthropic Messages wire
 // formats to and from ccgateway's turns. It is pure: parsing and validating request
 // bodies, normalizing and hashing the history such clients resend on every call,
 // rendering a transcript when no stored conversation matches, and building the

@@ -28,7 +28,7 @@ type harness struct {
 	started chan struct{}
 }
 
-func newHarness(t *testing.T) *harness {
+func newHarness(t testing.TB) *harness {
 	st, err := store.Open(context.Background(), "", t.TempDir())
 	if err != nil {
 		t.Fatal(err)

@@ -133,6 +133,7 @@ func registerAdminUsage(api huma.API, s *server) {
 	huma.Register(api, huma.Operation{
 		OperationID: "usage-summary", Method: http.MethodGet, Path: "/admin/usage/summary",
 		Summary: "Usage per key and per model", Tags: tags, Security: adminSecurity, Errors: adminErrors,
+		Description: "Totals of the usage events in the time range (requests, errors, tokens, cost), grouped by API key and by model.",
 	}, s.usageSummary)
 	huma.Register(api, huma.Operation{
 		OperationID: "api-key-usage", Method: http.MethodGet, Path: "/admin/api-keys/{id}/usage",

@@ -733,7 +733,7 @@ type CompatModel struct {
 	// DisplayName Anthropic: the id
 	DisplayName *string `json:"display_name,omitempty"`
 
-	// Id Example: claude-sonnet-4-5
+	// Id Example: claude-sonnet-5-5
 	Id string `json:"id"`
 
 	// Object OpenAI: always model
@@ -772,7 +772,7 @@ type Conversation struct {
 	MaxTokens *int64            `json:"max_tokens,omitempty"`
 	Metadata  map[string]string `json:"metadata"`
 
-	// Model Example: claude-sonnet-4-5
+	// Model Example: claude-sonnet-5-5
 	Model        string    `json:"model"`
 	SystemPrompt string    `json:"system_prompt"`
 	Temperature  *float64  `json:"temperature,omitempty"`
@@ -817,7 +817,7 @@ type ConversationDetail struct {
 	Messages  []ConversationMessage `json:"messages"`
 	Metadata  map[string]string     `json:"metadata"`
 
-	// Model Example: claude-sonnet-4-5
+	// Model Example: claude-sonnet-5-5
 	Model        string    `json:"model"`
 	SystemPrompt string    `json:"system_prompt"`
 	Temperature  *float64  `json:"temperature,omitempty"`
@@ -1389,7 +1389,7 @@ type RequestEvent struct {
 	// Method Example: POST
 	Method string `json:"method"`
 
-	// Model Example: claude-sonnet-4-5
+	// Model Example: claude-sonnet-5-5
 	Model     string `json:"model"`
 	Node      string `json:"node"`
 	RequestId string `json:"request_id"`
@@ -2229,6 +2229,8 @@ type ClientInterface interface {
 
 	// GetApiKey Get an API key
 	//
+	// Returns the key's settings, limits and status; never its secret (shown once, on creation or rotation).
+	//
 	// Corresponds with GET /admin/api-keys/{id} (the `GetApiKey` operationId).
 	GetApiKey(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error)
 
@@ -2384,6 +2386,8 @@ type ClientInterface interface {
 
 	// ListPolicyVersions List a policy's versions
 	//
+	// Every stored version of the policy, oldest first, with its configuration, failure mode, tests and which one is active.
+	//
 	// Corresponds with GET /admin/policies/{name}/versions (the `ListPolicyVersions` operationId).
 	ListPolicyVersions(ctx context.Context, name string, reqEditors ...RequestEditorFn) (*http.Response, error)
 
@@ -2410,6 +2414,8 @@ type ClientInterface interface {
 
 	// UsageSummary Usage per key and per model
 	//
+	// Totals of the usage events in the time range (requests, errors, tokens, cost), grouped by API key and by model.
+	//
 	// Corresponds with GET /admin/usage/summary (the `UsageSummary` operationId).
 	UsageSummary(ctx context.Context, params *UsageSummaryParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
@@ -2432,6 +2438,8 @@ type ClientInterface interface {
 	CreateChat(ctx context.Context, body CreateChatJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListConversations List your conversations
+	//
+	// The calling key's conversations, most recently updated first, without their messages (GET /api/conversations/{id} has them).
 	//
 	// Corresponds with GET /api/conversations (the `ListConversations` operationId).
 	ListConversations(ctx context.Context, params *ListConversationsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -2656,6 +2664,8 @@ func (c *Client) DeleteApiKey(ctx context.Context, id openapi_types.UUID, reqEdi
 }
 
 // GetApiKey Get an API key
+//
+// Returns the key's settings, limits and status; never its secret (shown once, on creation or rotation).
 //
 // Corresponds with GET /admin/api-keys/{id} (the `GetApiKey` operationId).
 func (c *Client) GetApiKey(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -3002,6 +3012,8 @@ func (c *Client) TestPolicy(ctx context.Context, name string, body TestPolicyJSO
 
 // ListPolicyVersions List a policy's versions
 //
+// Every stored version of the policy, oldest first, with its configuration, failure mode, tests and which one is active.
+//
 // Corresponds with GET /admin/policies/{name}/versions (the `ListPolicyVersions` operationId).
 func (c *Client) ListPolicyVersions(ctx context.Context, name string, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewListPolicyVersionsRequest(c.Server, name)
@@ -3068,6 +3080,8 @@ func (c *Client) GetUsageSeries(ctx context.Context, params *GetUsageSeriesParam
 
 // UsageSummary Usage per key and per model
 //
+// Totals of the usage events in the time range (requests, errors, tokens, cost), grouped by API key and by model.
+//
 // Corresponds with GET /admin/usage/summary (the `UsageSummary` operationId).
 func (c *Client) UsageSummary(ctx context.Context, params *UsageSummaryParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewUsageSummaryRequest(c.Server, params)
@@ -3120,6 +3134,8 @@ func (c *Client) CreateChat(ctx context.Context, body CreateChatJSONRequestBody,
 }
 
 // ListConversations List your conversations
+//
+// The calling key's conversations, most recently updated first, without their messages (GET /api/conversations/{id} has them).
 //
 // Corresponds with GET /api/conversations (the `ListConversations` operationId).
 func (c *Client) ListConversations(ctx context.Context, params *ListConversationsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -5417,6 +5433,8 @@ type ClientWithResponsesInterface interface {
 
 	// GetApiKeyWithResponse Get an API key
 	//
+	// Returns the key's settings, limits and status; never its secret (shown once, on creation or rotation).
+	//
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /admin/api-keys/{id} (the `GetApiKey` operationId).
@@ -5586,6 +5604,8 @@ type ClientWithResponsesInterface interface {
 
 	// ListPolicyVersionsWithResponse List a policy's versions
 	//
+	// Every stored version of the policy, oldest first, with its configuration, failure mode, tests and which one is active.
+	//
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /admin/policies/{name}/versions (the `ListPolicyVersions` operationId).
@@ -5620,6 +5640,8 @@ type ClientWithResponsesInterface interface {
 
 	// UsageSummaryWithResponse Usage per key and per model
 	//
+	// Totals of the usage events in the time range (requests, errors, tokens, cost), grouped by API key and by model.
+	//
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /admin/usage/summary (the `UsageSummary` operationId).
@@ -5644,6 +5666,8 @@ type ClientWithResponsesInterface interface {
 	CreateChatWithResponse(ctx context.Context, body CreateChatJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateChatResponse, error)
 
 	// ListConversationsWithResponse List your conversations
+	//
+	// The calling key's conversations, most recently updated first, without their messages (GET /api/conversations/{id} has them).
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -9003,6 +9027,8 @@ func (c *ClientWithResponses) DeleteApiKeyWithResponse(ctx context.Context, id o
 
 // GetApiKeyWithResponse Get an API key
 //
+// Returns the key's settings, limits and status; never its secret (shown once, on creation or rotation).
+//
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /admin/api-keys/{id} (the `GetApiKey` operationId).
@@ -9286,6 +9312,8 @@ func (c *ClientWithResponses) TestPolicyWithResponse(ctx context.Context, name s
 
 // ListPolicyVersionsWithResponse List a policy's versions
 //
+// Every stored version of the policy, oldest first, with its configuration, failure mode, tests and which one is active.
+//
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /admin/policies/{name}/versions (the `ListPolicyVersions` operationId).
@@ -9344,6 +9372,8 @@ func (c *ClientWithResponses) GetUsageSeriesWithResponse(ctx context.Context, pa
 
 // UsageSummaryWithResponse Usage per key and per model
 //
+// Totals of the usage events in the time range (requests, errors, tokens, cost), grouped by API key and by model.
+//
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /admin/usage/summary (the `UsageSummary` operationId).
@@ -9386,6 +9416,8 @@ func (c *ClientWithResponses) CreateChatWithResponse(ctx context.Context, body C
 }
 
 // ListConversationsWithResponse List your conversations
+//
+// The calling key's conversations, most recently updated first, without their messages (GET /api/conversations/{id} has them).
 //
 // Returns a wrapper object for the known response body format(s).
 //

@@ -9,7 +9,7 @@ CLAUDE_PATH    ?= $(if $(CLAUDE_ON_PATH),$(CLAUDE_ON_PATH),$(CLAUDE_BIN))
 VERSION        ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 TEST_TIMEOUT   ?= 15m
 
-.PHONY: all build run test lint openapi proto proto-tools plugins tools generate clean console ts-client chromium screenshots web-test
+.PHONY: all build run test lint openapi openapi-tools sdk-go proto proto-tools plugins tools generate clean console ts-client chromium screenshots web-test
 
 # The admin console (admin-web/): npm ci when the lock file changes, a Vite build
 # when a source changes; the build goes to admin-web/dist, which the binary embeds.
@@ -27,8 +27,8 @@ run: build $(if $(CLAUDE_ON_PATH),,tools)
 	CCGATEWAY_CLAUDE_PATH="$(CLAUDE_PATH)" ./bin/ccgateway serve
 
 # Every test. Tests drive the real CLI installed by `make tools`; the generated-code
-# staleness test needs protoc (proto-tools).
-test: tools proto-tools console chromium
+# staleness test needs protoc (proto-tools); the spec lint test needs openapi-tools.
+test: tools proto-tools openapi-tools console chromium
 	cd admin-web && npx vitest run
 	PATH="$$PATH:$$($(GO) env GOPATH)/bin" $(GO) test -count=1 -timeout $(TEST_TIMEOUT) ./...
 
@@ -38,6 +38,21 @@ lint:
 
 openapi:
 	$(GO) run ./cmd/ccgateway openapi --out openapi
+
+# The Go client in openapi/go, generated from the 3.0 copy by oapi-codegen (pinned as
+# a tool in go.mod) with its default settings. A test fails when it is stale.
+sdk-go: openapi
+	cd openapi/go && $(GO) generate
+
+# The OpenAPI linters (Redocly CLI, Spectral), pinned in openapi/lint/package.json,
+# installed into .tools/openapi-lint for the spec lint test.
+OPENAPI_LINT := $(TOOLS_DIR)/openapi-lint
+openapi-tools: $(OPENAPI_LINT)/node_modules/.package-lock.json
+
+$(OPENAPI_LINT)/node_modules/.package-lock.json: openapi/lint/package.json openapi/lint/package-lock.json
+	mkdir -p $(OPENAPI_LINT)
+	cp openapi/lint/package.json openapi/lint/package-lock.json $(OPENAPI_LINT)/
+	npm ci --prefix $(OPENAPI_LINT) --no-audit --no-fund --loglevel=error
 
 # Installs the pinned Claude Code CLI into .tools (git-ignored).
 tools: $(CLAUDE_BIN)
@@ -57,7 +72,7 @@ proto: proto-tools
 plugins:
 	scripts/build-plugins.sh
 
-generate: proto plugins openapi ts-client
+generate: proto plugins openapi sdk-go ts-client
 
 console: admin-web/dist/index.html
 

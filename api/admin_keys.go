@@ -63,6 +63,7 @@ func registerAdminKeys(api huma.API, s *server) {
 	huma.Register(api, huma.Operation{
 		OperationID: "get-api-key", Method: http.MethodGet, Path: "/admin/api-keys/{id}",
 		Summary: "Get an API key", Tags: tags, Security: adminSecurity, Errors: append(adminErrors, 404),
+		Description: "Returns the key's settings, limits and status; never its secret (shown once, on creation or rotation).",
 	}, func(ctx context.Context, in *keyIDPath) (*keyOutput, error) {
 		k, err := s.Store.GetAPIKey(ctx, in.ID)
 		if err != nil {

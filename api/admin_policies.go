@@ -76,6 +76,7 @@ func registerAdminPolicies(api huma.API, s *server) {
 	huma.Register(api, huma.Operation{
 		OperationID: "list-policy-versions", Method: http.MethodGet, Path: "/admin/policies/{name}/versions",
 		Summary: "List a policy's versions", Tags: tags, Security: adminSecurity, Errors: append(adminErrors, 404),
+		Description: "Every stored version of the policy, oldest first, with its configuration, failure mode, tests and which one is active.",
 	}, requirePolicies(s, s.listPolicyVersions))
 	huma.Register(api, huma.Operation{
 		OperationID: "activate-policy-version", Method: http.MethodPost, Path: "/admin/policies/{name}/activate",

@@ -26,7 +26,7 @@ type RequestEvent struct {
 	ResponseTimeMS           int64     `json:"response_time_ms" example:"2500"`
 	TTFTMS                   int64     `json:"ttft_ms" doc:"Time to the first reply token; 0 when none came" example:"900"`
 	StatusCode               int       `json:"status_code" example:"200"`
-	Model                    string    `json:"model" example:"claude-sonnet-4-5"`
+	Model                    string    `json:"model" example:"claude-sonnet-5-5"`
 	Error                    *string   `json:"error" doc:"The problem code of a failed request; null on success" example:"upstream_rate_limited"`
 	ConversationID           string    `json:"conversation_id"`
 	RequestID                string    `json:"request_id"`

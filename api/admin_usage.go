@@ -122,7 +122,7 @@ var granularities = map[string]time.Duration{"minute": time.Minute, "hour": time
 func registerAdminUsage(api huma.API, s *server) {
 	tags := []string{"admin: usage"}
 	huma.Register(api, huma.Operation{
-		OperationID: "usage-series", Method: http.MethodGet, Path: "/admin/usage",
+		OperationID: "get-usage-series", Method: http.MethodGet, Path: "/admin/usage",
 		Summary: "Usage time series", Tags: tags, Security: adminSecurity, Errors: adminErrors,
 		Description: "Requests, tokens, cost, errors and p50/p95 latency per minute, hour or day (UTC buckets), optionally for one key or model.",
 	}, func(ctx context.Context, in *usageSeriesInput) (*usageSeriesOutput, error) {
@@ -135,6 +135,7 @@ func registerAdminUsage(api huma.API, s *server) {
 	huma.Register(api, huma.Operation{
 		OperationID: "usage-summary", Method: http.MethodGet, Path: "/admin/usage/summary",
 		Summary: "Usage per key and per model", Tags: tags, Security: adminSecurity, Errors: adminErrors,
+		Description: "Totals of the usage events in the time range (requests, errors, tokens, cost), grouped by API key and by model.",
 	}, s.usageSummary)
 	huma.Register(api, huma.Operation{
 		OperationID: "api-key-usage", Method: http.MethodGet, Path: "/admin/api-keys/{id}/usage",

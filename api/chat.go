@@ -80,7 +80,7 @@ func chatResponse(r actors.Result) ChatResponse {
 
 func registerChat(api huma.API, s *server) {
 	op := huma.Operation{
-		OperationID: "chat", Method: http.MethodPost, Path: "/api/chat",
+		OperationID: "create-chat", Method: http.MethodPost, Path: "/api/chat",
 		Summary: "Send a message", Tags: []string{"chat"}, Security: keySecurity,
 		Description:  "Sends one user message to Claude through the CLI. With stream=false the reply comes as one JSON document; with stream=true as server-sent events: `start`, `queued` (while waiting for a CLI process), `delta` (text, in order), then `done` (the ChatResponse) or `error` (a problem). Keep-alive comments are sent during silences.",
 		MaxBodyBytes: int64(s.Config.MaxMessageBytes) + 128<<10,

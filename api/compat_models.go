@@ -11,7 +11,7 @@ import (
 // CompatModel is one model in OpenAI's or Anthropic's shape (a list entry, or the
 // answer of GET /v1/models/{id}); each dialect fills its own fields.
 type CompatModel struct {
-	ID          string `json:"id" example:"claude-sonnet-4-5"`
+	ID          string `json:"id" example:"claude-sonnet-5-5"`
 	Object      string `json:"object,omitempty" doc:"OpenAI: always model"`
 	Created     int64  `json:"created,omitempty" doc:"OpenAI: unknown here, so absent"`
 	OwnedBy     string `json:"owned_by,omitempty" doc:"OpenAI: anthropic"`

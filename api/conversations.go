@@ -24,7 +24,7 @@ type ConversationCreate struct {
 // Conversation is a conversation's metadata.
 type Conversation struct {
 	ID           string            `json:"id" example:"9b2c3f0e-4c1a-4a53-9d8e-2f6b1c7e5a10"`
-	Model        string            `json:"model" example:"claude-sonnet-4-5"`
+	Model        string            `json:"model" example:"claude-sonnet-5-5"`
 	SystemPrompt string            `json:"system_prompt"`
 	Title        string            `json:"title"`
 	Metadata     map[string]string `json:"metadata"`
@@ -86,6 +86,7 @@ func registerConversations(api huma.API, s *server) {
 	huma.Register(api, huma.Operation{
 		OperationID: "list-conversations", Method: http.MethodGet, Path: "/api/conversations",
 		Summary: "List your conversations", Tags: tags, Security: keySecurity, Errors: []int{401, 403},
+		Description: "The calling key's conversations, most recently updated first, without their messages (GET /api/conversations/{id} has them).",
 	}, s.listConversations)
 	huma.Register(api, huma.Operation{
 		OperationID: "get-conversation", Method: http.MethodGet, Path: "/api/conversations/{id}",

@@ -163,7 +163,7 @@ func newGateway(t testing.TB, opts ...gatewayOption) *gateway {
 		Usage: teeUsage{g.usage, g.writer}, Events: g.writer, Stopping: stopping, Version: "test", Policies: g.policies,
 		Telemetry: g.tel,
 		Ready:     []ReadyCheck{{Name: "cli", Check: func(ctx context.Context) error { _, err := claudecli.Probe(ctx, cli); return err }}}})
-	g.srv = httptest.NewUnstartedServer(&g.swap)
+	g.srv = httptest.NewUnstartedServer(conformance.Wrap(&g.swap))
 	g.swap.set(h)
 	if cfg.TLSCertFile == testTLS {
 		g.srv.StartTLS()

@@ -101,10 +101,33 @@ func humaConfig(version string) huma.Config {
 		schemeAPIKeyHdr: {Type: "apiKey", In: "header", Name: "x-api-key", Description: "An API key (sk-ccg-...) in the x-api-key header."},
 		schemeAdmin:     {Type: "http", Scheme: "bearer", BearerFormat: "JWT", Description: "An admin JWT from POST /admin/login or a configured identity provider."},
 	}
+	cfg.Servers = []*huma.Server{{URL: "http://127.0.0.1:8080", Description: "A gateway on its default listen address (CCGATEWAY_LISTEN)"}}
+	cfg.Tags = specTags
+	// Operations without a security requirement are public: say so (security: [])
+	// rather than leave generators and linters to guess.
+	cfg.OnAddOperation = append(cfg.OnAddOperation, func(_ *huma.OpenAPI, op *huma.Operation) {
+		if op.Security == nil {
+			op.Security = []map[string][]string{}
+		}
+	})
 	cfg.Transformers = append(cfg.Transformers, decorateProblems)
 	cfg.DocsPath = ""     // /docs is served by adminweb from embedded files, not a CDN
 	cfg.CreateHooks = nil // no $schema links in responses: keep bodies as documented
 	return cfg
+}
+
+// specTags describes the tags operations use, in the order docs show them.
+var specTags = []*huma.Tag{
+	{Name: "chat", Description: "Send messages to Claude and list the models on offer."},
+	{Name: "conversations", Description: "Stored conversations: create, continue, list, read and delete."},
+	{Name: "usage", Description: "The calling key's own usage and remaining quota."},
+	{Name: "compatibility", Description: "OpenAI- and Anthropic-compatible endpoints for those clients' SDKs."},
+	{Name: "admin", Description: "Admin login and node state."},
+	{Name: "admin: keys", Description: "API keys: create, update, rotate, delete and their usage."},
+	{Name: "admin: usage", Description: "Usage across keys and models, and the per-request log."},
+	{Name: "admin: audit", Description: "Who changed what in the admin API."},
+	{Name: "admin: policies", Description: "WASM rate-limit and permission policies: upload, test, activate, roll back."},
+	{Name: "health", Description: "Liveness and readiness for load balancers and orchestrators."},
 }
 
 // addRoutes registers every operation; tests reuse it.

@@ -131,6 +131,32 @@ type Message struct {
 	CreatedAt                time.Time
 }
 
+// StoredResponse is one Responses API object as returned to its key: Body is its
+// JSON; MessageSeq is the assistant message of the conversation it ended with.
+type StoredResponse struct {
+	ID             string
+	APIKeyID       string
+	ConversationID string
+	MessageSeq     int64
+	Body           []byte
+	CreatedAt      time.Time
+}
+
+// IdempotencyRecord is the first answer to a POST create sent with an
+// Idempotency-Key. Scope is whose key it is (an API key id, or "admin:" and the
+// admin's subject); RequestHash identifies the request body it answered; Status
+// is 0 while that request still runs.
+type IdempotencyRecord struct {
+	Scope       string
+	Operation   string
+	Key         string
+	RequestHash string
+	Status      int
+	Header      map[string][]string
+	Body        []byte
+	CreatedAt   time.Time
+}
+
 // Transcript is the CLI's session file for a conversation, kept so a conversation
 // can resume after a restart, a lost data dir or on another node.
 type Transcript struct {
@@ -304,6 +330,27 @@ type Store interface {
 	// Deleting a conversation deletes its hash.
 	SetConversationHistoryHash(ctx context.Context, apiKeyID, conversationID, hash string) error
 	FindConversationByHistoryHash(ctx context.Context, apiKeyID, hash string) (*Conversation, error)
+
+	// Responses are the OpenAI Responses API objects the gateway returned, kept so
+	// GET /v1/responses/{id} returns them again and previous_response_id finds its
+	// conversation. Methods taking apiKeyID return ErrNotFound for another key's
+	// rows; a response goes with its conversation or key. PutResponse with a known
+	// ID gives ErrConflict.
+	PutResponse(ctx context.Context, r *StoredResponse) error
+	GetResponse(ctx context.Context, apiKeyID, id string) (*StoredResponse, error)
+	DeleteResponse(ctx context.Context, apiKeyID, id string) error
+
+	// Idempotency keys. ClaimIdempotencyKey records r as in flight (Status 0) and
+	// returns nil, unless a record for (Scope, Operation, Key) created after
+	// notBefore exists: then it returns that record (in flight or complete) and
+	// records nothing. An older record is replaced. CompleteIdempotencyKey stores the
+	// answer of a claimed key; ReleaseIdempotencyKey forgets a claim (the request
+	// failed in a way a retry may fix); PurgeIdempotencyKeys deletes records
+	// created before before and returns how many.
+	ClaimIdempotencyKey(ctx context.Context, r *IdempotencyRecord, notBefore time.Time) (*IdempotencyRecord, error)
+	CompleteIdempotencyKey(ctx context.Context, r *IdempotencyRecord) error
+	ReleaseIdempotencyKey(ctx context.Context, scope, operation, key string) error
+	PurgeIdempotencyKeys(ctx context.Context, before time.Time) (int64, error)
 
 	// CommitTurn stores a finished turn of l's conversation atomically: msgs as
 	// AppendMessages would, and t (its ConversationID set) as PutTranscript would,

@@ -29,6 +29,8 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Conversations", testConversations},
 		{"Messages", testMessages},
 		{"HistoryHashes", testHistoryHashes},
+		{"Responses", testResponses},
+		{"Idempotency", testIdempotency},
 		{"Transcripts", testTranscripts},
 		{"CommitTurn", testCommitTurn},
 		{"Usage", testUsage},

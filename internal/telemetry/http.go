@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"strconv"
 	"time"
 
 	"github.com/go-chi/chi/v5"
@@ -47,13 +46,16 @@ func (h *httpInstruments) init(m metric.Meter) error {
 // HTTPMiddleware counts and times every request and opens a server span for it.
 // The route label is chi's route pattern (e.g. /v1/conversations/{id}), never the
 // raw path, so ids do not multiply the series; a request that matched no route
-// is labelled "unmatched". Use it inside a chi router.
+// is labelled "unmatched". The method label is one of the standard methods or
+// "other" (labels.go): no label value comes from the client. Use it inside a chi
+// router.
 func (t *Telemetry) HTTPMiddleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		ctx, span := t.tracer.Start(r.Context(), "HTTP "+r.Method, trace.WithSpanKind(trace.SpanKindServer),
-			trace.WithAttributes(attribute.String("http.request.method", r.Method)))
-		method := attribute.String("method", r.Method)
+		m := methodLabel(r.Method)
+		ctx, span := t.tracer.Start(r.Context(), "HTTP "+m, trace.WithSpanKind(trace.SpanKindServer),
+			trace.WithAttributes(attribute.String("http.request.method", m)))
+		method := attribute.String("method", m)
 		t.http.inFlight.Add(ctx, 1, metric.WithAttributes(method))
 		sw := &statusWriter{ResponseWriter: w}
 		defer func() {
@@ -72,10 +74,10 @@ func (t *Telemetry) HTTPMiddleware(next http.Handler) http.Handler {
 					route = p
 				}
 			}
-			attrs := metric.WithAttributes(method, attribute.String("route", route), attribute.String("status", strconv.Itoa(status)))
+			attrs := metric.WithAttributes(method, attribute.String("route", route), attribute.String("status", statusLabel(status)))
 			t.http.requests.Add(ctx, 1, attrs)
 			t.http.duration.Record(ctx, time.Since(start).Seconds(), attrs)
-			span.SetName(r.Method + " " + route)
+			span.SetName(m + " " + route)
 			span.SetAttributes(attribute.String("http.route", route), attribute.Int("http.response.status_code", status))
 			if status >= 500 {
 				span.SetStatus(codes.Error, http.StatusText(status))

@@ -36,6 +36,9 @@ var policyBuckets = []float64{0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0
 type policyInstruments struct {
 	decisions, errors, chainDecisions metric.Int64Counter
 	duration, chainDuration           metric.Float64Histogram
+	// names and codes bound the policy and code labels: a guest chooses its deny
+	// codes freely and could derive them from the request.
+	names, codes boundedLabel
 }
 
 func (p *policyInstruments) init(m metric.Meter) error {
@@ -98,9 +101,10 @@ func (o policyObserver) PolicyEvaluated(ctx context.Context, ev policies.Event) 
 	if policies.IsDryRun(ctx) {
 		return
 	}
-	name := attribute.String("policy", ev.Policy)
-	o.t.policy.decisions.Add(ctx, 1, metric.WithAttributes(name,
-		attribute.String("allow", strconv.FormatBool(allow)), attribute.String("code", code)))
+	p := &o.t.policy
+	name := attribute.String("policy", p.names.value(ev.Policy))
+	p.decisions.Add(ctx, 1, metric.WithAttributes(name,
+		attribute.String("allow", strconv.FormatBool(allow)), attribute.String("code", p.codes.value(code))))
 	o.t.policy.duration.Record(ctx, ev.Duration.Seconds(), metric.WithAttributes(name))
 	if ev.Err != nil {
 		o.t.policy.errors.Add(ctx, 1, metric.WithAttributes(name))
@@ -140,8 +144,9 @@ func (o policyObserver) DecisionMade(ctx context.Context, d policies.Decision, t
 	if dry {
 		return
 	}
-	o.t.policy.chainDecisions.Add(ctx, 1, metric.WithAttributes(
-		attribute.String("allow", strconv.FormatBool(d.Allow)), attribute.String("code", d.Code),
-		attribute.String("policy", d.Policy)))
+	p := &o.t.policy
+	p.chainDecisions.Add(ctx, 1, metric.WithAttributes(
+		attribute.String("allow", strconv.FormatBool(d.Allow)), attribute.String("code", p.codes.value(d.Code)),
+		attribute.String("policy", p.names.value(d.Policy))))
 	o.t.policy.chainDuration.Record(ctx, took.Seconds())
 }

@@ -43,10 +43,14 @@ func (t *Telemetry) ObserveProcesses(snapshot func() ProcessStats) error {
 		for _, s := range processStates {
 			o.ObserveInt64(procs, int64(st.ByState[s]), metric.WithAttributes(attribute.String("state", s)))
 		}
+		other := 0
 		for s, n := range st.ByState {
 			if !known(s) {
-				o.ObserveInt64(procs, int64(n), metric.WithAttributes(attribute.String("state", s)))
+				other += n // a closed label set: a new state is counted, never named
 			}
+		}
+		if other > 0 {
+			o.ObserveInt64(procs, int64(other), metric.WithAttributes(attribute.String("state", labelOther)))
 		}
 		o.ObserveInt64(queued, int64(st.Queued))
 		o.ObserveInt64(maxProcs, int64(st.MaxProcesses))

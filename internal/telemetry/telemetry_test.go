@@ -2,6 +2,7 @@ package telemetry
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -221,4 +222,68 @@ func TestProcessGauges(t *testing.T) {
 		`ccgateway_cli_max_processes 10`,
 		`ccgateway_cli_max_queue 100`,
 	)
+}
+
+// TestMetricLabelsAreAClosedSet replays the review's attack: requests with random
+// methods (and a policy guest that invents deny codes) must not add series. Each
+// label takes a value from a fixed set or "other", so the exposition stays small
+// however many distinct values clients send.
+func TestMetricLabelsAreAClosedSet(t *testing.T) {
+	tel, rec := newTestTelemetry(t)
+	r := chi.NewRouter()
+	r.Use(tel.HTTPMiddleware)
+	r.Get("/things/{id}", func(w http.ResponseWriter, r *http.Request) {})
+	r.HandleFunc("/any", func(w http.ResponseWriter, r *http.Request) {})
+	srv := httptest.NewServer(r)
+	defer srv.Close()
+	const n = 300
+	for i := range n {
+		for _, path := range []string{"/things/1", "/any", fmt.Sprintf("/nowhere/%d", i)} {
+			req, _ := http.NewRequest(fmt.Sprintf("M%dX", i), srv.URL+path, nil)
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+		}
+	}
+	o := tel.PolicyObserver()
+	ctx := context.Background()
+	for i := range n {
+		code := fmt.Sprintf("code_%d", i)
+		o.PolicyEvaluated(ctx, policies.Event{Policy: fmt.Sprintf("p%d", i%3), Code: code})
+		o.DecisionMade(ctx, policies.Decision{Output: abi.Output{Code: code}, Policy: "Bad Name\n"}, 0, nil)
+	}
+	if err := tel.ObserveProcesses(func() ProcessStats {
+		return ProcessStats{ByState: map[string]int{"busy": 1, "weird-1": 2, "weird-2": 3}}
+	}); err != nil {
+		t.Fatal(err)
+	}
+	body := scrape(t, tel)
+	wantLines(t, body,
+		// chi answers an unknown method 405 before it routes.
+		fmt.Sprintf(`ccgateway_http_requests_total{method="other",route="unmatched",status="405"} %d`, 3*n),
+		`ccgateway_http_requests_in_flight{method="other"} 0`,
+		`ccgateway_policy_chain_decisions_total{allow="false",code="other",policy="other"}`,
+		`ccgateway_cli_processes{state="other"} 5`,
+	)
+	series := 0
+	for _, l := range strings.Split(body, "\n") {
+		if strings.HasPrefix(l, "ccgateway_") && !strings.Contains(l, "_bucket{") {
+			series++
+			if strings.Contains(l, `method="M`) || strings.Contains(l, "weird") || strings.Contains(l, "Bad Name") {
+				t.Errorf("a client-chosen label value became a series: %s", l)
+			}
+		}
+	}
+	// Codes: at most maxLabelValues distinct ones plus "other" on each of two
+	// counters; a few HTTP, duration and gauge series besides.
+	if series > 2*(maxLabelValues+1)+40 {
+		t.Errorf("%d ccgateway series after %d distinct methods and codes; want a bounded set", series, n)
+	}
+	for _, s := range rec.Ended() {
+		if strings.HasPrefix(s.Name(), "M") {
+			t.Fatalf("span named after a client method: %q", s.Name())
+		}
+	}
 }

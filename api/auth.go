@@ -32,6 +32,10 @@ type keyCache struct {
 
 	mu      sync.Mutex
 	entries map[string]keyEntry
+	// valid holds the hashes of keys that passed every check, for the failed-auth
+	// limiter (keyAccess); it is bounded like entries and outlives Invalidate, since
+	// it only lets a request be checked, never accepted.
+	valid map[string]struct{}
 }
 
 type keyEntry struct {
@@ -40,7 +44,33 @@ type keyEntry struct {
 }
 
 func newKeyCache(st store.Store, ttl time.Duration) *keyCache {
-	return &keyCache{st: st, ttl: ttl, entries: map[string]keyEntry{}}
+	return &keyCache{st: st, ttl: ttl, entries: map[string]keyEntry{}, valid: map[string]struct{}{}}
+}
+
+// maxValidKeys bounds keyCache.valid.
+const maxValidKeys = 10000
+
+// knownValid reports whether secret belongs to a key that authenticated before.
+func (c *keyCache) knownValid(secret string) bool {
+	if secret == "" || !auth.LooksLikeKey(secret) {
+		return false
+	}
+	h := auth.HashKey(secret)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	_, ok := c.valid[h]
+	return ok
+}
+
+// markValid remembers that secret authenticated.
+func (c *keyCache) markValid(secret string) {
+	h := auth.HashKey(secret)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.valid) >= maxValidKeys {
+		c.valid = map[string]struct{}{}
+	}
+	c.valid[h] = struct{}{}
 }
 
 // lookup finds the key whose secret hashes to hash.
@@ -107,13 +137,15 @@ func (s *server) authenticate(api huma.API) func(huma.Context, func(huma.Context
 		case requires(op, schemeAPIKey):
 			s.serveKeyOperation(ctx, next, c)
 		case requires(op, schemeAdmin):
-			if p := s.authThrottled(c.IP); p != nil {
-				writeProblem(ctx, p)
-				return
-			}
+			// A token is checked even from a throttled address: verifying a JWT is a
+			// signature check with no database work, and a valid token must not be
+			// locked out by someone else's failures behind the same NAT.
+			throttled := s.authThrottled(c.IP)
 			who, p := s.authenticateAdmin(ctx)
 			if p != nil {
-				if isAuthFailure(p) {
+				if throttled != nil {
+					p = throttled
+				} else if isAuthFailure(p) {
 					s.authFailed(c.IP)
 				}
 				writeProblem(ctx, p)
@@ -150,17 +182,25 @@ func (s *server) serveKeyOperation(ctx huma.Context, next func(huma.Context), c 
 
 // keyAccess is every check a key request passes, in order: the failed-auth
 // limiter (before any database work), the key itself, then its IP allowlist and
-// signature rule. Failures count against the client address. The key is returned
-// with a problem when it was found but refused.
+// signature rule. Failures count against the client address. A throttled address
+// still gets through with a key that authenticated before (a memory lookup), so
+// that bad keys sent from behind a shared NAT do not lock out the good ones. The
+// key is returned with a problem when it was found but refused.
 func (s *server) keyAccess(ctx huma.Context, ip netip.Addr) (*store.APIKey, *Problem) {
-	if p := s.authThrottled(ip); p != nil {
-		return nil, p
+	throttled := s.authThrottled(ip)
+	if throttled != nil && !s.keys.knownValid(presentedKey(ctx)) {
+		return nil, throttled
 	}
 	k, p := s.authenticateKey(ctx)
 	if p == nil {
 		p = s.checkKeyAccess(ctx, k, ip)
 	}
-	if p != nil && isAuthFailure(p) {
+	switch {
+	case p == nil:
+		s.keys.markValid(presentedKey(ctx))
+	case throttled != nil:
+		return k, throttled
+	case isAuthFailure(p):
 		s.authFailed(ip)
 	}
 	return k, p

@@ -35,18 +35,22 @@ func registerAdminLogin(api huma.API, s *server) {
 		Description: "Checks a local admin's password and returns a JWT for the admin API.",
 		Errors:      []int{401, 422, 429},
 	}, func(ctx context.Context, in *loginInput) (*loginOutput, error) {
-		ip := callerFrom(ctx).IP
-		if p := s.authThrottled(ip); p != nil {
+		// The attempt is reserved before the password check, so concurrent guesses
+		// cannot all pass a limiter that none of them has failed yet.
+		res, p := s.reserveAuthAttempt(callerFrom(ctx).IP)
+		if p != nil {
 			return nil, p
 		}
 		tok, exp, err := s.login(ctx, in.Body.Username, in.Body.Password)
 		if err != nil {
 			if p := toProblem(err); p.Status == http.StatusUnauthorized {
-				s.authFailed(ip)
 				s.auditAs(ctx, in.Body.Username, "admin.login_failed", "admin:"+in.Body.Username, nil, nil)
+			} else {
+				res.Succeeded() // not a wrong password: give the attempt back
 			}
 			return nil, err
 		}
+		res.Succeeded()
 		s.auditAs(ctx, in.Body.Username, "admin.login", "admin:"+in.Body.Username, nil, nil)
 		return &loginOutput{Body: LoginResponse{Token: tok, ExpiresAt: exp}}, nil
 	})

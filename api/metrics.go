@@ -19,14 +19,15 @@ const metricsPath = "/metrics"
 func (s *server) serveMetrics(w http.ResponseWriter, r *http.Request) {
 	if !localDirect(r) {
 		ip := s.clientIP(r)
-		if p := s.authThrottled(ip); p != nil {
-			writeProblemHTTP(w, r, p)
-			return
-		}
+		throttled := s.authThrottled(ip) // a valid token passes anyway, as in authenticate
 		h := r.Header.Get("Authorization")
 		if len(h) <= 7 || !strings.EqualFold(h[:7], "bearer ") {
-			writeProblemHTTP(w, r, problem(http.StatusUnauthorized, CodeUnauthorized,
-				"GET /metrics needs an admin token unless it comes straight from a loopback address (or set metrics-listen)"))
+			p := throttled
+			if p == nil {
+				p = problem(http.StatusUnauthorized, CodeUnauthorized,
+					"GET /metrics needs an admin token unless it comes straight from a loopback address (or set metrics-listen)")
+			}
+			writeProblemHTTP(w, r, p)
 			return
 		}
 		pr, err := s.Admins.Verify(r.Context(), strings.TrimSpace(h[7:]))
@@ -35,7 +36,9 @@ func (s *server) serveMetrics(w http.ResponseWriter, r *http.Request) {
 			if p == nil {
 				p = problem(http.StatusUnauthorized, CodeUnauthorized, "invalid admin token")
 			}
-			if isAuthFailure(p) {
+			if throttled != nil {
+				p = throttled
+			} else if isAuthFailure(p) {
 				s.authFailed(ip)
 			}
 			writeProblemHTTP(w, r, p)

@@ -150,6 +150,16 @@ func (s *server) authThrottled(ip netip.Addr) *Problem {
 	return problem(http.StatusTooManyRequests, CodeTooManyAuthFailures, "too many failed authentications from this address; wait and retry").withRetryAfter(wait)
 }
 
+// reserveAuthAttempt takes one attempt from ip's failed-auth budget before an
+// expensive check (a password), or refuses when none is left.
+func (s *server) reserveAuthAttempt(ip netip.Addr) (auth.Reservation, *Problem) {
+	res, ok, wait := s.failures.Reserve(ip)
+	if !ok {
+		return res, problem(http.StatusTooManyRequests, CodeTooManyAuthFailures, "too many failed authentications from this address; wait and retry").withRetryAfter(wait)
+	}
+	return res, nil
+}
+
 // isAuthFailure reports whether p is the kind of refusal the limiter counts.
 func isAuthFailure(p *Problem) bool {
 	return p.Status == http.StatusUnauthorized || p.Code == CodeIPNotAllowed || strings.HasPrefix(p.Code, "signature_")

@@ -86,9 +86,35 @@ func (l *FailureLimiter) Allow(ip netip.Addr) (ok bool, retryAfter time.Duration
 func (l *FailureLimiter) Fail(ip netip.Addr) {
 	k := limiterKey(ip)
 	s := l.shard(k)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	l.take(s, k, l.now())
+}
+
+// Reserve takes one attempt from ip's budget before an expensive check (a
+// password hash), so that concurrent attempts cannot all pass a check made
+// before any of them has failed: Allow then Fail let 60 concurrent wrong
+// passwords through a budget of 10. When the check succeeds the caller gives the
+// attempt back with Reservation.Succeeded; when it fails the attempt stays spent.
+// When ip has no attempt left, ok is false, nothing is taken and retryAfter says
+// how long until it may try again.
+func (l *FailureLimiter) Reserve(ip netip.Addr) (r Reservation, ok bool, retryAfter time.Duration) {
+	k := limiterKey(ip)
+	s := l.shard(k)
 	now := l.now()
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if b, found := s.buckets[k]; found {
+		if tokens := l.refill(b, now); tokens < 1 {
+			return Reservation{}, false, time.Duration((1 - tokens) * float64(l.perToken))
+		}
+	}
+	l.take(s, k, now)
+	return Reservation{l: l, key: k}, true, 0
+}
+
+// take spends one of k's tokens (s is locked).
+func (l *FailureLimiter) take(s *limiterShard, k netip.Addr, now time.Time) {
 	b, found := s.buckets[k]
 	tokens := l.burst
 	if found {
@@ -97,6 +123,27 @@ func (l *FailureLimiter) Fail(ip netip.Addr) {
 		l.makeRoom(s, now)
 	}
 	s.buckets[k] = bucket{tokens: max(0, tokens-1), at: now}
+}
+
+// Reservation is one attempt taken by Reserve.
+type Reservation struct {
+	l   *FailureLimiter
+	key netip.Addr
+}
+
+// Succeeded gives the attempt back: a successful check costs no budget. It is a
+// no-op on the zero Reservation, and must be called at most once.
+func (r Reservation) Succeeded() {
+	if r.l == nil {
+		return
+	}
+	s := r.l.shard(r.key)
+	now := r.l.now()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if b, found := s.buckets[r.key]; found {
+		s.buckets[r.key] = bucket{tokens: min(r.l.burst, r.l.refill(b, now)+1), at: now}
+	}
 }
 
 // refill returns b's tokens at now.

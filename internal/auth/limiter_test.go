@@ -114,3 +114,53 @@ func BenchmarkFailureLimiterFail(b *testing.B) {
 		}
 	})
 }
+
+// TestFailureLimiterReserveUnderConcurrency replays the review's attack on the
+// admin login: 60 concurrent wrong passwords. With Allow before the check and Fail
+// after it, every one of them reached the check; Reserve lets exactly the budget
+// through, and successful checks give their attempt back.
+func TestFailureLimiterReserveUnderConcurrency(t *testing.T) {
+	clock := newTestClock()
+	l := NewFailureLimiter(LimiterConfig{Burst: 10, Per: time.Minute}, WithClock(clock.Now))
+	ip := netip.MustParseAddr("198.51.100.7")
+	var (
+		wg      sync.WaitGroup
+		mu      sync.Mutex
+		checked int
+		start   = make(chan struct{})
+	)
+	for range 60 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			if _, ok, retry := l.Reserve(ip); ok {
+				mu.Lock()
+				checked++ // the password check runs here; it fails, the attempt stays spent
+				mu.Unlock()
+			} else if retry <= 0 {
+				t.Error("refused without a Retry-After")
+			}
+		}()
+	}
+	close(start)
+	wg.Wait()
+	if checked != 10 {
+		t.Fatalf("%d of 60 concurrent attempts reached the check, want the burst of 10", checked)
+	}
+
+	// A successful check costs nothing.
+	other := netip.MustParseAddr("198.51.100.8")
+	for i := range 50 {
+		r, ok, _ := l.Reserve(other)
+		if !ok {
+			t.Fatalf("success %d refused", i)
+		}
+		r.Succeeded()
+	}
+	if ok, _ := l.Allow(other); !ok {
+		t.Fatal("successful attempts spent the budget")
+	}
+	var zero Reservation
+	zero.Succeeded() // a no-op
+}

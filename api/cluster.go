@@ -21,17 +21,20 @@ func (s *server) joinCluster() {
 		return
 	}
 	s.Chat.HandleBroadcast(topicKeys, func([]byte) { s.keys.Invalidate() })
+	// A signature message is the signing secret's SHA-256 (the replay cache is
+	// per secret), the signature and its stale-after second, big-endian.
 	s.Chat.HandleBroadcast(topicSignatures, func(b []byte) {
-		if len(b) != sha256.Size+8 {
+		if len(b) != 2*sha256.Size+8 {
 			return
 		}
-		var sig [sha256.Size]byte
-		copy(sig[:], b)
-		s.signatures.Remember(sig, int64(binary.BigEndian.Uint64(b[sha256.Size:])))
+		var key, sig [sha256.Size]byte
+		copy(key[:], b)
+		copy(sig[:], b[sha256.Size:])
+		s.signatures.Remember(key, sig, int64(binary.BigEndian.Uint64(b[2*sha256.Size:])))
 	})
-	s.signatures.OnAccept(func(sig [sha256.Size]byte, staleAt int64) {
-		b := binary.BigEndian.AppendUint64(append([]byte(nil), sig[:]...), uint64(staleAt))
-		go s.broadcast(topicSignatures, b)
+	s.signatures.OnAccept(func(key, sig [sha256.Size]byte, staleAt int64) {
+		b := append(append(make([]byte, 0, 2*sha256.Size+8), key[:]...), sig[:]...)
+		go s.broadcast(topicSignatures, binary.BigEndian.AppendUint64(b, uint64(staleAt)))
 	})
 }
 

@@ -103,7 +103,8 @@ type OIDCConfig struct {
 type SigningConfig struct {
 	// Window is how far a request timestamp may be from now, either way; 0 means 5m.
 	Window time.Duration `yaml:"window" json:"window"`
-	// ReplayCacheSize bounds the remembered signatures; 0 means 100000.
+	// ReplayCacheSize bounds the remembered signatures of each signing secret;
+	// 0 means 100000.
 	ReplayCacheSize int `yaml:"replay_cache_size" json:"replay_cache_size"`
 }
 

@@ -34,8 +34,9 @@ var (
 	ErrSignatureExpired = errors.New("auth: request signature timestamp outside window")
 	// ErrSignatureReplayed means this exact signature was already accepted.
 	ErrSignatureReplayed = errors.New("auth: request signature replayed")
-	// ErrReplayCacheFull means the replay cache is at capacity with live entries;
-	// the request is refused rather than risk accepting a replay.
+	// ErrReplayCacheFull means the signing secret's share of the replay cache is
+	// at capacity with live entries; the request is refused rather than risk
+	// accepting a replay.
 	ErrReplayCacheFull = errors.New("auth: replay cache full")
 )
 

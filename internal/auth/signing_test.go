@@ -1,7 +1,9 @@
 package auth
 
 import (
+	"crypto/sha256"
 	"errors"
+	"net/http"
 	"net/http/httptest"
 	"strconv"
 	"strings"
@@ -84,8 +86,74 @@ func TestReplayCacheBoundedAndPruned(t *testing.T) {
 	if err := send(4); err != nil {
 		t.Fatalf("after expiry: %v", err)
 	}
-	if n := len(v.seen); n != 1 {
+	if n := len(v.keys[sha256.Sum256([]byte("s"))].seen); n != 1 {
 		t.Fatalf("cache holds %d entries, want 1", n)
+	}
+}
+
+// TestReplayCacheIsBoundedPerKey: one key that fills the replay cache (issue 13
+// item 19) refuses only its own signed requests; every other key's still pass.
+func TestReplayCacheIsBoundedPerKey(t *testing.T) {
+	clock := newTestClock()
+	v := NewSignatureVerifier(SigningConfig{Window: time.Minute, ReplayCacheSize: 5}, WithClock(clock.Now))
+	send := func(secret string, i int) error {
+		ts := clock.Now().Unix()
+		path := "/p/" + strconv.Itoa(i)
+		return v.Verify(secret, strconv.FormatInt(ts, 10), Sign(secret, ts, "GET", path, nil), "GET", path, nil)
+	}
+	for i := range 5 {
+		if err := send("sig-ccg-flooder", i); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := send("sig-ccg-flooder", 99); !errors.Is(err, ErrReplayCacheFull) {
+		t.Fatalf("flooder's 6th request: %v, want ErrReplayCacheFull", err)
+	}
+	for i := range 5 {
+		if err := send("sig-ccg-other", i); err != nil {
+			t.Fatalf("another key's request %d refused: %v", i, err)
+		}
+	}
+}
+
+// TestSignatureCoversConversationHeader replays issue 13 item 12: a signed
+// request must not be redirected into another conversation (or out of one) by
+// adding, changing or removing X-Conversation-Id in transit.
+func TestSignatureCoversConversationHeader(t *testing.T) {
+	clock := newTestClock()
+	v := NewSignatureVerifier(SigningConfig{}, WithClock(clock.Now))
+	const secret = "sig-ccg-conversation"
+	body := []byte(`{"messages":[{"role":"user","content":"hi"}]}`)
+	newReq := func(conv string) *http.Request {
+		r := httptest.NewRequest("POST", "/v1/chat/completions", nil)
+		if conv != "" {
+			r.Header.Set("X-Conversation-Id", conv)
+		}
+		return r
+	}
+	ts := clock.Now().Unix()
+	signedFor := func(conv string) string { return SignRequest(secret, ts, newReq(conv), body) }
+	if signedFor("") != Sign(secret, ts, "POST", "/v1/chat/completions", body) {
+		t.Fatal("a request without signed headers must sign as before")
+	}
+	for _, tt := range []struct {
+		name, signed, sent string
+		want               error
+	}{
+		{"changed", "conv-a", "conv-b", ErrSignatureInvalid},
+		{"added", "", "conv-b", ErrSignatureInvalid},
+		{"removed", "conv-a", "", ErrSignatureInvalid},
+		{"as signed", "conv-a", "conv-a", nil},
+		{"none", "", "", nil},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			r := newReq(tt.sent)
+			r.Header.Set(HeaderTimestamp, strconv.FormatInt(ts, 10))
+			r.Header.Set(HeaderSignature, signedFor(tt.signed))
+			if err := v.VerifyRequest(secret, r, body); !errors.Is(err, tt.want) {
+				t.Fatalf("err = %v, want %v", err, tt.want)
+			}
+		})
 	}
 }
 
@@ -115,8 +183,9 @@ func TestSignatureReplayAcrossNodes(t *testing.T) {
 		t.Fatalf("a refused signature reached the other node: %v", err)
 	}
 	var stale [32]byte
-	b.Remember(stale, now-1)
-	if len(b.seen) != 2 {
-		t.Errorf("replay cache holds %d, want 2 (a stale entry is ignored)", len(b.seen))
+	key := sha256.Sum256([]byte(secret))
+	b.Remember(key, stale, now-1)
+	if n := len(b.keys[key].seen); n != 2 {
+		t.Errorf("replay cache holds %d, want 2 (a stale entry is ignored)", n)
 	}
 }

@@ -124,6 +124,9 @@ func (s Spec) Validate() error {
 	if s.Resume && s.SessionID == "" {
 		return errors.New("claudecli: Resume needs a SessionID")
 	}
+	if err := ValidateSystemPrompt(s.SystemPrompt); err != nil {
+		return fmt.Errorf("claudecli: %w", err)
+	}
 	if s.MaxTokens < 0 {
 		return errors.New("claudecli: negative MaxTokens")
 	}
@@ -134,4 +137,21 @@ func (s Spec) Validate() error {
 		return fmt.Errorf("claudecli: %w", err)
 	}
 	return ValidateTools(s.Tools)
+}
+
+// MaxSystemPromptBytes bounds a system prompt in bytes (UTF-8), whatever its
+// length in characters: 64 Ki characters of CJK text are 192 KiB.
+const MaxSystemPromptBytes = 256 << 10
+
+// ValidateSystemPrompt checks a system prompt: at most MaxSystemPromptBytes and
+// no NUL byte (which no C string, file name or argv can carry, and which the API
+// layer refuses on every endpoint).
+func ValidateSystemPrompt(p string) error {
+	if len(p) > MaxSystemPromptBytes {
+		return fmt.Errorf("system prompt is %d bytes, over the %d-byte limit", len(p), MaxSystemPromptBytes)
+	}
+	if strings.IndexByte(p, 0) >= 0 {
+		return errors.New("system prompt contains a NUL character")
+	}
+	return nil
 }

@@ -7,7 +7,7 @@
 //	claude -p --input-format stream-json --output-format stream-json --verbose
 //	  --include-partial-messages --permission-mode dontAsk --permission-prompts none
 //	  (--tools "" | --tools <names> --restricted --allowedTools <entries...>)
-//	  --setting-sources "" --strict-mcp-config --system-prompt <prompt>
+//	  --setting-sources "" --strict-mcp-config (--system-prompt-file <file> | --system-prompt "")
 //	  [--model <model>] (--session-id <uuid> | --resume <uuid>)
 //
 // Spec.Tools is a tool grant: built-in tool names, optionally with a permission

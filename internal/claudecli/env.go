@@ -36,7 +36,11 @@ func CredentialsConfigured(env []string) bool {
 }
 
 // buildArgs returns the CLI arguments for spec (without the program name).
-func buildArgs(spec Spec, sessionID string) []string {
+// promptFile is the file holding spec.SystemPrompt (see writeSystemPrompt), or ""
+// for an empty prompt: tenant text never goes through argv, where it would be
+// visible to every local user in ps and bounded by the kernel's 128 KiB per
+// argument.
+func buildArgs(spec Spec, sessionID, promptFile string) []string {
 	args := []string{
 		"-p",
 		"--input-format", "stream-json",
@@ -53,8 +57,12 @@ func buildArgs(spec Spec, sessionID string) []string {
 	args = append(args,
 		"--setting-sources", "",
 		"--strict-mcp-config",
-		"--system-prompt", spec.SystemPrompt,
 	)
+	if promptFile != "" {
+		args = append(args, "--system-prompt-file", promptFile)
+	} else {
+		args = append(args, "--system-prompt", "") // no text: replaces Claude Code's prompt
+	}
 	if spec.Model != "" {
 		args = append(args, "--model", spec.Model)
 	}

@@ -91,7 +91,7 @@ func TestFakeCLIFaults(t *testing.T) {
 		}
 		want := map[string]string{
 			"HOME": spec.ConfigDir, "CLAUDE_CONFIG_DIR": spec.ConfigDir, "CLAUDE_CODE_MAX_RETRIES": "2",
-			"CLAUDE_CODE_MAX_OUTPUT_TOKENS": "99", "CLAUDE_CODE_EXTRA_BODY": `{"temperature":0.5}`,
+			"CLAUDE_CODE_MAX_OUTPUT_TOKENS": "99", "CLAUDE_CODE_EXTRA_BODY": `{"temperature":0.5,"thinking":{"type":"disabled"}}`,
 			"MAX_THINKING_TOKENS": "0", "ANTHROPIC_API_KEY": "sk-ant-secret-value-1234",
 			"CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC": "1",
 		}

@@ -1,6 +1,7 @@
 package claudecli
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -125,4 +126,37 @@ func (t *tailBuffer) String() string {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	return strings.TrimSpace(string(t.buf))
+}
+
+// promptDir is the directory, inside a tenant's config dir, of the system prompt
+// files of its running processes.
+const promptDir = "system-prompts"
+
+// writeSystemPrompt writes spec's system prompt to <ConfigDir>/system-prompts/
+// <sessionID>.txt (directory 0700, file 0600) for --system-prompt-file, and
+// returns the path; "" when the prompt is empty. One process runs a session at a
+// time, so the file is the session's own; the process removes it when it exits.
+func writeSystemPrompt(spec Spec, sessionID string) (string, error) {
+	if spec.SystemPrompt == "" {
+		return "", nil
+	}
+	dir := filepath.Join(spec.ConfigDir, promptDir)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return "", fmt.Errorf("claudecli: system prompt dir: %w", err)
+	}
+	path := filepath.Join(dir, sessionID+".txt")
+	tmp, err := os.CreateTemp(dir, ".prompt-*")
+	if err != nil {
+		return "", fmt.Errorf("claudecli: system prompt: %w", err)
+	}
+	_, werr := tmp.WriteString(spec.SystemPrompt)
+	cerr := tmp.Close()
+	if werr == nil && cerr == nil {
+		werr = os.Rename(tmp.Name(), path)
+	}
+	if werr != nil || cerr != nil {
+		_ = os.Remove(tmp.Name())
+		return "", fmt.Errorf("claudecli: system prompt: %w", errors.Join(werr, cerr))
+	}
+	return path, nil
 }

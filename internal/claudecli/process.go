@@ -26,6 +26,8 @@ type Process struct {
 	stdin io.WriteCloser
 	env   []string
 	tail  *tailBuffer // last bytes of stderr
+	// promptFile holds the system prompt (--system-prompt-file); removed at exit.
+	promptFile string
 
 	lines   chan message  // stdout lines for the current turn; closed at EOF
 	done    chan struct{} // closed once the process has been waited for
@@ -74,19 +76,27 @@ func Start(ctx context.Context, cfg Config, spec Spec) (*Process, error) {
 		lines: make(chan message, 64), done: make(chan struct{}), closing: make(chan struct{}),
 		sessionID: sessionID, pending: map[string]chan message{},
 	}
-	p.cmd = exec.Command(bin, buildArgs(spec, sessionID)...)
+	promptFile, err := writeSystemPrompt(spec, sessionID)
+	if err != nil {
+		return nil, err
+	}
+	p.promptFile = promptFile
+	p.cmd = exec.Command(bin, buildArgs(spec, sessionID, promptFile)...)
 	p.cmd.Dir = spec.WorkDir
 	p.cmd.Env = p.env
 	p.cmd.Stderr = p.tail
 	p.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if p.stdin, err = p.cmd.StdinPipe(); err != nil {
+		p.removePromptFile()
 		return nil, fmt.Errorf("claudecli: stdin: %w", err)
 	}
 	stdout, err := p.cmd.StdoutPipe()
 	if err != nil {
+		p.removePromptFile()
 		return nil, fmt.Errorf("claudecli: stdout: %w", err)
 	}
 	if err := p.cmd.Start(); err != nil {
+		p.removePromptFile()
 		if errors.Is(err, exec.ErrNotFound) || errors.Is(err, os.ErrNotExist) || errors.Is(err, os.ErrPermission) {
 			return nil, &Error{Class: ClassCLINotFound, Message: bin, Err: err}
 		}
@@ -128,7 +138,15 @@ func (p *Process) read(stdout io.Reader) {
 	}
 	close(p.lines)
 	_ = p.cmd.Wait()
+	p.removePromptFile()
 	close(p.done)
+}
+
+// removePromptFile removes the process's system prompt file, if it has one.
+func (p *Process) removePromptFile() {
+	if p.promptFile != "" {
+		_ = os.Remove(p.promptFile)
+	}
 }
 
 // Pid returns the process id (also its process group id).

@@ -54,6 +54,12 @@ func extraBody(spec Spec) map[string]any {
 	body := map[string]any{}
 	if spec.Temperature != nil {
 		body["temperature"] = *spec.Temperature
+		// The API accepts a temperature only without thinking. MAX_THINKING_TOKENS=0
+		// disables it on models with a thinking budget, but not on those the CLI
+		// gives adaptive thinking by default (measured on 2.1.332: the default model
+		// and the opus/sonnet aliases still sent {"type":"adaptive"}); the extra body
+		// overrides the CLI's own field on every model.
+		body["thinking"] = map[string]any{"type": "disabled"}
 	}
 	if len(spec.StopSequences) > 0 {
 		body["stop_sequences"] = spec.StopSequences

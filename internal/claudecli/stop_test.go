@@ -51,9 +51,9 @@ func TestExtraBodyEnv(t *testing.T) {
 		noThought bool   // MAX_THINKING_TOKENS=0
 	}{
 		{"neither", Spec{}, "", false},
-		{"temperature", Spec{Temperature: &temp}, `{"temperature":0.2}`, true},
+		{"temperature", Spec{Temperature: &temp}, `{"temperature":0.2,"thinking":{"type":"disabled"}}`, true},
 		{"stop sequences keep thinking", Spec{StopSequences: []string{"END"}}, `{"stop_sequences":["END"]}`, false},
-		{"both in one object", Spec{Temperature: &temp, StopSequences: []string{"A", "B\""}}, `{"stop_sequences":["A","B\""],"temperature":0.2}`, true},
+		{"both in one object", Spec{Temperature: &temp, StopSequences: []string{"A", "B\""}}, `{"stop_sequences":["A","B\""],"temperature":0.2,"thinking":{"type":"disabled"}}`, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			tc.spec.ConfigDir = "/c"

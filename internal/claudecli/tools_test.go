@@ -20,7 +20,7 @@ func argAfter(args []string, flag string) (string, bool) {
 
 func TestToolArgs(t *testing.T) {
 	t.Run("a grant becomes --tools names and --allowedTools rules", func(t *testing.T) {
-		args := buildArgs(Spec{Tools: []string{"Read", "Bash(git status:*)", "Bash(git diff:*)"}}, "id")
+		args := buildArgs(Spec{Tools: []string{"Read", "Bash(git status:*)", "Bash(git diff:*)"}}, "id", "")
 		if v, _ := argAfter(args, "--tools"); v != "Read,Bash" {
 			t.Errorf("--tools %q, want Read,Bash", v)
 		}
@@ -43,7 +43,7 @@ func TestToolArgs(t *testing.T) {
 		}
 	})
 	t.Run("no grant means no tools at all", func(t *testing.T) {
-		args := buildArgs(Spec{}, "id")
+		args := buildArgs(Spec{}, "id", "")
 		if v, ok := argAfter(args, "--tools"); !ok || v != "" {
 			t.Errorf("--tools %q %v, want empty", v, ok)
 		}

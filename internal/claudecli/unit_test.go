@@ -123,7 +123,7 @@ func TestEnvAndArgs(t *testing.T) {
 	if strings.Contains(env, "CCGATEWAY_") || strings.Contains(env, "SECRET") {
 		t.Errorf("env leaks: %s", env)
 	}
-	args := buildArgs(Spec{Model: "m", Tools: []string{"Read", "Edit"}}, "id")
+	args := buildArgs(Spec{Model: "m", Tools: []string{"Read", "Edit"}}, "id", "")
 	if got := strings.Join(args, " "); !strings.Contains(got, "--tools Read,Edit") || !strings.HasSuffix(got, "--model m --session-id id") || strings.Contains(got, "--bare") {
 		t.Errorf("args = %q", got)
 	}

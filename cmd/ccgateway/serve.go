@@ -42,6 +42,9 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer unlock()
+	if w := store.DataDirWarning(cfg.DataDir); w != "" {
+		log.Warn(w)
+	}
 	// Listen before anything starts CLI processes: a taken address fails fast.
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {

@@ -91,6 +91,10 @@ func openSQLite(dsn string) (*sqlStore, error) {
 	if strings.Contains(path, ":memory:") || strings.Contains(params, "mode=memory") {
 		return s, nil // a second pool would see a different in-memory database
 	}
+	if err := privateDBFiles(strings.TrimPrefix(path, "file:")); err != nil {
+		_ = w.Close()
+		return nil, err
+	}
 	r, err := sql.Open("sqlite", base+"&_pragma=query_only(1)")
 	if err != nil {
 		_ = w.Close()
@@ -159,4 +163,37 @@ func redact(url string) string {
 		return url
 	}
 	return scheme + "://" + user + ":***@" + host
+}
+
+// privateDBFiles makes the SQLite database file owner-only before SQLite opens
+// it: the file holds signing secrets and conversation text. SQLite creates the
+// -wal and -shm files with the main file's mode, so creating it 0600 covers them;
+// files an older version left 0644 are tightened, journals included.
+func privateDBFiles(path string) error {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return fmt.Errorf("store: open sqlite: %w", err)
+	}
+	_ = f.Close()
+	for _, p := range []string{path, path + "-wal", path + "-shm", path + "-journal"} {
+		if fi, err := os.Stat(p); err == nil && fi.Mode().Perm()&0o077 != 0 {
+			if err := os.Chmod(p, 0o600); err != nil {
+				return fmt.Errorf("store: open sqlite: %w", err)
+			}
+		}
+	}
+	return nil
+}
+
+// DataDirWarning returns a warning when dir (the data dir: database, CLI
+// transcripts, secrets) can be read or entered by its group or by other users,
+// or "" when it is owner-only or does not exist. New data dirs are created 0700;
+// an existing one keeps its mode, so the operator is told at start.
+func DataDirWarning(dir string) string {
+	fi, err := os.Stat(dir)
+	if err != nil || fi.Mode().Perm()&0o077 == 0 {
+		return ""
+	}
+	return fmt.Sprintf("data dir %s has mode %04o: other local users may read the database, transcripts and secrets; run chmod 700 %s",
+		dir, fi.Mode().Perm(), dir)
 }

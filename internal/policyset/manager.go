@@ -82,6 +82,11 @@ func New(ctx context.Context, st store.Store, cfg Config, log *slog.Logger) (*Ma
 	if len(cfg.PermissionsConfig) == 0 {
 		cfg.PermissionsConfig = policies.DefaultPermissionsConfig
 	}
+	if cfg.Engine.Logger == nil && log != nil {
+		// Guest log lines go through the gateway's logger (JSON, with its redaction
+		// of key- and token-shaped text), never the process's default logger.
+		cfg.Engine.Logger = log
+	}
 	e, err := policies.NewEngine(ctx, cfg.Engine)
 	if err != nil {
 		return nil, err

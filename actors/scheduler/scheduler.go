@@ -2,7 +2,8 @@
 // caps live processes (busy, idle and prewarmed together) and busy turns; takes the
 // slot of the least recently used idle process (a prewarmed spare first) when a new
 // process is needed; and queues turns fairly when nothing is free: round-robin
-// across API keys, FIFO within a key, bounded in length and in waiting time.
+// across API keys, FIFO within a key, bounded in length and in waiting time, with
+// each waiting key assured a fair share of the queue's places.
 package scheduler
 
 import (
@@ -36,6 +37,10 @@ type Config struct {
 	MaxBusy      int           // turns running at once; 0 = MaxProcesses
 	MaxQueue     int           // turns waiting on this node
 	QueueTimeout time.Duration // longest wait in the queue
+	// MaxQueuePerKey caps the turns one API key may have waiting on this node;
+	// 0 = MaxQueue. Whatever it is, a full queue makes room for a key below its
+	// fair share by refusing the newest turn of the key with the most waiting.
+	MaxQueuePerKey int
 }
 
 // Validate checks the configuration.
@@ -47,6 +52,8 @@ func (c Config) Validate() error {
 		return fmt.Errorf("scheduler: max busy must be 0..max processes, got %d", c.MaxBusy)
 	case c.MaxQueue < 0:
 		return fmt.Errorf("scheduler: max queue must not be negative")
+	case c.MaxQueuePerKey < 0:
+		return fmt.Errorf("scheduler: max queue per key must not be negative")
 	case c.QueueTimeout <= 0:
 		return fmt.Errorf("scheduler: queue timeout must be positive")
 	}
@@ -77,6 +84,9 @@ type entry struct {
 type waiter struct {
 	t     Ticket
 	grant chan *Grant // buffered 1
+	// refused, set before a nil grant is sent, is why the turn left the queue
+	// without a slot (ErrQueueFull when a fairer turn took its place).
+	refused error
 }
 
 // Scheduler is safe for concurrent use.
@@ -101,6 +111,9 @@ func New(cfg Config) (*Scheduler, error) {
 	if cfg.MaxBusy == 0 {
 		cfg.MaxBusy = cfg.MaxProcesses
 	}
+	if cfg.MaxQueuePerKey == 0 || cfg.MaxQueuePerKey > cfg.MaxQueue {
+		cfg.MaxQueuePerKey = cfg.MaxQueue
+	}
 	return &Scheduler{cfg: cfg, entries: map[string]*entry{}, queues: map[string][]*waiter{}}, nil
 }
 
@@ -112,7 +125,7 @@ func (s *Scheduler) Acquire(ctx context.Context, t Ticket, onQueued func(positio
 		s.mu.Unlock()
 		return nil, ErrClosed
 	}
-	if s.waiting >= s.cfg.MaxQueue && !s.grantableNowLocked(t) {
+	if !s.grantableNowLocked(t) && !s.makeRoomLocked(t.Key) {
 		s.mu.Unlock()
 		return nil, ErrQueueFull
 	}
@@ -133,6 +146,9 @@ func (s *Scheduler) Acquire(ctx context.Context, t Ticket, onQueued func(positio
 	select {
 	case g := <-w.grant:
 		if g == nil {
+			if w.refused != nil {
+				return nil, w.refused
+			}
 			return nil, ErrClosed
 		}
 		return g, nil
@@ -141,6 +157,37 @@ func (s *Scheduler) Acquire(ctx context.Context, t Ticket, onQueued func(positio
 	case <-timer.C:
 		return nil, s.abandon(w, ErrQueueTimeout)
 	}
+}
+
+// makeRoomLocked reports whether a turn of key may join the queue. A key at its
+// own cap may not. When the queue is full, the key may still join if it holds
+// fewer waiting turns than some other key after joining: that key's newest turn
+// is refused (ErrQueueFull) to make room. So one key can fill an otherwise idle
+// queue, but never keep other keys out of it: the queue converges to an equal
+// share per waiting key (max-min fairness).
+func (s *Scheduler) makeRoomLocked(key string) bool {
+	mine := len(s.queues[key])
+	if mine >= s.cfg.MaxQueuePerKey {
+		return false
+	}
+	if s.waiting < s.cfg.MaxQueue {
+		return true
+	}
+	var top string
+	for k, q := range s.queues {
+		if len(q) > len(s.queues[top]) {
+			top = k
+		}
+	}
+	q := s.queues[top]
+	if top == "" || top == key || len(q) <= mine+1 {
+		return false
+	}
+	w := q[len(q)-1]
+	s.removeWaiterLocked(w)
+	w.refused = ErrQueueFull
+	w.grant <- nil
+	return true
 }
 
 // grantableNowLocked reports whether t would run at once with nobody waiting.

@@ -276,7 +276,7 @@ func actorsConfig(cfg *config.Config, cli claudecli.Config) actors.Config {
 	return actors.Config{
 		CLI: cli, DataDir: cfg.DataDir, TurnTimeout: cfg.TurnTimeout,
 		Scheduler: scheduler.Config{MaxProcesses: cfg.MaxProcesses, MaxBusy: cfg.MaxBusyTurns,
-			MaxQueue: cfg.QueueSize, QueueTimeout: cfg.QueueTimeout},
+			MaxQueue: cfg.QueueSize, MaxQueuePerKey: cfg.QueuePerKey, QueueTimeout: cfg.QueueTimeout},
 		Prewarm: cfg.Prewarm, DefaultModel: cfg.ResolveModel(cfg.DefaultModel), IdleTTL: cfg.IdleTTL,
 		MaxPending: cfg.ConversationQueue, Retention: cfg.ConversationRetention,
 		LeaseTTL: cfg.LeaseTTL, LeaseRenew: cfg.LeaseRenew,

@@ -50,6 +50,7 @@ type Config struct {
 	MaxProcesses          int
 	MaxBusyTurns          int
 	QueueSize             int
+	QueuePerKey           int
 	QueueTimeout          time.Duration
 	Prewarm               int
 	IdleTTL               time.Duration
@@ -202,6 +203,9 @@ func (c *Config) Validate() error {
 	}
 	if c.MaxBusyTurns < 0 || c.MaxBusyTurns > c.MaxProcesses {
 		bad("max-busy-turns", "must be 0..max-processes, got %d", c.MaxBusyTurns)
+	}
+	if c.QueuePerKey < 0 {
+		bad("queue-per-key", "must not be negative")
 	}
 	if c.QueueSize < 0 || c.ConversationQueue < 0 {
 		bad("queue-size", "queue sizes must not be negative")

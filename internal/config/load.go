@@ -152,6 +152,7 @@ var settings = []setting{
 	{name: "max-processes", def: "10", usage: "cap on live Claude CLI processes on this node (busy, idle and prewarmed)", set: integer(func(c *Config) *int { return &c.MaxProcesses })},
 	{name: "max-busy-turns", def: "0", usage: "cap on turns running at once on this node (0 = max-processes)", set: integer(func(c *Config) *int { return &c.MaxBusyTurns })},
 	{name: "queue-size", def: "100", usage: "turns that may wait for a CLI process on this node; beyond it 503 queue_full", set: integer(func(c *Config) *int { return &c.QueueSize })},
+	{name: "queue-per-key", def: "0", usage: "turns one API key may have waiting on this node (0 = queue-size); a full queue always makes room for a key below its fair share", set: integer(func(c *Config) *int { return &c.QueuePerKey })},
 	{name: "queue-timeout", def: "30s", usage: "longest wait for a CLI process; beyond it 503 queue_timeout", set: dur(func(c *Config) *time.Duration { return &c.QueueTimeout })},
 	{name: "prewarm", def: "1", usage: "spare CLI processes kept ready with the default model and no system prompt", set: integer(func(c *Config) *int { return &c.Prewarm })},
 	{name: "idle-ttl", def: "5m", usage: "an idle conversation's CLI process is ended after this long (it resumes on the next turn)", set: dur(func(c *Config) *time.Duration { return &c.IdleTTL })},

@@ -78,7 +78,9 @@ func TestQueuePerKeyCap(t *testing.T) {
 	g := mustAcquire(t, s, "k", "running")
 	defer g.Finish(false)
 	for i := range 2 {
-		go func() { _, _ = s.Acquire(context.Background(), Ticket{Key: "k", Conversation: fmt.Sprint("c", i)}, nil) }()
+		go func() {
+			_, _ = s.Acquire(context.Background(), Ticket{Key: "k", Conversation: fmt.Sprint("c", i)}, nil)
+		}()
 		waitQueued(t, s, i+1)
 	}
 	if _, err := s.Acquire(context.Background(), Ticket{Key: "k", Conversation: "c3"}, nil); !errors.Is(err, ErrQueueFull) {

@@ -141,7 +141,7 @@ func (s *server) authenticate(api huma.API) func(huma.Context, func(huma.Context
 			// signature check with no database work, and a valid token must not be
 			// locked out by someone else's failures behind the same NAT.
 			throttled := s.authThrottled(c.IP)
-			who, p := s.authenticateAdmin(ctx)
+			pr, p := s.adminPrincipal(ctx)
 			if p != nil {
 				if throttled != nil {
 					p = throttled
@@ -151,7 +151,10 @@ func (s *server) authenticate(api huma.API) func(huma.Context, func(huma.Context
 				writeProblem(ctx, p)
 				return
 			}
-			c.Admin = who
+			c.Admin, c.AdminLocal = pr.Subject, pr.Method == auth.MethodLocal
+			if !c.AdminLocal {
+				c.Admin = pr.Method + ":" + pr.Subject
+			}
 			next(ctx)
 		default:
 			next(ctx)
@@ -241,24 +244,13 @@ func (s *server) keyByHash(ctx context.Context, hash string) (*store.APIKey, *Pr
 	return k, nil
 }
 
-// authenticateAdmin verifies an admin bearer token and names the admin: the
-// subject, qualified by the source for tokens from other systems.
-func (s *server) authenticateAdmin(ctx huma.Context) (string, *Problem) {
+// adminPrincipal verifies the request's admin bearer token.
+func (s *server) adminPrincipal(ctx huma.Context) (*auth.Principal, *Problem) {
 	h := ctx.Header("Authorization")
 	if len(h) <= 7 || !strings.EqualFold(h[:7], "bearer ") {
-		return "", problem(http.StatusUnauthorized, CodeUnauthorized, "missing admin token: send Authorization: Bearer <jwt>")
+		return nil, problem(http.StatusUnauthorized, CodeUnauthorized, "missing admin token: send Authorization: Bearer <jwt>")
 	}
-	pr, err := s.Admins.Verify(ctx.Context(), strings.TrimSpace(h[7:]))
-	if err != nil {
-		if p := authProblem(err); p != nil {
-			return "", p
-		}
-		return "", problem(http.StatusUnauthorized, CodeUnauthorized, "invalid admin token")
-	}
-	if pr.Method != auth.MethodLocal {
-		return pr.Method + ":" + pr.Subject, nil
-	}
-	return pr.Subject, nil
+	return s.verifyAdmin(ctx.Context(), strings.TrimSpace(h[7:]))
 }
 
 // secretCurrent reports whether hash is the key's secret, or its previous one
@@ -269,4 +261,29 @@ func secretCurrent(k *store.APIKey, hash string, now time.Time) bool {
 		return true
 	}
 	return hash == k.PrevHash && k.PrevHashExpiresAt != nil && now.Before(*k.PrevHashExpiresAt)
+}
+
+// verifyAdmin verifies an admin token and, for a local one, that it carries its
+// admin's current token version: a password reset or a logout revokes every
+// token issued before it. The version lookup runs only for a token whose
+// signature is valid.
+func (s *server) verifyAdmin(ctx context.Context, raw string) (*auth.Principal, *Problem) {
+	pr, err := s.Admins.Verify(ctx, raw)
+	if err == nil && pr.Method == auth.MethodLocal {
+		a, gerr := s.Store.GetAdminByUsername(ctx, pr.Subject)
+		switch {
+		case errors.Is(gerr, store.ErrNotFound), gerr == nil && a.TokenVersion != pr.Version:
+			err = auth.ErrTokenRevoked
+		case gerr != nil:
+			s.Log.Error("admin lookup failed", "err", gerr)
+			return nil, problem(http.StatusServiceUnavailable, CodeInternal, "could not check the admin token")
+		}
+	}
+	if err != nil {
+		if p := authProblem(err); p != nil {
+			return nil, p
+		}
+		return nil, problem(http.StatusUnauthorized, CodeUnauthorized, "invalid admin token")
+	}
+	return pr, nil
 }

@@ -50,6 +50,7 @@ const (
 	CodeSignatureReplayed   = "signature_replayed"
 	CodeHTTPSRequired       = "https_required"
 	CodeTokenExpired        = "token_expired"
+	CodeTokenRevoked        = "token_revoked"
 	CodeIdPUnavailable      = "identity_provider_unavailable"
 	CodeEventsUnavailable   = "events_unavailable"
 	CodeQueueFull           = "queue_full"
@@ -285,6 +286,8 @@ func authProblem(err error) *Problem {
 		return problem(http.StatusForbidden, CodeForbidden, "the token does not carry the admin role")
 	case errors.Is(err, auth.ErrTokenExpired):
 		return problem(http.StatusUnauthorized, CodeTokenExpired, "the admin token has expired")
+	case errors.Is(err, auth.ErrTokenRevoked):
+		return problem(http.StatusUnauthorized, CodeTokenRevoked, "the admin token was revoked (logout or password reset): log in again")
 	case errors.Is(err, auth.ErrWrongIssuer), errors.Is(err, auth.ErrWrongAudience),
 		errors.Is(err, auth.ErrTokenNotYetValid), errors.Is(err, auth.ErrInvalidToken):
 		return problem(http.StatusUnauthorized, CodeUnauthorized, "invalid admin token: "+strings.TrimPrefix(rootSentinel(err).Error(), "auth: "))

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"log/slog"
 	"net/http"
@@ -349,10 +350,27 @@ func testAuthConfig(cfg *config.Config, localSecret string) auth.Config {
 // testTLS as tls-cert-file makes newGateway serve HTTPS with httptest's certificate.
 const testTLS = "test:tls"
 
-// adminToken returns a local admin token.
+// adminToken returns a token of the local admin "root".
 func (g *gateway) adminToken() string {
 	g.t.Helper()
-	tok, _, err := g.issuer.Issue("root", time.Hour)
+	return g.adminTokenFor("root")
+}
+
+// adminTokenFor returns a token of the local admin username, creating the admin
+// (with an unusable password) when it does not exist yet; the token carries the
+// admin's current token version.
+func (g *gateway) adminTokenFor(username string) string {
+	g.t.Helper()
+	ctx := context.Background()
+	a, err := g.st.GetAdminByUsername(ctx, username)
+	if errors.Is(err, store.ErrNotFound) {
+		a = &store.Admin{Username: username, PasswordHash: "not a password hash"}
+		err = g.st.UpsertAdmin(ctx, a)
+	}
+	if err != nil {
+		g.t.Fatal(err)
+	}
+	tok, _, err := g.issuer.Issue(username, a.TokenVersion, time.Hour)
 	if err != nil {
 		g.t.Fatal(err)
 	}

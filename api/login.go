@@ -56,6 +56,31 @@ func registerAdminLogin(api huma.API, s *server) {
 	})
 }
 
+// LogoutOutput is the empty answer of POST /admin/logout.
+type logoutOutput struct{}
+
+func registerAdminLogout(api huma.API, s *server) {
+	huma.Register(api, huma.Operation{
+		OperationID: "admin-logout", Method: http.MethodPost, Path: "/admin/logout",
+		Summary: "Log out: revoke this admin's tokens", Tags: []string{"admin"}, Security: adminSecurity,
+		Description: "Revokes every token issued so far to the calling local admin (all its sessions), " +
+			"as a password reset does. Tokens of an identity provider are revoked there: they get 400.",
+		DefaultStatus: http.StatusNoContent,
+		Errors:        []int{400, 401, 403, 429},
+	}, func(ctx context.Context, _ *struct{}) (*logoutOutput, error) {
+		c := callerFrom(ctx)
+		if !c.AdminLocal {
+			return nil, problem(http.StatusBadRequest, CodeInvalidRequest,
+				"this token comes from an identity provider: revoke the session there")
+		}
+		if _, err := s.Store.RevokeAdminTokens(ctx, c.Admin); err != nil {
+			return nil, err
+		}
+		s.auditAs(ctx, c.Admin, "admin.logout", "admin:"+c.Admin, nil, nil)
+		return &logoutOutput{}, nil
+	})
+}
+
 // login checks a local admin's password and issues a token.
 func (s *server) login(ctx context.Context, username, password string) (string, time.Time, error) {
 	bad := problem(http.StatusUnauthorized, CodeUnauthorized, "wrong username or password")
@@ -72,7 +97,7 @@ func (s *server) login(ctx context.Context, username, password string) (string, 
 	if err != nil || !ok {
 		return "", time.Time{}, bad
 	}
-	return s.Tokens.Issue(a.Username, s.Config.AdminTokenTTL)
+	return s.Tokens.Issue(a.Username, a.TokenVersion, s.Config.AdminTokenTTL)
 }
 
 // dummyHash is a valid hash of a random password, used for unknown usernames.

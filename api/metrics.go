@@ -30,12 +30,8 @@ func (s *server) serveMetrics(w http.ResponseWriter, r *http.Request) {
 			writeProblemHTTP(w, r, p)
 			return
 		}
-		pr, err := s.Admins.Verify(r.Context(), strings.TrimSpace(h[7:]))
-		if err != nil {
-			p := authProblem(err)
-			if p == nil {
-				p = problem(http.StatusUnauthorized, CodeUnauthorized, "invalid admin token")
-			}
+		pr, p := s.verifyAdmin(r.Context(), strings.TrimSpace(h[7:]))
+		if p != nil {
 			if throttled != nil {
 				p = throttled
 			} else if isAuthFailure(p) {

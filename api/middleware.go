@@ -30,7 +30,9 @@ const (
 type caller struct {
 	KeyID string
 	Admin string
-	IP    netip.Addr
+	// AdminLocal says Admin is a local admin (a token from POST /admin/login).
+	AdminLocal bool
+	IP         netip.Addr
 	// UsageOwned is set when the handler records the request's usage itself.
 	UsageOwned bool
 	// Err is the internal error behind a 5xx answer: logged, never sent.

@@ -137,6 +137,7 @@ func addRoutes(api huma.API, s *server) {
 	registerChat(api, s)
 	registerAdminLogin(api, s)
 	registerLoginOptions(api, s)
+	registerAdminLogout(api, s)
 	registerAdminKeys(api, s)
 	registerAdminUsage(api, s)
 	registerAdminRequests(api, s)

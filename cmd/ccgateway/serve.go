@@ -240,7 +240,16 @@ func ensureAdmin(ctx context.Context, st store.Store, cfg *config.Config, log *s
 	return nil
 }
 
+// setAdminPassword sets the admin's password. A new password revokes the
+// admin's tokens (store.UpsertAdmin bumps its token version); the password it
+// already has changes nothing, so restarting with CCGATEWAY_ADMIN_PASSWORD set
+// does not log every admin out.
 func setAdminPassword(ctx context.Context, st store.Store, username, password string) error {
+	if a, err := st.GetAdminByUsername(ctx, username); err == nil {
+		if ok, _ := auth.VerifyPassword(a.PasswordHash, password); ok {
+			return nil
+		}
+	}
 	hash, err := auth.HashPassword(password)
 	if err != nil {
 		return err

@@ -10,6 +10,9 @@ var (
 	ErrInvalidToken = errors.New("auth: invalid token")
 	// ErrTokenExpired means the token's exp is in the past (beyond the leeway).
 	ErrTokenExpired = errors.New("auth: token expired")
+	// ErrTokenRevoked means a local token's version is no longer its admin's
+	// (a password reset or a logout since it was issued), or the admin is gone.
+	ErrTokenRevoked = errors.New("auth: token revoked")
 	// ErrTokenNotYetValid means the token's nbf or iat is in the future.
 	ErrTokenNotYetValid = errors.New("auth: token not yet valid")
 	// ErrWrongIssuer means the token's iss is not the configured issuer.

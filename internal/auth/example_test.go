@@ -75,7 +75,7 @@ func ExampleVerifier() {
 	if err != nil {
 		panic(err)
 	}
-	token, _, err := issuer.Issue("admin", time.Hour)
+	token, _, err := issuer.Issue("admin", 1, time.Hour)
 	if err != nil {
 		panic(err)
 	}

@@ -39,9 +39,15 @@ func NewIssuer(cfg LocalConfig, opts ...Option) (*Issuer, error) {
 	return &Issuer{secret: []byte(cfg.Secret), ttl: ttl, now: o.now}, nil
 }
 
+// VersionClaim is the claim of local admin tokens that carries the admin's token
+// version (store.Admin.TokenVersion): a token whose version is no longer the
+// admin's current one has been revoked (password reset, logout).
+const VersionClaim = "ver"
+
 // Issue returns a signed admin token for subject (the admin's user name or id)
-// and its expiry. A ttl of 0 or less uses the configured default.
-func (i *Issuer) Issue(subject string, ttl time.Duration) (token string, exp time.Time, err error) {
+// carrying the admin's token version, and its expiry. A ttl of 0 or less uses the
+// configured default.
+func (i *Issuer) Issue(subject string, version int64, ttl time.Duration) (token string, exp time.Time, err error) {
 	if subject == "" {
 		return "", time.Time{}, fmt.Errorf("auth: issue: empty subject")
 	}
@@ -55,14 +61,15 @@ func (i *Issuer) Issue(subject string, ttl time.Duration) (token string, exp tim
 	now := i.now().Truncate(time.Second)
 	exp = now.Add(ttl)
 	claims := jwt.MapClaims{
-		"iss":  LocalIssuer,
-		"aud":  LocalAudience,
-		"sub":  subject,
-		"iat":  now.Unix(),
-		"nbf":  now.Unix(),
-		"exp":  exp.Unix(),
-		"jti":  hex.EncodeToString(jti[:]),
-		"role": AdminRole,
+		"iss":        LocalIssuer,
+		"aud":        LocalAudience,
+		"sub":        subject,
+		"iat":        now.Unix(),
+		"nbf":        now.Unix(),
+		"exp":        exp.Unix(),
+		"jti":        hex.EncodeToString(jti[:]),
+		"role":       AdminRole,
+		VersionClaim: version,
 	}
 	token, err = jwt.NewWithClaims(jwt.SigningMethodHS256, claims).SignedString(i.secret)
 	if err != nil {

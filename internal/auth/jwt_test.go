@@ -20,7 +20,7 @@ func TestLocalIssueAndVerify(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tok, exp, err := iss.Issue("admin", time.Hour)
+	tok, exp, err := iss.Issue("admin", 1, time.Hour)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -40,7 +40,7 @@ func TestLocalIssueAndVerify(t *testing.T) {
 		return claimsAt(now, LocalIssuer, LocalAudience, "admin", jwt.MapClaims{"role": AdminRole}).merge(extra)
 	}
 	otherIss, _ := NewIssuer(LocalConfig{Secret: testSharedSecret}, WithClock(clock.Now))
-	forged, _, _ := otherIss.Issue("admin", time.Hour)
+	forged, _, _ := otherIss.Issue("admin", 1, time.Hour)
 	tests := []struct {
 		name  string
 		token string
@@ -74,7 +74,7 @@ func TestLocalIssueAndVerify(t *testing.T) {
 
 func mustIssue(t *testing.T, iss *Issuer, ttl time.Duration) string {
 	t.Helper()
-	tok, _, err := iss.Issue("admin", ttl)
+	tok, _, err := iss.Issue("admin", 1, ttl)
 	if err != nil {
 		t.Fatal(err)
 	}

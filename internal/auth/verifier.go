@@ -28,6 +28,9 @@ type Principal struct {
 	Email     string    // the token's email claim, if any
 	Issuer    string    // the token's iss
 	ExpiresAt time.Time // the token's exp
+	// Version is a local token's token version (VersionClaim; 0 when absent). The
+	// caller compares it with the admin's current one: the verifier has no store.
+	Version int64
 }
 
 // Option customises NewVerifier and NewIssuer.
@@ -179,6 +182,11 @@ func (s *tokenSource) verify(ctx context.Context, raw string) (*Principal, error
 	p.Issuer, _ = claims.GetIssuer()
 	if exp, _ := claims.GetExpirationTime(); exp != nil {
 		p.ExpiresAt = exp.Time
+	}
+	if s.method == MethodLocal {
+		if v, ok := claims[VersionClaim].(float64); ok && v == float64(int64(v)) {
+			p.Version = int64(v)
+		}
 	}
 	return p, nil
 }

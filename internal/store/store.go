@@ -35,6 +35,9 @@ type Admin struct {
 	PasswordHash string
 	CreatedAt    time.Time
 	UpdatedAt    time.Time
+	// TokenVersion is carried by the admin's tokens; a password reset or a
+	// logout bumps it, revoking every token issued before. It starts at 1.
+	TokenVersion int64
 }
 
 // UsageLimit holds per-key quotas; zero means unlimited.
@@ -293,6 +296,8 @@ type Store interface {
 	// Admins.
 	UpsertAdmin(ctx context.Context, a *Admin) error // by Username; sets ID when new
 	GetAdminByUsername(ctx context.Context, username string) (*Admin, error)
+	// RevokeAdminTokens bumps the admin's TokenVersion and returns the new one.
+	RevokeAdminTokens(ctx context.Context, username string) (int64, error)
 
 	// API keys.
 	CreateAPIKey(ctx context.Context, k *APIKey) error // k.ID set by caller (UUID)

@@ -48,6 +48,28 @@ func testAdmins(t *testing.T, open Open) {
 		_, err := s.GetAdminByUsername(ctx, "nobody")
 		isErr(t, err, store.ErrNotFound)
 	})
+	t.Run("token version", func(t *testing.T) {
+		c := &store.Admin{Username: "versioned", PasswordHash: "h1"}
+		noErr(t, s.UpsertAdmin(ctx, c))
+		equal(t, "new admin's version", c.TokenVersion, int64(1))
+		// A password reset revokes the tokens issued before it.
+		noErr(t, s.UpsertAdmin(ctx, &store.Admin{Username: "versioned", PasswordHash: "h2"}))
+		got, err := s.GetAdminByUsername(ctx, "versioned")
+		noErr(t, err)
+		equal(t, "version after a reset", got.TokenVersion, int64(2))
+		// So does a logout, and only for that admin.
+		v, err := s.RevokeAdminTokens(ctx, "versioned")
+		noErr(t, err)
+		equal(t, "version after a logout", v, int64(3))
+		got, err = s.GetAdminByUsername(ctx, "versioned")
+		noErr(t, err)
+		equal(t, "stored version", got.TokenVersion, int64(3))
+		other, err := s.GetAdminByUsername(ctx, "root")
+		noErr(t, err)
+		equal(t, "other admin's version", other.TokenVersion, int64(2))
+		_, err = s.RevokeAdminTokens(ctx, "nobody")
+		isErr(t, err, store.ErrNotFound)
+	})
 }
 
 func testAPIKeys(t *testing.T, open Open) {

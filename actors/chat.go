@@ -50,6 +50,9 @@ type ConversationSpec struct {
 // CreateConversation stores a new conversation owned by keyID; its grain starts on
 // the first turn.
 func (s *System) CreateConversation(ctx context.Context, keyID string, spec ConversationSpec) (*store.Conversation, error) {
+	if err := spec.Validate(); err != nil {
+		return nil, err
+	}
 	c := &store.Conversation{
 		ID: uuid.NewString(), APIKeyID: keyID, Model: spec.Model, SystemPrompt: spec.SystemPrompt,
 		Title: spec.Title, Metadata: spec.Metadata, SessionID: uuid.NewString(),
@@ -70,6 +73,9 @@ func (s *System) CreateConversation(ctx context.Context, keyID string, spec Conv
 // otherwise, which the grain checks). Errors before the turn is accepted are
 // returned; later ones arrive as a Failed event. Canceling ctx interrupts the turn.
 func (s *System) Chat(ctx context.Context, req ChatRequest) (<-chan Event, error) {
+	if err := req.Validate(); err != nil {
+		return nil, err // whatever the transport: no invalid turn reaches a grain
+	}
 	if err := s.begin(); err != nil {
 		return nil, err
 	}

@@ -195,6 +195,10 @@ func toProblem(err error) *Problem {
 	if p := policyProblem(err); p != nil {
 		return p
 	}
+	var ie *actors.InvalidError
+	if errors.As(err, &ie) {
+		return problem(http.StatusBadRequest, CodeInvalidRequest, ie.Field+": "+ie.Reason)
+	}
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		return problem(http.StatusNotFound, CodeNotFound, "no such resource")

@@ -60,3 +60,36 @@ func TestStoredMaxTokensRespectsTheCap(t *testing.T) {
 		}
 	})
 }
+
+// TestOmittedMaxTokensCannotBypassTheCap replays issue 13 item 3: with the
+// default refuse mode, a request without max_tokens ran the CLI at 128000 whatever
+// the key's cap, on /api/chat, /v1/chat/completions and (with max_tokens 0)
+// /v1/messages. The cap applies when a request names none; 0 is a 400.
+func TestOmittedMaxTokensCannotBypassTheCap(t *testing.T) {
+	g := newGateway(t, withPolicies())
+	key, _ := g.newKey(store.KeyActive, func(k *store.APIKey) { k.Permissions.MaxTokens = 100 })
+	ctx := context.Background()
+	for _, tc := range []struct {
+		path string
+		body any
+	}{
+		{"/api/chat", ChatRequest{Message: "hi"}},
+		{"/v1/chat/completions", map[string]any{"model": "sonnet", "messages": []map[string]string{{"role": "user", "content": "hi"}}}},
+		{"/v1/messages", map[string]any{"model": "sonnet", "messages": []map[string]string{{"role": "user", "content": "hi"}}}},
+	} {
+		g.fake.Reset()
+		resp, b := g.do(ctx, "POST", tc.path, key, tc.body)
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("%s: %d %s", tc.path, resp.StatusCode, b)
+		}
+		reqs := g.fake.Requests()
+		if len(reqs) == 0 || reqs[len(reqs)-1].MaxTokens > 100 {
+			t.Fatalf("%s without max_tokens: the API saw max_tokens %d, over the key's cap of 100", tc.path, reqs[len(reqs)-1].MaxTokens)
+		}
+	}
+	resp, b := g.do(ctx, "POST", "/v1/messages", key, map[string]any{"model": "sonnet", "max_tokens": 0,
+		"messages": []map[string]string{{"role": "user", "content": "hi"}}})
+	if resp.StatusCode != http.StatusBadRequest {
+		t.Fatalf("/v1/messages with max_tokens 0: %d %s", resp.StatusCode, b)
+	}
+}

@@ -68,6 +68,41 @@ func TestBundledChainDecides(t *testing.T) {
 	}
 }
 
+// TestOmittedMaxTokensGetsTheCap replays issue 13 item 3: in the default refuse
+// mode a request that named no max_tokens was allowed as it was, and the CLI ran
+// with its own default of 128000 whatever the key's cap. In both modes the
+// bundled permissions policy now rewrites an omitted max_tokens to the cap.
+func TestOmittedMaxTokensGetsTheCap(t *testing.T) {
+	e := newTestEngine(t, Config{})
+	for _, mode := range []string{"refuse", "clamp"} {
+		t.Run(mode, func(t *testing.T) {
+			specs, err := BundledSpecs()
+			if err != nil {
+				t.Fatal(err)
+			}
+			specs[1].Config = []byte(`{"max_tokens_mode":"` + mode + `"}`)
+			specs[1].Tests = nil // they assume the default aliases
+			chain, err := LoadChain(context.Background(), e, specs[1])
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer chain.Close()
+			for _, omitted := range []int64{0, -1} {
+				in := abi.Input{Key: abi.Key{Status: "active", Permissions: abi.Permissions{MaxTokens: 100}},
+					Request: abi.Request{Endpoint: "/api/chat", MaxTokens: omitted}}
+				d, err := chain.Evaluate(context.Background(), &in)
+				if err != nil || !d.Allow || d.Rewrite == nil || d.Rewrite.MaxTokens == nil || *d.Rewrite.MaxTokens != 100 {
+					t.Fatalf("max_tokens %d: %+v %v; want allowed with max_tokens rewritten to the cap 100", omitted, d, err)
+				}
+			}
+			in := abi.Input{Key: abi.Key{Status: "active"}, Request: abi.Request{Endpoint: "/api/chat"}}
+			if d, err := chain.Evaluate(context.Background(), &in); err != nil || !d.Allow || d.Rewrite != nil {
+				t.Fatalf("no cap: %+v %v; want allowed as is", d, err)
+			}
+		})
+	}
+}
+
 func TestChainClampRewrite(t *testing.T) {
 	e := newTestEngine(t, Config{})
 	specs, err := BundledSpecs()

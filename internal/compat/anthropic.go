@@ -10,7 +10,7 @@ type anthropicRequest struct {
 	Model         string             `json:"model"`
 	Messages      []anthropicMessage `json:"messages"`
 	System        json.RawMessage    `json:"system"`
-	MaxTokens     int                `json:"max_tokens"`
+	MaxTokens     *int               `json:"max_tokens"`
 	Temperature   *float64           `json:"temperature"`
 	Stream        bool               `json:"stream"`
 	StopSequences json.RawMessage    `json:"stop_sequences"`
@@ -56,6 +56,13 @@ func ParseAnthropic(body []byte) (*Request, *Error) {
 	if in.Temperature != nil && *in.Temperature > 1 {
 		return nil, invalid("temperature", "temperature must be between 0 and 1")
 	}
+	maxTokens := 0 // omitted: the key's cap, else the CLI's default
+	if in.MaxTokens != nil {
+		if maxTokens = *in.MaxTokens; maxTokens < 1 {
+			// 0 must not mean "the CLI's default", which a key's cap would not see.
+			return nil, invalid("max_tokens", "max_tokens must be at least 1")
+		}
+	}
 	system, err := anthropicText(in.System, "system")
 	if err != nil {
 		return nil, err
@@ -64,7 +71,7 @@ func ParseAnthropic(body []byte) (*Request, *Error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &Request{Model: in.Model, System: NormalizeText(system), MaxTokens: in.MaxTokens, Temperature: in.Temperature,
+	r := &Request{Model: in.Model, System: NormalizeText(system), MaxTokens: maxTokens, Temperature: in.Temperature,
 		StopSequences: stop, Stream: in.Stream}
 	msgs := make([]Message, 0, len(in.Messages))
 	for i, m := range in.Messages {

@@ -65,6 +65,9 @@ func ParseOpenAI(body []byte) (*Request, *Error) {
 	if in.StreamOptions != nil {
 		r.IncludeUsage = in.StreamOptions.IncludeUsage
 	}
+	if t := r.Temperature; t != nil && *t > 2 {
+		return nil, invalid("temperature", "temperature must be between 0 and 2")
+	}
 	if t := r.Temperature; t != nil && *t > 1 {
 		one := 1.0 // OpenAI's range is 0..2, Claude's 0..1: cap like Anthropic's own compatibility layer
 		r.Temperature = &one
@@ -72,12 +75,12 @@ func ParseOpenAI(body []byte) (*Request, *Error) {
 	switch {
 	case in.MaxCompletionTokens != nil:
 		r.MaxTokens = *in.MaxCompletionTokens
-		if r.MaxTokens == 0 {
+		if r.MaxTokens < 1 {
 			return nil, invalid("max_completion_tokens", "max_completion_tokens must be at least 1")
 		}
 	case in.MaxTokens != nil:
 		r.MaxTokens = *in.MaxTokens
-		if r.MaxTokens == 0 {
+		if r.MaxTokens < 1 {
 			return nil, invalid("max_tokens", "max_tokens must be at least 1")
 		}
 	}

@@ -22,6 +22,14 @@ func TestParseOpenAI(t *testing.T) {
 				Messages: []Message{{RoleUser, "a\nb"}, {RoleAssistant, "c"}, {RoleUser, "d"}}}},
 		{name: "max_tokens", body: `{"messages":[{"role":"user","content":"x"}],"max_tokens":7}`,
 			want: &Request{MaxTokens: 7, Messages: []Message{{RoleUser, "x"}}}},
+		// Issue 13 items 3 and 17: no value may fall back to the CLI's default or
+		// pass outside OpenAI's own range.
+		{name: "max_tokens 0", body: `{"messages":[{"role":"user","content":"x"}],"max_tokens":0}`, param: "max_tokens"},
+		{name: "max_tokens negative", body: `{"messages":[{"role":"user","content":"x"}],"max_tokens":-4}`, param: "max_tokens"},
+		{name: "max_completion_tokens negative", body: `{"messages":[{"role":"user","content":"x"}],"max_completion_tokens":-1}`, param: "max_completion_tokens"},
+		{name: "temperature above 2", body: `{"messages":[{"role":"user","content":"x"}],"temperature":2.5}`, param: "temperature"},
+		{name: "temperature 2 capped", body: `{"messages":[{"role":"user","content":"x"}],"temperature":2}`,
+			want: &Request{Temperature: ptr(1.0), Messages: []Message{{RoleUser, "x"}}}},
 		{name: "tools", body: `{"messages":[{"role":"user","content":"x"}],"tools":[{"type":"function"}]}`, param: "tools"},
 		{name: "n>1", body: `{"messages":[{"role":"user","content":"x"}],"n":2}`, param: "n"},
 		{name: "logprobs", body: `{"messages":[{"role":"user","content":"x"}],"logprobs":true}`, param: "logprobs"},
@@ -88,6 +96,9 @@ func TestParseAnthropic(t *testing.T) {
 		{name: "prefill", body: `{"messages":[{"role":"user","content":"x"},{"role":"assistant","content":"{"}]}`, param: "messages"},
 		{name: "temperature", body: `{"messages":[{"role":"user","content":"x"}],"temperature":1.5}`, param: "temperature"},
 		{name: "bad role", body: `{"messages":[{"role":"system","content":"x"}]}`, param: "messages[0].role"},
+		{name: "max_tokens 0", body: `{"max_tokens":0,"messages":[{"role":"user","content":"x"}]}`, param: "max_tokens"},
+		{name: "max_tokens negative", body: `{"max_tokens":-1,"messages":[{"role":"user","content":"x"}]}`, param: "max_tokens"},
+		{name: "max_tokens omitted", body: `{"messages":[{"role":"user","content":"x"}]}`, want: &Request{Messages: []Message{{RoleUser, "x"}}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

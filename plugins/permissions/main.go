@@ -1,6 +1,7 @@
 // Command permissions is the bundled permission policy. It checks the requested
 // model against the key's allowlist (resolving aliases from the configuration), the
-// max_tokens cap (refused or clamped), streaming, and the requested CLI tools.
+// max_tokens cap (refused or clamped; a request without max_tokens gets the cap),
+// streaming, and the requested CLI tools.
 //
 // Configuration:
 //
@@ -84,7 +85,12 @@ func decide(in *abi.Input) abi.Output {
 			return abi.Denied(abi.CodeToolNotAllowed, "tool "+strconv.Quote(t)+" is not allowed for this key")
 		}
 	}
-	if max := p.MaxTokens; max > 0 && (r.MaxTokens > max || cfg.clamp && r.MaxTokens <= 0) {
+	if max := p.MaxTokens; max > 0 && r.MaxTokens <= 0 {
+		// A request that names no max_tokens runs under the key's cap in either
+		// mode: otherwise the CLI's own default (128000) would bypass it.
+		return abi.Output{Allow: true, Rewrite: &abi.Rewrite{MaxTokens: &max}}
+	}
+	if max := p.MaxTokens; max > 0 && r.MaxTokens > max {
 		if !cfg.clamp {
 			return abi.Denied(abi.CodeMaxTokensExceeded, "max_tokens "+strconv.FormatInt(r.MaxTokens, 10)+
 				" exceeds this key's limit of "+strconv.FormatInt(max, 10))

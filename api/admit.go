@@ -59,29 +59,29 @@ func (s *server) admit(ctx context.Context, t *actors.Turn, req *actors.ChatRequ
 	return nil
 }
 
-// checkSettings runs the key's policies on settings stored for later turns (a new
-// conversation's model and max_tokens) without counting a request: a permission
-// denial (403) refuses them, and a max_tokens clamp is applied to spec. Limit
-// denials (429) are left to the turns themselves.
+// checkSettings admits the creation of a conversation: the key's policies run on
+// the settings stored for later turns (its model and max_tokens: a permission
+// denial refuses them, a max_tokens clamp is applied to spec) and on the key's
+// limits, and the create counts as one request of the key, so a key whose limits
+// are spent cannot keep creating conversations (429, as a turn would get). The
+// request holds no slot beyond this call.
 func (s *server) checkSettings(ctx context.Context, spec *actors.ConversationSpec) *Problem {
 	a := actors.Admission{
 		Key:     abiKey(keyFrom(ctx)),
 		Request: abi.Request{Endpoint: endpointPath(ctx), Model: spec.Model, MaxTokens: int64(spec.MaxTokens)},
-		DryRun:  true,
 	}
 	if ip := callerFrom(ctx).IP; ip.IsValid() {
 		a.Request.ClientIP = ip.String()
 	}
-	d, _, err := s.Chat.Admit(ctx, a)
+	d, ticket, err := s.Chat.Admit(ctx, a)
 	if err != nil {
 		return toProblem(err)
 	}
 	if !d.Allow {
-		if p := toProblem(d.Denial); p.Status == http.StatusForbidden {
-			return p
-		}
-		return nil
+		return toProblem(d.Denial)
 	}
+	ticket.Settle(actors.Usage{}, 0) // counted; no tokens, nothing in flight
+	callerFrom(ctx).Admitted = true  // its usage event says so, for the counters' rebuild
 	if d.MaxTokens != nil && spec.MaxTokens > 0 {
 		spec.MaxTokens = int(*d.MaxTokens)
 	}

@@ -62,7 +62,7 @@ type ConversationList struct {
 type convCreateInput struct{ Body ConversationCreate }
 type convCreateOutput struct{ Body Conversation }
 type convListInput struct {
-	Limit  int `query:"limit" minimum:"1" maximum:"200" default:"50" doc:"Page size"`
+	Limit  int `query:"limit" minimum:"1" maximum:"200" default:"50" doc:"Page size; a page also stops at 2 MiB of stored text (at least one conversation): continue from offset + the number returned"`
 	Offset int `query:"offset" minimum:"0" doc:"Items to skip"`
 }
 type convListOutput struct{ Body ConversationList }
@@ -79,9 +79,10 @@ func registerConversations(api huma.API, s *server) {
 	tags := []string{"conversations"}
 	huma.Register(api, huma.Operation{
 		OperationID: "create-conversation", Method: http.MethodPost, Path: "/api/conversations", DefaultStatus: http.StatusCreated,
-		Summary: "Create a conversation", Tags: tags, Security: keySecurity, Errors: []int{400, 401, 403, 422, 503},
+		Summary: "Create a conversation", Tags: tags, Security: keySecurity, Errors: []int{400, 401, 403, 422, 429, 503},
 		Description: "Creates a conversation owned by the calling API key. Its CLI process starts with the first turn (POST /api/conversations/{id}/continue). " +
-			"The key's permission policies check the model and max_tokens now (403 with the policy's code, or max_tokens clamped, as they would on a turn); no request is counted.",
+			"The key's policies check the model and max_tokens now (403 with the policy's code, or max_tokens clamped, as they would on a turn) and its limits: the create counts as one request (429 when the key's limits are spent). " +
+			"Metadata: at most 16 entries, keys of 1..64 bytes, values of at most 512 bytes.",
 	}, s.createConversation)
 	huma.Register(api, huma.Operation{
 		OperationID: "list-conversations", Method: http.MethodGet, Path: "/api/conversations",
@@ -143,7 +144,14 @@ func (s *server) listConversations(ctx context.Context, in *convListInput) (*con
 		return nil, toProblem(err)
 	}
 	out := &convListOutput{Body: ConversationList{Conversations: make([]Conversation, 0, len(list)), Total: total}}
+	size := 0
 	for _, c := range list {
+		// A page stops at maxListBytes (at least one conversation): system prompts
+		// of up to 256 KiB each would otherwise make a 200-item page tens of MB.
+		size += conversationSize(c)
+		if size > maxListBytes && len(out.Body.Conversations) > 0 {
+			break
+		}
 		out.Body.Conversations = append(out.Body.Conversations, conversationOut(c))
 	}
 	return out, nil
@@ -170,6 +178,18 @@ func (s *server) deleteConversation(ctx context.Context, in *convIDInput) (*stru
 		return nil, toProblem(err)
 	}
 	return nil, nil
+}
+
+// maxListBytes bounds the stored text one page of GET /api/conversations carries.
+const maxListBytes = 2 << 20
+
+// conversationSize estimates c's size in a list response.
+func conversationSize(c *store.Conversation) int {
+	n := 256 + len(c.SystemPrompt) + len(c.Title)
+	for k, v := range c.Metadata {
+		n += len(k) + len(v) + 8
+	}
+	return n
 }
 
 func conversationOut(c *store.Conversation) Conversation {

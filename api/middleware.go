@@ -35,6 +35,8 @@ type caller struct {
 	IP         netip.Addr
 	// UsageOwned is set when the handler records the request's usage itself.
 	UsageOwned bool
+	// Admitted is set when admission counted the request (its usage event says so).
+	Admitted bool
 	// Err is the internal error behind a 5xx answer: logged, never sent.
 	Err error
 }

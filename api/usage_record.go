@@ -49,7 +49,7 @@ func (s *server) recordRequest(ctx huma.Context, k *store.APIKey, start time.Tim
 	ev := &store.UsageEvent{
 		Timestamp: start.UTC(), Endpoint: op.Path, Method: op.Method, StatusCode: status,
 		ResponseTimeMS: time.Since(start).Milliseconds(), RequestID: RequestIDFrom(ctx.Context()),
-		Node: s.Config.NodeName,
+		Node: s.Config.NodeName, Admitted: callerFrom(ctx.Context()).Admitted,
 	}
 	if k != nil {
 		ev.APIKeyID = k.ID

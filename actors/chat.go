@@ -76,6 +76,14 @@ func (s *System) Chat(ctx context.Context, req ChatRequest) (<-chan Event, error
 	if err := req.Validate(); err != nil {
 		return nil, err // whatever the transport: no invalid turn reaches a grain
 	}
+	if req.ConversationID != "" {
+		// Ownership first, whatever the conversation's state: another key's turn
+		// must not wait in (or fill) its queue, nor learn from the timing that it
+		// exists. One indexed read; the grain checks again when the turn runs.
+		if _, err := s.st.GetConversation(ctx, req.APIKeyID, req.ConversationID); err != nil {
+			return nil, fmt.Errorf("actors: conversation %s: %w", req.ConversationID, err)
+		}
+	}
 	if err := s.begin(); err != nil {
 		return nil, err
 	}

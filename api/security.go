@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/netip"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -55,6 +56,21 @@ func (s *server) httpsPolicy(next http.Handler) http.Handler {
 	})
 }
 
+// securityHeaders marks every response nosniff, and every response of the API
+// (/api, /admin, /v1: keys shown once on creation or rotation, admin tokens,
+// tenant text) no-store, so that neither a browser nor a shared cache keeps it.
+// Health checks and the spec stay cacheable.
+func securityHeaders(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("X-Content-Type-Options", "nosniff")
+		if p := r.URL.Path; strings.HasPrefix(p, "/api/") || strings.HasPrefix(p, "/v1/") || strings.HasPrefix(p, "/admin/") {
+			h.Set("Cache-Control", "no-store")
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
 // corsAllowHeaders are the request headers a browser client may send.
 const corsAllowHeaders = "Authorization, Content-Type, X-Api-Key, X-Request-Id, " + auth.HeaderTimestamp + ", " + auth.HeaderSignature
 
@@ -66,7 +82,6 @@ func (s *server) cors(next http.Handler) http.Handler {
 	if len(origins) == 0 {
 		return next
 	}
-	any := slices.Contains(origins, "*")
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		origin := r.Header.Get("Origin")
 		if origin == "" {
@@ -74,7 +89,7 @@ func (s *server) cors(next http.Handler) http.Handler {
 			return
 		}
 		w.Header().Add("Vary", "Origin")
-		allowed := any || slices.Contains(origins, origin)
+		allowed := s.originAllowed(origin)
 		preflight := r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != ""
 		if allowed {
 			w.Header().Set("Access-Control-Allow-Origin", origin)
@@ -91,6 +106,32 @@ func (s *server) cors(next http.Handler) http.Handler {
 		}
 		w.WriteHeader(http.StatusNoContent)
 	})
+}
+
+// originAllowed is the one origin matcher, for CORS and for WebSocket upgrades:
+// an origin (scheme://host[:port]) is allowed when cors-origins lists it exactly
+// (ASCII case-insensitively) or lists "*". No globs: a pattern such as
+// "*.example.com" matches only itself.
+func (s *server) originAllowed(origin string) bool {
+	for _, o := range s.Config.CORSOrigins {
+		if o == "*" || strings.EqualFold(o, origin) {
+			return true
+		}
+	}
+	return false
+}
+
+// webSocketOriginAllowed applies originAllowed to a WebSocket upgrade: a request
+// without Origin (not a browser) or from the gateway's own origin is allowed.
+func (s *server) webSocketOriginAllowed(r *http.Request) bool {
+	origin := r.Header.Get("Origin")
+	if origin == "" {
+		return true
+	}
+	if u, err := url.Parse(origin); err == nil && u.Host != "" && strings.EqualFold(u.Host, r.Host) {
+		return true
+	}
+	return s.originAllowed(origin)
 }
 
 // checkKeyAccess applies the key's own request rules: the IP allowlist and, when

@@ -2,9 +2,6 @@ package adminweb_test
 
 import (
 	"context"
-	"fmt"
-	"net"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -16,7 +13,7 @@ import (
 )
 
 // TestConsoleEndToEnd builds the gateway binary with the console embedded, serves
-// it with the real Claude CLI against the fake Anthropic API, and runs the
+// it with the real Claude CLI against the fake Anthropic API (testkit.StartGateway), and runs the
 // browser suite (admin-web/e2e, Vitest + playwright-core) in Debian's headless
 // Chromium against it. With SCREENSHOT_DIR set it also writes the screenshots.
 // Outside CI it skips when the console is not built or Chromium is missing; in CI
@@ -34,50 +31,15 @@ func TestConsoleEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	fake := testkit.NewFakeAPI(t)
-	claude := testkit.ClaudePath(t)
-	dir := t.TempDir()
-	bin := filepath.Join(dir, "ccgateway")
-	build := exec.Command("go", "build", "-o", bin, "./cmd/ccgateway")
-	build.Dir = root
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	addr := freeAddr(t)
-	password := "e2e-" + fmt.Sprint(time.Now().UnixNano())
-	gw := exec.Command(bin, "serve")
-	gw.Env = append(os.Environ(), fake.Env()...)
-	gw.Env = append(gw.Env,
-		"CCGATEWAY_LISTEN="+addr, "CCGATEWAY_DATA_DIR="+filepath.Join(dir, "data"),
-		"CCGATEWAY_ADMIN_PASSWORD="+password, "CCGATEWAY_CLAUDE_PATH="+claude,
-		"CCGATEWAY_USAGE_FLUSH_INTERVAL=200ms", "CCGATEWAY_LOG_LEVEL=warn",
-	)
-	logs, err := os.Create(filepath.Join(dir, "gateway.log"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	gw.Stdout, gw.Stderr = logs, logs
-	gw.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := gw.Start(); err != nil {
-		t.Fatal(err)
-	}
+	// The browser goes through g.URL: every admin API answer the console gets is
+	// also checked against the committed spec.
+	g := testkit.StartGateway(t, "CCGATEWAY_USAGE_FLUSH_INTERVAL=200ms", "CCGATEWAY_LOG_LEVEL=warn")
 	t.Cleanup(func() {
-		_ = gw.Process.Signal(syscall.SIGTERM)
-		done := make(chan struct{})
-		go func() { _ = gw.Wait(); close(done) }()
-		select {
-		case <-done:
-		case <-time.After(20 * time.Second):
-			_ = syscall.Kill(-gw.Process.Pid, syscall.SIGKILL)
-			<-done
-		}
 		if t.Failed() {
-			b, _ := os.ReadFile(logs.Name())
-			t.Logf("gateway log:\n%s", b)
+			t.Logf("gateway log:\n%s", g.Logs())
 		}
 	})
-	url := "http://" + addr
-	waitHealthy(t, url)
+	url, password := g.URL, testkit.AdminPassword
 
 	files := []string{"e2e/console.e2e.ts"}
 	if os.Getenv("SCREENSHOT_DIR") != "" {
@@ -121,30 +83,4 @@ func need(t *testing.T, what string, find func() (string, error)) string {
 func statErr(p string) error {
 	_, err := os.Stat(p)
 	return err
-}
-
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
-}
-
-func waitHealthy(t *testing.T, url string) {
-	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for time.Now().Before(deadline) {
-		res, err := http.Get(url + "/healthz")
-		if err == nil {
-			res.Body.Close()
-			if res.StatusCode == http.StatusOK {
-				return
-			}
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	t.Fatalf("the gateway at %s did not become healthy", url)
 }

@@ -74,6 +74,7 @@ func TestLoadErrorsNameTheSetting(t *testing.T) {
 		{"bad database scheme", []string{"--database-url", "mysql://u:pw@h/db"}, nil, []string{"database-url", "***"}},
 		{"several at once", []string{"--cli-max-retries", "99", "--log-level", "loud"}, nil, []string{"cli-max-retries", "log-level"}},
 		{"oidc without audience", []string{"--oidc-issuer", "https://idp.example.com/"}, nil, []string{"oidc-audience"}},
+		{"oidc client id without issuer", []string{"--oidc-client-id", "console", "--oidc-jwks-url", "https://idp.example.com/jwks", "--oidc-audience", "console"}, nil, []string{"oidc-client-id"}},
 		{"short shared secret", nil, []string{"CCGATEWAY_SHARED_JWT_SECRET=short"}, []string{"shared-jwt-secret"}},
 		{"cert without key", []string{"--tls-cert-file", "c.pem"}, nil, []string{"tls-cert-file"}},
 		{"bad force-https", []string{"--force-https", "always"}, nil, []string{"force-https"}},

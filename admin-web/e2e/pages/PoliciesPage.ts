@@ -10,7 +10,8 @@ export class PoliciesPage {
     await this.dialog().getByLabel("WASM file").setInputFiles(wasmPath);
     await this.dialog().getByLabel("Configuration (JSON)").fill(config);
     await this.dialog().getByRole("button", { name: "Upload", exact: true }).click();
-    await this.dialog().waitFor({ state: "hidden" });
+    // The gateway compiles the module and runs its self-tests first: slow on a loaded host.
+    await this.dialog().waitFor({ state: "hidden", timeout: 60_000 });
   }
   async expand(name: string) {
     await this.page.getByRole("button", { name, exact: true }).click();

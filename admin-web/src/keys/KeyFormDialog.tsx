@@ -9,11 +9,11 @@ import { emptyKeyForm, type KeyFormValues } from "./keyForm";
 
 type Props = {
   open: boolean; title: string; submitLabel: string; initial?: KeyFormValues; busy: boolean; error: unknown;
-  onSubmit: (v: KeyFormValues) => void; onClose: () => void;
+  onSubmit: (v: KeyFormValues) => void; onClose: () => void; onExited?: () => void;
 };
 
 /** KeyFormDialog edits every field of a key; the API's field errors show next to their fields. */
-export function KeyFormDialog({ open, title, submitLabel, initial, busy, error, onSubmit, onClose }: Props) {
+export function KeyFormDialog({ open, title, submitLabel, initial, busy, error, onSubmit, onClose, onExited }: Props) {
   const t = useT();
   const [v, setV] = useState<KeyFormValues>(initial ?? emptyKeyForm);
   useEffect(() => {
@@ -34,7 +34,7 @@ export function KeyFormDialog({ open, title, submitLabel, initial, busy, error, 
     <Grid size={12}><Typography variant="subtitle2" color="text.secondary" sx={{ mt: 1 }}>{s}</Typography></Grid>
   );
   return (
-    <Dialog open={open} onClose={onClose} maxWidth="md" fullWidth aria-labelledby="key-form-title">
+    <Dialog open={open} onClose={onClose} maxWidth="md" fullWidth aria-labelledby="key-form-title" slotProps={{ transition: { onExited } }}>
       <form noValidate onSubmit={(e) => { e.preventDefault(); onSubmit(v); }}>
         <DialogTitle id="key-form-title">{title}</DialogTitle>
         <DialogContent dividers>

@@ -1,4 +1,4 @@
-import { useDeferredValue, useState } from "react";
+import { useDeferredValue, useMemo, useState } from "react";
 import { Link as RouterLink } from "react-router-dom";
 import {
   Box, Button, Card, InputAdornment, LinearProgress, Link, MenuItem, Stack, Table, TableBody, TableCell, TableContainer, TableHead,
@@ -21,7 +21,8 @@ export function KeysPage() {
   const [status, setStatus] = useState<KeyStatus | "">("");
   const [page, setPage] = useState(0);
   const [rows, setRows] = useState(25);
-  const q = useDeferredValue({ search, status: status || undefined, limit: rows, offset: page * rows });
+  const deferredSearch = useDeferredValue(search);
+  const q = useMemo(() => ({ search: deferredSearch, status: status || undefined, limit: rows, offset: page * rows }), [deferredSearch, status, rows, page]);
   const keys = useKeys(q);
   const a = useKeyActions();
   return (

@@ -4,9 +4,9 @@ import type { APIKey } from "../api/keys";
 import { ErrorAlert } from "../common/ErrorAlert";
 import { useT } from "../i18n/I18n";
 
-type Props = { apiKey: APIKey | null; busy: boolean; error: unknown; onRotate: (grace: number, signing: boolean) => void; onClose: () => void };
+type Props = { apiKey: APIKey | null; busy: boolean; error: unknown; onRotate: (grace: number, signing: boolean) => void; onClose: () => void; onExited?: () => void };
 
-export function RotateDialog({ apiKey, busy, error, onRotate, onClose }: Props) {
+export function RotateDialog({ apiKey, busy, error, onRotate, onClose, onExited }: Props) {
   const t = useT();
   const [grace, setGrace] = useState(3600);
   const [signing, setSigning] = useState(false);
@@ -15,7 +15,7 @@ export function RotateDialog({ apiKey, busy, error, onRotate, onClose }: Props) 
     setSigning(false);
   }, [apiKey]);
   return (
-    <Dialog open={!!apiKey} onClose={onClose} maxWidth="xs" fullWidth aria-labelledby="rotate-title">
+    <Dialog open={!!apiKey} onClose={onClose} maxWidth="xs" fullWidth aria-labelledby="rotate-title" slotProps={{ transition: { onExited } }}>
       <DialogTitle id="rotate-title">{t("Rotate key")}: {apiKey?.name}</DialogTitle>
       <DialogContent>
         <ErrorAlert error={error} />

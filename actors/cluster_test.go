@@ -180,3 +180,52 @@ func lastUserTexts(f *testkit.FakeAPI) []string {
 	}
 	return out
 }
+
+// BenchmarkClusterEntry compares a live turn (the conversation's process is warm)
+// entering the owner node with one entering the other node of a two-node cluster:
+// the difference is the cross-node cost (the request to the grain and the events
+// streamed back over the actor endpoint). It needs PostgreSQL
+// (CCGATEWAY_TEST_DATABASE_URL). One op is a pair of turns, one through each node.
+func BenchmarkClusterEntry(b *testing.B) {
+	st := storetest.OpenPostgres(b)
+	fake := testkit.NewFakeAPI(b)
+	x := clusterSystem(b, st, fake, "x")
+	y := clusterSystem(b, st, fake, "y", x.prov.GossipAddr())
+	for deadline := time.Now().Add(10 * time.Second); len(y.cl.MemberList.Members().Members()) < 2; time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			b.Fatal("the two nodes did not form a cluster")
+		}
+	}
+	keyID := newKeyID(b, st)
+	conv, err := x.CreateConversation(context.Background(), keyID, ConversationSpec{Model: benchModel})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := chatOnce(x, keyID, conv.ID, "warm up"); err != nil {
+		b.Fatal(err)
+	}
+	owner, other := x, y
+	if runsConversation(y, conv.ID) {
+		owner, other = y, x
+	}
+	// Owner and non-owner turns alternate, so that a host's changing load hits
+	// both alike; the paired difference is the added cost.
+	var viaOwner, viaOther, added []float64
+	ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+	for b.Loop() {
+		start := time.Now()
+		if _, err := chatOnce(owner, keyID, conv.ID, "next"); err != nil {
+			b.Fatal(err)
+		}
+		mid := time.Now()
+		if _, err := chatOnce(other, keyID, conv.ID, "next"); err != nil {
+			b.Fatal(err)
+		}
+		o, n := mid.Sub(start), time.Since(mid)
+		viaOwner, viaOther, added = append(viaOwner, ms(o)), append(viaOther, ms(n)), append(added, ms(n-o))
+	}
+	p50 := func(v []float64) float64 { slices.Sort(v); return v[len(v)/2] }
+	b.ReportMetric(p50(viaOwner), "owner-p50-ms")
+	b.ReportMetric(p50(viaOther), "non-owner-p50-ms")
+	b.ReportMetric(p50(added), "added-p50-ms")
+}

@@ -50,6 +50,22 @@ func TestClusterConversationAcrossNodesAndFailover(t *testing.T) {
 	c := startTestCluster(t, 3)
 	t.Logf("cluster up after %s", time.Since(t0))
 	_, key := c.newKey(c.nodes[0], map[string]any{})
+	var ready struct {
+		ClusterMembers int `json:"cluster_members"`
+		Checks         []struct {
+			Name string
+			OK   bool
+		}
+	}
+	c.do(c.nodes[1], "GET", "/readyz", "", nil, nil, &ready)
+	if ready.ClusterMembers != 3 || !slices.ContainsFunc(ready.Checks, func(ch struct {
+		Name string
+		OK   bool
+	}) bool {
+		return ch.Name == "cluster" && ch.OK
+	}) {
+		t.Errorf("/readyz on node-b: %+v", ready)
+	}
 
 	status, r := c.chat(c.nodes[0], key, "", "turn one through a")
 	if status != http.StatusOK {

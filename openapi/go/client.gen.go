@@ -114,6 +114,30 @@ func (e ChainEntryBodyFailureMode) Valid() bool {
 	}
 }
 
+// Defines values for ClusterMemberStatus.
+const (
+	Alive   ClusterMemberStatus = "alive"
+	Dead    ClusterMemberStatus = "dead"
+	Left    ClusterMemberStatus = "left"
+	Suspect ClusterMemberStatus = "suspect"
+)
+
+// Valid indicates whether the value is a known member of the ClusterMemberStatus enum.
+func (e ClusterMemberStatus) Valid() bool {
+	switch e {
+	case Alive:
+		return true
+	case Dead:
+		return true
+	case Left:
+		return true
+	case Suspect:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ConversationMessageRole.
 const (
 	ConversationMessageRoleAssistant ConversationMessageRole = "assistant"
@@ -722,6 +746,55 @@ type ChunkDelta struct {
 	Role    *string `json:"role,omitempty"`
 }
 
+// ClusterMember defines model for ClusterMember.
+type ClusterMember struct {
+	// ActorAddress host:port of the node's actor endpoint
+	//
+	// Example: 10.0.0.1:7947
+	ActorAddress string `json:"actor_address"`
+
+	// GossipAddress host:port the node gossips on; empty on a single node
+	//
+	// Example: 10.0.0.1:7946
+	GossipAddress *string `json:"gossip_address,omitempty"`
+
+	// HttpAddress host:port of the node's HTTP listener
+	//
+	// Example: 10.0.0.1:8080
+	HttpAddress *string `json:"http_address,omitempty"`
+
+	// Id Member id: the node's actor system id, new at each start
+	Id string `json:"id"`
+
+	// JoinedAt When the node started
+	JoinedAt time.Time `json:"joined_at"`
+
+	// Node The node's name (node-name setting)
+	//
+	// Example: node-a
+	Node string `json:"node"`
+
+	// Self The node that answered
+	Self bool `json:"self"`
+
+	// Since When this node last saw the status change
+	Since   time.Time           `json:"since"`
+	Status  ClusterMemberStatus `json:"status"`
+	Version *string             `json:"version,omitempty"`
+}
+
+// ClusterMemberStatus defines model for ClusterMember.Status.
+type ClusterMemberStatus string
+
+// ClusterStatus defines model for ClusterStatus.
+type ClusterStatus struct {
+	// Clustered False when the node runs alone (no cluster-gossip)
+	Clustered bool `json:"clustered"`
+
+	// Members This node and every member it knows of, recent dead and departed ones included
+	Members []ClusterMember `json:"members"`
+}
+
 // CompatModel defines model for CompatModel.
 type CompatModel struct {
 	// Created OpenAI: unknown here, so absent
@@ -876,8 +949,11 @@ type HealthBody struct {
 type KeyUsage struct {
 	ApiKeyId string             `json:"api_key_id"`
 	ByModel  []ModelUsageTotals `json:"by_model"`
-	Series   UsageSeries        `json:"series"`
-	Totals   UsageTotalsBody    `json:"totals"`
+
+	// Conversations The key's stored conversations (all, not only the period's)
+	Conversations int64           `json:"conversations"`
+	Series        UsageSeries     `json:"series"`
+	Totals        UsageTotalsBody `json:"totals"`
 }
 
 // KeyUsageTotals defines model for KeyUsageTotals.
@@ -892,6 +968,14 @@ type KeyUsageTotals struct {
 	Requests       int64  `json:"requests"`
 	ResponseTokens int64  `json:"response_tokens"`
 	TotalTokens    int64  `json:"total_tokens"`
+}
+
+// LoginOptions defines model for LoginOptions.
+type LoginOptions struct {
+	Oidc *OIDCOption `json:"oidc,omitempty"`
+
+	// Password Local username and password (POST /admin/login); always true
+	Password bool `json:"password"`
 }
 
 // LoginRequest defines model for LoginRequest.
@@ -953,6 +1037,22 @@ type ModelUsageTotals struct {
 	Requests       int64   `json:"requests"`
 	ResponseTokens int64   `json:"response_tokens"`
 	TotalTokens    int64   `json:"total_tokens"`
+}
+
+// OIDCOption defines model for OIDCOption.
+type OIDCOption struct {
+	// ClientId The console's public client id
+	//
+	// Example: ccgateway-console
+	ClientId string `json:"client_id"`
+
+	// Issuer The provider; its endpoints are in <issuer>/.well-known/openid-configuration
+	//
+	// Example: https://login.example.com/realms/ops
+	Issuer string `json:"issuer"`
+
+	// Scopes Example: ["openid","profile","email"]
+	Scopes []string `json:"scopes"`
 }
 
 // OpenAIChatMessage defines model for OpenAIChatMessage.
@@ -1311,12 +1411,15 @@ type ProcessEntryState string
 
 // ProcessStatus defines model for ProcessStatus.
 type ProcessStatus struct {
-	Busy         int64          `json:"busy"`
-	MaxBusy      int64          `json:"max_busy"`
-	MaxProcesses int64          `json:"max_processes"`
-	MaxQueue     int64          `json:"max_queue"`
-	Processes    []ProcessEntry `json:"processes"`
-	Queue        []QueueEntry   `json:"queue"`
+	Busy         int64 `json:"busy"`
+	MaxBusy      int64 `json:"max_busy"`
+	MaxProcesses int64 `json:"max_processes"`
+	MaxQueue     int64 `json:"max_queue"`
+
+	// Node The node these processes run on (node-name)
+	Node      string         `json:"node"`
+	Processes []ProcessEntry `json:"processes"`
+	Queue     []QueueEntry   `json:"queue"`
 }
 
 // QueueEntry defines model for QueueEntry.
@@ -1349,7 +1452,10 @@ type QuotaRemaining struct {
 // ReadyBody defines model for ReadyBody.
 type ReadyBody struct {
 	Checks []ReadyCheckResult `json:"checks"`
-	Ready  bool               `json:"ready"`
+
+	// ClusterMembers In a cluster: the alive members this node sees, itself included
+	ClusterMembers *int64 `json:"cluster_members,omitempty"`
+	Ready          bool   `json:"ready"`
 }
 
 // ReadyCheckResult defines model for ReadyCheckResult.
@@ -2284,6 +2390,13 @@ type ClientInterface interface {
 	// Corresponds with GET /admin/audit-log (the `ListAuditLog` operationId).
 	ListAuditLog(ctx context.Context, params *ListAuditLogParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// AdminGetCluster Show the cluster's members
+	//
+	// The cluster's members as the answering node sees them: name, addresses, status (alive, suspect, dead, left), version and when each joined.
+	//
+	// Corresponds with GET /admin/cluster (the `AdminGetCluster` operationId).
+	AdminGetCluster(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// AdminEvents Live request feed
 	//
 	// Server-sent events for the monitor: one `request` event (a RequestEvent) per API request as it ends on this node, and `dropped` events ({"missed": n}) when the client reads too slowly to get them all. Keep-alive comments are sent during silences.
@@ -2308,6 +2421,13 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /admin/login (the `AdminLogin` operationId).
 	AdminLogin(ctx context.Context, body AdminLoginJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// AdminLoginOptions How admins sign in
+	//
+	// Public: the sign-in methods the admin console offers (password, and SSO when an OIDC client id is configured).
+	//
+	// Corresponds with GET /admin/login-options (the `AdminLoginOptions` operationId).
+	AdminLoginOptions(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListPolicies List policies
 	//
@@ -2517,7 +2637,7 @@ type ClientInterface interface {
 
 	// Readyz Readiness
 	//
-	// 200 when the store answers, the Claude CLI runs and it has credentials; 503 otherwise, naming what failed.
+	// 200 when the store answers, the Claude CLI runs and it has credentials, and, in a cluster, the node has joined and is not leaving; 503 otherwise, naming what failed. In a cluster it also counts the alive members.
 	//
 	// Corresponds with GET /readyz (the `Readyz` operationId).
 	Readyz(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -2790,6 +2910,23 @@ func (c *Client) ListAuditLog(ctx context.Context, params *ListAuditLogParams, r
 	return c.Client.Do(req)
 }
 
+// AdminGetCluster Show the cluster's members
+//
+// The cluster's members as the answering node sees them: name, addresses, status (alive, suspect, dead, left), version and when each joined.
+//
+// Corresponds with GET /admin/cluster (the `AdminGetCluster` operationId).
+func (c *Client) AdminGetCluster(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewAdminGetClusterRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // AdminEvents Live request feed
 //
 // Server-sent events for the monitor: one `request` event (a RequestEvent) per API request as it ends on this node, and `dropped` events ({"missed": n}) when the client reads too slowly to get them all. Keep-alive comments are sent during silences.
@@ -2835,6 +2972,23 @@ func (c *Client) AdminLoginWithBody(ctx context.Context, contentType string, bod
 // Corresponds with POST /admin/login (the `AdminLogin` operationId).
 func (c *Client) AdminLogin(ctx context.Context, body AdminLoginJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewAdminLoginRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// AdminLoginOptions How admins sign in
+//
+// Public: the sign-in methods the admin console offers (password, and SSO when an OIDC client id is configured).
+//
+// Corresponds with GET /admin/login-options (the `AdminLoginOptions` operationId).
+func (c *Client) AdminLoginOptions(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewAdminLoginOptionsRequest(c.Server)
 	if err != nil {
 		return nil, err
 	}
@@ -3313,7 +3467,7 @@ func (c *Client) Healthz(ctx context.Context, reqEditors ...RequestEditorFn) (*h
 
 // Readyz Readiness
 //
-// 200 when the store answers, the Claude CLI runs and it has credentials; 503 otherwise, naming what failed.
+// 200 when the store answers, the Claude CLI runs and it has credentials, and, in a cluster, the node has joined and is not leaving; 503 otherwise, naming what failed. In a cluster it also counts the alive members.
 //
 // Corresponds with GET /readyz (the `Readyz` operationId).
 func (c *Client) Readyz(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -3991,6 +4145,33 @@ func NewListAuditLogRequest(server string, params *ListAuditLogParams) (*http.Re
 	return req, nil
 }
 
+// NewAdminGetClusterRequest constructs an http.Request for the AdminGetCluster method
+func NewAdminGetClusterRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/admin/cluster")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewAdminEventsRequest constructs an http.Request for the AdminEvents method
 func NewAdminEventsRequest(server string, params *AdminEventsParams) (*http.Request, error) {
 	var err error
@@ -4093,6 +4274,33 @@ func NewAdminLoginRequestWithBody(server string, contentType string, body io.Rea
 	}
 
 	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewAdminLoginOptionsRequest constructs an http.Request for the AdminLoginOptions method
+func NewAdminLoginOptionsRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/admin/login-options")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
 
 	return req, nil
 }
@@ -5494,6 +5702,15 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /admin/audit-log (the `ListAuditLog` operationId).
 	ListAuditLogWithResponse(ctx context.Context, params *ListAuditLogParams, reqEditors ...RequestEditorFn) (*ListAuditLogResponse, error)
 
+	// AdminGetClusterWithResponse Show the cluster's members
+	//
+	// The cluster's members as the answering node sees them: name, addresses, status (alive, suspect, dead, left), version and when each joined.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /admin/cluster (the `AdminGetCluster` operationId).
+	AdminGetClusterWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*AdminGetClusterResponse, error)
+
 	// AdminEventsWithResponse Live request feed
 	//
 	// Server-sent events for the monitor: one `request` event (a RequestEvent) per API request as it ends on this node, and `dropped` events ({"missed": n}) when the client reads too slowly to get them all. Keep-alive comments are sent during silences.
@@ -5520,6 +5737,15 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /admin/login (the `AdminLogin` operationId).
 	AdminLoginWithResponse(ctx context.Context, body AdminLoginJSONRequestBody, reqEditors ...RequestEditorFn) (*AdminLoginResponse, error)
+
+	// AdminLoginOptionsWithResponse How admins sign in
+	//
+	// Public: the sign-in methods the admin console offers (password, and SSO when an OIDC client id is configured).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /admin/login-options (the `AdminLoginOptions` operationId).
+	AdminLoginOptionsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*AdminLoginOptionsResponse, error)
 
 	// ListPoliciesWithResponse List policies
 	//
@@ -5757,7 +5983,7 @@ type ClientWithResponsesInterface interface {
 
 	// ReadyzWithResponse Readiness
 	//
-	// 200 when the store answers, the Claude CLI runs and it has credentials; 503 otherwise, naming what failed.
+	// 200 when the store answers, the Claude CLI runs and it has credentials, and, in a cluster, the node has joined and is not leaving; 503 otherwise, naming what failed. In a cluster it also counts the alive members.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -6599,6 +6825,68 @@ func (r ListAuditLogResponse) ContentType() string {
 	return ""
 }
 
+type AdminGetClusterResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ClusterStatus
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Problem
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Problem
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r AdminGetClusterResponse) GetJSON200() *ClusterStatus {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r AdminGetClusterResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r AdminGetClusterResponse) GetApplicationproblemJSON403() *Problem {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r AdminGetClusterResponse) GetApplicationproblemJSON500() *Problem {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r AdminGetClusterResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r AdminGetClusterResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r AdminGetClusterResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r AdminGetClusterResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type AdminEventsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -6745,6 +7033,54 @@ func (r AdminLoginResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r AdminLoginResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type AdminLoginOptionsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *LoginOptions
+	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationproblemJSONDefault *Problem
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r AdminLoginOptionsResponse) GetJSON200() *LoginOptions {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r AdminLoginOptionsResponse) GetApplicationproblemJSONDefault() *Problem {
+	return r.ApplicationproblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r AdminLoginOptionsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r AdminLoginOptionsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r AdminLoginOptionsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r AdminLoginOptionsResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -9130,6 +9466,21 @@ func (c *ClientWithResponses) ListAuditLogWithResponse(ctx context.Context, para
 	return ParseListAuditLogResponse(rsp)
 }
 
+// AdminGetClusterWithResponse Show the cluster's members
+//
+// The cluster's members as the answering node sees them: name, addresses, status (alive, suspect, dead, left), version and when each joined.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /admin/cluster (the `AdminGetCluster` operationId).
+func (c *ClientWithResponses) AdminGetClusterWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*AdminGetClusterResponse, error) {
+	rsp, err := c.AdminGetCluster(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseAdminGetClusterResponse(rsp)
+}
+
 // AdminEventsWithResponse Live request feed
 //
 // Server-sent events for the monitor: one `request` event (a RequestEvent) per API request as it ends on this node, and `dropped` events ({"missed": n}) when the client reads too slowly to get them all. Keep-alive comments are sent during silences.
@@ -9173,6 +9524,21 @@ func (c *ClientWithResponses) AdminLoginWithResponse(ctx context.Context, body A
 		return nil, err
 	}
 	return ParseAdminLoginResponse(rsp)
+}
+
+// AdminLoginOptionsWithResponse How admins sign in
+//
+// Public: the sign-in methods the admin console offers (password, and SSO when an OIDC client id is configured).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /admin/login-options (the `AdminLoginOptions` operationId).
+func (c *ClientWithResponses) AdminLoginOptionsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*AdminLoginOptionsResponse, error) {
+	rsp, err := c.AdminLoginOptions(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseAdminLoginOptionsResponse(rsp)
 }
 
 // ListPoliciesWithResponse List policies
@@ -9567,7 +9933,7 @@ func (c *ClientWithResponses) HealthzWithResponse(ctx context.Context, reqEditor
 
 // ReadyzWithResponse Readiness
 //
-// 200 when the store answers, the Claude CLI runs and it has credentials; 503 otherwise, naming what failed.
+// 200 when the store answers, the Claude CLI runs and it has credentials, and, in a cluster, the node has joined and is not leaving; 503 otherwise, naming what failed. In a cluster it also counts the alive members.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -10351,6 +10717,53 @@ func ParseListAuditLogResponse(rsp *http.Response) (*ListAuditLogResponse, error
 	return response, nil
 }
 
+// ParseAdminGetClusterResponse parses an HTTP response from a AdminGetClusterWithResponse call
+func ParseAdminGetClusterResponse(rsp *http.Response) (*AdminGetClusterResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &AdminGetClusterResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ClusterStatus
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
 // ParseAdminEventsResponse parses an HTTP response from a AdminEventsWithResponse call
 func ParseAdminEventsResponse(rsp *http.Response) (*AdminEventsResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -10467,6 +10880,39 @@ func ParseAdminLoginResponse(rsp *http.Response) (*AdminLoginResponse, error) {
 			return nil, err
 		}
 		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseAdminLoginOptionsResponse parses an HTTP response from a AdminLoginOptionsWithResponse call
+func ParseAdminLoginOptionsResponse(rsp *http.Response) (*AdminLoginOptionsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &AdminLoginOptionsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest LoginOptions
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
 
 	}
 

@@ -35,7 +35,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get an API key */
+        /**
+         * Get an API key
+         * @description Returns the key's settings, limits and status; never its secret (shown once, on creation or rotation).
+         */
         get: operations["get-api-key"];
         /**
          * Update an API key
@@ -105,6 +108,26 @@ export interface paths {
          * @description Every admin mutation and login, newest first, with the object before and after (secrets masked).
          */
         get: operations["list-audit-log"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/cluster": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Show the cluster's members
+         * @description The cluster's members as the answering node sees them: name, addresses, status (alive, suspect, dead, left), version and when each joined.
+         */
+        get: operations["admin-get-cluster"];
         put?: never;
         post?: never;
         delete?: never;
@@ -284,7 +307,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List a policy's versions */
+        /**
+         * List a policy's versions
+         * @description Every stored version of the policy, oldest first, with its configuration, failure mode, tests and which one is active.
+         */
         get: operations["list-policy-versions"];
         put?: never;
         post?: never;
@@ -345,7 +371,7 @@ export interface paths {
          * Usage time series
          * @description Requests, tokens, cost, errors and p50/p95 latency per minute, hour or day (UTC buckets), optionally for one key or model.
          */
-        get: operations["usage-series"];
+        get: operations["get-usage-series"];
         put?: never;
         post?: never;
         delete?: never;
@@ -361,7 +387,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Usage per key and per model */
+        /**
+         * Usage per key and per model
+         * @description Totals of the usage events in the time range (requests, errors, tokens, cost), grouped by API key and by model.
+         */
         get: operations["usage-summary"];
         put?: never;
         post?: never;
@@ -384,7 +413,7 @@ export interface paths {
          * Send a message
          * @description Sends one user message to Claude through the CLI. With stream=false the reply comes as one JSON document; with stream=true as server-sent events: `start`, `queued` (while waiting for a CLI process), `delta` (text, in order), then `done` (the ChatResponse) or `error` (a problem). Keep-alive comments are sent during silences.
          */
-        post: operations["chat"];
+        post: operations["create-chat"];
         delete?: never;
         options?: never;
         head?: never;
@@ -398,7 +427,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List your conversations */
+        /**
+         * List your conversations
+         * @description The calling key's conversations, most recently updated first, without their messages (GET /api/conversations/{id} has them).
+         */
         get: operations["list-conversations"];
         put?: never;
         /**
@@ -525,7 +557,7 @@ export interface paths {
         };
         /**
          * Readiness
-         * @description 200 when the store answers, the Claude CLI runs and it has credentials; 503 otherwise, naming what failed.
+         * @description 200 when the store answers, the Claude CLI runs and it has credentials, and, in a cluster, the node has joined and is not leaving; 503 otherwise, naming what failed. In a cluster it also counts the alive members.
          */
         get: operations["readyz"];
         put?: never;
@@ -1027,6 +1059,51 @@ export interface components {
             content?: string;
             role?: string;
         };
+        ClusterMember: {
+            /**
+             * @description host:port of the node's actor endpoint
+             * @example 10.0.0.1:7947
+             */
+            actor_address: string;
+            /**
+             * @description host:port the node gossips on; empty on a single node
+             * @example 10.0.0.1:7946
+             */
+            gossip_address?: string;
+            /**
+             * @description host:port of the node's HTTP listener
+             * @example 10.0.0.1:8080
+             */
+            http_address?: string;
+            /** @description Member id: the node's actor system id, new at each start */
+            id: string;
+            /**
+             * Format: date-time
+             * @description When the node started
+             */
+            joined_at: string;
+            /**
+             * @description The node's name (node-name setting)
+             * @example node-a
+             */
+            node: string;
+            /** @description The node that answered */
+            self: boolean;
+            /**
+             * Format: date-time
+             * @description When this node last saw the status change
+             */
+            since: string;
+            /** @enum {string} */
+            status: "alive" | "suspect" | "dead" | "left";
+            version?: string;
+        };
+        ClusterStatus: {
+            /** @description False when the node runs alone (no cluster-gossip) */
+            clustered: boolean;
+            /** @description This node and every member it knows of, recent dead and departed ones included */
+            members: components["schemas"]["ClusterMember"][];
+        };
         CompatModel: {
             /**
              * Format: int64
@@ -1037,7 +1114,7 @@ export interface components {
             created_at?: string;
             /** @description Anthropic: the id */
             display_name?: string;
-            /** @example claude-sonnet-4-5 */
+            /** @example claude-sonnet-5-5 */
             id: string;
             /** @description OpenAI: always model */
             object?: string;
@@ -1067,7 +1144,7 @@ export interface components {
             metadata: {
                 [key: string]: string;
             };
-            /** @example claude-sonnet-4-5 */
+            /** @example claude-sonnet-5-5 */
             model: string;
             system_prompt: string;
             /** Format: double */
@@ -1118,7 +1195,7 @@ export interface components {
             metadata: {
                 [key: string]: string;
             };
-            /** @example claude-sonnet-4-5 */
+            /** @example claude-sonnet-5-5 */
             model: string;
             system_prompt: string;
             /** Format: double */
@@ -1671,6 +1748,11 @@ export interface components {
         };
         ReadyBody: {
             checks: components["schemas"]["ReadyCheckResult"][];
+            /**
+             * Format: int64
+             * @description In a cluster: the alive members this node sees, itself included
+             */
+            cluster_members?: number;
             ready: boolean;
         };
         ReadyCheckResult: {
@@ -1710,7 +1792,7 @@ export interface components {
             id?: number;
             /** @example POST */
             method: string;
-            /** @example claude-sonnet-4-5 */
+            /** @example claude-sonnet-5-5 */
             model: string;
             node: string;
             request_id: string;
@@ -2671,6 +2753,53 @@ export interface operations {
             };
             /** @description Service Unavailable */
             503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "admin-get-cluster": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ClusterStatus"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3675,7 +3804,7 @@ export interface operations {
             };
         };
     };
-    "usage-series": {
+    "get-usage-series": {
         parameters: {
             query?: {
                 /** @description Bucket width */
@@ -3857,7 +3986,7 @@ export interface operations {
             };
         };
     };
-    chat: {
+    "create-chat": {
         parameters: {
             query?: never;
             header?: never;

@@ -2,6 +2,9 @@ package actors
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"strings"
 	"time"
 
 	"github.com/ccgateway/ccgateway/cluster"
@@ -84,5 +87,26 @@ func (s *System) Leave() {
 	}
 	if err := s.prov.Leave(2 * time.Second); err != nil {
 		s.log.Warn("cluster leave", "err", err)
+	}
+}
+
+// ClusterReady is /readyz's cluster check: nil on a single node; in a cluster an
+// error while the node has not joined any of its cluster-join nodes yet, or once
+// it is leaving.
+func (s *System) ClusterReady(context.Context) error {
+	if s.prov == nil {
+		return nil
+	}
+	if s.prov.Leaving() {
+		return errors.New("this node is leaving the cluster")
+	}
+	if s.prov.DeclaredDead() {
+		return errors.New("the cluster declared this node dead (it was unresponsive); restart it to rejoin")
+	}
+	select {
+	case <-s.prov.Joined():
+		return nil
+	default:
+		return fmt.Errorf("not joined yet: none of cluster-join %s answers", strings.Join(s.cfg.Cluster.Join, ","))
 	}
 }

@@ -180,3 +180,118 @@ func lastUserTexts(f *testkit.FakeAPI) []string {
 	}
 	return out
 }
+
+// BenchmarkClusterEntry compares a live turn (the conversation's process is warm)
+// entering the owner node with one entering the other node of a two-node cluster:
+// the difference is the cross-node cost (the request to the grain and the events
+// streamed back over the actor endpoint). It needs PostgreSQL
+// (CCGATEWAY_TEST_DATABASE_URL). One op is a pair of turns, one through each node.
+func BenchmarkClusterEntry(b *testing.B) {
+	st := storetest.OpenPostgres(b)
+	fake := testkit.NewFakeAPI(b)
+	x := clusterSystem(b, st, fake, "x")
+	y := clusterSystem(b, st, fake, "y", x.prov.GossipAddr())
+	for deadline := time.Now().Add(10 * time.Second); len(y.cl.MemberList.Members().Members()) < 2; time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			b.Fatal("the two nodes did not form a cluster")
+		}
+	}
+	keyID := newKeyID(b, st)
+	conv, err := x.CreateConversation(context.Background(), keyID, ConversationSpec{Model: benchModel})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := chatOnce(x, keyID, conv.ID, "warm up"); err != nil {
+		b.Fatal(err)
+	}
+	owner, other := x, y
+	if runsConversation(y, conv.ID) {
+		owner, other = y, x
+	}
+	// Owner and non-owner turns alternate, so that a host's changing load hits
+	// both alike; the paired difference is the added cost.
+	var viaOwner, viaOther, added []float64
+	ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+	for b.Loop() {
+		start := time.Now()
+		if _, err := chatOnce(owner, keyID, conv.ID, "next"); err != nil {
+			b.Fatal(err)
+		}
+		mid := time.Now()
+		if _, err := chatOnce(other, keyID, conv.ID, "next"); err != nil {
+			b.Fatal(err)
+		}
+		o, n := mid.Sub(start), time.Since(mid)
+		viaOwner, viaOther, added = append(viaOwner, ms(o)), append(viaOther, ms(n)), append(added, ms(n-o))
+	}
+	p50 := func(v []float64) float64 { slices.Sort(v); return v[len(v)/2] }
+	b.ReportMetric(p50(viaOwner), "owner-p50-ms")
+	b.ReportMetric(p50(viaOther), "non-owner-p50-ms")
+	b.ReportMetric(p50(added), "added-p50-ms")
+}
+
+// TestCrossNodeTurnStreamsAndCancels: a turn entering the node that does not own
+// the conversation streams its deltas back from the owner, and a caller that
+// leaves the entry node interrupts the turn on the owner.
+func TestCrossNodeTurnStreamsAndCancels(t *testing.T) {
+	st := storetest.OpenPostgres(t)
+	fake := testkit.NewFakeAPI(t)
+	x := clusterSystem(t, st, fake, "x")
+	y := clusterSystem(t, st, fake, "y", x.prov.GossipAddr())
+	for deadline := time.Now().Add(10 * time.Second); len(y.cl.MemberList.Members().Members()) < 2 || len(x.cl.MemberList.Members().Members()) < 2; time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the two nodes did not form a cluster")
+		}
+	}
+	keyID := uuid.NewString()
+	if err := st.CreateAPIKey(context.Background(), &store.APIKey{ID: keyID, Name: "k", Prefix: "sk-ccg-x", Hash: uuid.NewString(), Status: store.KeyActive}); err != nil {
+		t.Fatal(err)
+	}
+	conv, err := x.CreateConversation(context.Background(), keyID, ConversationSpec{Model: benchModel})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := chatOnce(x, keyID, conv.ID, "warm up"); err != nil {
+		t.Fatal(err)
+	}
+	entry := y
+	if runsConversation(y, conv.ID) {
+		entry = x
+	}
+	chunks := make([]string, 40)
+	for i := range chunks {
+		chunks[i] = fmt.Sprintf("d%d ", i)
+	}
+	fake.SetReply(func(*testkit.Request) testkit.Reply {
+		return testkit.Reply{Chunks: chunks, ChunkDelay: 100 * time.Millisecond}
+	})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	ch, err := entry.Chat(ctx, ChatRequest{APIKeyID: keyID, ConversationID: conv.ID, Message: "stream across"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	deltas := 0
+	var canceled time.Time
+	for ev := range ch {
+		switch ev.(type) {
+		case Delta:
+			deltas++
+			if deltas == 3 {
+				cancel()
+				canceled = time.Now()
+			}
+		case Done:
+			t.Fatal("the turn ran to its end after the caller left")
+		}
+	}
+	if deltas < 3 {
+		t.Fatalf("%d deltas streamed back from the owner", deltas)
+	}
+	if took := time.Since(canceled); took > 3*time.Second {
+		t.Errorf("the turn ended %s after the caller left (the reply takes 4 s)", took)
+	}
+	if runsConversation(entry, conv.ID) {
+		t.Error("the entry node started a CLI process for a conversation it does not own")
+	}
+}

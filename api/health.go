@@ -24,6 +24,8 @@ type ReadyCheckResult struct {
 type ReadyBody struct {
 	Ready  bool               `json:"ready"`
 	Checks []ReadyCheckResult `json:"checks" nullable:"false"`
+	// ClusterMembers is set in a cluster only.
+	ClusterMembers *int `json:"cluster_members,omitempty" doc:"In a cluster: the alive members this node sees, itself included"`
 }
 
 type healthOutput struct{ Body HealthBody }
@@ -45,7 +47,7 @@ func registerHealth(api huma.API, s *server) {
 	huma.Register(api, huma.Operation{
 		OperationID: "readyz", Method: http.MethodGet, Path: "/readyz",
 		Summary: "Readiness", Tags: []string{"health"},
-		Description: "200 when the store answers, the Claude CLI runs and it has credentials; 503 otherwise, naming what failed.",
+		Description: "200 when the store answers, the Claude CLI runs and it has credentials, and, in a cluster, the node has joined and is not leaving; 503 otherwise, naming what failed. In a cluster it also counts the alive members.",
 		Responses: map[string]*huma.Response{
 			"503": {Description: "Not ready", Content: map[string]*huma.MediaType{"application/json": {Schema: &huma.Schema{Ref: "#/components/schemas/ReadyBody"}}}},
 		},
@@ -61,6 +63,15 @@ func registerHealth(api huma.API, s *server) {
 				out.Status = http.StatusServiceUnavailable
 			}
 			out.Body.Checks = append(out.Body.Checks, res)
+		}
+		if s.Chat != nil && s.Chat.Clustered() {
+			n := 0
+			for _, m := range s.Chat.Members() {
+				if m.State == "alive" {
+					n++
+				}
+			}
+			out.Body.ClusterMembers = &n
 		}
 		return out, nil
 	})

@@ -52,6 +52,7 @@ type Provider struct {
 	leaving  map[string]time.Time // members that announced a graceful leave
 	left     bool
 	stopped  bool
+	dead     bool // the others declared this node dead
 
 	events chan Event     // membership events, applied in order by run
 	inbox  chan Message   // broadcasts received, dispatched in order by dispatch
@@ -224,7 +225,7 @@ func (p *Provider) memberlistConfig(name string) (*memberlist.Config, error) {
 	mc.GossipToTheDeadTime = 10 * time.Second
 	mc.Delegate = (*delegate)(p)
 	mc.Events = (*delegate)(p)
-	mc.Logger = log.New(memberlistLog{p.log}, "", 0)
+	mc.Logger = log.New(memberlistLog{log: p.log, onDeclaredDead: p.declaredDead}, "", 0)
 	return mc, nil
 }
 
@@ -285,6 +286,34 @@ func (p *Provider) Leave(timeout time.Duration) error {
 		return fmt.Errorf("cluster: leave: %w", err)
 	}
 	return nil
+}
+
+// declaredDead notes that the others declared this node dead (memberlist refutes
+// it, but protoactor never takes a member id back): the node no longer hosts
+// grains the others can reach, its leases were taken over, and it should be
+// restarted (it rejoins under a new member id). /readyz reports it.
+func (p *Provider) declaredDead() {
+	p.mu.Lock()
+	first := !p.dead
+	p.dead = true
+	p.mu.Unlock()
+	if first {
+		p.log.Error("the cluster declared this node dead (it was unresponsive): restart it to rejoin under a new member id")
+	}
+}
+
+// DeclaredDead reports whether the others declared this node dead while it ran.
+func (p *Provider) DeclaredDead() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.dead
+}
+
+// Leaving reports whether Leave was called.
+func (p *Provider) Leaving() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.left
 }
 
 // Shutdown leaves the cluster when graceful (an abrupt stop leaves detection to
@@ -472,10 +501,16 @@ func (p *Provider) publish() {
 
 // memberlistLog passes memberlist's warnings and errors on (its debug and info
 // lines, one per probe and join, are dropped).
-type memberlistLog struct{ log *slog.Logger }
+type memberlistLog struct {
+	log            *slog.Logger
+	onDeclaredDead func()
+}
 
 func (w memberlistLog) Write(b []byte) (int, error) {
 	s := strings.TrimSpace(string(b))
+	if strings.Contains(s, "Refuting a dead message") && w.onDeclaredDead != nil {
+		w.onDeclaredDead()
+	}
 	switch {
 	case strings.Contains(s, "[ERR]"):
 		w.log.Error("memberlist: " + s)

@@ -50,6 +50,22 @@ func TestClusterConversationAcrossNodesAndFailover(t *testing.T) {
 	c := startTestCluster(t, 3)
 	t.Logf("cluster up after %s", time.Since(t0))
 	_, key := c.newKey(c.nodes[0], map[string]any{})
+	var ready struct {
+		ClusterMembers int `json:"cluster_members"`
+		Checks         []struct {
+			Name string
+			OK   bool
+		}
+	}
+	c.do(c.nodes[1], "GET", "/readyz", "", nil, nil, &ready)
+	if ready.ClusterMembers != 3 || !slices.ContainsFunc(ready.Checks, func(ch struct {
+		Name string
+		OK   bool
+	}) bool {
+		return ch.Name == "cluster" && ch.OK
+	}) {
+		t.Errorf("/readyz on node-b: %+v", ready)
+	}
 
 	status, r := c.chat(c.nodes[0], key, "", "turn one through a")
 	if status != http.StatusOK {
@@ -123,12 +139,16 @@ func pollUntil(t *testing.T, limit time.Duration, what string, ok func() bool) t
 	return time.Since(start)
 }
 
-// propagationBound is what a key or policy change may take to reach another node
-// in these tests: well under the store fallbacks (the key cache's 5 s, the policy
-// watch's 10 s), so only the cluster broadcast passes. The target is under a
-// second; the measured times are logged (a policy reload rebuilds and self-tests
-// the chain, about 1 s on a loaded 2-core host).
-const propagationBound = 3 * time.Second
+// keyBound and policyBound are what a key or policy change may take to reach
+// another node in these tests: under the store fallbacks (the key cache's 5 s, the
+// policy watch's 10 s), so only the cluster broadcast passes. The target is under
+// a second; the measured times are logged: a broadcast arrives in milliseconds, but
+// a policy reload rebuilds and self-tests the chain, 1–3 s on a 2-core host under
+// a load average of 30.
+const (
+	keyBound    = 3 * time.Second
+	policyBound = 7 * time.Second
+)
 
 // unknownConv is a conversation id that does not exist: a chat on it is admitted
 // (it counts against the key's limits) and then answered 404, with no CLI turn.
@@ -161,7 +181,7 @@ func TestClusterLimitsAndChanges(t *testing.T) {
 			t.Fatalf("before suspension: %d %s", status, r.raw)
 		}
 		c.do(a, "PUT", "/admin/api-keys/"+id, c.admin, map[string]any{"status": "suspended"}, http.StatusOK, nil)
-		took := pollUntil(t, propagationBound, "suspension reaches C", func() bool {
+		took := pollUntil(t, keyBound, "suspension reaches C", func() bool {
 			status, _ := c.chat(cc, key, unknownConv, "hi")
 			return status == http.StatusUnauthorized || status == http.StatusForbidden
 		})
@@ -205,7 +225,7 @@ func TestClusterLimitsAndChanges(t *testing.T) {
 			c.do(n, "POST", "/admin/policies/window/test", c.admin, map[string]any{"version": 1, "input": json.RawMessage(`{}`)}, http.StatusOK, nil)
 		}
 		c.do(a, "POST", "/admin/policies/window/activate", c.admin, map[string]any{"version": 1}, http.StatusOK, nil)
-		took := pollUntil(t, propagationBound, "the activation decides on C", func() bool {
+		took := pollUntil(t, policyBound, "the activation decides on C", func() bool {
 			for _, k := range keys {
 				if _, r := c.chat(cc, k, unknownConv, "hi"); !strings.Contains(r.raw, `"code":"outside_time_window"`) {
 					return false

@@ -122,7 +122,7 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	handler, _ := api.New(api.Deps{
 		Config: cfg, Store: st, Chat: sys, Tokens: issuer, Admins: verifier, Log: log,
 		Usage: recorder, Events: recorder, Stopping: stopping, Policies: pols,
-		Telemetry: tel, Version: version, Ready: readyChecks(st, cliCfg),
+		Telemetry: tel, Version: version, Ready: append(readyChecks(st, cliCfg), api.ReadyCheck{Name: "cluster", Check: sys.ClusterReady}),
 	})
 	if metricsLn != nil {
 		defer serveMetrics(metricsLn, tel, log)()

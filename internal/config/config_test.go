@@ -149,7 +149,7 @@ func TestClusterSettings(t *testing.T) {
 		t.Fatal(err)
 	}
 	if c.ClusterGossip != "0.0.0.0:7946" || len(c.ClusterJoin) != 2 || c.ClusterName != "prod" || c.ClusterAdvertise != "10.0.0.1" ||
-		c.ClusterSecret != "0123456789abcdef" || c.ClusterProbeInterval != 300*time.Millisecond || c.ClusterSuspicionMult != 2 {
+		c.ClusterSecret != "0123456789abcdef" || c.ClusterProbeInterval != 400*time.Millisecond || c.ClusterSuspicionMult != 4 {
 		t.Errorf("cluster settings %+v", c)
 	}
 }

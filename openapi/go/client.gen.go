@@ -1452,7 +1452,10 @@ type QuotaRemaining struct {
 // ReadyBody defines model for ReadyBody.
 type ReadyBody struct {
 	Checks []ReadyCheckResult `json:"checks"`
-	Ready  bool               `json:"ready"`
+
+	// ClusterMembers In a cluster: the alive members this node sees, itself included
+	ClusterMembers *int64 `json:"cluster_members,omitempty"`
+	Ready          bool   `json:"ready"`
 }
 
 // ReadyCheckResult defines model for ReadyCheckResult.
@@ -2634,7 +2637,7 @@ type ClientInterface interface {
 
 	// Readyz Readiness
 	//
-	// 200 when the store answers, the Claude CLI runs and it has credentials; 503 otherwise, naming what failed.
+	// 200 when the store answers, the Claude CLI runs and it has credentials, and, in a cluster, the node has joined and is not leaving; 503 otherwise, naming what failed. In a cluster it also counts the alive members.
 	//
 	// Corresponds with GET /readyz (the `Readyz` operationId).
 	Readyz(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -3464,7 +3467,7 @@ func (c *Client) Healthz(ctx context.Context, reqEditors ...RequestEditorFn) (*h
 
 // Readyz Readiness
 //
-// 200 when the store answers, the Claude CLI runs and it has credentials; 503 otherwise, naming what failed.
+// 200 when the store answers, the Claude CLI runs and it has credentials, and, in a cluster, the node has joined and is not leaving; 503 otherwise, naming what failed. In a cluster it also counts the alive members.
 //
 // Corresponds with GET /readyz (the `Readyz` operationId).
 func (c *Client) Readyz(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -5980,7 +5983,7 @@ type ClientWithResponsesInterface interface {
 
 	// ReadyzWithResponse Readiness
 	//
-	// 200 when the store answers, the Claude CLI runs and it has credentials; 503 otherwise, naming what failed.
+	// 200 when the store answers, the Claude CLI runs and it has credentials, and, in a cluster, the node has joined and is not leaving; 503 otherwise, naming what failed. In a cluster it also counts the alive members.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -9930,7 +9933,7 @@ func (c *ClientWithResponses) HealthzWithResponse(ctx context.Context, reqEditor
 
 // ReadyzWithResponse Readiness
 //
-// 200 when the store answers, the Claude CLI runs and it has credentials; 503 otherwise, naming what failed.
+// 200 when the store answers, the Claude CLI runs and it has credentials, and, in a cluster, the node has joined and is not leaving; 503 otherwise, naming what failed. In a cluster it also counts the alive members.
 //
 // Returns a wrapper object for the known response body format(s).
 //

@@ -557,7 +557,7 @@ export interface paths {
         };
         /**
          * Readiness
-         * @description 200 when the store answers, the Claude CLI runs and it has credentials; 503 otherwise, naming what failed.
+         * @description 200 when the store answers, the Claude CLI runs and it has credentials, and, in a cluster, the node has joined and is not leaving; 503 otherwise, naming what failed. In a cluster it also counts the alive members.
          */
         get: operations["readyz"];
         put?: never;
@@ -1748,6 +1748,11 @@ export interface components {
         };
         ReadyBody: {
             checks: components["schemas"]["ReadyCheckResult"][];
+            /**
+             * Format: int64
+             * @description In a cluster: the alive members this node sees, itself included
+             */
+            cluster_members?: number;
             ready: boolean;
         };
         ReadyCheckResult: {

@@ -9,8 +9,11 @@ import (
 
 // LoginOptions tells a sign-in page how admins may sign in.
 type LoginOptions struct {
-	Password bool        `json:"password" doc:"Local username and password (POST /admin/login); always true"`
-	OIDC     *OIDCOption `json:"oidc,omitempty" doc:"Single sign-on with the configured OpenID Connect provider; absent when oidc-client-id is not set"`
+	Password bool `json:"password" doc:"Local username and password (POST /admin/login); always true"`
+	// OIDC is single sign-on with the configured OpenID Connect provider; absent when
+	// oidc-client-id is not set. (No doc tag: a description beside a $ref is not
+	// valid OpenAPI 3.0, and the spec-conformance validator refuses it.)
+	OIDC *OIDCOption `json:"oidc,omitempty"`
 }
 
 // OIDCOption is what a browser needs for the authorization code flow with PKCE.

@@ -1778,7 +1778,7 @@ type UsageSummaryParams struct {
 
 // ListConversationsParams defines parameters for ListConversations.
 type ListConversationsParams struct {
-	// Limit Page size
+	// Limit Page size; a page also stops at 2 MiB of stored text (at least one conversation): continue from offset + the number returned
 	Limit *int64 `form:"limit,omitempty" json:"limit,omitempty"`
 
 	// Offset Items to skip
@@ -2429,6 +2429,13 @@ type ClientInterface interface {
 	// Corresponds with GET /admin/login-options (the `AdminLoginOptions` operationId).
 	AdminLoginOptions(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// AdminLogout Log out: revoke this admin's tokens
+	//
+	// Revokes every token issued so far to the calling local admin (all its sessions), as a password reset does. Tokens of an identity provider are revoked there: they get 400.
+	//
+	// Corresponds with POST /admin/logout (the `AdminLogout` operationId).
+	AdminLogout(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// ListPolicies List policies
 	//
 	// The active chain in evaluation order (bundled policies have version 0) and every stored policy.
@@ -2566,7 +2573,7 @@ type ClientInterface interface {
 
 	// CreateConversationWithBody Create a conversation
 	//
-	// Creates a conversation owned by the calling API key. Its CLI process starts with the first turn (POST /api/conversations/{id}/continue). The key's permission policies check the model and max_tokens now (403 with the policy's code, or max_tokens clamped, as they would on a turn); no request is counted.
+	// Creates a conversation owned by the calling API key. Its CLI process starts with the first turn (POST /api/conversations/{id}/continue). The key's policies check the model and max_tokens now (403 with the policy's code, or max_tokens clamped, as they would on a turn) and its limits: the create counts as one request (429 when the key's limits are spent). Metadata: at most 16 entries, keys of 1..64 bytes, values of at most 512 bytes.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -2575,7 +2582,7 @@ type ClientInterface interface {
 
 	// CreateConversation Create a conversation
 	//
-	// Creates a conversation owned by the calling API key. Its CLI process starts with the first turn (POST /api/conversations/{id}/continue). The key's permission policies check the model and max_tokens now (403 with the policy's code, or max_tokens clamped, as they would on a turn); no request is counted.
+	// Creates a conversation owned by the calling API key. Its CLI process starts with the first turn (POST /api/conversations/{id}/continue). The key's policies check the model and max_tokens now (403 with the policy's code, or max_tokens clamped, as they would on a turn) and its limits: the create counts as one request (429 when the key's limits are spent). Metadata: at most 16 entries, keys of 1..64 bytes, values of at most 512 bytes.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -2999,6 +3006,23 @@ func (c *Client) AdminLoginOptions(ctx context.Context, reqEditors ...RequestEdi
 	return c.Client.Do(req)
 }
 
+// AdminLogout Log out: revoke this admin's tokens
+//
+// Revokes every token issued so far to the calling local admin (all its sessions), as a password reset does. Tokens of an identity provider are revoked there: they get 400.
+//
+// Corresponds with POST /admin/logout (the `AdminLogout` operationId).
+func (c *Client) AdminLogout(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewAdminLogoutRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // ListPolicies List policies
 //
 // The active chain in evaluation order (bundled policies have version 0) and every stored policy.
@@ -3306,7 +3330,7 @@ func (c *Client) ListConversations(ctx context.Context, params *ListConversation
 
 // CreateConversationWithBody Create a conversation
 //
-// Creates a conversation owned by the calling API key. Its CLI process starts with the first turn (POST /api/conversations/{id}/continue). The key's permission policies check the model and max_tokens now (403 with the policy's code, or max_tokens clamped, as they would on a turn); no request is counted.
+// Creates a conversation owned by the calling API key. Its CLI process starts with the first turn (POST /api/conversations/{id}/continue). The key's policies check the model and max_tokens now (403 with the policy's code, or max_tokens clamped, as they would on a turn) and its limits: the create counts as one request (429 when the key's limits are spent). Metadata: at most 16 entries, keys of 1..64 bytes, values of at most 512 bytes.
 //
 // Takes any type of body and a specified content type.
 //
@@ -3325,7 +3349,7 @@ func (c *Client) CreateConversationWithBody(ctx context.Context, contentType str
 
 // CreateConversation Create a conversation
 //
-// Creates a conversation owned by the calling API key. Its CLI process starts with the first turn (POST /api/conversations/{id}/continue). The key's permission policies check the model and max_tokens now (403 with the policy's code, or max_tokens clamped, as they would on a turn); no request is counted.
+// Creates a conversation owned by the calling API key. Its CLI process starts with the first turn (POST /api/conversations/{id}/continue). The key's policies check the model and max_tokens now (403 with the policy's code, or max_tokens clamped, as they would on a turn) and its limits: the create counts as one request (429 when the key's limits are spent). Metadata: at most 16 entries, keys of 1..64 bytes, values of at most 512 bytes.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -4298,6 +4322,33 @@ func NewAdminLoginOptionsRequest(server string) (*http.Request, error) {
 	}
 
 	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewAdminLogoutRequest constructs an http.Request for the AdminLogout method
+func NewAdminLogoutRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/admin/logout")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
 	if err != nil {
 		return nil, err
 	}
@@ -5747,6 +5798,15 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /admin/login-options (the `AdminLoginOptions` operationId).
 	AdminLoginOptionsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*AdminLoginOptionsResponse, error)
 
+	// AdminLogoutWithResponse Log out: revoke this admin's tokens
+	//
+	// Revokes every token issued so far to the calling local admin (all its sessions), as a password reset does. Tokens of an identity provider are revoked there: they get 400.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /admin/logout (the `AdminLogout` operationId).
+	AdminLogoutWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*AdminLogoutResponse, error)
+
 	// ListPoliciesWithResponse List policies
 	//
 	// The active chain in evaluation order (bundled policies have version 0) and every stored policy.
@@ -5902,7 +5962,7 @@ type ClientWithResponsesInterface interface {
 
 	// CreateConversationWithBodyWithResponse Create a conversation
 	//
-	// Creates a conversation owned by the calling API key. Its CLI process starts with the first turn (POST /api/conversations/{id}/continue). The key's permission policies check the model and max_tokens now (403 with the policy's code, or max_tokens clamped, as they would on a turn); no request is counted.
+	// Creates a conversation owned by the calling API key. Its CLI process starts with the first turn (POST /api/conversations/{id}/continue). The key's policies check the model and max_tokens now (403 with the policy's code, or max_tokens clamped, as they would on a turn) and its limits: the create counts as one request (429 when the key's limits are spent). Metadata: at most 16 entries, keys of 1..64 bytes, values of at most 512 bytes.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -5911,7 +5971,7 @@ type ClientWithResponsesInterface interface {
 
 	// CreateConversationWithResponse Create a conversation
 	//
-	// Creates a conversation owned by the calling API key. Its CLI process starts with the first turn (POST /api/conversations/{id}/continue). The key's permission policies check the model and max_tokens now (403 with the policy's code, or max_tokens clamped, as they would on a turn); no request is counted.
+	// Creates a conversation owned by the calling API key. Its CLI process starts with the first turn (POST /api/conversations/{id}/continue). The key's policies check the model and max_tokens now (403 with the policy's code, or max_tokens clamped, as they would on a turn) and its limits: the create counts as one request (429 when the key's limits are spent). Metadata: at most 16 entries, keys of 1..64 bytes, values of at most 512 bytes.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -7081,6 +7141,75 @@ func (r AdminLoginOptionsResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r AdminLoginOptionsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type AdminLogoutResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *Problem
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Problem
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *Problem
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Problem
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r AdminLogoutResponse) GetApplicationproblemJSON400() *Problem {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r AdminLogoutResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r AdminLogoutResponse) GetApplicationproblemJSON403() *Problem {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r AdminLogoutResponse) GetApplicationproblemJSON429() *Problem {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r AdminLogoutResponse) GetApplicationproblemJSON500() *Problem {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r AdminLogoutResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r AdminLogoutResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r AdminLogoutResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r AdminLogoutResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -8291,6 +8420,8 @@ type CreateConversationResponse struct {
 	ApplicationproblemJSON403 *Problem
 	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
 	ApplicationproblemJSON422 *Problem
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *Problem
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *Problem
 	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
@@ -8320,6 +8451,11 @@ func (r CreateConversationResponse) GetApplicationproblemJSON403() *Problem {
 // GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
 func (r CreateConversationResponse) GetApplicationproblemJSON422() *Problem {
 	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r CreateConversationResponse) GetApplicationproblemJSON429() *Problem {
+	return r.ApplicationproblemJSON429
 }
 
 // GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
@@ -9541,6 +9677,21 @@ func (c *ClientWithResponses) AdminLoginOptionsWithResponse(ctx context.Context,
 	return ParseAdminLoginOptionsResponse(rsp)
 }
 
+// AdminLogoutWithResponse Log out: revoke this admin's tokens
+//
+// Revokes every token issued so far to the calling local admin (all its sessions), as a password reset does. Tokens of an identity provider are revoked there: they get 400.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /admin/logout (the `AdminLogout` operationId).
+func (c *ClientWithResponses) AdminLogoutWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*AdminLogoutResponse, error) {
+	rsp, err := c.AdminLogout(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseAdminLogoutResponse(rsp)
+}
+
 // ListPoliciesWithResponse List policies
 //
 // The active chain in evaluation order (bundled policies have version 0) and every stored policy.
@@ -9798,7 +9949,7 @@ func (c *ClientWithResponses) ListConversationsWithResponse(ctx context.Context,
 
 // CreateConversationWithBodyWithResponse Create a conversation
 //
-// Creates a conversation owned by the calling API key. Its CLI process starts with the first turn (POST /api/conversations/{id}/continue). The key's permission policies check the model and max_tokens now (403 with the policy's code, or max_tokens clamped, as they would on a turn); no request is counted.
+// Creates a conversation owned by the calling API key. Its CLI process starts with the first turn (POST /api/conversations/{id}/continue). The key's policies check the model and max_tokens now (403 with the policy's code, or max_tokens clamped, as they would on a turn) and its limits: the create counts as one request (429 when the key's limits are spent). Metadata: at most 16 entries, keys of 1..64 bytes, values of at most 512 bytes.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -9813,7 +9964,7 @@ func (c *ClientWithResponses) CreateConversationWithBodyWithResponse(ctx context
 
 // CreateConversationWithResponse Create a conversation
 //
-// Creates a conversation owned by the calling API key. Its CLI process starts with the first turn (POST /api/conversations/{id}/continue). The key's permission policies check the model and max_tokens now (403 with the policy's code, or max_tokens clamped, as they would on a turn); no request is counted.
+// Creates a conversation owned by the calling API key. Its CLI process starts with the first turn (POST /api/conversations/{id}/continue). The key's policies check the model and max_tokens now (403 with the policy's code, or max_tokens clamped, as they would on a turn) and its limits: the create counts as one request (429 when the key's limits are spent). Metadata: at most 16 entries, keys of 1..64 bytes, values of at most 512 bytes.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -10919,6 +11070,63 @@ func ParseAdminLoginOptionsResponse(rsp *http.Response) (*AdminLoginOptionsRespo
 	return response, nil
 }
 
+// ParseAdminLogoutResponse parses an HTTP response from a AdminLogoutWithResponse call
+func ParseAdminLogoutResponse(rsp *http.Response) (*AdminLogoutResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &AdminLogoutResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
 // ParseListPoliciesResponse parses an HTTP response from a ListPoliciesWithResponse call
 func ParseListPoliciesResponse(rsp *http.Response) (*ListPoliciesResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -11975,6 +12183,13 @@ func ParseCreateConversationResponse(rsp *http.Response) (*CreateConversationRes
 			return nil, err
 		}
 		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest Problem

@@ -144,10 +144,10 @@ func TestProviderGracefulLeaveAndDeath(t *testing.T) {
 		t.Fatal(err)
 	}
 	cid := c.c.ActorSystem.ID
-	eventually(t, time.Second, "a sees c leave", func() bool { _, ok := a.seen(MemberLeft, cid); return ok })
+	eventually(t, 3*time.Second, "a sees c leave", func() bool { _, ok := a.seen(MemberLeft, cid); return ok })
 	at, _ := a.seen(MemberLeft, cid)
 	t.Logf("graceful leave seen after %s", at.Sub(left))
-	eventually(t, time.Second, "c leaves the actor topology", func() bool { return len(memberIDs(a.c)) == 2 })
+	eventually(t, 3*time.Second, "c leaves the actor topology", func() bool { return len(memberIDs(a.c)) == 2 })
 	if _, ok := a.seen(MemberDead, cid); ok {
 		t.Error("a graceful leave reported as a death")
 	}
@@ -160,7 +160,7 @@ func TestProviderGracefulLeaveAndDeath(t *testing.T) {
 	eventually(t, 10*time.Second, "a declares b dead", func() bool { _, ok := a.seen(MemberDead, bid); return ok })
 	at, _ = a.seen(MemberDead, bid)
 	t.Logf("crash detected after %s", at.Sub(killed))
-	eventually(t, time.Second, "b leaves the actor topology", func() bool {
+	eventually(t, 3*time.Second, "b leaves the actor topology", func() bool {
 		return slices.Equal(memberIDs(a.c), []string{a.c.ActorSystem.ID})
 	})
 	states := map[string]string{}

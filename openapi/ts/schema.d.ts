@@ -196,6 +196,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/logout": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Log out: revoke this admin's tokens
+         * @description Revokes every token issued so far to the calling local admin (all its sessions), as a password reset does. Tokens of an identity provider are revoked there: they get 400.
+         */
+        post: operations["admin-logout"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/admin/policies": {
         parameters: {
             query?: never;
@@ -435,7 +455,7 @@ export interface paths {
         put?: never;
         /**
          * Create a conversation
-         * @description Creates a conversation owned by the calling API key. Its CLI process starts with the first turn (POST /api/conversations/{id}/continue). The key's permission policies check the model and max_tokens now (403 with the policy's code, or max_tokens clamped, as they would on a turn); no request is counted.
+         * @description Creates a conversation owned by the calling API key. Its CLI process starts with the first turn (POST /api/conversations/{id}/continue). The key's policies check the model and max_tokens now (403 with the policy's code, or max_tokens clamped, as they would on a turn) and its limits: the create counts as one request (429 when the key's limits are spent). Metadata: at most 16 entries, keys of 1..64 bytes, values of at most 512 bytes.
          */
         post: operations["create-conversation"];
         delete?: never;
@@ -2990,6 +3010,69 @@ export interface operations {
             };
         };
     };
+    "admin-logout": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No Content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     "list-policies": {
         parameters: {
             query?: never;
@@ -4126,7 +4209,7 @@ export interface operations {
     "list-conversations": {
         parameters: {
             query?: {
-                /** @description Page size */
+                /** @description Page size; a page also stops at 2 MiB of stored text (at least one conversation): continue from offset + the number returned */
                 limit?: number;
                 /** @description Items to skip */
                 offset?: number;
@@ -4235,6 +4318,15 @@ export interface operations {
             };
             /** @description Unprocessable Entity */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -168,8 +168,8 @@ func (s *System) begin() error {
 	return nil
 }
 
-// Shutdown stops new turns, lets in-flight ones finish until ctx ends, then
-// interrupts and kills the rest; finally it ends every CLI process (idle and
+// Shutdown stops new turns, lets in-flight ones finish (and record their usage)
+// until ctx ends, then interrupts and kills the rest; finally it ends every CLI process (idle and
 // prewarmed too) and the actor system.
 func (s *System) Shutdown(ctx context.Context) error {
 	s.mu.Lock()

@@ -101,14 +101,26 @@ func (t *Turn) Admit(ctx context.Context, a Admission) (Decision, error) {
 // the pipeline keeps following the turn to settle and record it. A turn that
 // could not start is finished here, and its error returned.
 func (t *Turn) Run(ctx context.Context, req ChatRequest) (<-chan Event, error) {
-	in, err := t.s.Chat(ctx, req)
+	// The pipeline's own goroutine counts as in flight too: the receiver is done
+	// before follow has settled and recorded the turn, and Shutdown's callers
+	// flush the usage writer once Shutdown returned.
+	err := t.s.begin()
+	var in <-chan Event
+	if err == nil {
+		if in, err = t.s.Chat(ctx, req); err != nil {
+			t.s.inflight.Done()
+		}
+	}
 	if err != nil {
 		status, _ := t.classify(err)
 		t.finish(status, nil, err)
 		return nil, err
 	}
 	out := make(chan Event, receiverBuffer)
-	go t.follow(in, out)
+	go func() {
+		defer t.s.inflight.Done()
+		t.follow(in, out)
+	}()
 	return out, nil
 }
 

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 
+	"github.com/ccgateway/ccgateway/internal/models"
 	"github.com/ccgateway/ccgateway/policies/abi"
 )
 
@@ -22,8 +23,18 @@ const (
 )
 
 // DefaultPermissionsConfig is the bundled permissions policy's default
-// configuration: model aliases the CLI accepts, and refusing oversize max_tokens.
-var DefaultPermissionsConfig = json.RawMessage(`{"aliases":{"sonnet":"claude-sonnet-4-5","opus":"claude-opus-4-1","haiku":"claude-haiku-4-5"},"max_tokens_mode":"refuse"}`)
+// configuration: the aliases of the default model catalogue, and refusing
+// oversize max_tokens.
+var DefaultPermissionsConfig = func() json.RawMessage {
+	b, err := json.Marshal(struct {
+		Aliases       map[string]string `json:"aliases"`
+		MaxTokensMode string            `json:"max_tokens_mode"`
+	}{models.Aliases(), "refuse"})
+	if err != nil {
+		panic(err) // a map of strings always marshals
+	}
+	return b
+}()
 
 // BundledWasm returns the module of a bundled policy by name.
 func BundledWasm(name string) ([]byte, error) {
@@ -47,7 +58,7 @@ func BundledSpecs() ([]Spec, error) {
 		return nil, err
 	}
 	limited := abi.Key{UsageLimit: abi.UsageLimit{RequestsPerMinute: 1}}
-	restricted := abi.Key{Permissions: abi.Permissions{Models: []string{"claude-sonnet-4-5"}}}
+	restricted := abi.Key{Permissions: abi.Permissions{Models: []string{models.Default}}}
 	return []Spec{
 		{Name: RateLimit, Wasm: rl, Tests: []TestCase{
 			{Name: "unlimited key", Allow: true},

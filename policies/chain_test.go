@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ccgateway/ccgateway/internal/models"
 	"github.com/ccgateway/ccgateway/policies/abi"
 )
 
@@ -25,7 +26,7 @@ func TestBundledChainDecides(t *testing.T) {
 
 	key := abi.Key{ID: "k1", Status: "active",
 		UsageLimit:            abi.UsageLimit{RequestsPerMinute: 10, RequestsPerDay: 100, TokensPerDay: 1000},
-		Permissions:           abi.Permissions{Models: []string{"claude-sonnet-4-5"}, MaxTokens: 4096},
+		Permissions:           abi.Permissions{Models: []string{models.Default}, MaxTokens: 4096},
 		MaxConcurrentRequests: 2, CostUSDPerDay: 5, Tools: []string{"Read"}}
 	req := abi.Request{Endpoint: "/v1/messages", Model: "sonnet", MaxTokens: 1000}
 	tests := []struct {
@@ -42,7 +43,7 @@ func TestBundledChainDecides(t *testing.T) {
 		{"cost per day", func(in *abi.Input) { in.Counters.CostToday = 5.01 }, RateLimit, abi.CodeCostLimitDay, 12*3600 - 30},
 		{"concurrency", func(in *abi.Input) { in.Counters.InFlight = 2 }, RateLimit, abi.CodeConcurrencyLimit, 1},
 		{"model", func(in *abi.Input) { in.Request.Model = "opus" }, Permissions, abi.CodeModelNotAllowed, 0},
-		{"resolved model", func(in *abi.Input) { in.Request.Model = "claude-sonnet-4-5" }, "", "", 0},
+		{"resolved model", func(in *abi.Input) { in.Request.Model = models.Default }, "", "", 0},
 		{"max tokens", func(in *abi.Input) { in.Request.MaxTokens = 5000 }, Permissions, abi.CodeMaxTokensExceeded, 0},
 		{"streaming", func(in *abi.Input) { in.Request.Stream = true }, Permissions, abi.CodeStreamingNotAllowed, 0},
 		{"streaming allowed", func(in *abi.Input) { in.Request.Stream, in.Key.Permissions.AllowStreaming = true, true }, "", "", 0},

@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/ccgateway/ccgateway/internal/models"
 )
 
 // setting is one configuration value: its flag name (also its key in the YAML file),
@@ -125,8 +127,9 @@ func parsePrefixes(c *Config, v string) error {
 	return nil
 }
 
-// DefaultModels is the model list served when none is configured.
-const DefaultModels = "claude-sonnet-5-5=sonnet,claude-opus-5-5=opus,claude-haiku-5-5=haiku"
+// DefaultModels is the model list served when none is configured: the
+// catalogue of internal/models.
+var DefaultModels = models.Setting()
 
 var settings = []setting{
 	{name: "config", usage: "optional YAML config file (keys are these flag names)", set: str(func(c *Config) *string { return &c.ConfigFile })},
@@ -145,7 +148,7 @@ var settings = []setting{
 	{name: "turn-timeout", def: "10m", usage: "overall deadline of one chat turn", set: dur(func(c *Config) *time.Duration { return &c.TurnTimeout })},
 	{name: "pass-env", usage: "extra environment variable names passed to the CLI (comma-separated)", set: list(func(c *Config) *[]string { return &c.PassEnv })},
 	{name: "models", def: DefaultModels, usage: "offered models as id=alias|alias, comma-separated", set: parseModels},
-	{name: "default-model", def: "claude-sonnet-5-5", usage: "model used when a request names none", set: str(func(c *Config) *string { return &c.DefaultModel })},
+	{name: "default-model", def: models.Default, usage: "model used when a request names none", set: str(func(c *Config) *string { return &c.DefaultModel })},
 	{name: "max-message-bytes", def: "262144", usage: "largest accepted chat message, in bytes", set: integer(func(c *Config) *int { return &c.MaxMessageBytes })},
 	{name: "sse-keepalive", def: "15s", usage: "interval of SSE keep-alive comments during silences", set: dur(func(c *Config) *time.Duration { return &c.SSEKeepAlive })},
 	{name: "stream-hold", def: "2s", usage: "how long a stream waits for its first output before committing a 200, so early failures get a real HTTP error", set: dur(func(c *Config) *time.Duration { return &c.StreamHold })},

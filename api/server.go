@@ -36,8 +36,11 @@ type ReadyCheck struct {
 	Check func(ctx context.Context) error
 }
 
-// Deps are the parts the API needs. Every field is required except Ready, Usage,
-// Events, Policies, Telemetry and Stopping.
+// Deps are the parts the API needs. Config, Store, Chat, Tokens, Admins and Log
+// are required: New does not check them, and a nil one panics on first use. The
+// others are optional: no Ready checks make /readyz always ready, a nil Stopping
+// leaves GET /admin/events streams to end with their clients, and the comments
+// of Usage, Policies, Events and Telemetry say what their absence means.
 type Deps struct {
 	Config *config.Config
 	Store  store.Store

@@ -66,14 +66,14 @@ func TestLoadRefuses(t *testing.T) {
 	})
 }
 
-func TestTestFile(t *testing.T) {
+func TestTryFile(t *testing.T) {
 	pm, err := BundledWasm(Permissions)
 	if err != nil {
 		t.Fatal(err)
 	}
 	input := []byte(`{"request":{"model":"sonnet","max_tokens":9000},"key":{"permissions":{"models":["claude-sonnet-4-5"],"max_tokens":4096}},
 		"config":{"aliases":{"sonnet":"claude-sonnet-4-5"},"max_tokens_mode":"clamp"}}`)
-	out, err := TestFile(context.Background(), pm, input)
+	out, err := TryFile(context.Background(), pm, input)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -59,7 +59,7 @@ func policyTest(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return fmt.Errorf("policy test: %w", err)
 	}
-	out, err := policies.TestFile(ctx, wasm, in)
+	out, err := policies.TryFile(ctx, wasm, in)
 	if err != nil {
 		return fmt.Errorf("policy test: %w", err)
 	}

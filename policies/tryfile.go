@@ -8,11 +8,11 @@ import (
 	"github.com/ccgateway/ccgateway/policies/abi/abijson"
 )
 
-// TestFile loads wasm with a throwaway engine, as an upload would be validated, and
+// TryFile loads wasm with a throwaway engine, as an upload would be validated, and
 // evaluates it once on input (the JSON of an abi.Input; its config is passed to the
 // policy as its configuration). It backs `ccgateway policy test FILE.wasm --input
 // req.json`.
-func TestFile(ctx context.Context, wasm, input []byte) (abi.Output, error) {
+func TryFile(ctx context.Context, wasm, input []byte) (abi.Output, error) {
 	var in abi.Input
 	if err := abijson.UnmarshalInput(input, &in); err != nil {
 		return abi.Output{}, fmt.Errorf("policies: input: %w", err)

@@ -1,5 +1,7 @@
 package compat
 
+// Small formatters for the field names and values quoted in error messages.
+
 import "strconv"
 
 // param names a field of an array element, e.g. messages[2].content.

@@ -8,6 +8,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/ccgateway/ccgateway/internal/testkit"
 )
 
 func newSched(t *testing.T, cfg Config) *Scheduler {
@@ -259,11 +261,5 @@ func stateOf(s *Scheduler, id string) State {
 
 func waitFor(t *testing.T, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(2 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatal("condition not met in time")
-		}
-		time.Sleep(time.Millisecond)
-	}
+	testkit.Eventually(t, 2*time.Second, "condition", cond)
 }

@@ -13,6 +13,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/ccgateway/ccgateway/internal/store"
+	"github.com/ccgateway/ccgateway/internal/testkit"
 )
 
 // memStore is an in-memory Store whose writes can be made to fail.
@@ -91,12 +92,7 @@ func ev(key string, i int) *store.UsageEvent {
 
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
-		if cond() {
-			return
-		}
-	}
-	t.Fatalf("timed out waiting for %s", what)
+	testkit.Eventually(t, 5*time.Second, what, cond)
 }
 
 func TestWriterFlushesBySizeAndInterval(t *testing.T) {

@@ -42,14 +42,15 @@ func SpecFiles(version string) (v31, v30 []byte, err error) {
 
 // clean30 removes what huma's Downgrade leaves behind that OpenAPI 3.0 does not
 // allow: `const` becomes a one-value enum, `contentMediaType` and `$schema` go,
-// and a `$ref` loses its siblings (3.0 ignores them; validators refuse them).
+// and a `$ref` loses its documentation siblings (3.0 ignores them; validators
+// refuse them).
 func clean30(v any) {
 	switch v := v.(type) {
 	case map[string]any:
-		if ref, ok := v["$ref"]; ok {
-			clear(v)
-			v["$ref"] = ref
-			return
+		if _, ok := v["$ref"]; ok {
+			for _, k := range []string{"description", "example", "examples", "title"} {
+				delete(v, k) // documentation 3.0 ignores next to a $ref, and validators refuse
+			}
 		}
 		if c, ok := v["const"]; ok {
 			v["enum"] = []any{c}

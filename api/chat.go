@@ -84,7 +84,7 @@ func registerChat(api huma.API, s *server) {
 		Summary: "Send a message", Tags: []string{"chat"}, Security: keySecurity,
 		Description:  "Sends one user message to Claude through the CLI. With stream=false the reply comes as one JSON document; with stream=true as server-sent events: `start`, `queued` (while waiting for a CLI process), `delta` (text, in order), then `done` (the ChatResponse) or `error` (a problem). Keep-alive comments are sent during silences.",
 		MaxBodyBytes: int64(s.Config.MaxMessageBytes) + 128<<10,
-		Errors:       []int{400, 401, 403, 413, 422, 429, 502, 503, 504},
+		Errors:       []int{400, 401, 403, 404, 408, 413, 422, 429, 502, 503, 504},
 	}
 	documentChatResponses(api, &op)
 	huma.Register(api, op, s.chat)

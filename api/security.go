@@ -10,6 +10,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/danielgtaylor/huma/v2/adapters/humachi"
@@ -70,6 +72,47 @@ func securityHeaders(next http.Handler) http.Handler {
 		next.ServeHTTP(w, r)
 	})
 }
+
+// bodyDeadline gives a request body-read-timeout to arrive: a client that sends
+// its body slowly (or stops) is cut off. The deadline is lifted as soon as the
+// body has been read (or at once when there is none), so SSE streams and
+// WebSocket sessions, which read nothing more over HTTP, live as long as they need.
+func (s *server) bodyDeadline(next http.Handler) http.Handler {
+	timeout := s.Config.BodyReadTimeout
+	if timeout <= 0 {
+		return next
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rc := http.NewResponseController(w)
+		if r.Body == nil || r.Body == http.NoBody || r.ContentLength == 0 {
+			next.ServeHTTP(w, r)
+			return
+		}
+		if rc.SetReadDeadline(time.Now().Add(timeout)) == nil {
+			r.Body = &deadlineBody{ReadCloser: r.Body, lift: func() { _ = rc.SetReadDeadline(time.Time{}) }}
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// deadlineBody lifts the connection's read deadline once the body is read.
+type deadlineBody struct {
+	io.ReadCloser
+	lift func()
+	once sync.Once
+}
+
+func (b *deadlineBody) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	if err == io.EOF {
+		b.once.Do(b.lift)
+	}
+	return n, err
+}
+
+// Close keeps the deadline unless the body was read: a body cut off by it must
+// not then be waited for by the server's drain of what is left.
+func (b *deadlineBody) Close() error { return b.ReadCloser.Close() }
 
 // corsAllowHeaders are the request headers a browser client may send.
 const corsAllowHeaders = "Authorization, Content-Type, X-Api-Key, X-Request-Id, " + auth.HeaderTimestamp + ", " + auth.HeaderSignature

@@ -83,7 +83,7 @@ func New(d Deps) (http.Handler, huma.API) {
 	if d.Telemetry != nil {
 		r.Use(d.Telemetry.HTTPMiddleware)
 	}
-	r.Use(requestID, s.accessLog, recoverer(d.Log), securityHeaders, s.httpsPolicy, s.cors)
+	r.Use(requestID, s.accessLog, recoverer(d.Log), securityHeaders, s.bodyDeadline, s.httpsPolicy, s.cors)
 	r.Get(wsPath, s.serveWS) // a plain chi route: huma does not model WebSocket
 	if d.Telemetry != nil && d.Config.MetricsListen == "" {
 		r.Get(metricsPath, s.serveMetrics) // a plain chi route, left out of the OpenAPI spec

@@ -41,10 +41,17 @@ func SpecFiles(version string) (v31, v30 []byte, err error) {
 }
 
 // clean30 removes what huma's Downgrade leaves behind that OpenAPI 3.0 does not
-// allow: `const` becomes a one-value enum, `contentMediaType` and `$schema` go.
+// allow: `const` becomes a one-value enum, `contentMediaType` and `$schema` go,
+// and a `$ref` loses its documentation siblings (3.0 ignores them; validators
+// refuse them).
 func clean30(v any) {
 	switch v := v.(type) {
 	case map[string]any:
+		if _, ok := v["$ref"]; ok {
+			for _, k := range []string{"description", "example", "examples", "title"} {
+				delete(v, k) // documentation 3.0 ignores next to a $ref, and validators refuse
+			}
+		}
 		if c, ok := v["const"]; ok {
 			v["enum"] = []any{c}
 			delete(v, "const")

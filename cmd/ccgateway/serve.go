@@ -22,6 +22,7 @@ import (
 	"github.com/ccgateway/ccgateway/internal/auth"
 	"github.com/ccgateway/ccgateway/internal/claudecli"
 	"github.com/ccgateway/ccgateway/internal/config"
+	"github.com/ccgateway/ccgateway/internal/connlimit"
 	"github.com/ccgateway/ccgateway/internal/policyset"
 	"github.com/ccgateway/ccgateway/internal/store"
 	"github.com/ccgateway/ccgateway/internal/telemetry"
@@ -127,7 +128,8 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	if metricsLn != nil {
 		defer serveMetrics(metricsLn, tel, log)()
 	}
-	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	srv := newHTTPServer(cfg, handler, log)
+	ln = connlimit.New(ln, cfg.MaxConnsPerIP, cfg.TrustedProxies)
 	var stopOnce sync.Once
 	srv.RegisterOnShutdown(func() { stopOnce.Do(func() { close(stopping) }) })
 	serveErr := make(chan error, 1)
@@ -167,12 +169,22 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	return nil
 }
 
+// newHTTPServer is the gateway's HTTP server: headers must arrive within 10 s,
+// an idle keep-alive connection closes after idle-timeout; request bodies are
+// bounded in time by the API's body-read-timeout middleware (a server-wide
+// ReadTimeout or WriteTimeout would cut off SSE streams and WebSockets).
+func newHTTPServer(cfg *config.Config, h http.Handler, log *slog.Logger) *http.Server {
+	return &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: cfg.IdleTimeout,
+		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+}
+
 // serveMetrics serves GET /metrics, unauthenticated, on its own address (the
 // metrics-listen setting), until the returned stop is called.
 func serveMetrics(ln net.Listener, tel *telemetry.Telemetry, log *slog.Logger) (stop func()) {
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", tel.MetricsHandler())
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 90 * time.Second,
+		ReadTimeout: 30 * time.Second, WriteTimeout: 30 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
 	go func() {
 		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			log.Error("metrics listener stopped", "err", err)

@@ -95,6 +95,11 @@ type Config struct {
 	AuthFailureBurst  int
 	AuthFailureWindow time.Duration
 	SignatureWindow   time.Duration
+	// IdleTimeout, BodyReadTimeout and MaxConnsPerIP bound connections (see
+	// docs/security.md): idle keep-alives, slow bodies, one client's share.
+	IdleTimeout     time.Duration
+	BodyReadTimeout time.Duration
+	MaxConnsPerIP   int
 
 	UsageBatchSize     int
 	UsageFlushInterval time.Duration
@@ -203,6 +208,9 @@ func (c *Config) Validate() error {
 	}
 	if c.MaxBusyTurns < 0 || c.MaxBusyTurns > c.MaxProcesses {
 		bad("max-busy-turns", "must be 0..max-processes, got %d", c.MaxBusyTurns)
+	}
+	if c.MaxConnsPerIP < 0 {
+		bad("max-conns-per-ip", "must not be negative")
 	}
 	if c.QueuePerKey < 0 {
 		bad("queue-per-key", "must not be negative")
@@ -313,6 +321,7 @@ func (c *Config) validateSecurity() []error {
 	}
 	for name, d := range map[string]time.Duration{
 		"auth-failure-window": c.AuthFailureWindow, "signature-window": c.SignatureWindow,
+		"idle-timeout": c.IdleTimeout, "body-read-timeout": c.BodyReadTimeout,
 		"usage-flush-interval": c.UsageFlushInterval, "retention-interval": c.RetentionInterval,
 	} {
 		if d <= 0 {

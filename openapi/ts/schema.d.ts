@@ -1292,7 +1292,6 @@ export interface components {
             total_tokens: number;
         };
         LoginOptions: {
-            /** @description Single sign-on with the configured OpenID Connect provider; absent when oidc-client-id is not set */
             oidc?: components["schemas"]["OIDCOption"];
             /** @description Local username and password (POST /admin/login); always true */
             password: boolean;
@@ -4134,6 +4133,24 @@ export interface operations {
             };
             /** @description Forbidden */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request Timeout */
+            408: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -186,7 +186,8 @@ func serveMetrics(ln net.Listener, tel *telemetry.Telemetry, log *slog.Logger) (
 func processStats(sys *actors.System) func() telemetry.ProcessStats {
 	return func() telemetry.ProcessStats {
 		st := sys.ProcessStatus()
-		ps := telemetry.ProcessStats{ByState: map[string]int{}, MaxProcesses: st.MaxProcesses, MaxQueue: st.MaxQueue}
+		ps := telemetry.ProcessStats{ByState: map[string]int{}, MaxProcesses: st.MaxProcesses, MaxQueue: st.MaxQueue,
+			RSSBytes: st.TotalRSSBytes, MemoryBudget: st.MemoryBudgetBytes}
 		for _, p := range st.Processes {
 			ps.ByState[p.State]++
 		}
@@ -286,7 +287,7 @@ func actorsConfig(cfg *config.Config, cli claudecli.Config) actors.Config {
 		CLI: cli, DataDir: cfg.DataDir, TurnTimeout: cfg.TurnTimeout,
 		Scheduler: scheduler.Config{MaxProcesses: cfg.MaxProcesses, MaxBusy: cfg.MaxBusyTurns,
 			MaxQueue: cfg.QueueSize, MaxQueuePerKey: cfg.QueuePerKey, QueueTimeout: cfg.QueueTimeout},
-		Prewarm: cfg.Prewarm, DefaultModel: cfg.ResolveModel(cfg.DefaultModel), IdleTTL: cfg.IdleTTL,
+		Prewarm: cfg.Prewarm, PrewarmMinIdle: cfg.PrewarmMinIdle, MemoryBudget: cfg.CLIMemoryBudget, DefaultModel: cfg.ResolveModel(cfg.DefaultModel), IdleTTL: cfg.IdleTTL,
 		MaxPending: cfg.ConversationQueue, Retention: cfg.ConversationRetention,
 		LeaseTTL: cfg.LeaseTTL, LeaseRenew: cfg.LeaseRenew,
 		Cluster: clusterConfig(cfg), Node: cfg.NodeName, Version: version,

@@ -1,0 +1,142 @@
+package loadtest
+
+import (
+	"context"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/HdrHistogram/hdrhistogram-go"
+)
+
+// Run drives the gateway as cfg says and returns what the clients saw.
+func Run(ctx context.Context, cfg Config) (*Report, error) {
+	if cfg.SampleEvery <= 0 {
+		cfg.SampleEvery = 500 * time.Millisecond
+	}
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	transport := &http.Transport{MaxIdleConnsPerHost: cfg.Clients, MaxConnsPerHost: 0, IdleConnTimeout: time.Minute}
+	defer transport.CloseIdleConnections()
+	hc := &http.Client{Transport: transport}
+
+	runCtx := ctx
+	if cfg.Duration > 0 {
+		var cancel context.CancelFunc
+		runCtx, cancel = context.WithTimeout(ctx, cfg.Duration)
+		defer cancel()
+	}
+	r := &runner{cfg: &cfg, stats: make([]*clientStats, cfg.Clients)}
+	sampler := newSampler(cfg.GatewayPID, cfg.SampleEvery, &r.inflight)
+	sampler.start()
+
+	r.start = time.Now()
+	var wg sync.WaitGroup
+	for i := range cfg.Clients {
+		st := newClientStats()
+		r.stats[i] = st
+		c := &client{cfg: &cfg, key: cfg.Keys[i%len(cfg.Keys)], http: hc}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer c.close()
+			r.loop(runCtx, ctx, c, st)
+		}()
+	}
+	wg.Wait()
+	elapsed := time.Since(r.start)
+	mem := sampler.stop()
+	return r.report(elapsed, mem), nil
+}
+
+type runner struct {
+	cfg      *Config
+	start    time.Time
+	issued   atomic.Int64 // measured requests claimed
+	inflight atomic.Int64 // requests open right now
+	stats    []*clientStats
+}
+
+type clientStats struct {
+	latency *hdrhistogram.Histogram // µs
+	ttft    *hdrhistogram.Histogram // µs
+	ok      int
+	errors  map[string]int
+	setup   int // unmeasured turns that created a continued conversation
+}
+
+func newClientStats() *clientStats {
+	return &clientStats{latency: newHist(), ttft: newHist(), errors: map[string]int{}}
+}
+
+// newHist records 1 µs .. 10 min with 3 significant digits.
+func newHist() *hdrhistogram.Histogram {
+	return hdrhistogram.New(1, int64(10*time.Minute/time.Microsecond), 3)
+}
+
+// loop issues requests until the run ends: runCtx ends the issuing; ctx (the
+// caller's) cancels requests in flight.
+func (r *runner) loop(runCtx, ctx context.Context, c *client, st *clientStats) {
+	conv := ""
+	for runCtx.Err() == nil {
+		if r.cfg.Mode == Continued && conv == "" {
+			o := r.do(ctx, c, "")
+			if o.code == "" && o.conv != "" {
+				conv = o.conv
+				st.setup++
+				continue
+			}
+			st.errors["setup_"+o.code]++
+			if !sleepCtx(runCtx, 100*time.Millisecond) {
+				return
+			}
+			continue
+		}
+		n := r.issued.Add(1)
+		if r.cfg.Requests > 0 && n > int64(r.cfg.Requests) {
+			return
+		}
+		if r.cfg.Rate > 0 {
+			at := r.start.Add(time.Duration(float64(n-1) / r.cfg.Rate * float64(time.Second)))
+			if !sleepCtx(runCtx, time.Until(at)) {
+				return
+			}
+		}
+		target := ""
+		if r.cfg.Mode == Continued {
+			target = conv
+		}
+		o := r.do(ctx, c, target)
+		if o.code != "" {
+			st.errors[o.code]++
+			continue
+		}
+		st.ok++
+		_ = st.latency.RecordValue(max(o.latency.Microseconds(), 1))
+		if o.ttft > 0 {
+			_ = st.ttft.RecordValue(max(o.ttft.Microseconds(), 1))
+		}
+	}
+}
+
+func (r *runner) do(ctx context.Context, c *client, conv string) outcome {
+	r.inflight.Add(1)
+	defer r.inflight.Add(-1)
+	return c.turn(ctx, conv)
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) bool {
+	if d <= 0 {
+		return ctx.Err() == nil
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"github.com/ccgateway/ccgateway/actors/scheduler"
 	"github.com/ccgateway/ccgateway/cluster"
 	"github.com/ccgateway/ccgateway/internal/claudecli"
+	"github.com/ccgateway/ccgateway/internal/telemetry"
 	"github.com/ccgateway/ccgateway/policies"
 )
 
@@ -53,6 +54,10 @@ type Config struct {
 	// admits every request. It is a live value, not a setting: the caller owns it
 	// and swaps chains in it while the system runs.
 	Policies *policies.Registry
+	// Telemetry, when set, traces turns on their grains (as children of the caller's
+	// span) and records queue wait and time to first token. A live value, like
+	// Policies.
+	Telemetry *telemetry.Telemetry
 	// TenantIdleTTL passivates a key's tenant grain after this long without
 	// requests in flight; default 10m. Its counters are rebuilt from the store.
 	TenantIdleTTL time.Duration

@@ -88,6 +88,12 @@ func New(cfg Config, st store.Store, log *slog.Logger) (*System, error) {
 		Store: st, Sched: sched, Launcher: s.cli, Encode: encodeError, Log: log,
 		IdleTTL: cfg.IdleTTL, MaxPending: cfg.MaxPending, TurnTimeout: cfg.TurnTimeout, Kill: kill,
 	}
+	if cfg.Telemetry != nil {
+		if deps.Turns, err = cfg.Telemetry.Turns(); err != nil {
+			killCancel()
+			return nil, err
+		}
+	}
 	pcfg := scheduler.PoolConfig[conversation.Signature]{Size: cfg.Prewarm, Interval: 2 * time.Second,
 		Default: defaultSignature(cfg), MinIdle: cfg.PrewarmMinIdle}
 	if cfg.MemoryBudget > 0 {

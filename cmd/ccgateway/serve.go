@@ -91,7 +91,11 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	}, log)
 	sweeper.Start()
 	defer sweeper.Stop()
-	tel, err := telemetry.New(telemetry.Config{Version: version, Node: cfg.NodeName})
+	tcfg, err := telemetryConfig(ctx, e.vars, cfg.NodeName, log)
+	if err != nil {
+		return err
+	}
+	tel, err := telemetry.New(tcfg)
 	if err != nil {
 		return err
 	}
@@ -107,6 +111,7 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	acfg := actorsConfig(cfg, cliCfg)
 	acfg.Policies = pols.Registry()
 	acfg.HTTPAddr = ln.Addr().String()
+	acfg.Telemetry = tel
 	sys, err := actors.New(acfg, st, log)
 	if err != nil {
 		return err
@@ -139,6 +144,7 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 		go func() { serveErr <- srv.Serve(ln) }()
 	}
 	log.Info("serving", "addr", scheme+"://"+ln.Addr().String(), "version", version, "store", storeKind(cfg), "claude", cliCfg.Path)
+	startupNotes(log, scheme+"://"+ln.Addr().String(), handler, cliCfg)
 
 	select {
 	case err := <-serveErr:

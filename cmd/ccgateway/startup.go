@@ -1,0 +1,55 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+
+	"github.com/ccgateway/ccgateway/internal/claudecli"
+	"github.com/ccgateway/ccgateway/internal/telemetry"
+)
+
+// consolePaths are where the admin console may be served, in order of preference.
+var consolePaths = []string{"/", "/console/", "/admin/"}
+
+// startupNotes logs what an operator needs at start: where the admin console is
+// (when this build serves one), and a warning when the CLI has no credentials (every
+// turn would fail "Not logged in"; until now only /readyz said so).
+func startupNotes(log *slog.Logger, base string, handler http.Handler, cli claudecli.Config) {
+	for _, p := range consolePaths {
+		rec := httptest.NewRecorder()
+		handler.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, p, nil).WithContext(context.Background()))
+		if rec.Code == http.StatusOK && strings.HasPrefix(rec.Header().Get("Content-Type"), "text/html") {
+			log.Info("admin console", "url", base+p)
+			break
+		}
+	}
+	if !claudecli.CredentialsConfigured(cli.Env) {
+		log.Warn("no CLI credentials: every chat turn will fail until the gateway's environment has CLAUDE_CODE_OAUTH_TOKEN (from `claude setup-token`) or ANTHROPIC_API_KEY",
+			"check", base+"/readyz")
+	}
+}
+
+// telemetryConfig adds the OTLP trace exporter when the standard OTEL_EXPORTER_OTLP_*
+// variables ask for it.
+func telemetryConfig(ctx context.Context, vars []string, node string, log *slog.Logger) (telemetry.Config, error) {
+	cfg := telemetry.Config{Version: version, Node: node}
+	for _, kv := range vars {
+		if v, ok := strings.CutPrefix(kv, "OTEL_SERVICE_NAME="); ok && v != "" {
+			cfg.ServiceName = v
+		}
+	}
+	if !telemetry.OTLPEnabled(vars) {
+		return cfg, nil
+	}
+	sp, err := telemetry.NewOTLPProcessor(ctx, vars)
+	if err != nil {
+		return cfg, fmt.Errorf("otlp: %w", err)
+	}
+	cfg.SpanProcessors = append(cfg.SpanProcessors, sp)
+	log.Info("exporting traces over OTLP HTTP/protobuf (OTEL_EXPORTER_OTLP_*)")
+	return cfg, nil
+}

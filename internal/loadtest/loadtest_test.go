@@ -23,6 +23,7 @@ import (
 // each request named and which key sent it.
 type fakeGateway struct {
 	failEvery int
+	delay     time.Duration // before a REST reply
 
 	mu    sync.Mutex
 	n     int
@@ -66,6 +67,11 @@ func (f *fakeGateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			conv = fmt.Sprintf("conv-%d", n)
 		}
 		if !b.Stream {
+			select {
+			case <-time.After(f.delay):
+			case <-r.Context().Done():
+				return
+			}
 			_ = json.NewEncoder(w).Encode(map[string]string{"conversation_id": conv, "content": "hi"})
 			return
 		}
@@ -238,6 +244,22 @@ func TestRunRateAndDuration(t *testing.T) {
 	}
 	if rep.OK == 0 || rep.Elapsed > 5 {
 		t.Fatalf("a 200 ms run: ok %d in %.1f s", rep.OK, rep.Elapsed)
+	}
+}
+
+// TestTimedRunCutsOpenRequests: requests still open when a timed run ends are
+// canceled and counted apart, neither ok nor failed.
+func TestTimedRunCutsOpenRequests(t *testing.T) {
+	srv := httptest.NewServer(&fakeGateway{delay: time.Minute})
+	defer srv.Close()
+	cfg := baseConfig(srv.URL)
+	cfg.Clients, cfg.Requests, cfg.Duration = 3, 0, 200*time.Millisecond
+	rep, err := Run(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Cut != 3 || rep.OK != 0 || rep.Failed != 0 || rep.Elapsed > 30 {
+		t.Fatalf("cut %d, ok %d, failed %d (%v) in %.1f s; want 3 cut at 0.2 s", rep.Cut, rep.OK, rep.Failed, rep.Errors, rep.Elapsed)
 	}
 }
 

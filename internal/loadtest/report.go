@@ -30,6 +30,7 @@ type Report struct {
 	OK         int            `json:"ok"`
 	Failed     int            `json:"failed"`
 	Setup      int            `json:"setup_turns"`
+	Cut        int            `json:"cut_at_end"`
 	Throughput float64        `json:"throughput_rps"`
 	Latency    Percentiles    `json:"latency"`
 	TTFT       Percentiles    `json:"ttft"`
@@ -46,6 +47,7 @@ func (r *runner) report(elapsed time.Duration, mem Memory) *Report {
 		ttft.Merge(st.ttft)
 		rep.OK += st.ok
 		rep.Setup += st.setup
+		rep.Cut += st.cut
 		for k, n := range st.errors {
 			rep.Errors[k] += n
 			rep.Failed += n
@@ -67,8 +69,8 @@ func percentiles(h *hdrhistogram.Histogram) Percentiles {
 
 // WriteText writes the report as Markdown tables (as docs/performance.md shows them).
 func (r *Report) WriteText(w io.Writer) {
-	fmt.Fprintf(w, "%s, %s conversations, %d clients, %d keys: %.1f s, %d ok, %d failed, %.1f req/s\n\n",
-		r.Transport, r.Mode, r.Clients, r.Keys, r.Elapsed, r.OK, r.Failed, r.Throughput)
+	fmt.Fprintf(w, "%s, %s conversations, %d clients, %d keys: %.1f s, %d ok, %d failed, %d open at the end (canceled), %.1f req/s\n\n",
+		r.Transport, r.Mode, r.Clients, r.Keys, r.Elapsed, r.OK, r.Failed, r.Cut, r.Throughput)
 	fmt.Fprintln(w, "| ms | n | min | p50 | p90 | p99 | max | mean |")
 	fmt.Fprintln(w, "|---|---|---|---|---|---|---|---|")
 	row := func(name string, p Percentiles) {

@@ -64,6 +64,7 @@ type clientStats struct {
 	ttft    *hdrhistogram.Histogram // µs
 	ok      int
 	errors  map[string]int
+	cut     int // requests still open when the run's duration ended, canceled uncounted
 	setup   int // unmeasured turns that created a continued conversation
 }
 
@@ -76,9 +77,15 @@ func newHist() *hdrhistogram.Histogram {
 	return hdrhistogram.New(1, int64(10*time.Minute/time.Microsecond), 3)
 }
 
-// loop issues requests until the run ends: runCtx ends the issuing; ctx (the
-// caller's) cancels requests in flight.
+// loop issues requests until the run ends: runCtx ends the issuing (and, in a
+// timed run, the requests in flight); ctx is the caller's.
 func (r *runner) loop(runCtx, ctx context.Context, c *client, st *clientStats) {
+	// A timed run cancels the requests still open when it ends (streams held open
+	// on a slow upstream would otherwise outlast it by far); they count as cut.
+	reqCtx := ctx
+	if r.cfg.Duration > 0 {
+		reqCtx = runCtx
+	}
 	conv := ""
 	for runCtx.Err() == nil {
 		if r.cfg.Mode == Continued && conv == "" {
@@ -108,7 +115,11 @@ func (r *runner) loop(runCtx, ctx context.Context, c *client, st *clientStats) {
 		if r.cfg.Mode == Continued {
 			target = conv
 		}
-		o := r.do(ctx, c, target)
+		o := r.do(reqCtx, c, target)
+		if canceledAtEnd(o.code) && runCtx.Err() != nil && ctx.Err() == nil {
+			st.cut++
+			continue
+		}
 		if o.code != "" {
 			st.errors[o.code]++
 			continue
@@ -139,4 +150,10 @@ func sleepCtx(ctx context.Context, d time.Duration) bool {
 	case <-ctx.Done():
 		return false
 	}
+}
+
+// canceledAtEnd reports whether a failure code is what canceling a request in
+// flight produces.
+func canceledAtEnd(code string) bool {
+	return code == "client_timeout" || code == "transport_error" || code == "stream_cut"
 }

@@ -7,6 +7,7 @@
 #   scripts/perf.sh continued   continued turns (SSE, WebSocket, REST), 1 key vs 10 keys
 #   scripts/perf.sh streams N   N streams held open on a slow upstream (RSS per open stream)
 #   scripts/perf.sh budget      the CLI memory budget at work
+#   scripts/perf.sh overhead    live turns direct on a CLI process vs through the gateway
 #
 # Needs the pinned CLI (make tools). Prints the load average before and after each run.
 set -euo pipefail
@@ -100,6 +101,11 @@ budget)
   lt --transport sse --mode new --clients 4 --requests 20
   curl -fs "$GW_URL/metrics" | grep -E '^ccgateway_cli_(rss|memory_budget)_bytes' || true
   ;;
+overhead)
+  load
+  go test -count=1 ./cmd/ccgateway -run '^$' -bench GatewayOverhead -benchtime "${2:-200}x"
+  load
+  ;;
 *)
-  sed -n '2,12p' "$0"; exit 2 ;;
+  sed -n '2,13p' "$0"; exit 2 ;;
 esac

@@ -78,6 +78,8 @@ steady)
   # ...then new conversations two seconds apart, as in issue 14's black-box run.
   lt --transport rest --mode new --clients 1 --requests 6 --rate 0.5
   lt --transport rest --mode new --clients 1 --requests 10 --rate 0.2
+  # Which process each turn's first token came from (spare = prewarmed, spawn = cold).
+  curl -fs "$GW_URL/metrics" | grep -E '^ccgateway_turn_time_to_first_token_seconds_(count|sum)' || true
   ;;
 continued)
   fake

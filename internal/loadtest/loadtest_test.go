@@ -24,6 +24,7 @@ import (
 type fakeGateway struct {
 	failEvery int
 	delay     time.Duration // before a REST reply
+	newDelay  time.Duration // before a REST reply that starts a conversation
 
 	mu    sync.Mutex
 	n     int
@@ -67,8 +68,12 @@ func (f *fakeGateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			conv = fmt.Sprintf("conv-%d", n)
 		}
 		if !b.Stream {
+			d := f.delay
+			if b.ConversationID == "" {
+				d += f.newDelay
+			}
 			select {
-			case <-time.After(f.delay):
+			case <-time.After(d):
 			case <-r.Context().Done():
 				return
 			}
@@ -260,6 +265,22 @@ func TestTimedRunCutsOpenRequests(t *testing.T) {
 	}
 	if rep.Cut != 3 || rep.OK != 0 || rep.Failed != 0 || rep.Elapsed > 30 {
 		t.Fatalf("cut %d, ok %d, failed %d (%v) in %.1f s; want 3 cut at 0.2 s", rep.Cut, rep.OK, rep.Failed, rep.Errors, rep.Elapsed)
+	}
+}
+
+// TestContinuedSetupIsNotTimed: a continued run's conversations are created
+// before its clock starts, however slow that is.
+func TestContinuedSetupIsNotTimed(t *testing.T) {
+	srv := httptest.NewServer(&fakeGateway{newDelay: 500 * time.Millisecond})
+	defer srv.Close()
+	cfg := baseConfig(srv.URL)
+	cfg.Mode, cfg.Requests, cfg.Duration = Continued, 0, 200*time.Millisecond
+	rep, err := Run(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Setup != cfg.Clients || rep.OK == 0 || rep.Elapsed > 1 {
+		t.Fatalf("setup %d, ok %d in %.2f s: want %d setups, then a 0.2 s measured phase with answers", rep.Setup, rep.OK, rep.Elapsed, cfg.Clients)
 	}
 }
 

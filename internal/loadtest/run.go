@@ -22,33 +22,65 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	defer transport.CloseIdleConnections()
 	hc := &http.Client{Transport: transport}
 
+	r := &runner{cfg: &cfg, stats: make([]*clientStats, cfg.Clients)}
+	sampler := newSampler(cfg.GatewayPID, cfg.SampleEvery, &r.inflight)
+	sampler.start()
+	clients := make([]*client, cfg.Clients)
+	for i := range clients {
+		clients[i] = &client{cfg: &cfg, key: cfg.Keys[i%len(cfg.Keys)], http: hc}
+		r.stats[i] = newClientStats()
+		defer clients[i].close()
+	}
+	// Continued mode: every client first creates its conversation (unmeasured, all
+	// at once); the clock starts when all are ready.
+	convs := make([]string, cfg.Clients)
+	if cfg.Mode == Continued {
+		r.parallel(func(i int) { convs[i] = r.setup(ctx, clients[i], r.stats[i]) })
+	}
+
 	runCtx := ctx
 	if cfg.Duration > 0 {
 		var cancel context.CancelFunc
 		runCtx, cancel = context.WithTimeout(ctx, cfg.Duration)
 		defer cancel()
 	}
-	r := &runner{cfg: &cfg, stats: make([]*clientStats, cfg.Clients)}
-	sampler := newSampler(cfg.GatewayPID, cfg.SampleEvery, &r.inflight)
-	sampler.start()
-
 	r.start = time.Now()
-	var wg sync.WaitGroup
-	for i := range cfg.Clients {
-		st := newClientStats()
-		r.stats[i] = st
-		c := &client{cfg: &cfg, key: cfg.Keys[i%len(cfg.Keys)], http: hc}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			defer c.close()
-			r.loop(runCtx, ctx, c, st)
-		}()
-	}
-	wg.Wait()
+	r.parallel(func(i int) {
+		if cfg.Mode == Continued && convs[i] == "" {
+			return // its setup failed (counted as setup_<code>)
+		}
+		r.loop(runCtx, ctx, clients[i], r.stats[i], convs[i])
+	})
 	elapsed := time.Since(r.start)
 	mem := sampler.stop()
 	return r.report(elapsed, mem), nil
+}
+
+// parallel runs f(i) for every client at once and waits for all.
+func (r *runner) parallel(f func(i int)) {
+	var wg sync.WaitGroup
+	for i := range r.stats {
+		wg.Add(1)
+		go func() { defer wg.Done(); f(i) }()
+	}
+	wg.Wait()
+}
+
+// setup creates a client's conversation, trying up to three times; "" when it
+// could not.
+func (r *runner) setup(ctx context.Context, c *client, st *clientStats) string {
+	for range 3 {
+		o := r.do(ctx, c, "")
+		if o.code == "" && o.conv != "" {
+			st.setup++
+			return o.conv
+		}
+		st.errors["setup_"+o.code]++
+		if !sleepCtx(ctx, 100*time.Millisecond) {
+			break
+		}
+	}
+	return ""
 }
 
 type runner struct {
@@ -79,28 +111,14 @@ func newHist() *hdrhistogram.Histogram {
 
 // loop issues requests until the run ends: runCtx ends the issuing (and, in a
 // timed run, the requests in flight); ctx is the caller's.
-func (r *runner) loop(runCtx, ctx context.Context, c *client, st *clientStats) {
+func (r *runner) loop(runCtx, ctx context.Context, c *client, st *clientStats, conv string) {
 	// A timed run cancels the requests still open when it ends (streams held open
 	// on a slow upstream would otherwise outlast it by far); they count as cut.
 	reqCtx := ctx
 	if r.cfg.Duration > 0 {
 		reqCtx = runCtx
 	}
-	conv := ""
 	for runCtx.Err() == nil {
-		if r.cfg.Mode == Continued && conv == "" {
-			o := r.do(ctx, c, "")
-			if o.code == "" && o.conv != "" {
-				conv = o.conv
-				st.setup++
-				continue
-			}
-			st.errors["setup_"+o.code]++
-			if !sleepCtx(runCtx, 100*time.Millisecond) {
-				return
-			}
-			continue
-		}
 		n := r.issued.Add(1)
 		if r.cfg.Requests > 0 && n > int64(r.cfg.Requests) {
 			return
@@ -111,11 +129,7 @@ func (r *runner) loop(runCtx, ctx context.Context, c *client, st *clientStats) {
 				return
 			}
 		}
-		target := ""
-		if r.cfg.Mode == Continued {
-			target = conv
-		}
-		o := r.do(reqCtx, c, target)
+		o := r.do(reqCtx, c, conv)
 		if canceledAtEnd(o.code) && runCtx.Err() != nil && ctx.Err() == nil {
 			st.cut++
 			continue

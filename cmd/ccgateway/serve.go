@@ -144,7 +144,7 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 		go func() { serveErr <- srv.Serve(ln) }()
 	}
 	log.Info("serving", "addr", scheme+"://"+ln.Addr().String(), "version", version, "store", storeKind(cfg), "claude", cliCfg.Path)
-	startupNotes(log, scheme+"://"+ln.Addr().String(), handler, cliCfg)
+	startupNotes(log, scheme+"://"+ln.Addr().String(), cliCfg)
 
 	select {
 	case err := <-serveErr:

@@ -4,29 +4,19 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"net/http"
-	"net/http/httptest"
 	"strings"
 
 	"github.com/ccgateway/ccgateway/internal/claudecli"
 	"github.com/ccgateway/ccgateway/internal/telemetry"
 )
 
-// consolePaths are where the admin console may be served, in order of preference.
-var consolePaths = []string{"/", "/console/", "/admin/"}
-
-// startupNotes logs what an operator needs at start: where the admin console is
-// (when this build serves one), and a warning when the CLI has no credentials (every
-// turn would fail "Not logged in"; until now only /readyz said so).
-func startupNotes(log *slog.Logger, base string, handler http.Handler, cli claudecli.Config) {
-	for _, p := range consolePaths {
-		rec := httptest.NewRecorder()
-		handler.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, p, nil).WithContext(context.Background()))
-		if rec.Code == http.StatusOK && strings.HasPrefix(rec.Header().Get("Content-Type"), "text/html") {
-			log.Info("admin console", "url", base+p)
-			break
-		}
-	}
+// startupNotes logs what an operator needs at start: where admins sign in, and a
+// warning when the CLI has no credentials (every turn would fail "Not logged in";
+// until now only /readyz said so). This tree has no admin console yet (admin-web):
+// the admin API's login is the entry point, and the console's URL belongs here
+// once it is served.
+func startupNotes(log *slog.Logger, base string, cli claudecli.Config) {
+	log.Info("admin sign-in", "url", base+"/admin/login", "readiness", base+"/readyz")
 	if !claudecli.CredentialsConfigured(cli.Env) {
 		log.Warn("no CLI credentials: every chat turn will fail until the gateway's environment has CLAUDE_CODE_OAUTH_TOKEN (from `claude setup-token`) or ANTHROPIC_API_KEY",
 			"check", base+"/readyz")

@@ -42,7 +42,9 @@ func BenchmarkGatewayOverhead(b *testing.B) {
 	}
 	var k newKeyJSON
 	_ = json.Unmarshal(out, &k)
-	serve, base, logs := startServe(b, env, "--data-dir", data, "--prewarm", "0")
+	// A loaded host can push a WASM policy call past its default 50 ms deadline (a
+	// 503 policy_error): this measures the turn path, so give admission room.
+	serve, base, logs := startServe(b, env, "--data-dir", data, "--prewarm", "0", "--policy-call-timeout", "2s")
 
 	// The direct process: the gateway's defaults (cli-max-retries 2, cli-api-timeout
 	// 60s, cli-watchdog 120s) and the model its default model resolves to.

@@ -3,20 +3,25 @@ package main
 import (
 	"context"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"strings"
 
+	adminweb "github.com/ccgateway/ccgateway/admin-web"
 	"github.com/ccgateway/ccgateway/internal/claudecli"
 	"github.com/ccgateway/ccgateway/internal/telemetry"
 )
 
-// startupNotes logs what an operator needs at start: where admins sign in, and a
-// warning when the CLI has no credentials (every turn would fail "Not logged in";
-// until now only /readyz said so). This tree has no admin console yet (admin-web):
-// the admin API's login is the entry point, and the console's URL belongs here
-// once it is served.
+// startupNotes logs what an operator needs at start: the admin console's URL (or
+// that this binary was built without it), and a warning when the CLI has no
+// credentials (every turn would fail "Not logged in"; until now only /readyz said
+// so).
 func startupNotes(log *slog.Logger, base string, cli claudecli.Config) {
-	log.Info("admin sign-in", "url", base+"/admin/login", "readiness", base+"/readyz")
+	if _, err := fs.Stat(adminweb.Files(), "index.html"); err == nil {
+		log.Info("admin console", "url", base+"/console/")
+	} else {
+		log.Info("admin console not built into this binary (make build); the admin API is served", "login", base+"/admin/login")
+	}
 	if !claudecli.CredentialsConfigured(cli.Env) {
 		log.Warn("no CLI credentials: every chat turn will fail until the gateway's environment has CLAUDE_CODE_OAUTH_TOKEN (from `claude setup-token`) or ANTHROPIC_API_KEY",
 			"check", base+"/readyz")

@@ -21,7 +21,7 @@ func TestStartupWarnsWithoutCLICredentials(t *testing.T) {
 	cmd, _, logs := startServe(t, env, "--data-dir", t.TempDir(), "--prewarm", "0")
 	stopServe(cmd) // the notes are logged before serve waits for its signal
 	if !strings.Contains(logs.String(), "no CLI credentials") || !strings.Contains(logs.String(), "setup-token") ||
-		!strings.Contains(logs.String(), "/admin/login") {
+		!strings.Contains(logs.String(), "admin console") {
 		t.Fatalf("no credentials warning in the log:\n%s", logs)
 	}
 

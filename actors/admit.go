@@ -12,6 +12,7 @@ import (
 
 	"github.com/ccgateway/ccgateway/actors/messages"
 	"github.com/ccgateway/ccgateway/actors/tenant"
+	"github.com/ccgateway/ccgateway/internal/telemetry"
 	"github.com/ccgateway/ccgateway/policies/abi"
 	"github.com/ccgateway/ccgateway/policies/abi/abijson"
 )
@@ -80,7 +81,7 @@ func (s *System) Admit(ctx context.Context, a Admission) (Decision, *Ticket, err
 		timeout = max(time.Until(dl), time.Millisecond)
 	}
 	req := &messages.AdmitRequest{ApiKeyId: a.Key.ID, Ticket: uuid.NewString(), Input: abijson.AppendInput(nil, &in),
-		DeadlineUnixMs: time.Now().Add(timeout).UnixMilli(), DryRun: a.DryRun}
+		DeadlineUnixMs: time.Now().Add(timeout).UnixMilli(), DryRun: a.DryRun, Traceparent: telemetry.Traceparent(ctx)}
 	res, err := s.cl.Request(a.Key.ID, tenant.Kind, req, pcluster.WithTimeout(timeout))
 	if err != nil {
 		// The grain may still admit the ticket (it was queued, or the answer was

@@ -14,6 +14,7 @@ import (
 	"github.com/ccgateway/ccgateway/actors/conversation"
 	"github.com/ccgateway/ccgateway/actors/messages"
 	"github.com/ccgateway/ccgateway/internal/store"
+	"github.com/ccgateway/ccgateway/internal/telemetry"
 )
 
 // ChatRequest is one user turn as the API layer hands it over. Model is already
@@ -136,7 +137,7 @@ func (s *System) Chat(ctx context.Context, req ChatRequest) (<-chan Event, error
 	}
 	turn := &messages.TurnRequest{
 		RequestId: uuid.NewString(), ApiKeyId: req.APIKeyID, ConversationId: convID, Message: req.Message,
-		DeadlineUnixMs: deadline.UnixMilli(), Created: created,
+		DeadlineUnixMs: deadline.UnixMilli(), Created: created, Traceparent: telemetry.Traceparent(ctx),
 		Receiver: &messages.Receiver{Address: pid.Address, Id: pid.Id},
 		Spec: &messages.Spec{Model: req.Model, SystemPrompt: req.SystemPrompt, MaxTokens: int64(req.MaxTokens),
 			HasTemperature: req.Temperature != nil, Temperature: deref(req.Temperature), Tools: req.Tools,

@@ -7,6 +7,7 @@ import (
 	"github.com/ccgateway/ccgateway/actors/scheduler"
 	"github.com/ccgateway/ccgateway/cluster"
 	"github.com/ccgateway/ccgateway/internal/claudecli"
+	"github.com/ccgateway/ccgateway/internal/telemetry"
 	"github.com/ccgateway/ccgateway/policies"
 )
 
@@ -18,9 +19,17 @@ type Config struct {
 	TurnTimeout time.Duration // overall deadline of one turn, queue wait included
 
 	Scheduler scheduler.Config // default: 10 processes, queue 100, 30s wait
-	// Prewarm is how many spare processes wait with the default signature: model
-	// DefaultModel, no system prompt, max tokens or temperature, no tools.
-	Prewarm      int
+	// Prewarm is how many spare processes wait for new conversations, with the spawn
+	// signatures in demand (before any demand: model DefaultModel, no system prompt,
+	// max tokens or temperature, no tools).
+	Prewarm int
+	// PrewarmMinIdle lets a spare take the slot of the least recently used
+	// conversation process idle at least this long when the cap is full (0 = spares
+	// use free slots only).
+	PrewarmMinIdle time.Duration
+	// MemoryBudget caps the total RSS of the node's CLI processes, in bytes: idle
+	// ones are ended to keep within it, and no spare is spawned above it (0 = none).
+	MemoryBudget int64
 	DefaultModel string
 	IdleTTL      time.Duration // passivation of an idle conversation; default 5m
 	MaxPending   int           // turns waiting behind a running one per conversation; default 8
@@ -45,6 +54,10 @@ type Config struct {
 	// admits every request. It is a live value, not a setting: the caller owns it
 	// and swaps chains in it while the system runs.
 	Policies *policies.Registry
+	// Telemetry, when set, traces turns on their grains (as children of the caller's
+	// span) and records queue wait and time to first token. A live value, like
+	// Policies.
+	Telemetry *telemetry.Telemetry
 	// TenantIdleTTL passivates a key's tenant grain after this long without
 	// requests in flight; default 10m. Its counters are rebuilt from the store.
 	TenantIdleTTL time.Duration
@@ -101,6 +114,9 @@ func (c Config) Validate() error {
 	}
 	if c.Prewarm > 0 && c.DefaultModel == "" {
 		return errors.New("actors: prewarm needs a default model")
+	}
+	if c.PrewarmMinIdle < 0 || c.MemoryBudget < 0 {
+		return errors.New("actors: negative prewarm min idle or memory budget")
 	}
 	if c.IdleTTL < 0 || c.Retention < 0 || c.MaxPending < 0 || c.TenantIdleTTL < 0 {
 		return errors.New("actors: negative idle TTL, retention or max pending")

@@ -24,7 +24,6 @@ import (
 type launcher struct {
 	cfg     claudecli.Config
 	dataDir string // absolute
-	def     conversation.Signature
 	log     *slog.Logger
 }
 
@@ -37,7 +36,7 @@ func newLauncher(cfg Config, log *slog.Logger) (*launcher, error) {
 	}
 	// Spares of a previous run are orphans: their transcripts are in the store.
 	_ = os.RemoveAll(filepath.Join(dir, "spares"))
-	return &launcher{cfg: cfg.CLI, dataDir: dir, def: defaultSignature(cfg), log: log}, nil
+	return &launcher{cfg: cfg.CLI, dataDir: dir, log: log}, nil
 }
 
 func (l *launcher) tenantDirs(keyID string) (configDir, workDir string, err error) {
@@ -92,9 +91,9 @@ func restoreTranscript(path string, data []byte) error {
 	return nil
 }
 
-// spawnSpare starts a prewarmed process with the default signature in a directory
-// of its own, removed when the process ends (its transcript is stored by then).
-func (l *launcher) spawnSpare(ctx context.Context, id string) (*cliProcess, int, error) {
+// spawnSpare starts a prewarmed process with signature sig in a directory of its
+// own, removed when the process ends (its transcript is stored by then).
+func (l *launcher) spawnSpare(ctx context.Context, id string, sig conversation.Signature) (*cliProcess, int, error) {
 	own := filepath.Join(l.dataDir, "spares", id)
 	configDir, workDir := filepath.Join(own, "claude"), filepath.Join(own, "work")
 	for _, d := range []string{configDir, workDir} {
@@ -102,7 +101,7 @@ func (l *launcher) spawnSpare(ctx context.Context, id string) (*cliProcess, int,
 			return nil, 0, fmt.Errorf("actors: spare dir: %w", err)
 		}
 	}
-	p, err := l.start(ctx, l.def, uuid.NewString(), false, configDir, workDir, own)
+	p, err := l.start(ctx, sig, uuid.NewString(), false, configDir, workDir, own)
 	if err != nil {
 		_ = os.RemoveAll(own)
 		return nil, 0, err

@@ -30,6 +30,10 @@ type ProcessStatus struct {
 	MaxProcesses int
 	MaxBusy      int
 	MaxQueue     int
+	// TotalRSSBytes is the sum of the listed processes' RSS; MemoryBudgetBytes is the
+	// cli-memory-budget (0 = none).
+	TotalRSSBytes     int64
+	MemoryBudgetBytes int64
 }
 
 // Processes lists the live CLI processes of this node.
@@ -39,7 +43,8 @@ func (s *System) Processes() []ProcessInfo { return s.ProcessStatus().Processes 
 func (s *System) ProcessStatus() ProcessStatus {
 	snap := s.sched.Snapshot()
 	st := ProcessStatus{QueueByKey: snap.QueueByKey, Busy: snap.Busy, MaxProcesses: snap.MaxProcesses,
-		MaxBusy: snap.MaxBusy, MaxQueue: snap.MaxQueue, Processes: make([]ProcessInfo, 0, len(snap.Slots))}
+		MaxBusy: snap.MaxBusy, MaxQueue: snap.MaxQueue, Processes: make([]ProcessInfo, 0, len(snap.Slots)),
+		MemoryBudgetBytes: s.mem.budget}
 	for _, sl := range snap.Slots {
 		p := ProcessInfo{PID: sl.PID, APIKeyID: sl.Key, State: string(sl.State), StartedAt: sl.StartedAt,
 			LastUsed: sl.LastUsed, Turns: sl.Turns}
@@ -49,6 +54,7 @@ func (s *System) ProcessStatus() ProcessStatus {
 		if sl.PID > 0 {
 			p.RSSBytes = rss(sl.PID)
 		}
+		st.TotalRSSBytes += p.RSSBytes
 		st.Processes = append(st.Processes, p)
 	}
 	return st

@@ -46,7 +46,8 @@ type System struct {
 	sys   *actor.ActorSystem
 	cl    *pcluster.Cluster
 	sched *scheduler.Scheduler
-	pool  *scheduler.Pool[*cliProcess]
+	pool  *scheduler.Pool[conversation.Signature, *cliProcess]
+	mem   memory
 	cli   *launcher
 	lease *conversation.Leases
 	prov  *cluster.Provider // nil on a single node
@@ -87,9 +88,20 @@ func New(cfg Config, st store.Store, log *slog.Logger) (*System, error) {
 		Store: st, Sched: sched, Launcher: s.cli, Encode: encodeError, Log: log,
 		IdleTTL: cfg.IdleTTL, MaxPending: cfg.MaxPending, TurnTimeout: cfg.TurnTimeout, Kill: kill,
 	}
-	s.pool = scheduler.NewPool(sched, cfg.Prewarm, 2*time.Second, s.cli.spawnSpare, func(p *cliProcess) { _ = p.Close() }, log)
+	if cfg.Telemetry != nil {
+		if deps.Turns, err = cfg.Telemetry.Turns(); err != nil {
+			killCancel()
+			return nil, err
+		}
+	}
+	pcfg := scheduler.PoolConfig[conversation.Signature]{Size: cfg.Prewarm, Interval: 2 * time.Second,
+		Default: defaultSignature(cfg), MinIdle: cfg.PrewarmMinIdle}
+	if cfg.MemoryBudget > 0 {
+		pcfg.Admit = s.mem.roomForOne
+	}
+	s.pool = scheduler.NewPool(sched, pcfg, s.cli.spawnSpare, func(p *cliProcess) { _ = p.Close() }, log)
 	if cfg.Prewarm > 0 {
-		deps.Spares = spares{pool: s.pool, sig: defaultSignature(cfg)}
+		deps.Spares = spares{pool: s.pool}
 	}
 	if err := s.startCluster(deps); err != nil {
 		s.pool.Close()
@@ -102,6 +114,9 @@ func New(cfg Config, st store.Store, log *slog.Logger) (*System, error) {
 		s.bg.Add(1)
 		go s.sweep(bgctx)
 	}
+	s.mem.budget = cfg.MemoryBudget
+	s.bg.Add(1)
+	go s.watchMemory(bgctx, 2*time.Second)
 	return s, nil
 }
 
@@ -230,17 +245,13 @@ func (s *System) awaitGrainTurns(ctx context.Context) {
 	}
 }
 
-// spares hands prewarmed processes to conversations with the default signature.
+// spares hands prewarmed processes to new conversations of their signature.
 type spares struct {
-	pool *scheduler.Pool[*cliProcess]
-	sig  conversation.Signature
+	pool *scheduler.Pool[conversation.Signature, *cliProcess]
 }
 
 func (p spares) Take(sig conversation.Signature) (string, conversation.Process, bool) {
-	if sig != p.sig {
-		return "", nil, false
-	}
-	id, proc, ok := p.pool.Take()
+	id, proc, ok := p.pool.Take(sig)
 	if !ok {
 		return "", nil, false
 	}

@@ -36,6 +36,9 @@ type ProcessStatus struct {
 	MaxProcesses int            `json:"max_processes"`
 	MaxBusy      int            `json:"max_busy"`
 	MaxQueue     int            `json:"max_queue"`
+	// TotalRSSBytes and MemoryBudgetBytes show the memory budget at work.
+	TotalRSSBytes     int64 `json:"total_rss_bytes" doc:"Sum of the listed processes' resident memory"`
+	MemoryBudgetBytes int64 `json:"memory_budget_bytes" doc:"The cli-memory-budget: idle processes are ended to keep the total within it (0 = none)"`
 }
 
 type processesOutput struct{ Body ProcessStatus }
@@ -44,11 +47,12 @@ func registerProcesses(api huma.API, s *server) {
 	huma.Register(api, huma.Operation{
 		OperationID: "admin-list-processes", Method: http.MethodGet, Path: "/admin/processes",
 		Summary: "List CLI processes and the queue", Tags: []string{"admin"}, Security: adminSecurity, Errors: []int{401, 403},
-		Description: "This node's live Claude CLI processes (busy, idle or prewarmed) with RSS, start time and turns served, and the turns waiting for a process, by API key.",
+		Description: "This node's live Claude CLI processes (busy, idle or prewarmed) with RSS (and their total against the memory budget), start time and turns served, and the turns waiting for a process, by API key.",
 	}, func(ctx context.Context, _ *struct{}) (*processesOutput, error) {
 		st := s.Chat.ProcessStatus()
 		out := ProcessStatus{Node: s.Config.NodeName, Processes: make([]ProcessEntry, 0, len(st.Processes)), Queue: make([]QueueEntry, 0, len(st.QueueByKey)),
-			Busy: st.Busy, MaxProcesses: st.MaxProcesses, MaxBusy: st.MaxBusy, MaxQueue: st.MaxQueue}
+			Busy: st.Busy, MaxProcesses: st.MaxProcesses, MaxBusy: st.MaxBusy, MaxQueue: st.MaxQueue,
+			TotalRSSBytes: st.TotalRSSBytes, MemoryBudgetBytes: st.MemoryBudgetBytes}
 		for _, p := range st.Processes {
 			out.Processes = append(out.Processes, ProcessEntry{PID: p.PID, ConversationID: p.ConversationID, APIKeyID: p.APIKeyID,
 				State: p.State, RSSBytes: p.RSSBytes, StartedAt: p.StartedAt, LastUsedAt: p.LastUsed, Turns: p.Turns})

@@ -11,6 +11,7 @@ import (
 	"github.com/ccgateway/ccgateway/actors/messages"
 	"github.com/ccgateway/ccgateway/actors/scheduler"
 	"github.com/ccgateway/ccgateway/internal/store"
+	"github.com/ccgateway/ccgateway/internal/telemetry"
 )
 
 // Error kinds the grain reports in TurnError.Kind, besides those of Deps.Encode.
@@ -36,6 +37,9 @@ type Deps struct {
 	TurnTimeout time.Duration // fallback when a request has no deadline
 	// Kill ends every running turn when it is done (the shutdown deadline passed).
 	Kill context.Context
+	// Turns traces turns and records their queue wait and time to first token;
+	// nil records nothing.
+	Turns *telemetry.Turns
 }
 
 // Props returns the grain's props for the cluster kind.
@@ -47,6 +51,7 @@ func Props(d *Deps) *actor.Props {
 type turn struct {
 	req      *messages.TurnRequest
 	receiver *actor.PID
+	arrived  time.Time               // when the grain accepted the turn
 	cancel   context.CancelFunc      // set while running
 	abort    context.CancelCauseFunc // set while running; cancels with a cause
 }
@@ -122,7 +127,7 @@ func (g *grain) onTurn(ctx actor.Context, m *messages.TurnRequest) {
 		ctx.Respond(&messages.TurnAck{Error: &messages.TurnError{Kind: KindBusy, Message: "too many turns wait for this conversation", RetryAfterMs: 1000}})
 		return
 	}
-	t := &turn{req: m, receiver: actor.NewPID(m.GetReceiver().GetAddress(), m.GetReceiver().GetId())}
+	t := &turn{req: m, receiver: actor.NewPID(m.GetReceiver().GetAddress(), m.GetReceiver().GetId()), arrived: time.Now()}
 	ctx.Respond(&messages.TurnAck{Accepted: true})
 	ctx.Watch(t.receiver)
 	if g.running != nil {

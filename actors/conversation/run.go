@@ -42,11 +42,16 @@ type run struct {
 	spentUS float64
 	// onLeaseLost tells the grain that a renewal found the lease gone.
 	onLeaseLost func()
+	// process says how the turn got its process (live, spare or spawn), for the
+	// time-to-first-token metric and the turn's span.
+	process string
 }
 
 // do runs the turn and returns what the grain keeps afterwards.
 func (r *run) do(ctx context.Context) *turnFinished {
+	ctx, span := r.startSpan(ctx)
 	done, err := r.exec(ctx)
+	r.endSpan(span, done, err)
 	if err != nil {
 		// A cause set by the grain (lease lost, conversation deleted) explains the
 		// failure better than the cancellation it led to.
@@ -104,8 +109,10 @@ func (r *run) exec(ctx context.Context) (*messages.TurnDone, error) {
 			adopt, r.proc = id, p
 		}
 	}
+	waited := r.queueWait(ctx)
 	grant, err := r.d.Sched.Acquire(ctx, scheduler.Ticket{Key: req.ApiKeyId, Conversation: r.convID, Adopt: adopt},
 		func(pos int) { r.send(&messages.TurnQueued{RequestId: req.RequestId, Position: int32(pos)}) })
+	waited(err)
 	if err != nil {
 		r.closeProc()
 		if adopt != "" {
@@ -115,7 +122,12 @@ func (r *run) exec(ctx context.Context) (*messages.TurnDone, error) {
 	}
 	alive := false
 	defer func() { grant.Finish(alive) }()
+	r.process = "live"
+	if adopt != "" {
+		r.process = "spare"
+	}
 	if grant.Fresh || r.proc == nil {
+		r.process = "spawn"
 		if err := r.spawn(ctx, conv, sig, tr); err != nil {
 			return nil, err
 		}
@@ -212,21 +224,31 @@ func (r *run) spawn(ctx context.Context, conv *store.Conversation, sig Signature
 // turn relays one CLI turn to the receiver and persists it when it succeeds.
 func (r *run) turn(ctx context.Context, proc Process, sig Signature) (*messages.TurnDone, error) {
 	req := r.t.req
+	ctx, span := r.startCLISpan(ctx, sig)
 	events, err := proc.Turn(ctx, req.Message)
 	if err != nil {
+		endCLISpan(span, nil, err)
 		return nil, err
 	}
+	first := true
 	for ev := range events {
 		switch {
 		case ev.Err != nil:
 			r.spent, r.spentUS = ev.Usage, ev.CostUSD
+			endCLISpan(span, ev.Usage, ev.Err)
 			return nil, ev.Err
 		case ev.Result != nil:
+			endCLISpan(span, ev.Result.Usage, nil, ev.Result.StopReason)
 			return r.persist(ctx, proc, sig, ev.Result)
 		case ev.Delta != "":
+			if first {
+				first = false
+				r.d.Turns.FirstToken(ctx, time.Since(r.t.arrived), r.process)
+			}
 			r.send(&messages.TurnDelta{RequestId: req.RequestId, Text: ev.Delta})
 		}
 	}
+	endCLISpan(span, nil, ctx.Err())
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}

@@ -185,7 +185,10 @@ type TurnRequest struct {
 	DeadlineUnixMs int64                  `protobuf:"varint,7,opt,name=deadline_unix_ms,json=deadlineUnixMs,proto3" json:"deadline_unix_ms,omitempty"`
 	// created says the caller created the conversation for this turn: when the turn
 	// fails with nothing stored, the grain deletes the conversation again.
-	Created       bool `protobuf:"varint,8,opt,name=created,proto3" json:"created,omitempty"`
+	Created bool `protobuf:"varint,8,opt,name=created,proto3" json:"created,omitempty"`
+	// traceparent is the W3C trace context of the caller's span, so the grain's spans
+	// (queue wait, CLI turn) join the client's trace, on any node.
+	Traceparent   string `protobuf:"bytes,9,opt,name=traceparent,proto3" json:"traceparent,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -274,6 +277,13 @@ func (x *TurnRequest) GetCreated() bool {
 		return x.Created
 	}
 	return false
+}
+
+func (x *TurnRequest) GetTraceparent() string {
+	if x != nil {
+		return x.Traceparent
+	}
+	return ""
 }
 
 // TurnAck answers a TurnRequest: accepted, or the error that refused it.
@@ -982,7 +992,9 @@ type AdmitRequest struct {
 	// still waiting then is answered with an error instead of being decided.
 	DeadlineUnixMs int64 `protobuf:"varint,4,opt,name=deadline_unix_ms,json=deadlineUnixMs,proto3" json:"deadline_unix_ms,omitempty"`
 	// dry_run decides without counting the request or holding a slot.
-	DryRun        bool `protobuf:"varint,5,opt,name=dry_run,json=dryRun,proto3" json:"dry_run,omitempty"`
+	DryRun bool `protobuf:"varint,5,opt,name=dry_run,json=dryRun,proto3" json:"dry_run,omitempty"`
+	// traceparent is the W3C trace context of the caller's span.
+	Traceparent   string `protobuf:"bytes,6,opt,name=traceparent,proto3" json:"traceparent,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1050,6 +1062,13 @@ func (x *AdmitRequest) GetDryRun() bool {
 		return x.DryRun
 	}
 	return false
+}
+
+func (x *AdmitRequest) GetTraceparent() string {
+	if x != nil {
+		return x.Traceparent
+	}
+	return ""
 }
 
 // AdmitReply answers an AdmitRequest: allowed (with rewrites) or denied by policy
@@ -1417,7 +1436,7 @@ const file_messages_proto_rawDesc = "" +
 	"\x0estop_sequences\x18\a \x03(\tR\rstopSequences\"4\n" +
 	"\bReceiver\x12\x18\n" +
 	"\aaddress\x18\x01 \x01(\tR\aaddress\x12\x0e\n" +
-	"\x02id\x18\x02 \x01(\tR\x02id\"\xb9\x02\n" +
+	"\x02id\x18\x02 \x01(\tR\x02id\"\xdb\x02\n" +
 	"\vTurnRequest\x12\x1d\n" +
 	"\n" +
 	"request_id\x18\x01 \x01(\tR\trequestId\x12\x1c\n" +
@@ -1428,7 +1447,8 @@ const file_messages_proto_rawDesc = "" +
 	"\x04spec\x18\x05 \x01(\v2\x18.ccgateway.messages.SpecR\x04spec\x128\n" +
 	"\breceiver\x18\x06 \x01(\v2\x1c.ccgateway.messages.ReceiverR\breceiver\x12(\n" +
 	"\x10deadline_unix_ms\x18\a \x01(\x03R\x0edeadlineUnixMs\x12\x18\n" +
-	"\acreated\x18\b \x01(\bR\acreated\"Z\n" +
+	"\acreated\x18\b \x01(\bR\acreated\x12 \n" +
+	"\vtraceparent\x18\t \x01(\tR\vtraceparent\"Z\n" +
 	"\aTurnAck\x12\x1a\n" +
 	"\baccepted\x18\x01 \x01(\bR\baccepted\x123\n" +
 	"\x05error\x18\x02 \x01(\v2\x1d.ccgateway.messages.TurnErrorR\x05error\"+\n" +
@@ -1489,14 +1509,15 @@ const file_messages_proto_rawDesc = "" +
 	"request_id\x18\x01 \x01(\tR\trequestId\x123\n" +
 	"\x05error\x18\x02 \x01(\v2\x1d.ccgateway.messages.TurnErrorR\x05error\x123\n" +
 	"\x05usage\x18\x03 \x01(\v2\x1d.ccgateway.messages.TurnUsageR\x05usage\x12\x19\n" +
-	"\bcost_usd\x18\x04 \x01(\x01R\acostUsd\"\x9d\x01\n" +
+	"\bcost_usd\x18\x04 \x01(\x01R\acostUsd\"\xbf\x01\n" +
 	"\fAdmitRequest\x12\x1c\n" +
 	"\n" +
 	"api_key_id\x18\x01 \x01(\tR\bapiKeyId\x12\x16\n" +
 	"\x06ticket\x18\x02 \x01(\tR\x06ticket\x12\x14\n" +
 	"\x05input\x18\x03 \x01(\fR\x05input\x12(\n" +
 	"\x10deadline_unix_ms\x18\x04 \x01(\x03R\x0edeadlineUnixMs\x12\x17\n" +
-	"\adry_run\x18\x05 \x01(\bR\x06dryRun\"\xda\x02\n" +
+	"\adry_run\x18\x05 \x01(\bR\x06dryRun\x12 \n" +
+	"\vtraceparent\x18\x06 \x01(\tR\vtraceparent\"\xda\x02\n" +
 	"\n" +
 	"AdmitReply\x12\x14\n" +
 	"\x05allow\x18\x01 \x01(\bR\x05allow\x12\x12\n" +

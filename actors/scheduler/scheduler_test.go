@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -206,36 +205,6 @@ func TestPositions(t *testing.T) {
 	// a1 is next, a2 third; b1, arriving last, is served second (round-robin).
 	if got[0] != 1 || got[1] != 2 || got[2] != 2 {
 		t.Fatalf("positions %v, want [1 2 2]", got)
-	}
-}
-
-func TestPrewarmPool(t *testing.T) {
-	s := newSched(t, Config{MaxProcesses: 2, MaxQueue: 2})
-	var spawned, stopped atomic.Int32
-	pool := NewPool(s, 1, 10*time.Millisecond, func(ctx context.Context, id string) (string, int, error) {
-		spawned.Add(1)
-		return "proc-" + id, 42, nil
-	}, func(string) { stopped.Add(1) }, nil)
-	defer pool.Close()
-	waitFor(t, func() bool { return readySpares(s) == 1 })
-	id, proc, ok := pool.Take()
-	if !ok || proc != "proc-"+id {
-		t.Fatalf("take: %q %q %v", id, proc, ok)
-	}
-	g, err := s.Acquire(context.Background(), Ticket{Key: "k", Conversation: "c", Adopt: id}, nil)
-	if err != nil || g.Fresh {
-		t.Fatalf("adopting grant %+v, %v: want a non-fresh grant", g, err)
-	}
-	g.Finish(true)
-	waitFor(t, func() bool { return readySpares(s) == 1 }) // refilled: c idle + 1 spare = cap
-	// A new conversation takes the spare's slot (spares go first), not c's.
-	g2 := mustAcquire(t, s, "k", "d")
-	if !g2.Fresh {
-		t.Fatal("d's grant is not fresh")
-	}
-	waitFor(t, func() bool { return stopped.Load() == 1 })
-	if st := stateOf(s, "c"); st != Idle {
-		t.Fatalf("c is %q, want idle", st)
 	}
 }
 

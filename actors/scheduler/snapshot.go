@@ -61,3 +61,38 @@ func (s *Scheduler) ReserveSpare(id string) bool {
 func (s *Scheduler) AttachSpare(id string, pid int, startedAt time.Time, evict func()) {
 	s.attach(id, pid, startedAt, evict)
 }
+
+// ReserveSpareOverIdle is ReserveSpare for a full cap: when no slot is free it takes
+// the slot of the least recently used idle conversation process that has been idle
+// for at least minIdle (its conversation resumes on its next turn), and returns that
+// process's evict callback for the caller to run. A conversation in active use is
+// never the victim, nor is another spare, and nothing is taken while turns wait.
+func (s *Scheduler) ReserveSpareOverIdle(id string, minIdle time.Duration) (ok bool, evict func()) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed || s.waiting > 0 {
+		return false, nil
+	}
+	if len(s.entries) >= s.cfg.MaxProcesses {
+		v := s.staleIdleLocked(time.Now().Add(-minIdle))
+		if v == nil {
+			return false, nil
+		}
+		delete(s.entries, v.id)
+		evict = v.evict
+	}
+	s.entries[id] = &entry{id: id, state: Prewarmed, lastUsed: time.Now()}
+	return true, evict
+}
+
+// staleIdleLocked is the least recently used idle conversation process last used
+// before cutoff, or nil.
+func (s *Scheduler) staleIdleLocked(cutoff time.Time) *entry {
+	var lru *entry
+	for _, e := range s.entries {
+		if e.state == Idle && e.lastUsed.Before(cutoff) && (lru == nil || e.lastUsed.Before(lru.lastUsed)) {
+			lru = e
+		}
+	}
+	return lru
+}

@@ -8,6 +8,7 @@ import (
 	"github.com/asynkron/protoactor-go/actor"
 
 	"github.com/ccgateway/ccgateway/actors/messages"
+	"github.com/ccgateway/ccgateway/internal/telemetry"
 	"github.com/ccgateway/ccgateway/policies"
 	"github.com/ccgateway/ccgateway/policies/abi"
 	"github.com/ccgateway/ccgateway/policies/abi/abijson"
@@ -38,17 +39,18 @@ func (g *grain) pump(ctx actor.Context) {
 		g.busy = true
 		system, self, d := ctx.ActorSystem(), ctx.Self(), g.d
 		go func() {
-			system.Root.Send(self, &evaluated{w: w, reply: decide(d, &in)})
+			system.Root.Send(self, &evaluated{w: w, reply: decide(d, &in, w.req.GetTraceparent())})
 		}()
 	}
 }
 
-// decide runs the active chain on in, off the grain's goroutine.
-func decide(d *Deps, in *abi.Input) *messages.AdmitReply {
+// decide runs the active chain on in, off the grain's goroutine. The policy spans
+// join the caller's trace (traceparent).
+func decide(d *Deps, in *abi.Input, traceparent string) *messages.AdmitReply {
 	if d.Policies == nil {
 		return &messages.AdmitReply{Allow: true}
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), d.EvalTimeout)
+	ctx, cancel := context.WithTimeout(telemetry.WithTraceparent(context.Background(), traceparent), d.EvalTimeout)
 	defer cancel()
 	dec, err := d.Policies.Evaluate(ctx, in)
 	if err != nil {

@@ -37,7 +37,7 @@ var buildOnce = sync.OnceValues(func() (string, error) {
 })
 
 // binary builds ccgateway once per test run.
-func binary(t *testing.T) string {
+func binary(t testing.TB) string {
 	t.Helper()
 	bin, err := buildOnce()
 	if err != nil {
@@ -46,7 +46,7 @@ func binary(t *testing.T) string {
 	return bin
 }
 
-func freeAddr(t *testing.T) string {
+func freeAddr(t testing.TB) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -105,7 +105,7 @@ func TestServeHelpListsSettings(t *testing.T) {
 }
 
 // startServe runs `ccgateway serve` and waits until it answers /healthz.
-func startServe(t *testing.T, env []string, args ...string) (*exec.Cmd, string, *bytes.Buffer) {
+func startServe(t testing.TB, env []string, args ...string) (*exec.Cmd, string, *bytes.Buffer) {
 	t.Helper()
 	addr := freeAddr(t)
 	cmd := exec.Command(binary(t), append([]string{"serve", "--listen", addr}, args...)...)

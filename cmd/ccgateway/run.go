@@ -28,6 +28,7 @@ var commands = []command{
 	{"keys", "manage API keys: keys create --name N [--json], keys list", cmdKeys},
 	{"admin", "manage local admins: admin set-password --username U (password on stdin)", cmdAdmin},
 	{"policy", "policy authors: policy test FILE.wasm --input req.json prints the decision", cmdPolicy},
+	{"loadtest", "drive a running gateway with concurrent chat clients and report latency, errors and RSS", cmdLoadtest},
 }
 
 // run dispatches to the subcommand named by args[0].

@@ -92,7 +92,11 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	}, log)
 	sweeper.Start()
 	defer sweeper.Stop()
-	tel, err := telemetry.New(telemetry.Config{Version: version, Node: cfg.NodeName})
+	tcfg, err := telemetryConfig(ctx, e.vars, cfg.NodeName, log)
+	if err != nil {
+		return err
+	}
+	tel, err := telemetry.New(tcfg)
 	if err != nil {
 		return err
 	}
@@ -108,6 +112,7 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	acfg := actorsConfig(cfg, cliCfg)
 	acfg.Policies = pols.Registry()
 	acfg.HTTPAddr = ln.Addr().String()
+	acfg.Telemetry = tel
 	sys, err := actors.New(acfg, st, log)
 	if err != nil {
 		return err
@@ -141,6 +146,7 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 		go func() { serveErr <- srv.Serve(ln) }()
 	}
 	log.Info("serving", "addr", scheme+"://"+ln.Addr().String(), "version", version, "store", storeKind(cfg), "claude", cliCfg.Path)
+	startupNotes(log, scheme+"://"+ln.Addr().String(), cliCfg)
 
 	select {
 	case err := <-serveErr:
@@ -198,7 +204,8 @@ func serveMetrics(ln net.Listener, tel *telemetry.Telemetry, log *slog.Logger) (
 func processStats(sys *actors.System) func() telemetry.ProcessStats {
 	return func() telemetry.ProcessStats {
 		st := sys.ProcessStatus()
-		ps := telemetry.ProcessStats{ByState: map[string]int{}, MaxProcesses: st.MaxProcesses, MaxQueue: st.MaxQueue}
+		ps := telemetry.ProcessStats{ByState: map[string]int{}, MaxProcesses: st.MaxProcesses, MaxQueue: st.MaxQueue,
+			RSSBytes: st.TotalRSSBytes, MemoryBudget: st.MemoryBudgetBytes}
 		for _, p := range st.Processes {
 			ps.ByState[p.State]++
 		}
@@ -298,7 +305,7 @@ func actorsConfig(cfg *config.Config, cli claudecli.Config) actors.Config {
 		CLI: cli, DataDir: cfg.DataDir, TurnTimeout: cfg.TurnTimeout,
 		Scheduler: scheduler.Config{MaxProcesses: cfg.MaxProcesses, MaxBusy: cfg.MaxBusyTurns,
 			MaxQueue: cfg.QueueSize, MaxQueuePerKey: cfg.QueuePerKey, QueueTimeout: cfg.QueueTimeout},
-		Prewarm: cfg.Prewarm, DefaultModel: cfg.ResolveModel(cfg.DefaultModel), IdleTTL: cfg.IdleTTL,
+		Prewarm: cfg.Prewarm, PrewarmMinIdle: cfg.PrewarmMinIdle, MemoryBudget: cfg.CLIMemoryBudget, DefaultModel: cfg.ResolveModel(cfg.DefaultModel), IdleTTL: cfg.IdleTTL,
 		MaxPending: cfg.ConversationQueue, Retention: cfg.ConversationRetention,
 		LeaseTTL: cfg.LeaseTTL, LeaseRenew: cfg.LeaseRenew,
 		Cluster: clusterConfig(cfg), Node: cfg.NodeName, Version: version,

@@ -53,6 +53,8 @@ type Config struct {
 	QueuePerKey           int
 	QueueTimeout          time.Duration
 	Prewarm               int
+	PrewarmMinIdle        time.Duration
+	CLIMemoryBudget       int64 // bytes; 0 = none
 	IdleTTL               time.Duration
 	ConversationQueue     int
 	ConversationRetention time.Duration
@@ -217,6 +219,12 @@ func (c *Config) Validate() error {
 	}
 	if c.QueueSize < 0 || c.ConversationQueue < 0 {
 		bad("queue-size", "queue sizes must not be negative")
+	}
+	if c.PrewarmMinIdle < 0 {
+		bad("prewarm-min-idle", "must not be negative")
+	}
+	if c.CLIMemoryBudget != 0 && c.CLIMemoryBudget < 256<<20 {
+		bad("cli-memory-budget", "must be 0 or at least 256MiB (one CLI process takes ~200 MB), got %d bytes", c.CLIMemoryBudget)
 	}
 	if c.Prewarm < 0 || c.Prewarm > c.MaxProcesses {
 		bad("prewarm", "must be 0..max-processes, got %d", c.Prewarm)

@@ -85,6 +85,8 @@ func TestLoadErrorsNameTheSetting(t *testing.T) {
 			[]string{"CCGATEWAY_CLUSTER_SECRET=short"}, []string{"cluster-secret"}},
 		{"probe timeout over interval", []string{"--cluster-gossip", "127.0.0.1:7946", "--database-url", "postgres://h/db",
 			"--cluster-probe-timeout", "2s"}, nil, []string{"cluster-probe-timeout"}},
+		{"bad memory budget", []string{"--cli-memory-budget", "lots"}, nil, []string{"cli-memory-budget", "MiB"}},
+		{"memory budget below one process", nil, []string{"CCGATEWAY_CLI_MEMORY_BUDGET=100MiB"}, []string{"cli-memory-budget", "256MiB"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -151,5 +153,19 @@ func TestClusterSettings(t *testing.T) {
 	if c.ClusterGossip != "0.0.0.0:7946" || len(c.ClusterJoin) != 2 || c.ClusterName != "prod" || c.ClusterAdvertise != "10.0.0.1" ||
 		c.ClusterSecret != "0123456789abcdef" || c.ClusterProbeInterval != 400*time.Millisecond || c.ClusterSuspicionMult != 4 {
 		t.Errorf("cluster settings %+v", c)
+	}
+}
+
+func TestMemoryBudgetSizes(t *testing.T) {
+	for in, want := range map[string]int64{"0": 0, "1800MiB": 1800 << 20, "2GiB": 2 << 30, "1.5GB": 1_500_000_000, "300000000": 300_000_000} {
+		t.Run(in, func(t *testing.T) {
+			c, err := Load("test", []string{"--cli-memory-budget", in}, nil, io.Discard, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.CLIMemoryBudget != want {
+				t.Fatalf("budget %d, want %d", c.CLIMemoryBudget, want)
+			}
+		})
 	}
 }

@@ -70,6 +70,37 @@ func integer(f func(c *Config) *int) func(*Config, string) error {
 	}
 }
 
+// byteSize parses a size such as 1800MiB, 2GiB, 1.5GB or a plain byte count.
+func byteSize(f func(c *Config) *int64) func(*Config, string) error {
+	return func(c *Config, v string) error {
+		n, err := parseByteSize(v)
+		if err != nil {
+			return fmt.Errorf("want a size such as 1800MiB, 2GiB or 0, got %q", v)
+		}
+		*f(c) = n
+		return nil
+	}
+}
+
+func parseByteSize(v string) (int64, error) {
+	units := []struct {
+		suffix string
+		mul    float64
+	}{{"KiB", 1 << 10}, {"MiB", 1 << 20}, {"GiB", 1 << 30}, {"KB", 1e3}, {"MB", 1e6}, {"GB", 1e9}, {"B", 1}}
+	mul, num := 1.0, strings.TrimSpace(v)
+	for _, u := range units {
+		if rest, ok := strings.CutSuffix(num, u.suffix); ok {
+			mul, num = u.mul, strings.TrimSpace(rest)
+			break
+		}
+	}
+	f, err := strconv.ParseFloat(num, 64)
+	if err != nil || f < 0 {
+		return 0, fmt.Errorf("bad size %q", v)
+	}
+	return int64(f * mul), nil
+}
+
 func boolean(f func(c *Config) *bool) func(*Config, string) error {
 	return func(c *Config, v string) error {
 		b, err := strconv.ParseBool(v)
@@ -160,7 +191,9 @@ var settings = []setting{
 	{name: "queue-size", def: "100", usage: "turns that may wait for a CLI process on this node; beyond it 503 queue_full", set: integer(func(c *Config) *int { return &c.QueueSize })},
 	{name: "queue-per-key", def: "0", usage: "turns one API key may have waiting on this node (0 = queue-size); a full queue always makes room for a key below its fair share", set: integer(func(c *Config) *int { return &c.QueuePerKey })},
 	{name: "queue-timeout", def: "30s", usage: "longest wait for a CLI process; beyond it 503 queue_timeout", set: dur(func(c *Config) *time.Duration { return &c.QueueTimeout })},
-	{name: "prewarm", def: "1", usage: "spare CLI processes kept ready with the default model and no system prompt", set: integer(func(c *Config) *int { return &c.Prewarm })},
+	{name: "prewarm", def: "1", usage: "spare CLI processes kept ready for new conversations (for the spawn signatures in demand; the default model until demand is seen)", set: integer(func(c *Config) *int { return &c.Prewarm })},
+	{name: "prewarm-min-idle", def: "30s", usage: "with the process cap full, a spare takes the slot of the least recently used conversation process idle at least this long (0 = spares use free slots only)", set: dur(func(c *Config) *time.Duration { return &c.PrewarmMinIdle })},
+	{name: "cli-memory-budget", def: "0", usage: "cap on the total RSS of this node's CLI processes, e.g. 1800MiB; idle processes are ended to keep within it (0 = none)", set: byteSize(func(c *Config) *int64 { return &c.CLIMemoryBudget })},
 	{name: "idle-ttl", def: "5m", usage: "an idle conversation's CLI process is ended after this long (it resumes on the next turn)", set: dur(func(c *Config) *time.Duration { return &c.IdleTTL })},
 	{name: "conversation-queue", def: "8", usage: "turns that may wait behind a running turn of the same conversation", set: integer(func(c *Config) *int { return &c.ConversationQueue })},
 	{name: "conversation-retention", def: "0", usage: "conversations idle longer than this are deleted (0 = keep forever)", set: dur(func(c *Config) *time.Duration { return &c.ConversationRetention })},

@@ -85,6 +85,7 @@ func (s *sqlStore) DeleteConversation(ctx context.Context, apiKeyID, id string) 
 		}
 		for _, q := range []string{
 			`DELETE FROM messages WHERE conversation_id = ?`,
+			`DELETE FROM cli_transcript_chunks WHERE conversation_id = ?`,
 			`DELETE FROM cli_transcripts WHERE conversation_id = ?`,
 			`DELETE FROM conversation_leases WHERE conversation_id = ?`,
 		} {

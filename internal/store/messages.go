@@ -127,29 +127,3 @@ func (s *sqlStore) PutTranscript(ctx context.Context, t *Transcript) error {
 	}
 	return s.putTranscript(ctx, s.wr(), t)
 }
-
-func (s *sqlStore) putTranscript(ctx context.Context, c conn, t *Transcript) error {
-	t.UpdatedAt = s.nowUTC()
-	data := t.Data
-	if data == nil {
-		data = []byte{}
-	}
-	_, err := c.exec(ctx, `INSERT INTO cli_transcripts (conversation_id, session_id, data, updated_at)
-		VALUES (?, ?, ?, ?)
-		ON CONFLICT (conversation_id) DO UPDATE SET
-			session_id = excluded.session_id, data = excluded.data, updated_at = excluded.updated_at`,
-		t.ConversationID, t.SessionID, data, s.d.timeArg(t.UpdatedAt))
-	return s.d.wrap(err, "put transcript "+t.ConversationID)
-}
-
-// GetTranscript returns the conversation's transcript or ErrNotFound.
-func (s *sqlStore) GetTranscript(ctx context.Context, conversationID string) (*Transcript, error) {
-	t := &Transcript{}
-	err := s.rd().queryRow(ctx, `SELECT conversation_id, session_id, data, updated_at
-		FROM cli_transcripts WHERE conversation_id = ?`, conversationID,
-	).Scan(&t.ConversationID, &t.SessionID, &t.Data, timeCol{&t.UpdatedAt})
-	if err != nil {
-		return nil, s.d.wrap(err, "get transcript "+conversationID)
-	}
-	return t, nil
-}

@@ -12,6 +12,7 @@ import (
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/metric"
+	"go.opentelemetry.io/otel/propagation"
 	"go.opentelemetry.io/otel/trace"
 )
 
@@ -53,7 +54,9 @@ func (t *Telemetry) HTTPMiddleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		m := methodLabel(r.Method)
-		ctx, span := t.tracer.Start(r.Context(), "HTTP "+m, trace.WithSpanKind(trace.SpanKindServer),
+		// A client's W3C traceparent makes this span a child of the client's.
+		ctx := w3c.Extract(r.Context(), propagation.HeaderCarrier(r.Header))
+		ctx, span := t.tracer.Start(ctx, "HTTP "+m, trace.WithSpanKind(trace.SpanKindServer),
 			trace.WithAttributes(attribute.String("http.request.method", m)))
 		method := attribute.String("method", m)
 		t.http.inFlight.Add(ctx, 1, metric.WithAttributes(method))

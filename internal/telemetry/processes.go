@@ -16,6 +16,8 @@ type ProcessStats struct {
 	Queued       int // turns waiting for a process, all keys together
 	MaxProcesses int
 	MaxQueue     int
+	RSSBytes     int64 // total resident memory of the CLI processes
+	MemoryBudget int64 // cli-memory-budget in bytes (0 = none)
 }
 
 // processStates are always reported, at 0 when no process is in them.
@@ -23,10 +25,11 @@ var processStates = []string{"busy", "idle", "prewarmed"}
 
 // ObserveProcesses registers gauges read from snapshot at each scrape:
 // ccgateway_cli_processes{state}, ccgateway_cli_queue_length,
-// ccgateway_cli_max_processes and ccgateway_cli_max_queue.
+// ccgateway_cli_max_processes, ccgateway_cli_max_queue, ccgateway_cli_rss_bytes and
+// ccgateway_cli_memory_budget_bytes.
 func (t *Telemetry) ObserveProcesses(snapshot func() ProcessStats) error {
-	var errs [4]error
-	var procs, queued, maxProcs, maxQueue metric.Int64ObservableGauge
+	var errs [6]error
+	var procs, queued, maxProcs, maxQueue, rssTotal, budget metric.Int64ObservableGauge
 	procs, errs[0] = t.meter.Int64ObservableGauge("ccgateway_cli_processes",
 		metric.WithDescription("Live Claude CLI processes on this node by state."))
 	queued, errs[1] = t.meter.Int64ObservableGauge("ccgateway_cli_queue_length",
@@ -35,6 +38,10 @@ func (t *Telemetry) ObserveProcesses(snapshot func() ProcessStats) error {
 		metric.WithDescription("The node's cap on live CLI processes (max-processes)."))
 	maxQueue, errs[3] = t.meter.Int64ObservableGauge("ccgateway_cli_max_queue",
 		metric.WithDescription("The node's cap on waiting turns (queue-size)."))
+	rssTotal, errs[4] = t.meter.Int64ObservableGauge("ccgateway_cli_rss_bytes",
+		metric.WithDescription("Total resident memory of this node's CLI processes."), metric.WithUnit("By"))
+	budget, errs[5] = t.meter.Int64ObservableGauge("ccgateway_cli_memory_budget_bytes",
+		metric.WithDescription("The node's cap on the CLI processes' total RSS (cli-memory-budget; 0 = none)."), metric.WithUnit("By"))
 	if err := errors.Join(errs[:]...); err != nil {
 		return fmt.Errorf("telemetry: process gauges: %w", err)
 	}
@@ -55,8 +62,10 @@ func (t *Telemetry) ObserveProcesses(snapshot func() ProcessStats) error {
 		o.ObserveInt64(queued, int64(st.Queued))
 		o.ObserveInt64(maxProcs, int64(st.MaxProcesses))
 		o.ObserveInt64(maxQueue, int64(st.MaxQueue))
+		o.ObserveInt64(rssTotal, st.RSSBytes)
+		o.ObserveInt64(budget, st.MemoryBudget)
 		return nil
-	}, procs, queued, maxProcs, maxQueue)
+	}, procs, queued, maxProcs, maxQueue, rssTotal, budget)
 	return err
 }
 

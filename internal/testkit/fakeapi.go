@@ -36,9 +36,16 @@ type FakeAPI struct {
 // closed when t's test ends.
 func NewFakeAPI(t testing.TB) *FakeAPI {
 	t.Helper()
+	f := StartFakeAPI()
+	t.Cleanup(f.Close)
+	return f
+}
+
+// StartFakeAPI starts a FakeAPI outside a test (cmd/fakeanthropic serves one for
+// load tests); the caller closes it.
+func StartFakeAPI() *FakeAPI {
 	f := &FakeAPI{quit: make(chan struct{}), usage: DefaultUsage()}
 	f.srv = httptest.NewServer(http.HandlerFunc(f.serve))
-	t.Cleanup(f.Close)
 	return f
 }
 

@@ -1416,10 +1416,16 @@ type ProcessStatus struct {
 	MaxProcesses int64 `json:"max_processes"`
 	MaxQueue     int64 `json:"max_queue"`
 
+	// MemoryBudgetBytes The cli-memory-budget: idle processes are ended to keep the total within it (0 = none)
+	MemoryBudgetBytes int64 `json:"memory_budget_bytes"`
+
 	// Node The node these processes run on (node-name)
 	Node      string         `json:"node"`
 	Processes []ProcessEntry `json:"processes"`
 	Queue     []QueueEntry   `json:"queue"`
+
+	// TotalRssBytes Sum of the listed processes' resident memory
+	TotalRssBytes int64 `json:"total_rss_bytes"`
 }
 
 // QueueEntry defines model for QueueEntry.
@@ -2520,7 +2526,7 @@ type ClientInterface interface {
 
 	// AdminListProcesses List CLI processes and the queue
 	//
-	// This node's live Claude CLI processes (busy, idle or prewarmed) with RSS, start time and turns served, and the turns waiting for a process, by API key.
+	// This node's live Claude CLI processes (busy, idle or prewarmed) with RSS (and their total against the memory budget), start time and turns served, and the turns waiting for a process, by API key.
 	//
 	// Corresponds with GET /admin/processes (the `AdminListProcesses` operationId).
 	AdminListProcesses(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -3207,7 +3213,7 @@ func (c *Client) ListPolicyVersions(ctx context.Context, name string, reqEditors
 
 // AdminListProcesses List CLI processes and the queue
 //
-// This node's live Claude CLI processes (busy, idle or prewarmed) with RSS, start time and turns served, and the turns waiting for a process, by API key.
+// This node's live Claude CLI processes (busy, idle or prewarmed) with RSS (and their total against the memory budget), start time and turns served, and the turns waiting for a process, by API key.
 //
 // Corresponds with GET /admin/processes (the `AdminListProcesses` operationId).
 func (c *Client) AdminListProcesses(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -5899,7 +5905,7 @@ type ClientWithResponsesInterface interface {
 
 	// AdminListProcessesWithResponse List CLI processes and the queue
 	//
-	// This node's live Claude CLI processes (busy, idle or prewarmed) with RSS, start time and turns served, and the turns waiting for a process, by API key.
+	// This node's live Claude CLI processes (busy, idle or prewarmed) with RSS (and their total against the memory budget), start time and turns served, and the turns waiting for a process, by API key.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -9858,7 +9864,7 @@ func (c *ClientWithResponses) ListPolicyVersionsWithResponse(ctx context.Context
 
 // AdminListProcessesWithResponse List CLI processes and the queue
 //
-// This node's live Claude CLI processes (busy, idle or prewarmed) with RSS, start time and turns served, and the turns waiting for a process, by API key.
+// This node's live Claude CLI processes (busy, idle or prewarmed) with RSS (and their total against the memory budget), start time and turns served, and the turns waiting for a process, by API key.
 //
 // Returns a wrapper object for the known response body format(s).
 //

@@ -349,7 +349,7 @@ export interface paths {
         };
         /**
          * List CLI processes and the queue
-         * @description This node's live Claude CLI processes (busy, idle or prewarmed) with RSS, start time and turns served, and the turns waiting for a process, by API key.
+         * @description This node's live Claude CLI processes (busy, idle or prewarmed) with RSS (and their total against the memory budget), start time and turns served, and the turns waiting for a process, by API key.
          */
         get: operations["admin-list-processes"];
         put?: never;
@@ -1726,10 +1726,20 @@ export interface components {
             max_processes: number;
             /** Format: int64 */
             max_queue: number;
+            /**
+             * Format: int64
+             * @description The cli-memory-budget: idle processes are ended to keep the total within it (0 = none)
+             */
+            memory_budget_bytes: number;
             /** @description The node these processes run on (node-name) */
             node: string;
             processes: components["schemas"]["ProcessEntry"][];
             queue: components["schemas"]["QueueEntry"][];
+            /**
+             * Format: int64
+             * @description Sum of the listed processes' resident memory
+             */
+            total_rss_bytes: number;
         };
         QueueEntry: {
             api_key_id: string;

@@ -33,6 +33,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Idempotency", testIdempotency},
 		{"Transcripts", testTranscripts},
 		{"CommitTurn", testCommitTurn},
+		{"TranscriptAppend", testTranscriptAppend},
 		{"Usage", testUsage},
 		{"UsageAggregates", testUsageAggregates},
 		{"UsageTurns", testUsageTurns},

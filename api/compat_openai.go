@@ -69,15 +69,30 @@ func documentCompat(api huma.API, op huma.Operation, req, resp, chunk, errBody a
 		},
 		Content: map[string]*huma.MediaType{
 			"application/json":  {Schema: schema(resp)},
-			"text/event-stream": {Schema: &huma.Schema{Type: "array", Items: schema(chunk)}},
+			"text/event-stream": {Schema: sseItems(schema(chunk))},
 		},
 	}
+	documentCompatErrors(api, o, errBody)
+}
+
+// sseItems documents an event stream as huma documents native ones: a list of
+// events, each with an optional name and its data.
+func sseItems(data *huma.Schema) *huma.Schema {
+	return &huma.Schema{Type: "array", Items: &huma.Schema{Type: "object", Required: []string{"data"}, Properties: map[string]*huma.Schema{
+		"event": {Type: "string", Description: "The event name, when the dialect sends one"},
+		"data":  data,
+	}}}
+}
+
+// documentCompatErrors declares the errors of a compatibility operation in the
+// client's own shape (application/json), as compatError writes them.
+func documentCompatErrors(api huma.API, o *huma.Operation, errBody any) {
 	errResp := &huma.Response{Description: "An error in the client's own shape", Content: map[string]*huma.MediaType{
-		"application/json": {Schema: schema(errBody)},
+		"application/json": {Schema: api.OpenAPI().Components.Schemas.Schema(reflect.TypeOf(errBody), true, "")},
 	}}
 	o.Responses["default"] = errResp
 	for code, r := range o.Responses {
-		if code != "200" && code != "default" {
+		if code[0] != '2' && code != "default" {
 			r.Content = errResp.Content
 		}
 	}

@@ -153,6 +153,7 @@ func addRoutes(api huma.API, s *server) {
 	registerCompatModels(api, s)
 	registerCompatOpenAI(api, s)
 	registerCompatAnthropic(api, s)
+	registerCompatResponses(api, s)
 	registerAdminPolicies(api, s)
 }
 

@@ -18,13 +18,13 @@ type Response struct {
 	Status             string             `json:"status"`
 	Error              *ResponseError     `json:"error"`
 	IncompleteDetails  *IncompleteDetails `json:"incomplete_details"`
-	Instructions       *string            `json:"instructions"`
-	MaxOutputTokens    *int               `json:"max_output_tokens"`
+	Instructions       *string            `json:"instructions" nullable:"true"`
+	MaxOutputTokens    *int               `json:"max_output_tokens" nullable:"true"`
 	Model              string             `json:"model"`
 	Output             []OutputMessage    `json:"output"`
 	ParallelToolCalls  bool               `json:"parallel_tool_calls"`
-	PreviousResponseID *string            `json:"previous_response_id"`
-	Temperature        *float64           `json:"temperature"`
+	PreviousResponseID *string            `json:"previous_response_id" nullable:"true"`
+	Temperature        *float64           `json:"temperature" nullable:"true"`
 	TopP               float64            `json:"top_p"`
 	ToolChoice         string             `json:"tool_choice"`
 	Tools              []struct{}         `json:"tools"`

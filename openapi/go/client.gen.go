@@ -237,6 +237,21 @@ func (e ProcessEntryState) Valid() bool {
 	}
 }
 
+// Defines values for ResponseDeletedObject.
+const (
+	ResponseDeletedObjectResponseDeleted ResponseDeletedObject = "response.deleted"
+)
+
+// Valid indicates whether the value is a known member of the ResponseDeletedObject enum.
+func (e ResponseDeletedObject) Valid() bool {
+	switch e {
+	case ResponseDeletedObjectResponseDeleted:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for StreamEventDocType.
 const (
 	ContentBlockDelta StreamEventDocType = "content_block_delta"
@@ -945,6 +960,14 @@ type HealthBody struct {
 	Status string `json:"status"`
 }
 
+// IncompleteDetails defines model for IncompleteDetails.
+type IncompleteDetails struct {
+	Reason string `json:"reason"`
+}
+
+// Item defines model for Item.
+type Item = map[string]interface{}
+
 // KeyUsage defines model for KeyUsage.
 type KeyUsage struct {
 	ApiKeyId string             `json:"api_key_id"`
@@ -1140,6 +1163,23 @@ type OpenAIUsage struct {
 // OpenAIUsagePromptTokensDetailsStruct defines model for OpenAIUsagePromptTokensDetailsStruct.
 type OpenAIUsagePromptTokensDetailsStruct struct {
 	CachedTokens int64 `json:"cached_tokens"`
+}
+
+// OutputMessage defines model for OutputMessage.
+type OutputMessage struct {
+	Content *[]OutputText `json:"content"`
+	Id      string        `json:"id"`
+	Role    string        `json:"role"`
+	Status  string        `json:"status"`
+	Type    string        `json:"type"`
+}
+
+// OutputText defines model for OutputText.
+type OutputText struct {
+	Annotations *[]Item `json:"annotations"`
+	Logprobs    *[]Item `json:"logprobs"`
+	Text        string  `json:"text"`
+	Type        string  `json:"type"`
 }
 
 // OwnUsage defines model for OwnUsage.
@@ -1538,6 +1578,128 @@ type RequestList struct {
 	Total  int64          `json:"total"`
 }
 
+// Response defines model for Response.
+type Response struct {
+	Background         bool               `json:"background"`
+	CreatedAt          int64              `json:"created_at"`
+	Error              *ResponseError     `json:"error"`
+	Id                 string             `json:"id"`
+	IncompleteDetails  *IncompleteDetails `json:"incomplete_details"`
+	Instructions       *string            `json:"instructions"`
+	MaxOutputTokens    *int64             `json:"max_output_tokens"`
+	Metadata           map[string]string  `json:"metadata"`
+	Model              string             `json:"model"`
+	Object             string             `json:"object"`
+	Output             *[]OutputMessage   `json:"output"`
+	ParallelToolCalls  bool               `json:"parallel_tool_calls"`
+	PreviousResponseId *string            `json:"previous_response_id"`
+	Status             string             `json:"status"`
+	Store              bool               `json:"store"`
+	Temperature        *float64           `json:"temperature"`
+	Text               ResponseText       `json:"text"`
+	ToolChoice         string             `json:"tool_choice"`
+	Tools              *[]Item            `json:"tools"`
+	TopP               float64            `json:"top_p"`
+	Truncation         string             `json:"truncation"`
+	Usage              *ResponseUsage     `json:"usage"`
+}
+
+// ResponseDeleted defines model for ResponseDeleted.
+type ResponseDeleted struct {
+	Deleted bool                  `json:"deleted"`
+	Id      string                `json:"id"`
+	Object  ResponseDeletedObject `json:"object"`
+}
+
+// ResponseDeletedObject defines model for ResponseDeleted.Object.
+type ResponseDeletedObject string
+
+// ResponseError defines model for ResponseError.
+type ResponseError struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}
+
+// ResponseEvent defines model for ResponseEvent.
+type ResponseEvent struct {
+	Code           *string        `json:"code,omitempty"`
+	ContentIndex   *int64         `json:"content_index,omitempty"`
+	Delta          *string        `json:"delta,omitempty"`
+	Item           *OutputMessage `json:"item,omitempty"`
+	ItemId         *string        `json:"item_id,omitempty"`
+	Logprobs       *[]Item        `json:"logprobs,omitempty"`
+	Message        *string        `json:"message,omitempty"`
+	OutputIndex    *int64         `json:"output_index,omitempty"`
+	Param          *string        `json:"param,omitempty"`
+	Part           *OutputText    `json:"part,omitempty"`
+	Response       *Response      `json:"response,omitempty"`
+	SequenceNumber int64          `json:"sequence_number"`
+	Text           *string        `json:"text,omitempty"`
+	Type           string         `json:"type"`
+}
+
+// ResponseText defines model for ResponseText.
+type ResponseText struct {
+	Format ResponseTextFormatStruct `json:"format"`
+}
+
+// ResponseTextFormatStruct defines model for ResponseTextFormatStruct.
+type ResponseTextFormatStruct struct {
+	Type string `json:"type"`
+}
+
+// ResponseUsage defines model for ResponseUsage.
+type ResponseUsage struct {
+	InputTokens         int64                                  `json:"input_tokens"`
+	InputTokensDetails  ResponseUsageInputTokensDetailsStruct  `json:"input_tokens_details"`
+	OutputTokens        int64                                  `json:"output_tokens"`
+	OutputTokensDetails ResponseUsageOutputTokensDetailsStruct `json:"output_tokens_details"`
+	TotalTokens         int64                                  `json:"total_tokens"`
+}
+
+// ResponseUsageInputTokensDetailsStruct defines model for ResponseUsageInputTokensDetailsStruct.
+type ResponseUsageInputTokensDetailsStruct struct {
+	CachedTokens int64 `json:"cached_tokens"`
+}
+
+// ResponseUsageOutputTokensDetailsStruct defines model for ResponseUsageOutputTokensDetailsStruct.
+type ResponseUsageOutputTokensDetailsStruct struct {
+	ReasoningTokens int64 `json:"reasoning_tokens"`
+}
+
+// ResponsesRequestDoc defines model for ResponsesRequestDoc.
+type ResponsesRequestDoc struct {
+	// Input A string (one user message) or a list of messages ({role, content}); content is a string or input_text/output_text parts. Images, files and tool items are refused.
+	Input interface{} `json:"input"`
+
+	// Instructions The system prompt
+	Instructions *string `json:"instructions,omitempty"`
+
+	// MaxOutputTokens Cap on the reply's output tokens
+	MaxOutputTokens *int64 `json:"max_output_tokens,omitempty"`
+
+	// Metadata Echoed in the response
+	Metadata *map[string]string `json:"metadata,omitempty"`
+
+	// Model Model id or alias (GET /v1/models); default: the gateway's default model
+	//
+	// Example: sonnet
+	Model *string `json:"model,omitempty"`
+
+	// PreviousResponseId Continue the conversation of this stored response (the latest of its conversation)
+	PreviousResponseId *string `json:"previous_response_id,omitempty"`
+
+	// Store false: do not keep the response (it cannot be read back or continued)
+	Store *bool `json:"store,omitempty"`
+
+	// Stream Stream the Responses events (response.created ... response.completed)
+	Stream *bool `json:"stream,omitempty"`
+
+	// Temperature 0..2; values above 1 are capped at 1 (Claude's range)
+	Temperature          *float64               `json:"temperature,omitempty"`
+	AdditionalProperties map[string]interface{} `json:"-"`
+}
+
 // StartEvent defines model for StartEvent.
 type StartEvent struct {
 	ConversationId string `json:"conversation_id"`
@@ -1833,6 +1995,15 @@ type CompatGetModelParams struct {
 	AnthropicVersion *string `json:"anthropic-version,omitempty"`
 }
 
+// OpenaiCreateResponseParams defines parameters for OpenaiCreateResponse.
+type OpenaiCreateResponseParams struct {
+	// XConversationId Continue this stored conversation; then only the last user message is sent and the earlier messages of the request are not used
+	XConversationId *string `json:"X-Conversation-Id,omitempty"`
+
+	// AnthropicVersion Accepted and ignored: the gateway speaks one version of the Messages API
+	AnthropicVersion *string `json:"anthropic-version,omitempty"`
+}
+
 // CreateApiKeyJSONRequestBody defines body for CreateApiKey for application/json ContentType.
 type CreateApiKeyJSONRequestBody = APIKeyCreate
 
@@ -1871,6 +2042,9 @@ type AnthropicMessagesJSONRequestBody = AnthropicMessagesRequest
 
 // AnthropicCountTokensJSONRequestBody defines body for AnthropicCountTokens for application/json ContentType.
 type AnthropicCountTokensJSONRequestBody = AnthropicCountTokensJSONBody
+
+// OpenaiCreateResponseJSONRequestBody defines body for OpenaiCreateResponse for application/json ContentType.
+type OpenaiCreateResponseJSONRequestBody = ResponsesRequestDoc
 
 // Getter for additional properties for AnthropicMessagesRequest. Returns the specified
 // element and whether it was found
@@ -2148,6 +2322,192 @@ func (a OpenAIChatRequest) MarshalJSON() ([]byte, error) {
 		object["stream_options"], err = json.Marshal(a.StreamOptions)
 		if err != nil {
 			return nil, fmt.Errorf("error marshaling 'stream_options': %w", err)
+		}
+	}
+
+	if a.Temperature != nil {
+		object["temperature"], err = json.Marshal(a.Temperature)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'temperature': %w", err)
+		}
+	}
+
+	for fieldName, field := range a.AdditionalProperties {
+		object[fieldName], err = json.Marshal(field)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling '%s': %w", fieldName, err)
+		}
+	}
+	return json.Marshal(object)
+}
+
+// Getter for additional properties for ResponsesRequestDoc. Returns the specified
+// element and whether it was found
+func (a ResponsesRequestDoc) Get(fieldName string) (value interface{}, found bool) {
+	if a.AdditionalProperties != nil {
+		value, found = a.AdditionalProperties[fieldName]
+	}
+	return
+}
+
+// Setter for additional properties for ResponsesRequestDoc
+func (a *ResponsesRequestDoc) Set(fieldName string, value interface{}) {
+	if a.AdditionalProperties == nil {
+		a.AdditionalProperties = make(map[string]interface{})
+	}
+	a.AdditionalProperties[fieldName] = value
+}
+
+// Override default JSON handling for ResponsesRequestDoc to handle AdditionalProperties
+func (a *ResponsesRequestDoc) UnmarshalJSON(b []byte) error {
+	object := make(map[string]json.RawMessage)
+	err := json.Unmarshal(b, &object)
+	if err != nil {
+		return err
+	}
+
+	if raw, found := object["input"]; found {
+		err = json.Unmarshal(raw, &a.Input)
+		if err != nil {
+			return fmt.Errorf("error reading 'input': %w", err)
+		}
+		delete(object, "input")
+	}
+
+	if raw, found := object["instructions"]; found {
+		err = json.Unmarshal(raw, &a.Instructions)
+		if err != nil {
+			return fmt.Errorf("error reading 'instructions': %w", err)
+		}
+		delete(object, "instructions")
+	}
+
+	if raw, found := object["max_output_tokens"]; found {
+		err = json.Unmarshal(raw, &a.MaxOutputTokens)
+		if err != nil {
+			return fmt.Errorf("error reading 'max_output_tokens': %w", err)
+		}
+		delete(object, "max_output_tokens")
+	}
+
+	if raw, found := object["metadata"]; found {
+		err = json.Unmarshal(raw, &a.Metadata)
+		if err != nil {
+			return fmt.Errorf("error reading 'metadata': %w", err)
+		}
+		delete(object, "metadata")
+	}
+
+	if raw, found := object["model"]; found {
+		err = json.Unmarshal(raw, &a.Model)
+		if err != nil {
+			return fmt.Errorf("error reading 'model': %w", err)
+		}
+		delete(object, "model")
+	}
+
+	if raw, found := object["previous_response_id"]; found {
+		err = json.Unmarshal(raw, &a.PreviousResponseId)
+		if err != nil {
+			return fmt.Errorf("error reading 'previous_response_id': %w", err)
+		}
+		delete(object, "previous_response_id")
+	}
+
+	if raw, found := object["store"]; found {
+		err = json.Unmarshal(raw, &a.Store)
+		if err != nil {
+			return fmt.Errorf("error reading 'store': %w", err)
+		}
+		delete(object, "store")
+	}
+
+	if raw, found := object["stream"]; found {
+		err = json.Unmarshal(raw, &a.Stream)
+		if err != nil {
+			return fmt.Errorf("error reading 'stream': %w", err)
+		}
+		delete(object, "stream")
+	}
+
+	if raw, found := object["temperature"]; found {
+		err = json.Unmarshal(raw, &a.Temperature)
+		if err != nil {
+			return fmt.Errorf("error reading 'temperature': %w", err)
+		}
+		delete(object, "temperature")
+	}
+
+	if len(object) != 0 {
+		a.AdditionalProperties = make(map[string]interface{})
+		for fieldName, fieldBuf := range object {
+			var fieldVal interface{}
+			err := json.Unmarshal(fieldBuf, &fieldVal)
+			if err != nil {
+				return fmt.Errorf("error unmarshaling field %s: %w", fieldName, err)
+			}
+			a.AdditionalProperties[fieldName] = fieldVal
+		}
+	}
+	return nil
+}
+
+// Override default JSON handling for ResponsesRequestDoc to handle AdditionalProperties
+func (a ResponsesRequestDoc) MarshalJSON() ([]byte, error) {
+	var err error
+	object := make(map[string]json.RawMessage)
+
+	object["input"], err = json.Marshal(a.Input)
+	if err != nil {
+		return nil, fmt.Errorf("error marshaling 'input': %w", err)
+	}
+
+	if a.Instructions != nil {
+		object["instructions"], err = json.Marshal(a.Instructions)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'instructions': %w", err)
+		}
+	}
+
+	if a.MaxOutputTokens != nil {
+		object["max_output_tokens"], err = json.Marshal(a.MaxOutputTokens)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'max_output_tokens': %w", err)
+		}
+	}
+
+	if a.Metadata != nil {
+		object["metadata"], err = json.Marshal(a.Metadata)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'metadata': %w", err)
+		}
+	}
+
+	if a.Model != nil {
+		object["model"], err = json.Marshal(a.Model)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'model': %w", err)
+		}
+	}
+
+	if a.PreviousResponseId != nil {
+		object["previous_response_id"], err = json.Marshal(a.PreviousResponseId)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'previous_response_id': %w", err)
+		}
+	}
+
+	if a.Store != nil {
+		object["store"], err = json.Marshal(a.Store)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'store': %w", err)
+		}
+	}
+
+	if a.Stream != nil {
+		object["stream"], err = json.Marshal(a.Stream)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'stream': %w", err)
 		}
 	}
 
@@ -2722,6 +3082,38 @@ type ClientInterface interface {
 	//
 	// Corresponds with GET /v1/models/{id} (the `CompatGetModel` operationId).
 	CompatGetModel(ctx context.Context, id string, params *CompatGetModelParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// OpenaiCreateResponseWithBody Create a response (OpenAI Responses API)
+	//
+	// OpenAI's Responses API, text in and out, for the OpenAI SDKs' responses clients. A call without previous_response_id starts a conversation (earlier messages of its input travel as a transcript); previous_response_id continues the conversation of that stored response. Tools, files, images, reasoning options, background runs and structured output are refused with OpenAI's error shape.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/responses (the `OpenaiCreateResponse` operationId).
+	OpenaiCreateResponseWithBody(ctx context.Context, params *OpenaiCreateResponseParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// OpenaiCreateResponse Create a response (OpenAI Responses API)
+	//
+	// OpenAI's Responses API, text in and out, for the OpenAI SDKs' responses clients. A call without previous_response_id starts a conversation (earlier messages of its input travel as a transcript); previous_response_id continues the conversation of that stored response. Tools, files, images, reasoning options, background runs and structured output are refused with OpenAI's error shape.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1/responses (the `OpenaiCreateResponse` operationId).
+	OpenaiCreateResponse(ctx context.Context, params *OpenaiCreateResponseParams, body OpenaiCreateResponseJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// OpenaiDeleteResponse Delete a stored response (OpenAI Responses API)
+	//
+	// Forgets the response: it can no longer be read or continued. Its conversation and messages stay (DELETE /api/conversations/{id} removes them).
+	//
+	// Corresponds with DELETE /v1/responses/{id} (the `OpenaiDeleteResponse` operationId).
+	OpenaiDeleteResponse(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// OpenaiGetResponse Get a stored response (OpenAI Responses API)
+	//
+	// Returns a response this key created, as it was returned.
+	//
+	// Corresponds with GET /v1/responses/{id} (the `OpenaiGetResponse` operationId).
+	OpenaiGetResponse(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*http.Response, error)
 }
 
 // ListApiKeys List API keys
@@ -3650,6 +4042,78 @@ func (c *Client) CompatListModels(ctx context.Context, params *CompatListModelsP
 // Corresponds with GET /v1/models/{id} (the `CompatGetModel` operationId).
 func (c *Client) CompatGetModel(ctx context.Context, id string, params *CompatGetModelParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewCompatGetModelRequest(c.Server, id, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// OpenaiCreateResponseWithBody Create a response (OpenAI Responses API)
+//
+// OpenAI's Responses API, text in and out, for the OpenAI SDKs' responses clients. A call without previous_response_id starts a conversation (earlier messages of its input travel as a transcript); previous_response_id continues the conversation of that stored response. Tools, files, images, reasoning options, background runs and structured output are refused with OpenAI's error shape.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/responses (the `OpenaiCreateResponse` operationId).
+func (c *Client) OpenaiCreateResponseWithBody(ctx context.Context, params *OpenaiCreateResponseParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewOpenaiCreateResponseRequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// OpenaiCreateResponse Create a response (OpenAI Responses API)
+//
+// OpenAI's Responses API, text in and out, for the OpenAI SDKs' responses clients. A call without previous_response_id starts a conversation (earlier messages of its input travel as a transcript); previous_response_id continues the conversation of that stored response. Tools, files, images, reasoning options, background runs and structured output are refused with OpenAI's error shape.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1/responses (the `OpenaiCreateResponse` operationId).
+func (c *Client) OpenaiCreateResponse(ctx context.Context, params *OpenaiCreateResponseParams, body OpenaiCreateResponseJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewOpenaiCreateResponseRequest(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// OpenaiDeleteResponse Delete a stored response (OpenAI Responses API)
+//
+// Forgets the response: it can no longer be read or continued. Its conversation and messages stay (DELETE /api/conversations/{id} removes them).
+//
+// Corresponds with DELETE /v1/responses/{id} (the `OpenaiDeleteResponse` operationId).
+func (c *Client) OpenaiDeleteResponse(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewOpenaiDeleteResponseRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// OpenaiGetResponse Get a stored response (OpenAI Responses API)
+//
+// Returns a response this key created, as it was returned.
+//
+// Corresponds with GET /v1/responses/{id} (the `OpenaiGetResponse` operationId).
+func (c *Client) OpenaiGetResponse(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewOpenaiGetResponseRequest(c.Server, id)
 	if err != nil {
 		return nil, err
 	}
@@ -5616,6 +6080,140 @@ func NewCompatGetModelRequest(server string, id string, params *CompatGetModelPa
 	return req, nil
 }
 
+// NewOpenaiCreateResponseRequest calls the generic OpenaiCreateResponse builder with application/json body
+func NewOpenaiCreateResponseRequest(server string, params *OpenaiCreateResponseParams, body OpenaiCreateResponseJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewOpenaiCreateResponseRequestWithBody(server, params, "application/json", bodyReader)
+}
+
+// NewOpenaiCreateResponseRequestWithBody constructs an http.Request for the OpenaiCreateResponse method, with any body, and a specified content type
+func NewOpenaiCreateResponseRequestWithBody(server string, params *OpenaiCreateResponseParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/responses")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.XConversationId != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-Conversation-Id", *params.XConversationId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-Conversation-Id", headerParam0)
+		}
+
+		if params.AnthropicVersion != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "anthropic-version", *params.AnthropicVersion, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("anthropic-version", headerParam1)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewOpenaiDeleteResponseRequest constructs an http.Request for the OpenaiDeleteResponse method
+func NewOpenaiDeleteResponseRequest(server string, id string) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/responses/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewOpenaiGetResponseRequest constructs an http.Request for the OpenaiGetResponse method
+func NewOpenaiGetResponseRequest(server string, id string) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/responses/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 func (c *Client) applyEditors(ctx context.Context, req *http.Request, additionalEditors []RequestEditorFn) error {
 	for _, r := range c.RequestEditors {
 		if err := r(ctx, req); err != nil {
@@ -6127,6 +6725,42 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with GET /v1/models/{id} (the `CompatGetModel` operationId).
 	CompatGetModelWithResponse(ctx context.Context, id string, params *CompatGetModelParams, reqEditors ...RequestEditorFn) (*CompatGetModelResponse, error)
+
+	// OpenaiCreateResponseWithBodyWithResponse Create a response (OpenAI Responses API)
+	//
+	// OpenAI's Responses API, text in and out, for the OpenAI SDKs' responses clients. A call without previous_response_id starts a conversation (earlier messages of its input travel as a transcript); previous_response_id continues the conversation of that stored response. Tools, files, images, reasoning options, background runs and structured output are refused with OpenAI's error shape.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/responses (the `OpenaiCreateResponse` operationId).
+	OpenaiCreateResponseWithBodyWithResponse(ctx context.Context, params *OpenaiCreateResponseParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*OpenaiCreateResponseResponse, error)
+
+	// OpenaiCreateResponseWithResponse Create a response (OpenAI Responses API)
+	//
+	// OpenAI's Responses API, text in and out, for the OpenAI SDKs' responses clients. A call without previous_response_id starts a conversation (earlier messages of its input travel as a transcript); previous_response_id continues the conversation of that stored response. Tools, files, images, reasoning options, background runs and structured output are refused with OpenAI's error shape.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/responses (the `OpenaiCreateResponse` operationId).
+	OpenaiCreateResponseWithResponse(ctx context.Context, params *OpenaiCreateResponseParams, body OpenaiCreateResponseJSONRequestBody, reqEditors ...RequestEditorFn) (*OpenaiCreateResponseResponse, error)
+
+	// OpenaiDeleteResponseWithResponse Delete a stored response (OpenAI Responses API)
+	//
+	// Forgets the response: it can no longer be read or continued. Its conversation and messages stay (DELETE /api/conversations/{id} removes them).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /v1/responses/{id} (the `OpenaiDeleteResponse` operationId).
+	OpenaiDeleteResponseWithResponse(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*OpenaiDeleteResponseResponse, error)
+
+	// OpenaiGetResponseWithResponse Get a stored response (OpenAI Responses API)
+	//
+	// Returns a response this key created, as it was returned.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/responses/{id} (the `OpenaiGetResponse` operationId).
+	OpenaiGetResponseWithResponse(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*OpenaiGetResponseResponse, error)
 }
 
 type ListApiKeysResponse struct {
@@ -9457,6 +10091,304 @@ func (r CompatGetModelResponse) ContentType() string {
 	return ""
 }
 
+// OpenaiCreateResponseResponse200Headers the declared response headers of an HTTP 200 response for OpenaiCreateResponse
+type OpenaiCreateResponseResponse200Headers struct {
+	XConversationId *string
+}
+
+type OpenaiCreateResponseResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Response
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *OpenAIErrorBody
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *OpenAIErrorBody
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *OpenAIErrorBody
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *OpenAIErrorBody
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *OpenAIErrorBody
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *OpenAIErrorBody
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *OpenAIErrorBody
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *OpenAIErrorBody
+	// JSON502 the response for an HTTP 502 `application/json` response
+	JSON502 *OpenAIErrorBody
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *OpenAIErrorBody
+	// JSON504 the response for an HTTP 504 `application/json` response
+	JSON504 *OpenAIErrorBody
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *OpenAIErrorBody
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *OpenaiCreateResponseResponse200Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r OpenaiCreateResponseResponse) GetJSON200() *Response {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r OpenaiCreateResponseResponse) GetJSON400() *OpenAIErrorBody {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r OpenaiCreateResponseResponse) GetJSON401() *OpenAIErrorBody {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r OpenaiCreateResponseResponse) GetJSON403() *OpenAIErrorBody {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r OpenaiCreateResponseResponse) GetJSON404() *OpenAIErrorBody {
+	return r.JSON404
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r OpenaiCreateResponseResponse) GetJSON413() *OpenAIErrorBody {
+	return r.JSON413
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r OpenaiCreateResponseResponse) GetJSON422() *OpenAIErrorBody {
+	return r.JSON422
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r OpenaiCreateResponseResponse) GetJSON429() *OpenAIErrorBody {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r OpenaiCreateResponseResponse) GetJSON500() *OpenAIErrorBody {
+	return r.JSON500
+}
+
+// GetJSON502 returns the response for an HTTP 502 `application/json` response
+func (r OpenaiCreateResponseResponse) GetJSON502() *OpenAIErrorBody {
+	return r.JSON502
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r OpenaiCreateResponseResponse) GetJSON503() *OpenAIErrorBody {
+	return r.JSON503
+}
+
+// GetJSON504 returns the response for an HTTP 504 `application/json` response
+func (r OpenaiCreateResponseResponse) GetJSON504() *OpenAIErrorBody {
+	return r.JSON504
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r OpenaiCreateResponseResponse) GetJSONDefault() *OpenAIErrorBody {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r OpenaiCreateResponseResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r OpenaiCreateResponseResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r OpenaiCreateResponseResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r OpenaiCreateResponseResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type OpenaiDeleteResponseResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ResponseDeleted
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *OpenAIErrorBody
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *OpenAIErrorBody
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *OpenAIErrorBody
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *OpenAIErrorBody
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *OpenAIErrorBody
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *OpenAIErrorBody
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r OpenaiDeleteResponseResponse) GetJSON200() *ResponseDeleted {
+	return r.JSON200
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r OpenaiDeleteResponseResponse) GetJSON401() *OpenAIErrorBody {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r OpenaiDeleteResponseResponse) GetJSON403() *OpenAIErrorBody {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r OpenaiDeleteResponseResponse) GetJSON404() *OpenAIErrorBody {
+	return r.JSON404
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r OpenaiDeleteResponseResponse) GetJSON422() *OpenAIErrorBody {
+	return r.JSON422
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r OpenaiDeleteResponseResponse) GetJSON500() *OpenAIErrorBody {
+	return r.JSON500
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r OpenaiDeleteResponseResponse) GetJSONDefault() *OpenAIErrorBody {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r OpenaiDeleteResponseResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r OpenaiDeleteResponseResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r OpenaiDeleteResponseResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r OpenaiDeleteResponseResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type OpenaiGetResponseResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Response
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *OpenAIErrorBody
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *OpenAIErrorBody
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *OpenAIErrorBody
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *OpenAIErrorBody
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *OpenAIErrorBody
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *OpenAIErrorBody
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r OpenaiGetResponseResponse) GetJSON200() *Response {
+	return r.JSON200
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r OpenaiGetResponseResponse) GetJSON401() *OpenAIErrorBody {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r OpenaiGetResponseResponse) GetJSON403() *OpenAIErrorBody {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r OpenaiGetResponseResponse) GetJSON404() *OpenAIErrorBody {
+	return r.JSON404
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r OpenaiGetResponseResponse) GetJSON422() *OpenAIErrorBody {
+	return r.JSON422
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r OpenaiGetResponseResponse) GetJSON500() *OpenAIErrorBody {
+	return r.JSON500
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r OpenaiGetResponseResponse) GetJSONDefault() *OpenAIErrorBody {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r OpenaiGetResponseResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r OpenaiGetResponseResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r OpenaiGetResponseResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r OpenaiGetResponseResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // ListApiKeysWithResponse List API keys
 //
 // Keys newest first, with secrets masked; filter by status and search by name or metadata.
@@ -10235,6 +11167,66 @@ func (c *ClientWithResponses) CompatGetModelWithResponse(ctx context.Context, id
 		return nil, err
 	}
 	return ParseCompatGetModelResponse(rsp)
+}
+
+// OpenaiCreateResponseWithBodyWithResponse Create a response (OpenAI Responses API)
+//
+// OpenAI's Responses API, text in and out, for the OpenAI SDKs' responses clients. A call without previous_response_id starts a conversation (earlier messages of its input travel as a transcript); previous_response_id continues the conversation of that stored response. Tools, files, images, reasoning options, background runs and structured output are refused with OpenAI's error shape.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/responses (the `OpenaiCreateResponse` operationId).
+func (c *ClientWithResponses) OpenaiCreateResponseWithBodyWithResponse(ctx context.Context, params *OpenaiCreateResponseParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*OpenaiCreateResponseResponse, error) {
+	rsp, err := c.OpenaiCreateResponseWithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseOpenaiCreateResponseResponse(rsp)
+}
+
+// OpenaiCreateResponseWithResponse Create a response (OpenAI Responses API)
+//
+// OpenAI's Responses API, text in and out, for the OpenAI SDKs' responses clients. A call without previous_response_id starts a conversation (earlier messages of its input travel as a transcript); previous_response_id continues the conversation of that stored response. Tools, files, images, reasoning options, background runs and structured output are refused with OpenAI's error shape.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/responses (the `OpenaiCreateResponse` operationId).
+func (c *ClientWithResponses) OpenaiCreateResponseWithResponse(ctx context.Context, params *OpenaiCreateResponseParams, body OpenaiCreateResponseJSONRequestBody, reqEditors ...RequestEditorFn) (*OpenaiCreateResponseResponse, error) {
+	rsp, err := c.OpenaiCreateResponse(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseOpenaiCreateResponseResponse(rsp)
+}
+
+// OpenaiDeleteResponseWithResponse Delete a stored response (OpenAI Responses API)
+//
+// Forgets the response: it can no longer be read or continued. Its conversation and messages stay (DELETE /api/conversations/{id} removes them).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /v1/responses/{id} (the `OpenaiDeleteResponse` operationId).
+func (c *ClientWithResponses) OpenaiDeleteResponseWithResponse(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*OpenaiDeleteResponseResponse, error) {
+	rsp, err := c.OpenaiDeleteResponse(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseOpenaiDeleteResponseResponse(rsp)
+}
+
+// OpenaiGetResponseWithResponse Get a stored response (OpenAI Responses API)
+//
+// Returns a response this key created, as it was returned.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/responses/{id} (the `OpenaiGetResponse` operationId).
+func (c *ClientWithResponses) OpenaiGetResponseWithResponse(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*OpenaiGetResponseResponse, error) {
+	rsp, err := c.OpenaiGetResponse(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseOpenaiGetResponseResponse(rsp)
 }
 
 // ParseListApiKeysResponse parses an HTTP response from a ListApiKeysWithResponse call
@@ -13031,6 +14023,268 @@ func ParseCompatGetModelResponse(rsp *http.Response) (*CompatGetModelResponse, e
 			return nil, err
 		}
 		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseOpenaiCreateResponseResponse parses an HTTP response from a OpenaiCreateResponseWithResponse call
+func ParseOpenaiCreateResponseResponse(rsp *http.Response) (*OpenaiCreateResponseResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &OpenaiCreateResponseResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Response
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest OpenAIErrorBody
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest OpenAIErrorBody
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest OpenAIErrorBody
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest OpenAIErrorBody
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest OpenAIErrorBody
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest OpenAIErrorBody
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest OpenAIErrorBody
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest OpenAIErrorBody
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest OpenAIErrorBody
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest OpenAIErrorBody
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest OpenAIErrorBody
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON504 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest OpenAIErrorBody
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	case rsp.StatusCode == 200:
+		// Content-type (text/event-stream) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers OpenaiCreateResponseResponse200Headers
+		if values := rsp.Header.Values("X-Conversation-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Conversation-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XConversationId = &value
+		}
+		response.Headers200 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseOpenaiDeleteResponseResponse parses an HTTP response from a OpenaiDeleteResponseWithResponse call
+func ParseOpenaiDeleteResponseResponse(rsp *http.Response) (*OpenaiDeleteResponseResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &OpenaiDeleteResponseResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ResponseDeleted
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest OpenAIErrorBody
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest OpenAIErrorBody
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest OpenAIErrorBody
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest OpenAIErrorBody
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest OpenAIErrorBody
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest OpenAIErrorBody
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseOpenaiGetResponseResponse parses an HTTP response from a OpenaiGetResponseWithResponse call
+func ParseOpenaiGetResponseResponse(rsp *http.Response) (*OpenaiGetResponseResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &OpenaiGetResponseResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Response
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest OpenAIErrorBody
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest OpenAIErrorBody
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest OpenAIErrorBody
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest OpenAIErrorBody
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest OpenAIErrorBody
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest OpenAIErrorBody
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
 
 	}
 

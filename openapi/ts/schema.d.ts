@@ -688,6 +688,50 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/responses": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Create a response (OpenAI Responses API)
+         * @description OpenAI's Responses API, text in and out, for the OpenAI SDKs' responses clients. A call without previous_response_id starts a conversation (earlier messages of its input travel as a transcript); previous_response_id continues the conversation of that stored response. Tools, files, images, reasoning options, background runs and structured output are refused with OpenAI's error shape.
+         */
+        post: operations["openai-create-response"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/responses/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get a stored response (OpenAI Responses API)
+         * @description Returns a response this key created, as it was returned.
+         */
+        get: operations["openai-get-response"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete a stored response (OpenAI Responses API)
+         * @description Forgets the response: it can no longer be read or continued. Its conversation and messages stay (DELETE /api/conversations/{id} removes them).
+         */
+        delete: operations["openai-delete-response"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1263,6 +1307,10 @@ export interface components {
              */
             status: string;
         };
+        IncompleteDetails: {
+            reason: string;
+        } | null;
+        Item: Record<string, never>;
         KeyUsage: {
             api_key_id: string;
             by_model: components["schemas"]["ModelUsageTotals"][];
@@ -1446,6 +1494,19 @@ export interface components {
         OpenAIUsagePromptTokensDetailsStruct: {
             /** Format: int64 */
             cached_tokens: number;
+        };
+        OutputMessage: {
+            content: components["schemas"]["OutputText"][] | null;
+            id: string;
+            role: string;
+            status: string;
+            type: string;
+        };
+        OutputText: {
+            annotations: components["schemas"]["Item"][] | null;
+            logprobs: components["schemas"]["Item"][] | null;
+            text: string;
+            type: string;
         };
         OwnUsage: {
             api_key_id: string;
@@ -1868,6 +1929,122 @@ export interface components {
             offset: number;
             /** Format: int64 */
             total: number;
+        };
+        Response: {
+            background: boolean;
+            /** Format: int64 */
+            created_at: number;
+            error: components["schemas"]["ResponseError"];
+            id: string;
+            incomplete_details: components["schemas"]["IncompleteDetails"];
+            instructions: string | null;
+            /** Format: int64 */
+            max_output_tokens: number | null;
+            metadata: {
+                [key: string]: string;
+            };
+            model: string;
+            object: string;
+            output: components["schemas"]["OutputMessage"][] | null;
+            parallel_tool_calls: boolean;
+            previous_response_id: string | null;
+            status: string;
+            store: boolean;
+            /** Format: double */
+            temperature: number | null;
+            text: components["schemas"]["ResponseText"];
+            tool_choice: string;
+            tools: components["schemas"]["Item"][] | null;
+            /** Format: double */
+            top_p: number;
+            truncation: string;
+            usage: components["schemas"]["ResponseUsage"];
+        };
+        ResponseDeleted: {
+            deleted: boolean;
+            id: string;
+            /** @enum {string} */
+            object: "response.deleted";
+        };
+        ResponseError: {
+            code: string;
+            message: string;
+        } | null;
+        ResponseEvent: {
+            code?: string;
+            /** Format: int64 */
+            content_index?: number;
+            delta?: string;
+            item?: components["schemas"]["OutputMessage"];
+            item_id?: string;
+            logprobs?: components["schemas"]["Item"][];
+            message?: string;
+            /** Format: int64 */
+            output_index?: number;
+            param?: string;
+            part?: components["schemas"]["OutputText"];
+            response?: components["schemas"]["Response"];
+            /** Format: int64 */
+            sequence_number: number;
+            text?: string;
+            type: string;
+        };
+        ResponseText: {
+            format: components["schemas"]["ResponseTextFormatStruct"];
+        };
+        ResponseTextFormatStruct: {
+            type: string;
+        };
+        ResponseUsage: {
+            /** Format: int64 */
+            input_tokens: number;
+            input_tokens_details: components["schemas"]["ResponseUsageInputTokensDetailsStruct"];
+            /** Format: int64 */
+            output_tokens: number;
+            output_tokens_details: components["schemas"]["ResponseUsageOutputTokensDetailsStruct"];
+            /** Format: int64 */
+            total_tokens: number;
+        } | null;
+        ResponseUsageInputTokensDetailsStruct: {
+            /** Format: int64 */
+            cached_tokens: number;
+        };
+        ResponseUsageOutputTokensDetailsStruct: {
+            /** Format: int64 */
+            reasoning_tokens: number;
+        };
+        ResponsesRequestDoc: {
+            /** @description A string (one user message) or a list of messages ({role, content}); content is a string or input_text/output_text parts. Images, files and tool items are refused. */
+            input: unknown;
+            /** @description The system prompt */
+            instructions?: string;
+            /**
+             * Format: int64
+             * @description Cap on the reply's output tokens
+             */
+            max_output_tokens?: number;
+            /** @description Echoed in the response */
+            metadata?: {
+                [key: string]: string;
+            };
+            /**
+             * @description Model id or alias (GET /v1/models); default: the gateway's default model
+             * @example sonnet
+             */
+            model?: string;
+            /** @description Continue the conversation of this stored response (the latest of its conversation) */
+            previous_response_id?: string;
+            /** @description false: do not keep the response (it cannot be read back or continued) */
+            store?: boolean;
+            /** @description Stream the Responses events (response.created ... response.completed) */
+            stream?: boolean;
+            /**
+             * Format: double
+             * @description 0..2; values above 1 are capped at 1 (Claude's range)
+             */
+            temperature?: number;
+        } & {
+            [key: string]: unknown;
         };
         StartEvent: {
             conversation_id: string;
@@ -4834,7 +5011,11 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ChatCompletion"];
-                    "text/event-stream": components["schemas"]["ChatCompletionChunk"][];
+                    "text/event-stream": {
+                        data: components["schemas"]["ChatCompletionChunk"];
+                        /** @description The event name, when the dialect sends one */
+                        event?: string;
+                    }[];
                 };
             };
             /** @description Bad Request */
@@ -4974,7 +5155,11 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["AnthropicMessage"];
-                    "text/event-stream": components["schemas"]["StreamEventDoc"][];
+                    "text/event-stream": {
+                        data: components["schemas"]["StreamEventDoc"];
+                        /** @description The event name, when the dialect sends one */
+                        event?: string;
+                    }[];
                 };
             };
             /** @description Bad Request */
@@ -5258,6 +5443,304 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "openai-create-response": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Continue this stored conversation; then only the last user message is sent and the earlier messages of the request are not used */
+                "X-Conversation-Id"?: string;
+                /** @description Accepted and ignored: the gateway speaks one version of the Messages API */
+                "anthropic-version"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ResponsesRequestDoc"];
+            };
+        };
+        responses: {
+            /** @description The reply: JSON when stream is false, server-sent events when it is true */
+            200: {
+                headers: {
+                    /** @description The stored conversation this request continued or started */
+                    "X-Conversation-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Response"];
+                    "text/event-stream": {
+                        data: components["schemas"]["ResponseEvent"];
+                        /** @description The event name, when the dialect sends one */
+                        event?: string;
+                    }[];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenAIErrorBody"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenAIErrorBody"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenAIErrorBody"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenAIErrorBody"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenAIErrorBody"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenAIErrorBody"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenAIErrorBody"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenAIErrorBody"];
+                };
+            };
+            /** @description Bad Gateway */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenAIErrorBody"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenAIErrorBody"];
+                };
+            };
+            /** @description Gateway Timeout */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenAIErrorBody"];
+                };
+            };
+            /** @description An error in the client's own shape */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenAIErrorBody"];
+                };
+            };
+        };
+    };
+    "openai-get-response": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A response id (resp_...) */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Response"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenAIErrorBody"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenAIErrorBody"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenAIErrorBody"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenAIErrorBody"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenAIErrorBody"];
+                };
+            };
+            /** @description An error in the client's own shape */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenAIErrorBody"];
+                };
+            };
+        };
+    };
+    "openai-delete-response": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A response id (resp_...) */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ResponseDeleted"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenAIErrorBody"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenAIErrorBody"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenAIErrorBody"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenAIErrorBody"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenAIErrorBody"];
+                };
+            };
+            /** @description An error in the client's own shape */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenAIErrorBody"];
                 };
             };
         };

@@ -1292,7 +1292,6 @@ export interface components {
             total_tokens: number;
         };
         LoginOptions: {
-            /** @description Single sign-on with the configured OpenID Connect provider; absent when oidc-client-id is not set */
             oidc?: components["schemas"]["OIDCOption"];
             /** @description Local username and password (POST /admin/login); always true */
             password: boolean;

@@ -46,10 +46,10 @@ export default defineConfig({
       },
     },
   },
+  // Unit tests run in Node: they test the data layer, forms, i18n and the generated
+  // client; the pages are tested in a real browser (e2e/).
   test: {
-    environment: "jsdom",
+    environment: "node",
     include: ["src/**/*.test.{ts,tsx}"],
-    setupFiles: ["src/test/setup.ts"],
-    css: false,
   },
 });

@@ -3,7 +3,7 @@ import { BarChart } from "@mui/x-charts/BarChart";
 import { LineChart } from "@mui/x-charts/LineChart";
 import type { UsageSeries } from "../api/usage";
 import { useI18n } from "../i18n/I18n";
-import { fmtCompact } from "./format";
+import { fmtCompact, fmtUSD } from "./format";
 
 function tickFormat(g: UsageSeries["granularity"], lang: string) {
   return (d: Date) =>
@@ -54,7 +54,7 @@ export function UsageCharts({ series, height = 240 }: { series: UsageSeries; hei
       </Grid>
       <Grid size={{ xs: 12, lg: 6 }}>
         <ChartCard title={t("Cost (USD)")}>
-          <BarChart height={height} xAxis={bandAxis} margin={margin} yAxis={[{ valueFormatter: (v: number | null) => `$${(v ?? 0).toFixed(2)}` }]}
+          <BarChart height={height} xAxis={bandAxis} margin={margin} yAxis={[{ valueFormatter: (v: number | null) => fmtUSD(v ?? 0) }]}
             series={[{ data: col.map((b) => b.cost_usd), label: t("Cost"), color: "#f59e0b", valueFormatter: (v) => `$${(v ?? 0).toFixed(4)}` }]} />
         </ChartCard>
       </Grid>

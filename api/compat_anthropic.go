@@ -42,7 +42,7 @@ func registerCompatAnthropic(api huma.API, s *server) {
 			"{\"type\":\"error\",\"error\":{\"type\",\"message\"}}.",
 		MaxBodyBytes: compatMaxBody(s), SkipValidateBody: true, // the handler parses the body: unknown fields are fine
 		Metadata: map[string]any{metaDialect: dialectAnthropic},
-		Errors:   []int{400, 401, 403, 404, 413, 429, 502, 503, 504},
+		Errors:   []int{400, 401, 403, 404, 413, 415, 429, 502, 503, 504},
 	}
 	huma.Register(api, op, func(ctx context.Context, in *compatInput) (*huma.StreamResponse, error) {
 		return s.startCompat(ctx, dialectAnthropic, in, compat.ParseAnthropic)
@@ -55,10 +55,14 @@ func registerCompatAnthropic(api huma.API, s *server) {
 		Description: "Always answers 400 invalid_request_error: the Claude CLI offers no token counting, and an estimate would " +
 			"not be the count the model bills (the CLI adds its own system prompt). See docs/compatibility.md.",
 		Metadata: map[string]any{metaDialect: dialectAnthropic}, SkipValidateBody: true,
-		Errors: []int{400, 401, 403},
+		Errors: []int{400, 401, 403, 415},
 	}
 	huma.Register(api, count, func(ctx context.Context, in *compatInput) (*struct{}, error) {
+		if p := in.mediaProblem(); p != nil {
+			return nil, asCompat(dialectAnthropic, p, "")
+		}
 		return nil, asCompat(dialectAnthropic, problem(http.StatusBadRequest, "unsupported_endpoint",
 			"count_tokens is not available through this gateway: the Claude CLI cannot count tokens without running a turn, and an estimate would not match what the model bills; use the usage of a response instead"), "")
 	})
+	documentCompatErrors(api, api.OpenAPI().Paths[count.Path].Post, compat.AnthropicErrorBody{})
 }

@@ -41,7 +41,7 @@ func registerCompatOpenAI(api huma.API, s *server) {
 			"names the conversation. Errors come in OpenAI's shape: {\"error\":{\"message\",\"type\",\"param\",\"code\"}}.",
 		MaxBodyBytes: compatMaxBody(s), SkipValidateBody: true, // the handler parses the body: unknown fields are fine
 		Metadata: map[string]any{metaDialect: dialectOpenAI},
-		Errors:   []int{400, 401, 403, 404, 413, 429, 502, 503, 504},
+		Errors:   []int{400, 401, 403, 404, 413, 415, 429, 502, 503, 504},
 	}
 	huma.Register(api, op, func(ctx context.Context, in *compatInput) (*huma.StreamResponse, error) {
 		return s.startCompat(ctx, dialectOpenAI, in, compat.ParseOpenAI)

@@ -54,7 +54,7 @@ func registerCompatResponses(api huma.API, s *server) {
 			"options, background runs and structured output are refused with OpenAI's error shape.",
 		MaxBodyBytes: compatMaxBody(s), SkipValidateBody: true,
 		Metadata: map[string]any{metaDialect: dialectOpenAI},
-		Errors:   []int{400, 401, 403, 404, 413, 429, 502, 503, 504},
+		Errors:   []int{400, 401, 403, 404, 413, 415, 429, 502, 503, 504},
 	}
 	huma.Register(api, op, func(ctx context.Context, in *compatInput) (*huma.StreamResponse, error) {
 		return s.startResponse(ctx, in)
@@ -121,6 +121,9 @@ func (s *server) startResponse(ctx context.Context, in *compatInput) (*huma.Stre
 		ce := asCompat(dialectOpenAI, p, param)
 		t.Refuse(ce.p.Status, p)
 		return nil, ce
+	}
+	if p := in.mediaProblem(); p != nil {
+		return fail(p, "")
 	}
 	req, perr := compat.ParseResponses(in.RawBody)
 	if perr != nil {

@@ -4,7 +4,10 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"fmt"
+	"mime"
 	"net/http"
+	"strings"
 
 	"github.com/danielgtaylor/huma/v2"
 
@@ -18,7 +21,23 @@ import (
 type compatInput struct {
 	ConversationID   string `header:"X-Conversation-Id" doc:"Continue this stored conversation; then only the last user message is sent and the earlier messages of the request are not used"`
 	AnthropicVersion string `header:"anthropic-version" doc:"Accepted and ignored: the gateway speaks one version of the Messages API"`
+	ContentType      string `header:"Content-Type" hidden:"true"`
 	RawBody          []byte `contentType:"application/json"`
+}
+
+// mediaProblem refuses a body that is not JSON, as the native endpoints do (huma
+// answers them 415): the raw body of these operations bypasses huma's check. An
+// absent Content-Type is taken as JSON, which huma does too.
+func (in *compatInput) mediaProblem() *Problem {
+	if in.ContentType == "" {
+		return nil
+	}
+	mt, _, err := mime.ParseMediaType(in.ContentType)
+	if err == nil && (mt == "application/json" || strings.HasSuffix(mt, "+json")) {
+		return nil
+	}
+	return problem(http.StatusUnsupportedMediaType, CodeUnsupportedMedia,
+		fmt.Sprintf("the body must be application/json, not %q", in.ContentType))
 }
 
 // compatCall is one compatibility request on its way through a turn.
@@ -38,6 +57,9 @@ func (s *server) startCompat(ctx context.Context, d dialect, in *compatInput, pa
 		ce := asCompat(d, p, param)
 		c.t.Refuse(ce.p.Status, p)
 		return nil, ce
+	}
+	if p := in.mediaProblem(); p != nil {
+		return fail(p, "")
 	}
 	req, perr := parse(in.RawBody)
 	if perr != nil {

@@ -9654,6 +9654,8 @@ type OpenaiChatCompletionsResponse struct {
 	JSON404 *OpenAIErrorBody
 	// JSON413 the response for an HTTP 413 `application/json` response
 	JSON413 *OpenAIErrorBody
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *OpenAIErrorBody
 	// JSON422 the response for an HTTP 422 `application/json` response
 	JSON422 *OpenAIErrorBody
 	// JSON429 the response for an HTTP 429 `application/json` response
@@ -9700,6 +9702,11 @@ func (r OpenaiChatCompletionsResponse) GetJSON404() *OpenAIErrorBody {
 // GetJSON413 returns the response for an HTTP 413 `application/json` response
 func (r OpenaiChatCompletionsResponse) GetJSON413() *OpenAIErrorBody {
 	return r.JSON413
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r OpenaiChatCompletionsResponse) GetJSON415() *OpenAIErrorBody {
+	return r.JSON415
 }
 
 // GetJSON422 returns the response for an HTTP 422 `application/json` response
@@ -9786,6 +9793,8 @@ type AnthropicMessagesResponse struct {
 	JSON404 *AnthropicErrorBody
 	// JSON413 the response for an HTTP 413 `application/json` response
 	JSON413 *AnthropicErrorBody
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *AnthropicErrorBody
 	// JSON422 the response for an HTTP 422 `application/json` response
 	JSON422 *AnthropicErrorBody
 	// JSON429 the response for an HTTP 429 `application/json` response
@@ -9832,6 +9841,11 @@ func (r AnthropicMessagesResponse) GetJSON404() *AnthropicErrorBody {
 // GetJSON413 returns the response for an HTTP 413 `application/json` response
 func (r AnthropicMessagesResponse) GetJSON413() *AnthropicErrorBody {
 	return r.JSON413
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r AnthropicMessagesResponse) GetJSON415() *AnthropicErrorBody {
+	return r.JSON415
 }
 
 // GetJSON422 returns the response for an HTTP 422 `application/json` response
@@ -9901,41 +9915,55 @@ func (r AnthropicMessagesResponse) ContentType() string {
 type AnthropicCountTokensResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
-	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
-	ApplicationproblemJSON400 *Problem
-	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
-	ApplicationproblemJSON401 *Problem
-	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
-	ApplicationproblemJSON403 *Problem
-	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
-	ApplicationproblemJSON422 *Problem
-	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
-	ApplicationproblemJSON500 *Problem
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *AnthropicErrorBody
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *AnthropicErrorBody
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *AnthropicErrorBody
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *AnthropicErrorBody
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *AnthropicErrorBody
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *AnthropicErrorBody
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *AnthropicErrorBody
 }
 
-// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
-func (r AnthropicCountTokensResponse) GetApplicationproblemJSON400() *Problem {
-	return r.ApplicationproblemJSON400
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r AnthropicCountTokensResponse) GetJSON400() *AnthropicErrorBody {
+	return r.JSON400
 }
 
-// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
-func (r AnthropicCountTokensResponse) GetApplicationproblemJSON401() *Problem {
-	return r.ApplicationproblemJSON401
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r AnthropicCountTokensResponse) GetJSON401() *AnthropicErrorBody {
+	return r.JSON401
 }
 
-// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
-func (r AnthropicCountTokensResponse) GetApplicationproblemJSON403() *Problem {
-	return r.ApplicationproblemJSON403
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r AnthropicCountTokensResponse) GetJSON403() *AnthropicErrorBody {
+	return r.JSON403
 }
 
-// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
-func (r AnthropicCountTokensResponse) GetApplicationproblemJSON422() *Problem {
-	return r.ApplicationproblemJSON422
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r AnthropicCountTokensResponse) GetJSON415() *AnthropicErrorBody {
+	return r.JSON415
 }
 
-// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
-func (r AnthropicCountTokensResponse) GetApplicationproblemJSON500() *Problem {
-	return r.ApplicationproblemJSON500
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r AnthropicCountTokensResponse) GetJSON422() *AnthropicErrorBody {
+	return r.JSON422
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r AnthropicCountTokensResponse) GetJSON500() *AnthropicErrorBody {
+	return r.JSON500
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r AnthropicCountTokensResponse) GetJSONDefault() *AnthropicErrorBody {
+	return r.JSONDefault
 }
 
 // GetBody returns the raw response body bytes
@@ -10111,6 +10139,8 @@ type OpenaiCreateResponseResponse struct {
 	JSON404 *OpenAIErrorBody
 	// JSON413 the response for an HTTP 413 `application/json` response
 	JSON413 *OpenAIErrorBody
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *OpenAIErrorBody
 	// JSON422 the response for an HTTP 422 `application/json` response
 	JSON422 *OpenAIErrorBody
 	// JSON429 the response for an HTTP 429 `application/json` response
@@ -10157,6 +10187,11 @@ func (r OpenaiCreateResponseResponse) GetJSON404() *OpenAIErrorBody {
 // GetJSON413 returns the response for an HTTP 413 `application/json` response
 func (r OpenaiCreateResponseResponse) GetJSON413() *OpenAIErrorBody {
 	return r.JSON413
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r OpenaiCreateResponseResponse) GetJSON415() *OpenAIErrorBody {
+	return r.JSON415
 }
 
 // GetJSON422 returns the response for an HTTP 422 `application/json` response
@@ -13682,6 +13717,13 @@ func ParseOpenaiChatCompletionsResponse(rsp *http.Response) (*OpenaiChatCompleti
 		}
 		response.JSON413 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest OpenAIErrorBody
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
 		var dest OpenAIErrorBody
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -13808,6 +13850,13 @@ func ParseAnthropicMessagesResponse(rsp *http.Response) (*AnthropicMessagesRespo
 		}
 		response.JSON413 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest AnthropicErrorBody
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
 		var dest AnthropicErrorBody
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -13896,39 +13945,53 @@ func ParseAnthropicCountTokensResponse(rsp *http.Response) (*AnthropicCountToken
 		break // No content-type
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
-		var dest Problem
+		var dest AnthropicErrorBody
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
-		response.ApplicationproblemJSON400 = &dest
+		response.JSON400 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
-		var dest Problem
+		var dest AnthropicErrorBody
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
-		response.ApplicationproblemJSON401 = &dest
+		response.JSON401 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
-		var dest Problem
+		var dest AnthropicErrorBody
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
-		response.ApplicationproblemJSON403 = &dest
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest AnthropicErrorBody
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
-		var dest Problem
+		var dest AnthropicErrorBody
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
-		response.ApplicationproblemJSON422 = &dest
+		response.JSON422 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
-		var dest Problem
+		var dest AnthropicErrorBody
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
-		response.ApplicationproblemJSON500 = &dest
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest AnthropicErrorBody
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
 
 	}
 
@@ -14084,6 +14147,13 @@ func ParseOpenaiCreateResponseResponse(rsp *http.Response) (*OpenaiCreateRespons
 			return nil, err
 		}
 		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest OpenAIErrorBody
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
 		var dest OpenAIErrorBody

@@ -20,7 +20,7 @@ func deployFile(t *testing.T, rel string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return filepath.Join(root, "deploy", rel)
+	return filepath.Join(root, "docs", "deploy", rel)
 }
 
 func promtool(t *testing.T) string {
@@ -35,7 +35,7 @@ func promtool(t *testing.T) string {
 	return p
 }
 
-// TestAlertRules checks deploy/prometheus's rules with promtool and runs their
+// TestAlertRules checks docs/deploy/prometheus's rules with promtool and runs their
 // unit tests (an alert that must fire, and one that must not).
 func TestAlertRules(t *testing.T) {
 	pt := promtool(t)
@@ -91,7 +91,7 @@ func TestDeployFilesMatchTheGateway(t *testing.T) {
 	}
 	// Counters of rare events appear on /metrics only once one happened; they must
 	// at least be documented.
-	ops, _ := os.ReadFile(filepath.Join(filepath.Dir(deployFile(t, "")), "docs", "operations.md"))
+	ops, _ := os.ReadFile(filepath.Join(filepath.Dir(deployFile(t, "")), "operations.md"))
 	for _, m := range []string{"ccgateway_policy_errors_total"} {
 		if strings.Contains(string(ops), "`"+m+"`") {
 			exposed[m] = true

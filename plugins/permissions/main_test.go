@@ -17,13 +17,13 @@ func TestDecide(t *testing.T) {
 		code    string
 		rewrite int64
 	}{
-		{"full name", aliases + `}`, abi.Request{Model: "claude-sonnet-4-5"}, "", 0},
-		{"alias resolves to allowed", aliases + `}`, abi.Request{Model: "sonnet"}, "", 0},
-		{"allowed alias", aliases + `}`, abi.Request{Model: "claude-opus-4-1"}, "", 0},
+		{"full name", aliases + `}`, abi.Request{Model: "claude-sonnet-4-5"}, "", 4096},
+		{"alias resolves to allowed", aliases + `}`, abi.Request{Model: "sonnet"}, "", 4096},
+		{"allowed alias", aliases + `}`, abi.Request{Model: "claude-opus-4-1"}, "", 4096},
 		{"other model", aliases + `}`, abi.Request{Model: "claude-haiku-4-5"}, abi.CodeModelNotAllowed, 0},
 		{"no model", aliases + `}`, abi.Request{}, abi.CodeModelNotAllowed, 0},
 		{"streaming", ``, abi.Request{Model: "opus", Stream: true}, abi.CodeStreamingNotAllowed, 0},
-		{"allowed tool", ``, abi.Request{Model: "opus", Tools: []string{"Read"}}, "", 0},
+		{"allowed tool", ``, abi.Request{Model: "opus", Tools: []string{"Read"}}, "", 4096},
 		{"other tool", ``, abi.Request{Model: "opus", Tools: []string{"Read", "Bash"}}, abi.CodeToolNotAllowed, 0},
 		{"max tokens refused", `{"max_tokens_mode":"refuse"}`, abi.Request{Model: "opus", MaxTokens: 5000}, abi.CodeMaxTokensExceeded, 0},
 		{"max tokens clamped", aliases + `,"max_tokens_mode":"clamp"}`, abi.Request{Model: "opus", MaxTokens: 5000}, "", 4096},

@@ -5,6 +5,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/ccgateway/ccgateway/internal/procstat"
 )
 
 // memory enforces the CLI memory budget. A CLI process takes ~190–200 MB of RSS
@@ -56,7 +58,7 @@ func (s *System) trimMemory() {
 	s.mem.mu.Lock()
 	defer s.mem.mu.Unlock()
 	var n int64
-	total, evicts := s.sched.TrimToBudget(s.mem.budget, func(pid int) int64 { n++; return rss(pid) })
+	total, evicts := s.sched.TrimToBudget(s.mem.budget, func(pid int) int64 { n++; return procstat.RSS(pid) })
 	s.mem.total.Store(total)
 	s.mem.count.Store(n)
 	if len(evicts) > 0 {

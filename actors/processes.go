@@ -1,13 +1,10 @@
 package actors
 
 import (
-	"bufio"
 	"context"
-	"fmt"
-	"os"
-	"strconv"
-	"strings"
 	"time"
+
+	"github.com/ccgateway/ccgateway/internal/procstat"
 )
 
 // ProcessInfo describes one live CLI process.
@@ -52,29 +49,12 @@ func (s *System) ProcessStatus() ProcessStatus {
 			p.ConversationID = sl.ID
 		}
 		if sl.PID > 0 {
-			p.RSSBytes = rss(sl.PID)
+			p.RSSBytes = procstat.RSS(sl.PID)
 		}
 		st.TotalRSSBytes += p.RSSBytes
 		st.Processes = append(st.Processes, p)
 	}
 	return st
-}
-
-// rss reads a process's resident set size from /proc (0 where unavailable).
-func rss(pid int) int64 {
-	f, err := os.Open(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		return 0
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		if rest, ok := strings.CutPrefix(sc.Text(), "VmRSS:"); ok {
-			kb, _ := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), 10, 64)
-			return kb * 1024
-		}
-	}
-	return 0
 }
 
 // sweep deletes conversations idle longer than the retention period, and the

@@ -19,24 +19,6 @@ import (
 	"github.com/ccgateway/ccgateway/internal/testkit"
 )
 
-// syncBuffer collects a node's log from its process's stderr.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // clusterNode is one `ccgateway serve` process of a test cluster.
 type clusterNode struct {
 	name   string
@@ -44,7 +26,7 @@ type clusterNode struct {
 	base   string // http://host:port
 	gossip string
 	data   string
-	logs   *syncBuffer
+	logs   *testkit.SyncBuffer
 	exited chan struct{}
 }
 
@@ -90,7 +72,7 @@ func startTestCluster(t *testing.T, n int, extra ...string) *testCluster {
 // node to join ("" for the first).
 func (c *testCluster) startNode(name, join, policyCache string, extra ...string) *clusterNode {
 	t := c.t
-	n := &clusterNode{name: name, gossip: freeAddr(t), data: t.TempDir(), logs: &syncBuffer{}, exited: make(chan struct{})}
+	n := &clusterNode{name: name, gossip: freeAddr(t), data: t.TempDir(), logs: &testkit.SyncBuffer{}, exited: make(chan struct{})}
 	if policyCache != "" {
 		if err := os.CopyFS(filepath.Join(n.data, "policy-cache"), os.DirFS(policyCache)); err != nil {
 			t.Fatal(err)

@@ -1,8 +1,6 @@
 package loadtest
 
 import (
-	"bufio"
-	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -10,6 +8,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/ccgateway/ccgateway/internal/procstat"
 )
 
 // Memory is what the sampler saw of the gateway process and its descendants (the
@@ -45,7 +45,7 @@ func (s *sampler) start() {
 		return
 	}
 	s.mem.SamplingEnabled = true
-	s.mem.GatewayBefore = RSS(s.pid)
+	s.mem.GatewayBefore = procstat.RSS(s.pid)
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
@@ -64,11 +64,11 @@ func (s *sampler) start() {
 
 func (s *sampler) sample() {
 	open := s.inflight.Load()
-	gw := RSS(s.pid)
+	gw := procstat.RSS(s.pid)
 	var cli int64
 	kids := Descendants(s.pid)
 	for _, k := range kids {
-		cli += RSS(k)
+		cli += procstat.RSS(k)
 	}
 	m := &s.mem
 	m.Samples++
@@ -89,23 +89,6 @@ func (s *sampler) stop() Memory {
 		m.PerOpenRequest = (m.GatewayAtOpen - m.GatewayBefore) / m.OpenPeak
 	}
 	return m
-}
-
-// RSS reads a process's resident set size from /proc (0 where unavailable).
-func RSS(pid int) int64 {
-	f, err := os.Open(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		return 0
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		if rest, ok := strings.CutPrefix(sc.Text(), "VmRSS:"); ok {
-			kb, _ := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), 10, 64)
-			return kb * 1024
-		}
-	}
-	return 0
 }
 
 // Descendants lists the pids below pid in the process tree (from /proc/*/stat).

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/ccgateway/ccgateway/internal/telemetry"
+	"github.com/ccgateway/ccgateway/internal/testkit"
 	"github.com/ccgateway/ccgateway/policies"
 	"github.com/ccgateway/ccgateway/policies/abi"
 )
@@ -39,7 +40,7 @@ func fixtureWasm(t *testing.T) []byte {
 // through the gateway's JSON logger: redacted, tagged with the policy's name and
 // version.
 func TestPolicyLogLinesUseTheGatewayLogger(t *testing.T) {
-	logs := &syncBuffer{}
+	logs := &testkit.SyncBuffer{}
 	st := newStore(t)
 	m, err := New(context.Background(), st, Config{Engine: policies.Config{CacheDir: cacheDir, CallTimeout: 5 * time.Second}},
 		telemetry.NewLogger(logs, "info"))

@@ -1,7 +1,6 @@
 package policyset
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -10,11 +9,11 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/ccgateway/ccgateway/internal/store"
+	"github.com/ccgateway/ccgateway/internal/testkit"
 	"github.com/ccgateway/ccgateway/policies"
 	"github.com/ccgateway/ccgateway/policies/abi"
 )
@@ -37,24 +36,6 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// syncBuffer is a log sink safe for concurrent writes.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 func newStore(t *testing.T) store.Store {
 	t.Helper()
 	ctx := context.Background()
@@ -70,9 +51,9 @@ func newStore(t *testing.T) store.Store {
 }
 
 // newManager starts a Manager on st; its log goes to the returned buffer.
-func newManager(t *testing.T, st store.Store) (*Manager, *syncBuffer) {
+func newManager(t *testing.T, st store.Store) (*Manager, *testkit.SyncBuffer) {
 	t.Helper()
-	logs := &syncBuffer{}
+	logs := &testkit.SyncBuffer{}
 	// A generous call deadline: this is about the chain, not about timeouts, and
 	// -race on a loaded host stretches calls.
 	m, err := New(context.Background(), st, Config{Engine: policies.Config{CacheDir: cacheDir, CallTimeout: 5 * time.Second}},

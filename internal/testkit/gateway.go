@@ -34,7 +34,7 @@ type Gateway struct {
 	Direct string
 	Fake   *FakeAPI
 	Dir    string
-	logs   *syncBuffer
+	logs   *SyncBuffer
 }
 
 // Logs returns what the gateway wrote to stderr so far.
@@ -73,7 +73,7 @@ func GatewayBinary(t testing.TB) string {
 // (then SIGKILL) at cleanup.
 func StartGateway(t testing.TB, extraEnv ...string) *Gateway {
 	t.Helper()
-	g := &Gateway{Fake: NewFakeAPI(t), Dir: t.TempDir(), logs: &syncBuffer{}}
+	g := &Gateway{Fake: NewFakeAPI(t), Dir: t.TempDir(), logs: &SyncBuffer{}}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -151,18 +151,20 @@ func (g *Gateway) checkedProxy(t testing.TB) string {
 	return srv.URL
 }
 
-type syncBuffer struct {
+// SyncBuffer collects log output and is safe for concurrent writes (a child
+// process's stderr, a logger shared by goroutines).
+type SyncBuffer struct {
 	mu sync.Mutex
 	b  bytes.Buffer
 }
 
-func (s *syncBuffer) Write(p []byte) (int, error) {
+func (s *SyncBuffer) Write(p []byte) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.Write(p)
 }
 
-func (s *syncBuffer) String() string {
+func (s *SyncBuffer) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.String()

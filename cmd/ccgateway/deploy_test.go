@@ -57,12 +57,7 @@ func TestDeployFilesMatchTheGateway(t *testing.T) {
 	fake := testkit.NewFakeAPI(t)
 	data := t.TempDir()
 	env := baseEnv(fake, "CCGATEWAY_CLAUDE_PATH="+testkit.ClaudePath(t))
-	out, err := exec.Command(binary(t), "keys", "create", "--name", "t", "--json", "--data-dir", data).Output()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var k newKeyJSON
-	_ = json.Unmarshal(out, &k)
+	k := createKey(t, data)
 	_, base, logs := startServe(t, env, "--data-dir", data, "--prewarm", "0", "--cli-memory-budget", "2GiB")
 	req, _ := http.NewRequest("POST", base+"/api/chat", strings.NewReader(`{"message":"hi"}`))
 	req.Header.Set("Authorization", "Bearer "+k.Key)

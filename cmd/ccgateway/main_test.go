@@ -14,7 +14,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -23,27 +22,25 @@ import (
 	"github.com/ccgateway/ccgateway/internal/testkit"
 )
 
-var buildOnce = sync.OnceValues(func() (string, error) {
-	dir, err := os.MkdirTemp("", "ccgateway-bin-")
-	if err != nil {
-		return "", err
-	}
-	bin := filepath.Join(dir, "ccgateway")
-	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
-	if err != nil {
-		return "", fmt.Errorf("go build: %v\n%s", err, out)
-	}
-	return bin, nil
-})
-
-// binary builds ccgateway once per test run.
+// binary builds ccgateway once per test run (the test kit's build, shared with the
+// other packages' gateway tests).
 func binary(t testing.TB) string {
 	t.Helper()
-	bin, err := buildOnce()
+	return testkit.GatewayBinary(t)
+}
+
+// createKey runs `ccgateway keys create --json` on a data dir and returns the key.
+func createKey(t *testing.T, data string) newKeyJSON {
+	t.Helper()
+	out, err := exec.Command(binary(t), "keys", "create", "--name", "t", "--json", "--data-dir", data).Output()
 	if err != nil {
 		t.Fatal(err)
 	}
-	return bin
+	var k newKeyJSON
+	if err := json.Unmarshal(out, &k); err != nil || k.Key == "" {
+		t.Fatalf("keys create --json printed %q: %v", out, err)
+	}
+	return k
 }
 
 func freeAddr(t testing.TB) string {
@@ -156,12 +153,7 @@ func TestShutdownLeavesNoChildProcess(t *testing.T) {
 	})
 	data := t.TempDir()
 	env := baseEnv(fake, "CCGATEWAY_CLAUDE_PATH="+testkit.ClaudePath(t))
-	out, err := exec.Command(binary(t), "keys", "create", "--name", "t", "--json", "--data-dir", data).Output()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var k newKeyJSON
-	_ = json.Unmarshal(out, &k)
+	k := createKey(t, data)
 	cmd, base, logs := startServe(t, env, "--data-dir", data, "--shutdown-timeout", "1s")
 
 	req, _ := http.NewRequest("POST", base+"/api/chat", strings.NewReader(`{"message":"slow","stream":true}`))
@@ -284,12 +276,7 @@ func TestServeMetricsListen(t *testing.T) {
 	fake := testkit.NewFakeAPI(t)
 	data := t.TempDir()
 	env := baseEnv(fake, "CCGATEWAY_CLAUDE_PATH="+testkit.ClaudePath(t))
-	out, err := exec.Command(binary(t), "keys", "create", "--name", "t", "--json", "--data-dir", data).Output()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var k newKeyJSON
-	_ = json.Unmarshal(out, &k)
+	k := createKey(t, data)
 	metricsAddr := freeAddr(t)
 	_, base, logs := startServe(t, env, "--data-dir", data, "--prewarm", "0", "--metrics-listen", metricsAddr)
 

@@ -6,7 +6,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os/exec"
 	"strings"
 	"sync"
 	"testing"
@@ -94,12 +93,7 @@ func TestOTLPTraceExport(t *testing.T) {
 	data := t.TempDir()
 	env := baseEnv(fake, "CCGATEWAY_CLAUDE_PATH="+testkit.ClaudePath(t),
 		"OTEL_EXPORTER_OTLP_ENDPOINT="+collector.URL, "OTEL_BSP_SCHEDULE_DELAY=100", "OTEL_SERVICE_NAME=gw-under-test")
-	out, err := exec.Command(binary(t), "keys", "create", "--name", "t", "--json", "--data-dir", data).Output()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var k newKeyJSON
-	_ = json.Unmarshal(out, &k)
+	k := createKey(t, data)
 	_, base, logs := startServe(t, env, "--data-dir", data, "--prewarm", "0")
 
 	const traceID, parentID = "4bf92f3577b34da6a3ce929d0e0e4736", "00f067aa0ba902b7"

@@ -30,10 +30,10 @@ type ClusterStatus struct {
 
 type clusterOutput struct{ Body ClusterStatus }
 
-func registerAdminCluster(api huma.API, s *server) {
+func registerAdminCluster(api huma.API, s *Server) {
 	huma.Register(api, huma.Operation{
 		OperationID: "admin-get-cluster", Method: http.MethodGet, Path: "/admin/cluster",
-		Summary: "Show the cluster's members", Tags: []string{"admin"}, Security: adminSecurity, Errors: []int{401, 403},
+		Summary: "Show the cluster's members", Tags: []string{"admin"}, Security: AdminSecurity, Errors: []int{401, 403},
 		Description: "The cluster's members as the answering node sees them: name, addresses, status (alive, suspect, dead, left), version and when each joined.",
 	}, func(ctx context.Context, _ *struct{}) (*clusterOutput, error) {
 		out := ClusterStatus{Clustered: s.Chat.Clustered(), Members: []ClusterMember{}}

@@ -47,51 +47,51 @@ type rotateKeyInput struct {
 // adminErrors are the errors every admin operation documents.
 var adminErrors = []int{400, 401, 403, 422, 429, 503}
 
-func registerAdminKeys(api huma.API, s *server) {
+func registerAdminKeys(api huma.API, s *Server) {
 	tags := []string{"admin: keys"}
 	huma.Register(api, huma.Operation{
 		OperationID: "create-api-key", Method: http.MethodPost, Path: "/admin/api-keys",
-		Summary: "Create an API key", Tags: tags, Security: adminSecurity, DefaultStatus: http.StatusCreated,
+		Summary: "Create an API key", Tags: tags, Security: AdminSecurity, DefaultStatus: http.StatusCreated,
 		Description: "Creates a key. The response is the only time the full secret (and, with require_signature, the signing secret) is shown.",
 		Errors:      append(adminErrors, 409),
 	}, s.createKey)
 	huma.Register(api, huma.Operation{
 		OperationID: "list-api-keys", Method: http.MethodGet, Path: "/admin/api-keys",
-		Summary: "List API keys", Tags: tags, Security: adminSecurity, Errors: adminErrors,
+		Summary: "List API keys", Tags: tags, Security: AdminSecurity, Errors: adminErrors,
 		Description: "Keys newest first, with secrets masked; filter by status and search by name or metadata.",
 	}, s.listKeys)
 	huma.Register(api, huma.Operation{
 		OperationID: "get-api-key", Method: http.MethodGet, Path: "/admin/api-keys/{id}",
-		Summary: "Get an API key", Tags: tags, Security: adminSecurity, Errors: append(adminErrors, 404),
+		Summary: "Get an API key", Tags: tags, Security: AdminSecurity, Errors: append(adminErrors, 404),
 		Description: "Returns the key's settings, limits and status; never its secret (shown once, on creation or rotation).",
 	}, func(ctx context.Context, in *keyIDPath) (*keyOutput, error) {
 		k, err := s.Store.GetAPIKey(ctx, in.ID)
 		if err != nil {
-			return nil, toProblem(err)
+			return nil, ToProblem(err)
 		}
 		return &keyOutput{Body: keyBody(k)}, nil
 	})
 	huma.Register(api, huma.Operation{
 		OperationID: "update-api-key", Method: http.MethodPut, Path: "/admin/api-keys/{id}",
-		Summary: "Update an API key", Tags: tags, Security: adminSecurity, Errors: append(adminErrors, 404),
+		Summary: "Update an API key", Tags: tags, Security: AdminSecurity, Errors: append(adminErrors, 404),
 		Description: "Changes the fields present in the body; omitted fields keep their values. Suspend with {\"status\":\"suspended\"}, activate with {\"status\":\"active\"}.",
 	}, s.updateKey)
 	huma.Register(api, huma.Operation{
 		OperationID: "delete-api-key", Method: http.MethodDelete, Path: "/admin/api-keys/{id}",
-		Summary: "Delete an API key", Tags: tags, Security: adminSecurity, DefaultStatus: http.StatusNoContent,
+		Summary: "Delete an API key", Tags: tags, Security: AdminSecurity, DefaultStatus: http.StatusNoContent,
 		Description: "Deletes the key and its conversations; its usage events stay for reporting.",
 		Errors:      append(adminErrors, 404),
 	}, s.deleteKey)
 	huma.Register(api, huma.Operation{
 		OperationID: "rotate-api-key", Method: http.MethodPost, Path: "/admin/api-keys/{id}/rotate",
-		Summary: "Rotate an API key's secret", Tags: tags, Security: adminSecurity, Errors: append(adminErrors, 404),
+		Summary: "Rotate an API key's secret", Tags: tags, Security: AdminSecurity, Errors: append(adminErrors, 404),
 		Description: "Issues a new secret, shown once in the response. With grace_period_seconds the old secret keeps working until previous_key_valid_until.",
 	}, s.rotateKey)
 }
 
-func (s *server) createKey(ctx context.Context, in *createKeyInput) (*createKeyOutput, error) {
+func (s *Server) createKey(ctx context.Context, in *createKeyInput) (*createKeyOutput, error) {
 	b := &in.Body
-	var fe fieldErrors
+	var fe FieldErrors
 	fe.checkAllowedIPs(b.AllowedIPs)
 	fe.checkTools(b.Tools)
 	fe.checkExpiry(b.ExpiresAt)
@@ -123,7 +123,7 @@ func (s *server) createKey(ctx context.Context, in *createKeyInput) (*createKeyO
 		}
 	}
 	if err := s.Store.CreateAPIKey(ctx, k); err != nil {
-		return nil, toProblem(err)
+		return nil, ToProblem(err)
 	}
 	s.keysChanged()
 	body := keyBody(k)
@@ -132,13 +132,13 @@ func (s *server) createKey(ctx context.Context, in *createKeyInput) (*createKeyO
 	return &createKeyOutput{Location: "/admin/api-keys/" + k.ID, Body: body}, nil
 }
 
-func (s *server) listKeys(ctx context.Context, in *listKeysInput) (*listKeysOutput, error) {
+func (s *Server) listKeys(ctx context.Context, in *listKeysInput) (*listKeysOutput, error) {
 	if err := s.expireKeys(ctx); err != nil {
-		return nil, toProblem(err)
+		return nil, ToProblem(err)
 	}
 	keys, total, err := s.Store.ListAPIKeys(ctx, store.KeyFilter{Status: in.Status, Search: in.Search, Limit: in.Limit, Offset: in.Offset})
 	if err != nil {
-		return nil, toProblem(err)
+		return nil, ToProblem(err)
 	}
 	out := &listKeysOutput{Body: APIKeyList{Items: []APIKeyBody{}, Total: total, Limit: in.Limit, Offset: in.Offset}}
 	for _, k := range keys {
@@ -149,7 +149,7 @@ func (s *server) listKeys(ctx context.Context, in *listKeysInput) (*listKeysOutp
 
 // expireKeys stores status expired on active keys whose expires_at has passed,
 // so that filtering by status agrees with what keys show.
-func (s *server) expireKeys(ctx context.Context) error {
+func (s *Server) expireKeys(ctx context.Context) error {
 	now := time.Now()
 	for offset := 0; ; offset += 500 {
 		keys, total, err := s.Store.ListAPIKeys(ctx, store.KeyFilter{Status: store.KeyActive, Limit: 500, Offset: offset})

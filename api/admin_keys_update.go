@@ -8,20 +8,20 @@ import (
 	"github.com/ccgateway/ccgateway/internal/store"
 )
 
-func (s *server) updateKey(ctx context.Context, in *updateKeyInput) (*keyOutput, error) {
+func (s *Server) updateKey(ctx context.Context, in *updateKeyInput) (*keyOutput, error) {
 	k, err := s.Store.GetAPIKey(ctx, in.ID)
 	if err != nil {
-		return nil, toProblem(err)
+		return nil, ToProblem(err)
 	}
 	before := keyBody(k)
 	b := &in.Body
-	var fe fieldErrors
+	var fe FieldErrors
 	fe.checkAllowedIPs(b.AllowedIPs)
 	fe.checkTools(b.Tools)
 	fe.checkExpiry(b.ExpiresAt)
 	s.checkPermissions(&fe, b.Permissions)
 	if b.ExpiresAt != nil && b.ClearExpiry {
-		fe.add("body.clear_expiry", "cannot be combined with expires_at", true)
+		fe.Add("body.clear_expiry", "cannot be combined with expires_at", true)
 	}
 	if err := fe.problem(); err != nil {
 		return nil, err
@@ -29,7 +29,7 @@ func (s *server) updateKey(ctx context.Context, in *updateKeyInput) (*keyOutput,
 	applyKeyUpdate(k, b)
 	s.applyPermissions(k, b.Permissions)
 	if b.Status != nil && *b.Status == store.KeyActive && keyStatus(k, time.Now()) == store.KeyExpired {
-		fe.add("body.status", "the key's expires_at has passed: set a later expires_at (or clear_expiry) to activate it", *b.Status)
+		fe.Add("body.status", "the key's expires_at has passed: set a later expires_at (or clear_expiry) to activate it", *b.Status)
 		return nil, fe.problem()
 	}
 	after, err := s.saveKey(ctx, k, "api_key.update", before, false)
@@ -79,24 +79,24 @@ func applyKeyUpdate(k *store.APIKey, b *APIKeyUpdate) {
 
 type deleteKeyOutput struct{}
 
-func (s *server) deleteKey(ctx context.Context, in *keyIDPath) (*deleteKeyOutput, error) {
+func (s *Server) deleteKey(ctx context.Context, in *keyIDPath) (*deleteKeyOutput, error) {
 	k, err := s.Store.GetAPIKey(ctx, in.ID)
 	if err != nil {
-		return nil, toProblem(err)
+		return nil, ToProblem(err)
 	}
 	// The key's conversations, CLI processes and tenant directory go with it.
 	if err := s.Chat.DeleteTenant(ctx, in.ID); err != nil {
-		return nil, toProblem(err)
+		return nil, ToProblem(err)
 	}
 	s.keysChanged()
 	s.audit(ctx, "api_key.delete", k.ID, keyBody(k), nil)
 	return &deleteKeyOutput{}, nil
 }
 
-func (s *server) rotateKey(ctx context.Context, in *rotateKeyInput) (*keyOutput, error) {
+func (s *Server) rotateKey(ctx context.Context, in *rotateKeyInput) (*keyOutput, error) {
 	k, err := s.Store.GetAPIKey(ctx, in.ID)
 	if err != nil {
-		return nil, toProblem(err)
+		return nil, ToProblem(err)
 	}
 	opts := APIKeyRotate{}
 	if in.Body != nil {
@@ -124,7 +124,7 @@ func (s *server) rotateKey(ctx context.Context, in *rotateKeyInput) (*keyOutput,
 // saveKey stores a changed key: it issues a signing secret when the key needs one
 // (or newSigning asks for a fresh one), writes the row, drops cached lookups and
 // audits the change. The returned body shows a newly issued signing secret, once.
-func (s *server) saveKey(ctx context.Context, k *store.APIKey, action string, before APIKeyBody, newSigning bool) (APIKeyBody, error) {
+func (s *Server) saveKey(ctx context.Context, k *store.APIKey, action string, before APIKeyBody, newSigning bool) (APIKeyBody, error) {
 	issued := ""
 	if k.RequireSignature && (newSigning || k.SigningSecret == "") {
 		var err error
@@ -134,7 +134,7 @@ func (s *server) saveKey(ctx context.Context, k *store.APIKey, action string, be
 		k.SigningSecret = issued
 	}
 	if err := s.Store.UpdateAPIKey(ctx, k); err != nil {
-		return APIKeyBody{}, toProblem(err)
+		return APIKeyBody{}, ToProblem(err)
 	}
 	s.keysChanged()
 	after := keyBody(k)

@@ -12,26 +12,26 @@ import (
 	"github.com/ccgateway/ccgateway/internal/store"
 )
 
-// fieldErrors collects validation errors that each name their field.
-type fieldErrors []error
+// FieldErrors collects validation errors that each name their field.
+type FieldErrors []error
 
-func (f *fieldErrors) add(location, msg string, value any) {
+func (f *FieldErrors) Add(location, msg string, value any) {
 	*f = append(*f, &huma.ErrorDetail{Location: location, Message: msg, Value: value})
 }
 
 // problem returns the 422 problem, or nil without errors.
-func (f fieldErrors) problem() error {
+func (f FieldErrors) problem() error {
 	if len(f) == 0 {
 		return nil
 	}
-	return newHumaError(http.StatusUnprocessableEntity, "validation failed", f...)
+	return NewHumaError(http.StatusUnprocessableEntity, "validation failed", f...)
 }
 
 // checkAllowedIPs validates CIDRs or addresses at body.allowed_ips[i].
-func (f *fieldErrors) checkAllowedIPs(ips []string) {
+func (f *FieldErrors) checkAllowedIPs(ips []string) {
 	for i, ip := range ips {
 		if _, err := auth.ParseCIDRs([]string{ip}); err != nil {
-			f.add(fmt.Sprintf("body.allowed_ips[%d]", i), "not an IP address or CIDR", ip)
+			f.Add(fmt.Sprintf("body.allowed_ips[%d]", i), "not an IP address or CIDR", ip)
 		}
 	}
 }
@@ -40,35 +40,35 @@ func (f *fieldErrors) checkAllowedIPs(ips []string) {
 // own validator, so that every grant the admin API accepts is one the driver
 // runs: a built-in tool name, optionally with a permission rule ("Read",
 // "Bash(git status:*)").
-func (f *fieldErrors) checkTools(tools []string) {
+func (f *FieldErrors) checkTools(tools []string) {
 	for i, t := range tools {
 		if err := claudecli.ValidateTool(t); err != nil {
-			f.add(fmt.Sprintf("body.tools[%d]", i), err.Error(), t)
+			f.Add(fmt.Sprintf("body.tools[%d]", i), err.Error(), t)
 		}
 	}
 }
 
 // checkPermissions validates the model list against the configured models.
-func (s *server) checkPermissions(f *fieldErrors, p *PermissionsInput) {
+func (s *Server) checkPermissions(f *FieldErrors, p *PermissionsInput) {
 	if p == nil {
 		return
 	}
 	for i, m := range p.Models {
 		if !s.Config.KnownModel(m) {
-			f.add(fmt.Sprintf("body.permissions.models[%d]", i), "not a model offered here (see GET /api/models)", m)
+			f.Add(fmt.Sprintf("body.permissions.models[%d]", i), "not a model offered here (see GET /api/models)", m)
 		}
 	}
 }
 
 // checkExpiry refuses an expiry in the past.
-func (f *fieldErrors) checkExpiry(t *time.Time) {
+func (f *FieldErrors) checkExpiry(t *time.Time) {
 	if t != nil && !t.After(time.Now()) {
-		f.add("body.expires_at", "must be in the future", t.Format(time.RFC3339))
+		f.Add("body.expires_at", "must be in the future", t.Format(time.RFC3339))
 	}
 }
 
 // applyPermissions copies the fields present in p onto k.
-func (s *server) applyPermissions(k *store.APIKey, p *PermissionsInput) {
+func (s *Server) applyPermissions(k *store.APIKey, p *PermissionsInput) {
 	if p == nil {
 		return
 	}

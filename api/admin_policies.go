@@ -50,61 +50,61 @@ const maxPolicyUpload = 24 << 20
 
 // requirePolicies refuses an operation with 503 when the gateway runs without a policy
 // set (a test harness or the spec generator).
-func requirePolicies[I, O any](s *server, h func(context.Context, *I) (*O, error)) func(context.Context, *I) (*O, error) {
+func requirePolicies[I, O any](s *Server, h func(context.Context, *I) (*O, error)) func(context.Context, *I) (*O, error) {
 	return func(ctx context.Context, in *I) (*O, error) {
 		if s.Policies == nil {
-			return nil, problem(http.StatusServiceUnavailable, CodePoliciesUnavailable, "this gateway runs without a policy set")
+			return nil, NewProblem(http.StatusServiceUnavailable, CodePoliciesUnavailable, "this gateway runs without a policy set")
 		}
 		return h(ctx, in)
 	}
 }
 
-func registerAdminPolicies(api huma.API, s *server) {
+func registerAdminPolicies(api huma.API, s *Server) {
 	tags := []string{"admin: policies"}
 	huma.Register(api, huma.Operation{
 		OperationID: "create-policy-version", Method: http.MethodPost, Path: "/admin/policies",
-		Summary: "Upload a policy version", Tags: tags, Security: adminSecurity, DefaultStatus: http.StatusCreated,
+		Summary: "Upload a policy version", Tags: tags, Security: AdminSecurity, DefaultStatus: http.StatusCreated,
 		MaxBodyBytes: maxPolicyUpload,
 		Description:  "Stores a new version of a WASM policy after checking it: it must compile, import only from wasi_snapshot_preview1 and ccg (log, now_ms), export memory, ccg_buffer, evaluate and abi_version (ABI 1), and pass its self-tests within the call deadline and the memory cap. Refusals name what failed (policy_invalid, policy_forbidden_import, policy_missing_export, policy_abi_version, policy_self_test_failed). With activate it joins the chain at once.",
 		Errors:       append(adminErrors, 413),
 	}, requirePolicies(s, s.createPolicy))
 	huma.Register(api, huma.Operation{
 		OperationID: "list-policies", Method: http.MethodGet, Path: "/admin/policies",
-		Summary: "List policies", Tags: tags, Security: adminSecurity, Errors: adminErrors,
+		Summary: "List policies", Tags: tags, Security: AdminSecurity, Errors: adminErrors,
 		Description: "The active chain in evaluation order (bundled policies have version 0) and every stored policy.",
 	}, requirePolicies(s, s.listPolicies))
 	huma.Register(api, huma.Operation{
 		OperationID: "list-policy-versions", Method: http.MethodGet, Path: "/admin/policies/{name}/versions",
-		Summary: "List a policy's versions", Tags: tags, Security: adminSecurity, Errors: append(adminErrors, 404),
+		Summary: "List a policy's versions", Tags: tags, Security: AdminSecurity, Errors: append(adminErrors, 404),
 		Description: "Every stored version of the policy, oldest first, with its configuration, failure mode, tests and which one is active.",
 	}, requirePolicies(s, s.listPolicyVersions))
 	huma.Register(api, huma.Operation{
 		OperationID: "activate-policy-version", Method: http.MethodPost, Path: "/admin/policies/{name}/activate",
-		Summary: "Activate a policy version", Tags: tags, Security: adminSecurity, Errors: append(adminErrors, 404),
+		Summary: "Activate a policy version", Tags: tags, Security: AdminSecurity, Errors: append(adminErrors, 404),
 		Description: "Swaps the chain atomically: requests being decided finish on the old version, the next ones see the new.",
 	}, requirePolicies(s, s.activatePolicy))
 	huma.Register(api, huma.Operation{
 		OperationID: "rollback-policy", Method: http.MethodPost, Path: "/admin/policies/{name}/rollback",
-		Summary: "Roll a policy back", Tags: tags, Security: adminSecurity, Errors: append(adminErrors, 404, 409),
+		Summary: "Roll a policy back", Tags: tags, Security: AdminSecurity, Errors: append(adminErrors, 404, 409),
 		Description: "Activates the version before the active one. When the active one is the first, the policy leaves the chain (a bundled policy's own version serves again); the answer is then 204.",
 	}, requirePolicies(s, s.rollbackPolicy))
 	huma.Register(api, huma.Operation{
 		OperationID: "delete-policy", Method: http.MethodDelete, Path: "/admin/policies/{name}",
-		Summary: "Delete a policy", Tags: tags, Security: adminSecurity, DefaultStatus: http.StatusNoContent,
+		Summary: "Delete a policy", Tags: tags, Security: AdminSecurity, DefaultStatus: http.StatusNoContent,
 		Description: "Deletes every version and takes the policy out of the chain (a bundled policy's own version serves again).",
 		Errors:      append(adminErrors, 404),
 	}, requirePolicies(s, s.deletePolicy))
 	huma.Register(api, huma.Operation{
 		OperationID: "test-policy", Method: http.MethodPost, Path: "/admin/policies/{name}/test",
-		Summary: "Dry-run a policy", Tags: tags, Security: adminSecurity, Errors: append(adminErrors, 404),
+		Summary: "Dry-run a policy", Tags: tags, Security: AdminSecurity, Errors: append(adminErrors, 404),
 		Description: "Decides a sample input with one version of the policy (default: the active one) and returns the decision; nothing is counted.",
 	}, requirePolicies(s, s.dryRunPolicy))
 }
 
-func (s *server) createPolicy(ctx context.Context, in *createPolicyInput) (*policyVersionOutput, error) {
+func (s *Server) createPolicy(ctx context.Context, in *createPolicyInput) (*policyVersionOutput, error) {
 	b := &in.Body
 	u := &policyset.Upload{Name: b.Name, Wasm: b.Wasm, Config: b.Config, FailureMode: b.FailureMode,
-		Activate: b.Activate, CreatedBy: callerFrom(ctx).Admin}
+		Activate: b.Activate, CreatedBy: CallerFrom(ctx).Admin}
 	if string(u.Config) == "null" {
 		u.Config = nil
 	}
@@ -112,30 +112,30 @@ func (s *server) createPolicy(ctx context.Context, in *createPolicyInput) (*poli
 		c := policies.TestCase{Name: tc.Name, Allow: tc.Allow, Code: tc.Code}
 		if len(tc.Input) > 0 && string(tc.Input) != "null" {
 			if err := abijson.UnmarshalInput(tc.Input, &c.Input); err != nil {
-				return nil, problem(http.StatusUnprocessableEntity, CodePolicyInvalid, fmt.Sprintf("tests[%d].input: %v", i, err))
+				return nil, NewProblem(http.StatusUnprocessableEntity, CodePolicyInvalid, fmt.Sprintf("tests[%d].input: %v", i, err))
 			}
 		}
 		u.Tests = append(u.Tests, c)
 	}
 	pv, err := s.Policies.Create(ctx, u)
 	if err != nil {
-		return nil, toProblem(err)
+		return nil, ToProblem(err)
 	}
 	body := versionBody(pv)
 	s.audit(ctx, "policy.create", "policy/"+pv.Name, nil, body)
 	return &policyVersionOutput{Body: body}, nil
 }
 
-func (s *server) listPolicies(ctx context.Context, _ *struct{}) (*policyListOutput, error) {
+func (s *Server) listPolicies(ctx context.Context, _ *struct{}) (*policyListOutput, error) {
 	names, err := s.Store.ListPolicyNames(ctx)
 	if err != nil {
-		return nil, toProblem(err)
+		return nil, ToProblem(err)
 	}
 	out := &policyListOutput{Body: PolicyList{Chain: chainBody(s.Policies.Chain()), Policies: []PolicySummary{}}}
 	for _, n := range names {
 		versions, err := s.Store.ListPolicyVersions(ctx, n)
 		if err != nil {
-			return nil, toProblem(err)
+			return nil, ToProblem(err)
 		}
 		sum := PolicySummary{Name: n, Versions: len(versions)}
 		for _, v := range versions {
@@ -148,13 +148,13 @@ func (s *server) listPolicies(ctx context.Context, _ *struct{}) (*policyListOutp
 	return out, nil
 }
 
-func (s *server) listPolicyVersions(ctx context.Context, in *policyNamePath) (*policyVersionsOutput, error) {
+func (s *Server) listPolicyVersions(ctx context.Context, in *policyNamePath) (*policyVersionsOutput, error) {
 	versions, err := s.Store.ListPolicyVersions(ctx, in.Name)
 	if err != nil {
-		return nil, toProblem(err)
+		return nil, ToProblem(err)
 	}
 	if len(versions) == 0 {
-		return nil, problem(http.StatusNotFound, CodeNotFound, "no stored policy "+in.Name)
+		return nil, NewProblem(http.StatusNotFound, CodeNotFound, "no stored policy "+in.Name)
 	}
 	out := &policyVersionsOutput{Body: PolicyVersionList{Items: make([]PolicyVersionBody, 0, len(versions))}}
 	for _, v := range versions {
@@ -163,22 +163,22 @@ func (s *server) listPolicyVersions(ctx context.Context, in *policyNamePath) (*p
 	return out, nil
 }
 
-func (s *server) activatePolicy(ctx context.Context, in *activatePolicyInput) (*policyVersionOutput, error) {
+func (s *Server) activatePolicy(ctx context.Context, in *activatePolicyInput) (*policyVersionOutput, error) {
 	before := s.chainSnapshot()
 	pv, err := s.Policies.Activate(ctx, in.Name, in.Body.Version)
 	if err != nil {
-		return nil, toProblem(err)
+		return nil, ToProblem(err)
 	}
 	body := versionBody(pv)
 	s.audit(ctx, "policy.activate", "policy/"+in.Name, before, s.chainSnapshot())
 	return &policyVersionOutput{Body: body}, nil
 }
 
-func (s *server) rollbackPolicy(ctx context.Context, in *policyNamePath) (*rollbackPolicyOutput, error) {
+func (s *Server) rollbackPolicy(ctx context.Context, in *policyNamePath) (*rollbackPolicyOutput, error) {
 	before := s.chainSnapshot()
 	pv, err := s.Policies.Rollback(ctx, in.Name)
 	if err != nil {
-		return nil, toProblem(err)
+		return nil, ToProblem(err)
 	}
 	s.audit(ctx, "policy.rollback", "policy/"+in.Name, before, s.chainSnapshot())
 	if pv == nil {
@@ -188,40 +188,40 @@ func (s *server) rollbackPolicy(ctx context.Context, in *policyNamePath) (*rollb
 	return &rollbackPolicyOutput{Status: http.StatusOK, Body: &body}, nil
 }
 
-func (s *server) deletePolicy(ctx context.Context, in *policyNamePath) (*struct{}, error) {
+func (s *Server) deletePolicy(ctx context.Context, in *policyNamePath) (*struct{}, error) {
 	before := s.chainSnapshot()
 	if err := s.Policies.Delete(ctx, in.Name); err != nil {
-		return nil, toProblem(err)
+		return nil, ToProblem(err)
 	}
 	s.audit(ctx, "policy.delete", "policy/"+in.Name, before, s.chainSnapshot())
 	return nil, nil
 }
 
 // chainSnapshot is the active chain as the audit log records it.
-func (s *server) chainSnapshot() map[string]any {
+func (s *Server) chainSnapshot() map[string]any {
 	return map[string]any{"chain": chainBody(s.Policies.Chain())}
 }
 
-func (s *server) dryRunPolicy(ctx context.Context, in *dryRunPolicyInput) (*dryRunPolicyOutput, error) {
+func (s *Server) dryRunPolicy(ctx context.Context, in *dryRunPolicyInput) (*dryRunPolicyOutput, error) {
 	var input abi.Input
 	if raw := in.Body.Input; len(raw) > 0 && string(raw) != "null" {
 		if err := abijson.UnmarshalInput(raw, &input); err != nil {
-			return nil, problem(http.StatusUnprocessableEntity, CodePolicyInvalid, "input: "+err.Error())
+			return nil, NewProblem(http.StatusUnprocessableEntity, CodePolicyInvalid, "input: "+err.Error())
 		}
 	}
 	if id := in.Body.APIKeyID; id != "" {
 		k, err := s.Store.GetAPIKey(ctx, id)
 		if err != nil {
-			return nil, toProblem(err)
+			return nil, ToProblem(err)
 		}
-		input.Key = abiKey(k)
+		input.Key = ABIKey(k)
 	}
 	if input.NowMS == 0 {
 		input.NowMS = time.Now().UnixMilli()
 	}
 	d, version, err := s.Policies.DryRun(ctx, in.Name, in.Body.Version, &input)
 	if err != nil && d.Code == "" { // not an evaluation failure: the policy did not load
-		return nil, toProblem(err)
+		return nil, ToProblem(err)
 	}
 	return &dryRunPolicyOutput{Body: decisionBody(in.Name, version, d, err)}, nil
 }

@@ -54,10 +54,10 @@ type requestsInput struct {
 
 type requestsOutput struct{ Body RequestList }
 
-func registerAdminRequests(api huma.API, s *server) {
+func registerAdminRequests(api huma.API, s *Server) {
 	huma.Register(api, huma.Operation{
 		OperationID: "list-requests", Method: http.MethodGet, Path: "/admin/requests",
-		Summary: "Request log", Tags: []string{"admin: usage"}, Security: adminSecurity, Errors: adminErrors,
+		Summary: "Request log", Tags: []string{"admin: usage"}, Security: AdminSecurity, Errors: adminErrors,
 		Description: "One record per API request (errors included), newest first. Records are written in batches, so the newest second may not be listed yet; GET /admin/events is the live view.",
 	}, func(ctx context.Context, in *requestsInput) (*requestsOutput, error) {
 		evs, total, err := s.Store.ListUsageEvents(ctx, store.UsageFilter{
@@ -65,7 +65,7 @@ func registerAdminRequests(api huma.API, s *server) {
 			From: in.From, To: in.To, Limit: in.Limit, Offset: in.Offset,
 		})
 		if err != nil {
-			return nil, toProblem(err)
+			return nil, ToProblem(err)
 		}
 		out := &requestsOutput{Body: RequestList{Items: make([]RequestEvent, 0, len(evs)), Total: total, Limit: in.Limit, Offset: in.Offset}}
 		for _, e := range evs {

@@ -119,11 +119,11 @@ type keyUsageOutput struct{ Body KeyUsage }
 
 var granularities = map[string]time.Duration{"minute": time.Minute, "hour": time.Hour, "day": 24 * time.Hour}
 
-func registerAdminUsage(api huma.API, s *server) {
+func registerAdminUsage(api huma.API, s *Server) {
 	tags := []string{"admin: usage"}
 	huma.Register(api, huma.Operation{
 		OperationID: "get-usage-series", Method: http.MethodGet, Path: "/admin/usage",
-		Summary: "Usage time series", Tags: tags, Security: adminSecurity, Errors: adminErrors,
+		Summary: "Usage time series", Tags: tags, Security: AdminSecurity, Errors: adminErrors,
 		Description: "Requests, tokens, cost, errors and p50/p95 latency per minute, hour or day (UTC buckets), optionally for one key or model.",
 	}, func(ctx context.Context, in *usageSeriesInput) (*usageSeriesOutput, error) {
 		series, err := s.usageSeries(ctx, in.query(), in.APIKeyID)
@@ -134,18 +134,18 @@ func registerAdminUsage(api huma.API, s *server) {
 	})
 	huma.Register(api, huma.Operation{
 		OperationID: "usage-summary", Method: http.MethodGet, Path: "/admin/usage/summary",
-		Summary: "Usage per key and per model", Tags: tags, Security: adminSecurity, Errors: adminErrors,
+		Summary: "Usage per key and per model", Tags: tags, Security: AdminSecurity, Errors: adminErrors,
 		Description: "Totals of the usage events in the time range (requests, errors, tokens, cost), grouped by API key and by model.",
 	}, s.usageSummary)
 	huma.Register(api, huma.Operation{
 		OperationID: "api-key-usage", Method: http.MethodGet, Path: "/admin/api-keys/{id}/usage",
-		Summary: "One key's usage", Tags: []string{"admin: keys"}, Security: adminSecurity, Errors: append(adminErrors, 404),
+		Summary: "One key's usage", Tags: []string{"admin: keys"}, Security: AdminSecurity, Errors: append(adminErrors, 404),
 		Description: "The key's totals and per-model split over the period, and its time series.",
 	}, s.keyUsage)
 }
 
 // usageSeries resolves the period and asks the store for the buckets.
-func (s *server) usageSeries(ctx context.Context, q seriesQuery, keyID string) (UsageSeries, error) {
+func (s *Server) usageSeries(ctx context.Context, q seriesQuery, keyID string) (UsageSeries, error) {
 	width := granularities[q.Granularity]
 	if width == 0 {
 		width, q.Granularity = time.Hour, "hour"
@@ -158,18 +158,18 @@ func (s *server) usageSeries(ctx context.Context, q seriesQuery, keyID string) (
 	if from.IsZero() {
 		from = to.Add(-60 * width).Truncate(width)
 	}
-	var fe fieldErrors
+	var fe FieldErrors
 	if !from.Before(to) {
-		fe.add("query.from", "must be before to", from.Format(time.RFC3339))
+		fe.Add("query.from", "must be before to", from.Format(time.RFC3339))
 	} else if to.Sub(from)/width > 5000 {
-		fe.add("query.from", fmt.Sprintf("the period holds more than 5000 %s buckets; choose a coarser granularity", q.Granularity), from.Format(time.RFC3339))
+		fe.Add("query.from", fmt.Sprintf("the period holds more than 5000 %s buckets; choose a coarser granularity", q.Granularity), from.Format(time.RFC3339))
 	}
 	if err := fe.problem(); err != nil {
 		return UsageSeries{}, err
 	}
 	buckets, err := s.Store.UsageSeries(ctx, store.UsageFilter{APIKeyID: keyID, Model: q.Model, From: from, To: to}, width)
 	if err != nil {
-		return UsageSeries{}, toProblem(err)
+		return UsageSeries{}, ToProblem(err)
 	}
 	out := UsageSeries{Granularity: q.Granularity, From: from, To: to, Buckets: make([]UsageBucketBody, 0, len(buckets))}
 	for _, b := range buckets {
@@ -178,7 +178,7 @@ func (s *server) usageSeries(ctx context.Context, q seriesQuery, keyID string) (
 	return out, nil
 }
 
-func (s *server) usageSummary(ctx context.Context, in *usageSummaryInput) (*usageSummaryOutput, error) {
+func (s *Server) usageSummary(ctx context.Context, in *usageSummaryInput) (*usageSummaryOutput, error) {
 	to := in.To
 	if to.IsZero() {
 		to = time.Now().UTC()
@@ -190,19 +190,19 @@ func (s *server) usageSummary(ctx context.Context, in *usageSummaryInput) (*usag
 	f := store.UsageFilter{From: from, To: to}
 	tot, err := s.Store.SumUsage(ctx, f)
 	if err != nil {
-		return nil, toProblem(err)
+		return nil, ToProblem(err)
 	}
 	byKey, err := s.Store.SumUsageByKey(ctx, f)
 	if err != nil {
-		return nil, toProblem(err)
+		return nil, ToProblem(err)
 	}
 	byModel, err := s.Store.SumUsageByModel(ctx, f)
 	if err != nil {
-		return nil, toProblem(err)
+		return nil, ToProblem(err)
 	}
-	out := UsageSummary{From: from, To: to, Totals: totalsBody(tot), ByKey: []KeyUsageTotals{}, ByModel: modelTotals(byModel)}
+	out := UsageSummary{From: from, To: to, Totals: TotalsBody(tot), ByKey: []KeyUsageTotals{}, ByModel: modelTotals(byModel)}
 	for id, t := range byKey {
-		line := KeyUsageTotals{APIKeyID: id, UsageTotalsBody: totalsBody(t)}
+		line := KeyUsageTotals{APIKeyID: id, UsageTotalsBody: TotalsBody(t)}
 		if k, err := s.Store.GetAPIKey(ctx, id); err == nil {
 			line.Name = k.Name
 		}
@@ -215,9 +215,9 @@ func (s *server) usageSummary(ctx context.Context, in *usageSummaryInput) (*usag
 	return &usageSummaryOutput{Body: out}, nil
 }
 
-func (s *server) keyUsage(ctx context.Context, in *keyUsageInput) (*keyUsageOutput, error) {
+func (s *Server) keyUsage(ctx context.Context, in *keyUsageInput) (*keyUsageOutput, error) {
 	if _, err := s.Store.GetAPIKey(ctx, in.ID); err != nil {
-		return nil, toProblem(err)
+		return nil, ToProblem(err)
 	}
 	series, err := s.usageSeries(ctx, in.query(), in.ID)
 	if err != nil {
@@ -226,25 +226,25 @@ func (s *server) keyUsage(ctx context.Context, in *keyUsageInput) (*keyUsageOutp
 	f := store.UsageFilter{APIKeyID: in.ID, Model: in.Model, From: series.From, To: series.To}
 	tot, err := s.Store.SumUsage(ctx, f)
 	if err != nil {
-		return nil, toProblem(err)
+		return nil, ToProblem(err)
 	}
 	byModel, err := s.Store.SumUsageByModel(ctx, f)
 	if err != nil {
-		return nil, toProblem(err)
+		return nil, ToProblem(err)
 	}
 	_, convs, err := s.Store.ListConversations(ctx, in.ID, 1, 0)
 	if err != nil {
-		return nil, toProblem(err)
+		return nil, ToProblem(err)
 	}
-	return &keyUsageOutput{Body: KeyUsage{APIKeyID: in.ID, Totals: totalsBody(tot), ByModel: modelTotals(byModel), Series: series, Conversations: convs}}, nil
+	return &keyUsageOutput{Body: KeyUsage{APIKeyID: in.ID, Totals: TotalsBody(tot), ByModel: modelTotals(byModel), Series: series, Conversations: convs}}, nil
 }
 
-func totalsBody(t store.UsageTotals) UsageTotalsBody { return UsageTotalsBody(t) }
+func TotalsBody(t store.UsageTotals) UsageTotalsBody { return UsageTotalsBody(t) }
 
 func modelTotals(m map[string]store.UsageTotals) []ModelUsageTotals {
 	out := make([]ModelUsageTotals, 0, len(m))
 	for model, t := range m {
-		out = append(out, ModelUsageTotals{Model: model, UsageTotalsBody: totalsBody(t)})
+		out = append(out, ModelUsageTotals{Model: model, UsageTotalsBody: TotalsBody(t)})
 	}
 	sort.Slice(out, func(i, j int) bool {
 		return out[i].Requests > out[j].Requests || (out[i].Requests == out[j].Requests && out[i].Model < out[j].Model)

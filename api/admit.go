@@ -16,16 +16,16 @@ import (
 // settles it itself. On deny it returns the problem (429 with Retry-After for
 // limits, 403 for permissions, code = the policy's code); the request was not
 // counted. The caller refuses the turn with any problem returned.
-func (s *server) admit(ctx context.Context, t *actors.Turn, req *actors.ChatRequest, stream bool) *Problem {
-	k := keyFrom(ctx)
+func (s *Server) admit(ctx context.Context, t *actors.Turn, req *actors.ChatRequest, stream bool) *Problem {
+	k := KeyFrom(ctx)
 	a := actors.Admission{
-		Key: abiKey(k),
+		Key: ABIKey(k),
 		Request: abi.Request{
 			Endpoint: endpointPath(ctx), Model: req.Model, MaxTokens: int64(req.MaxTokens), Stream: stream,
 			Tools: req.Tools, ConversationID: req.ConversationID, MessageBytes: int64(len(req.Message)),
 		},
 	}
-	if ip := callerFrom(ctx).IP; ip.IsValid() {
+	if ip := CallerFrom(ctx).IP; ip.IsValid() {
 		a.Request.ClientIP = ip.String()
 	}
 	if (a.Request.Model == "" || a.Request.MaxTokens == 0) && req.ConversationID != "" && k != nil {
@@ -42,7 +42,7 @@ func (s *server) admit(ctx context.Context, t *actors.Turn, req *actors.ChatRequ
 	}
 	d, err := t.Admit(ctx, a)
 	if err != nil {
-		return toProblem(err)
+		return ToProblem(err)
 	}
 	if d.MaxTokens != nil && *d.MaxTokens != a.Request.MaxTokens {
 		// The clamp applies to the turn (and, on a continue, is stored with it).
@@ -51,7 +51,7 @@ func (s *server) admit(ctx context.Context, t *actors.Turn, req *actors.ChatRequ
 	if d.Model != nil {
 		m := s.Config.ResolveModel(*d.Model)
 		if !s.Config.KnownModel(m) {
-			return problem(http.StatusInternalServerError, CodeInternal, "a policy rewrote the model to one not offered here")
+			return NewProblem(http.StatusInternalServerError, CodeInternal, "a policy rewrote the model to one not offered here")
 		}
 		req.Model = m
 		t.SetModel(m)
@@ -65,23 +65,23 @@ func (s *server) admit(ctx context.Context, t *actors.Turn, req *actors.ChatRequ
 // limits, and the create counts as one request of the key, so a key whose limits
 // are spent cannot keep creating conversations (429, as a turn would get). The
 // request holds no slot beyond this call.
-func (s *server) checkSettings(ctx context.Context, spec *actors.ConversationSpec) *Problem {
+func (s *Server) checkSettings(ctx context.Context, spec *actors.ConversationSpec) *Problem {
 	a := actors.Admission{
-		Key:     abiKey(keyFrom(ctx)),
+		Key:     ABIKey(KeyFrom(ctx)),
 		Request: abi.Request{Endpoint: endpointPath(ctx), Model: spec.Model, MaxTokens: int64(spec.MaxTokens)},
 	}
-	if ip := callerFrom(ctx).IP; ip.IsValid() {
+	if ip := CallerFrom(ctx).IP; ip.IsValid() {
 		a.Request.ClientIP = ip.String()
 	}
 	d, ticket, err := s.Chat.Admit(ctx, a)
 	if err != nil {
-		return toProblem(err)
+		return ToProblem(err)
 	}
 	if !d.Allow {
-		return toProblem(d.Denial)
+		return ToProblem(d.Denial)
 	}
 	ticket.Settle(actors.Usage{}, 0) // counted; no tokens, nothing in flight
-	callerFrom(ctx).Admitted = true  // its usage event says so, for the counters' rebuild
+	CallerFrom(ctx).Admitted = true  // its usage event says so, for the counters' rebuild
 	if d.MaxTokens != nil && spec.MaxTokens > 0 {
 		spec.MaxTokens = int(*d.MaxTokens)
 	}
@@ -96,8 +96,8 @@ func endpointPath(ctx context.Context) string {
 	return wsPath
 }
 
-// abiKey is the key's configuration as policies see it.
-func abiKey(k *store.APIKey) abi.Key {
+// ABIKey is the key's configuration as policies see it.
+func ABIKey(k *store.APIKey) abi.Key {
 	if k == nil {
 		return abi.Key{Status: store.KeyActive}
 	}

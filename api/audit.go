@@ -44,10 +44,10 @@ type auditListInput struct {
 
 type auditListOutput struct{ Body AuditList }
 
-func registerAuditLog(api huma.API, s *server) {
+func registerAuditLog(api huma.API, s *Server) {
 	huma.Register(api, huma.Operation{
 		OperationID: "list-audit-log", Method: http.MethodGet, Path: "/admin/audit-log",
-		Summary: "Read the audit log", Tags: []string{"admin: audit"}, Security: adminSecurity, Errors: adminErrors,
+		Summary: "Read the audit log", Tags: []string{"admin: audit"}, Security: AdminSecurity, Errors: adminErrors,
 		Description: "Every admin mutation and login, newest first, with the object before and after (secrets masked).",
 	}, func(ctx context.Context, in *auditListInput) (*auditListOutput, error) {
 		entries, total, err := s.Store.ListAudit(ctx, store.AuditFilter{
@@ -55,7 +55,7 @@ func registerAuditLog(api huma.API, s *server) {
 			Limit: in.Limit, Offset: in.Offset,
 		})
 		if err != nil {
-			return nil, toProblem(err)
+			return nil, ToProblem(err)
 		}
 		out := &auditListOutput{Body: AuditList{Items: []AuditEntryBody{}, Total: total, Limit: in.Limit, Offset: in.Offset}}
 		for _, e := range entries {
@@ -79,15 +79,15 @@ func rawOrNull(s string) json.RawMessage {
 // must already be masked (API bodies are: keys show only their prefix and
 // signing secrets are omitted). A failed write is logged, not returned: the
 // action has happened.
-func (s *server) audit(ctx context.Context, action, target string, before, after any) {
-	s.auditAs(ctx, callerFrom(ctx).Admin, action, target, before, after)
+func (s *Server) audit(ctx context.Context, action, target string, before, after any) {
+	s.auditAs(ctx, CallerFrom(ctx).Admin, action, target, before, after)
 }
 
 // auditAs is audit with an explicit actor, for logins and system actions.
-func (s *server) auditAs(ctx context.Context, actor, action, target string, before, after any) {
+func (s *Server) auditAs(ctx context.Context, actor, action, target string, before, after any) {
 	e := &store.AuditEntry{Time: time.Now().UTC(), Actor: actor, Action: action, Target: target,
 		Before: auditJSON(before), After: auditJSON(after)}
-	if ip := callerFrom(ctx).IP; ip.IsValid() {
+	if ip := CallerFrom(ctx).IP; ip.IsValid() {
 		e.IP = ip.String()
 	}
 	if err := s.Store.InsertAudit(ctx, e); err != nil {

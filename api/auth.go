@@ -18,8 +18,8 @@ import (
 
 type keyCtx struct{}
 
-// keyFrom returns the API key that authenticated the request.
-func keyFrom(ctx context.Context) *store.APIKey {
+// KeyFrom returns the API key that authenticated the request.
+func KeyFrom(ctx context.Context) *store.APIKey {
 	k, _ := ctx.Value(keyCtx{}).(*store.APIKey)
 	return k
 }
@@ -102,8 +102,8 @@ func (c *keyCache) Invalidate() {
 	c.mu.Unlock()
 }
 
-// presentedKey reads the API key from Authorization: Bearer or x-api-key.
-func presentedKey(ctx huma.Context) string {
+// PresentedKey reads the API key from Authorization: Bearer or x-api-key.
+func PresentedKey(ctx huma.Context) string {
 	if v := ctx.Header("x-api-key"); v != "" {
 		return strings.TrimSpace(v)
 	}
@@ -126,12 +126,12 @@ func requires(op *huma.Operation, scheme string) bool {
 // authenticate checks API keys on tenant operations and admin tokens on admin ones,
 // as each operation's security requirement says. A client address with too many
 // recent failures is refused before any database work.
-func (s *server) authenticate(api huma.API) func(huma.Context, func(huma.Context)) {
+func (s *Server) authenticate(api huma.API) func(huma.Context, func(huma.Context)) {
 	return func(ctx huma.Context, next func(huma.Context)) {
 		op := ctx.Operation()
 		ctx = huma.WithValue(ctx, endpointCtx{}, endpoint{path: op.Path, method: op.Method})
 		r, _ := humachi.Unwrap(ctx)
-		c := callerFrom(ctx.Context())
+		c := CallerFrom(ctx.Context())
 		c.IP = s.clientIP(r)
 		switch {
 		case requires(op, schemeAPIKey):
@@ -148,7 +148,7 @@ func (s *server) authenticate(api huma.API) func(huma.Context, func(huma.Context
 				} else if isAuthFailure(p) {
 					s.authFailed(c.IP)
 				}
-				writeProblem(ctx, p)
+				WriteProblem(ctx, p)
 				return
 			}
 			c.Admin, c.AdminLocal = pr.Subject, pr.Method == auth.MethodLocal
@@ -165,11 +165,11 @@ func (s *server) authenticate(api huma.API) func(huma.Context, func(huma.Context
 // serveKeyOperation authenticates the key, applies its IP allowlist and
 // signature rule, runs the operation and makes sure the request leaves exactly
 // one usage event, whether the handler recorded its own or not.
-func (s *server) serveKeyOperation(ctx huma.Context, next func(huma.Context), c *caller) {
+func (s *Server) serveKeyOperation(ctx huma.Context, next func(huma.Context), c *Caller) {
 	start := time.Now()
 	k, p := s.keyAccess(ctx, c.IP)
 	if p != nil {
-		writeProblem(ctx, p)
+		WriteProblem(ctx, p)
 		if p.Code != CodeTooManyAuthFailures {
 			s.recordRequest(ctx, k, start, p.Status, p.Code)
 		}
@@ -189,9 +189,9 @@ func (s *server) serveKeyOperation(ctx huma.Context, next func(huma.Context), c 
 // still gets through with a key that authenticated before (a memory lookup), so
 // that bad keys sent from behind a shared NAT do not lock out the good ones. The
 // key is returned with a problem when it was found but refused.
-func (s *server) keyAccess(ctx huma.Context, ip netip.Addr) (*store.APIKey, *Problem) {
+func (s *Server) keyAccess(ctx huma.Context, ip netip.Addr) (*store.APIKey, *Problem) {
 	throttled := s.authThrottled(ip)
-	if throttled != nil && !s.keys.knownValid(presentedKey(ctx)) {
+	if throttled != nil && !s.keys.knownValid(PresentedKey(ctx)) {
 		return nil, throttled
 	}
 	k, p := s.authenticateKey(ctx)
@@ -200,7 +200,7 @@ func (s *server) keyAccess(ctx huma.Context, ip netip.Addr) (*store.APIKey, *Pro
 	}
 	switch {
 	case p == nil:
-		s.keys.markValid(presentedKey(ctx))
+		s.keys.markValid(PresentedKey(ctx))
 	case throttled != nil:
 		return k, throttled
 	case isAuthFailure(p):
@@ -210,13 +210,13 @@ func (s *server) keyAccess(ctx huma.Context, ip netip.Addr) (*store.APIKey, *Pro
 }
 
 // authenticateKey resolves and checks the presented API key.
-func (s *server) authenticateKey(ctx huma.Context) (*store.APIKey, *Problem) {
-	secret := presentedKey(ctx)
+func (s *Server) authenticateKey(ctx huma.Context) (*store.APIKey, *Problem) {
+	secret := PresentedKey(ctx)
 	if secret == "" {
-		return nil, problem(http.StatusUnauthorized, CodeUnauthorized, "missing API key: send Authorization: Bearer <key> or x-api-key: <key>")
+		return nil, NewProblem(http.StatusUnauthorized, CodeUnauthorized, "missing API key: send Authorization: Bearer <key> or x-api-key: <key>")
 	}
 	if !auth.LooksLikeKey(secret) {
-		return nil, problem(http.StatusUnauthorized, CodeUnauthorized, "invalid API key")
+		return nil, NewProblem(http.StatusUnauthorized, CodeUnauthorized, "invalid API key")
 	}
 	return s.keyByHash(ctx.Context(), auth.HashKey(secret))
 }
@@ -224,31 +224,31 @@ func (s *server) authenticateKey(ctx huma.Context) (*store.APIKey, *Problem) {
 // keyByHash finds the key whose secret hashes to hash and checks that it may be
 // used now: not suspended, not expired, and the secret not rotated away. Long-lived
 // connections call it again for each request they carry.
-func (s *server) keyByHash(ctx context.Context, hash string) (*store.APIKey, *Problem) {
+func (s *Server) keyByHash(ctx context.Context, hash string) (*store.APIKey, *Problem) {
 	k, err := s.keys.lookup(ctx, hash)
 	if errors.Is(err, store.ErrNotFound) || (err == nil && !secretCurrent(k, hash, time.Now())) {
-		return nil, problem(http.StatusUnauthorized, CodeUnauthorized, "invalid API key")
+		return nil, NewProblem(http.StatusUnauthorized, CodeUnauthorized, "invalid API key")
 	}
 	if err != nil {
 		s.Log.Error("key lookup failed", "err", err)
-		return nil, problem(http.StatusServiceUnavailable, CodeInternal, "could not check the API key")
+		return nil, NewProblem(http.StatusServiceUnavailable, CodeInternal, "could not check the API key")
 	}
 	switch {
 	case k.Status == store.KeySuspended:
-		return nil, problem(http.StatusForbidden, CodeKeySuspended, "this API key is suspended")
+		return nil, NewProblem(http.StatusForbidden, CodeKeySuspended, "this API key is suspended")
 	case k.Status == store.KeyExpired || (k.ExpiresAt != nil && !time.Now().Before(*k.ExpiresAt)):
-		return nil, problem(http.StatusForbidden, CodeKeyExpired, "this API key has expired")
+		return nil, NewProblem(http.StatusForbidden, CodeKeyExpired, "this API key has expired")
 	case k.Status != store.KeyActive:
-		return nil, problem(http.StatusForbidden, CodeForbidden, "this API key is not active")
+		return nil, NewProblem(http.StatusForbidden, CodeForbidden, "this API key is not active")
 	}
 	return k, nil
 }
 
 // adminPrincipal verifies the request's admin bearer token.
-func (s *server) adminPrincipal(ctx huma.Context) (*auth.Principal, *Problem) {
+func (s *Server) adminPrincipal(ctx huma.Context) (*auth.Principal, *Problem) {
 	h := ctx.Header("Authorization")
 	if len(h) <= 7 || !strings.EqualFold(h[:7], "bearer ") {
-		return nil, problem(http.StatusUnauthorized, CodeUnauthorized, "missing admin token: send Authorization: Bearer <jwt>")
+		return nil, NewProblem(http.StatusUnauthorized, CodeUnauthorized, "missing admin token: send Authorization: Bearer <jwt>")
 	}
 	return s.verifyAdmin(ctx.Context(), strings.TrimSpace(h[7:]))
 }
@@ -267,7 +267,7 @@ func secretCurrent(k *store.APIKey, hash string, now time.Time) bool {
 // admin's current token version: a password reset or a logout revokes every
 // token issued before it. The version lookup runs only for a token whose
 // signature is valid.
-func (s *server) verifyAdmin(ctx context.Context, raw string) (*auth.Principal, *Problem) {
+func (s *Server) verifyAdmin(ctx context.Context, raw string) (*auth.Principal, *Problem) {
 	pr, err := s.Admins.Verify(ctx, raw)
 	if err == nil && pr.Method == auth.MethodLocal {
 		a, gerr := s.Store.GetAdminByUsername(ctx, pr.Subject)
@@ -276,14 +276,14 @@ func (s *server) verifyAdmin(ctx context.Context, raw string) (*auth.Principal, 
 			err = auth.ErrTokenRevoked
 		case gerr != nil:
 			s.Log.Error("admin lookup failed", "err", gerr)
-			return nil, problem(http.StatusServiceUnavailable, CodeInternal, "could not check the admin token")
+			return nil, NewProblem(http.StatusServiceUnavailable, CodeInternal, "could not check the admin token")
 		}
 	}
 	if err != nil {
 		if p := authProblem(err); p != nil {
 			return nil, p
 		}
-		return nil, problem(http.StatusUnauthorized, CodeUnauthorized, "invalid admin token")
+		return nil, NewProblem(http.StatusUnauthorized, CodeUnauthorized, "invalid admin token")
 	}
 	return pr, nil
 }

@@ -65,7 +65,7 @@ type DeltaEvent struct {
 
 type chatInput struct{ Body ChatRequest }
 
-func chatResponse(r actors.Result) ChatResponse {
+func NewChatResponse(r actors.Result) ChatResponse {
 	return ChatResponse{
 		ID: r.ID, ConversationID: r.ConversationID, Model: r.Model, Content: r.Content,
 		StopReason: r.StopReason, StopSequence: r.StopSequence, CostUSD: r.CostUSD, DurationMS: r.DurationMS,
@@ -78,10 +78,10 @@ func chatResponse(r actors.Result) ChatResponse {
 	}
 }
 
-func registerChat(api huma.API, s *server) {
+func registerChat(api huma.API, s *Server) {
 	op := huma.Operation{
 		OperationID: "create-chat", Method: http.MethodPost, Path: "/api/chat",
-		Summary: "Send a message", Tags: []string{"chat"}, Security: keySecurity,
+		Summary: "Send a message", Tags: []string{"chat"}, Security: KeySecurity,
 		Description:  "Sends one user message to Claude through the CLI. With stream=false the reply comes as one JSON document; with stream=true as server-sent events: `start`, `queued` (while waiting for a CLI process), `delta` (text, in order), then `done` (the ChatResponse) or `error` (a problem). Keep-alive comments are sent during silences.",
 		MaxBodyBytes: int64(s.Config.MaxMessageBytes) + 128<<10,
 		Errors:       []int{400, 401, 403, 404, 408, 413, 422, 429, 502, 503, 504},
@@ -119,13 +119,13 @@ func documentChatResponses(api huma.API, op *huma.Operation) {
 				"text/event-stream": {Schema: &huma.Schema{Type: "array", Items: events}},
 			},
 		},
-		"429": retryAfterResponse("Rate limited; see Retry-After"),
-		"503": retryAfterResponse("No CLI available, overloaded upstream or shutting down; see Retry-After"),
+		"429": RetryAfterResponse("Rate limited; see Retry-After"),
+		"503": RetryAfterResponse("No CLI available, overloaded upstream or shutting down; see Retry-After"),
 	}
 }
 
-// retryAfterResponse documents a problem response that carries Retry-After.
-func retryAfterResponse(desc string) *huma.Response {
+// RetryAfterResponse documents a problem response that carries Retry-After.
+func RetryAfterResponse(desc string) *huma.Response {
 	return &huma.Response{
 		Description: desc,
 		Headers: map[string]*huma.Param{
@@ -139,7 +139,7 @@ func retryAfterResponse(desc string) *huma.Response {
 
 // chat validates the request and runs it through the turn pipeline, then hands
 // the events to the JSON or SSE writer.
-func (s *server) chat(ctx context.Context, in *chatInput) (*huma.StreamResponse, error) {
+func (s *Server) chat(ctx context.Context, in *chatInput) (*huma.StreamResponse, error) {
 	t := s.beginTurn(ctx, in.Body.ConversationID)
 	// The usage record names a model only once it is known to be one of ours:
 	// request input is not copied into records as it came.
@@ -163,14 +163,14 @@ func (s *server) chat(ctx context.Context, in *chatInput) (*huma.StreamResponse,
 // startTurn takes a chat request through validation, admission and the start of
 // its turn. On a problem the caller refuses the turn with the status it answers
 // (a turn that failed to start is already finished, and Refuse does nothing).
-func (s *server) startTurn(ctx context.Context, t *actors.Turn, b *ChatRequest) (actors.ChatRequest, <-chan actors.Event, *Problem) {
+func (s *Server) startTurn(ctx context.Context, t *actors.Turn, b *ChatRequest) (actors.ChatRequest, <-chan actors.Event, *Problem) {
 	req, p := s.chatRequest(ctx, b)
 	if p == nil {
 		t.SetModel(req.Model)
 		p = s.admit(ctx, t, &req, b.Stream)
 	}
 	if p == nil && ctx.Err() != nil { // canceled while it was admitted
-		p = toProblem(ctx.Err())
+		p = ToProblem(ctx.Err())
 	}
 	if p != nil {
 		return req, nil, p
@@ -180,32 +180,32 @@ func (s *server) startTurn(ctx context.Context, t *actors.Turn, b *ChatRequest) 
 	}
 	events, err := t.Run(ctx, req)
 	if err != nil {
-		return req, nil, toProblem(err)
+		return req, nil, ToProblem(err)
 	}
 	return req, events, nil
 }
 
 // chatRequest checks the body against the gateway's limits and builds the turn.
-func (s *server) chatRequest(ctx context.Context, b *ChatRequest) (actors.ChatRequest, *Problem) {
+func (s *Server) chatRequest(ctx context.Context, b *ChatRequest) (actors.ChatRequest, *Problem) {
 	if len(b.Message) > s.Config.MaxMessageBytes {
-		return actors.ChatRequest{}, problem(http.StatusRequestEntityTooLarge, CodeTooLarge,
+		return actors.ChatRequest{}, NewProblem(http.StatusRequestEntityTooLarge, CodeTooLarge,
 			fmt.Sprintf("message is %d bytes; the limit is %d", len(b.Message), s.Config.MaxMessageBytes))
 	}
 	if strings.TrimSpace(b.Message) == "" {
-		return actors.ChatRequest{}, problem(http.StatusBadRequest, CodeInvalidRequest, "message must not be blank")
+		return actors.ChatRequest{}, NewProblem(http.StatusBadRequest, CodeInvalidRequest, "message must not be blank")
 	}
 	model := b.Model
 	if model == "" && b.ConversationID == "" {
 		model = s.Config.DefaultModel // a continue without a model keeps the conversation's
 	}
 	if model != "" && !s.Config.KnownModel(model) {
-		return actors.ChatRequest{}, problem(http.StatusBadRequest, CodeModelUnknown,
+		return actors.ChatRequest{}, NewProblem(http.StatusBadRequest, CodeModelUnknown,
 			fmt.Sprintf("model %q is not offered here; see GET /api/models", model))
 	}
 	if p := checkStopSequences(b.StopSequences); p != nil {
 		return actors.ChatRequest{}, p
 	}
-	k := keyFrom(ctx)
+	k := KeyFrom(ctx)
 	return actors.ChatRequest{
 		APIKeyID: k.ID, ConversationID: b.ConversationID, Message: b.Message,
 		Model: s.Config.ResolveModel(model), SystemPrompt: b.SystemPrompt,
@@ -216,48 +216,48 @@ func (s *server) chatRequest(ctx context.Context, b *ChatRequest) (actors.ChatRe
 // checkStopSequences validates stop sequences with the CLI driver's own rules
 // (the schema caps their number): a 422 naming each bad body.stop_sequences[i].
 func checkStopSequences(seqs []string) *Problem {
-	var f fieldErrors
+	var f FieldErrors
 	if len(seqs) > claudecli.MaxStopSequences {
-		f.add("body.stop_sequences", fmt.Sprintf("at most %d stop sequences are allowed", claudecli.MaxStopSequences), len(seqs))
+		f.Add("body.stop_sequences", fmt.Sprintf("at most %d stop sequences are allowed", claudecli.MaxStopSequences), len(seqs))
 	}
 	for i, s := range seqs {
 		if err := claudecli.ValidateStopSequence(s); err != nil {
-			f.add(fmt.Sprintf("body.stop_sequences[%d]", i), err.Error(), s)
+			f.Add(fmt.Sprintf("body.stop_sequences[%d]", i), err.Error(), s)
 		}
 	}
 	if len(f) == 0 {
 		return nil
 	}
-	p := problem(http.StatusUnprocessableEntity, CodeValidationFailed, "validation failed")
+	p := NewProblem(http.StatusUnprocessableEntity, CodeValidationFailed, "validation failed")
 	for _, err := range f {
 		p.Errors = append(p.Errors, err.(*huma.ErrorDetail))
 	}
 	return p
 }
 
-// awaitTurn waits for a non-streamed turn's end and returns its result, or the
+// AwaitTurn waits for a non-streamed turn's end and returns its result, or the
 // problem it failed with; the pipeline records the turn either way.
-func awaitTurn(t *actors.Turn, events <-chan actors.Event) (*actors.Result, *Problem) {
+func AwaitTurn(t *actors.Turn, events <-chan actors.Event) (*actors.Result, *Problem) {
 	defer t.Release()
 	for ev := range events {
 		switch ev := ev.(type) {
 		case actors.Done:
 			return &ev.Result, nil
 		case actors.Failed:
-			return nil, toProblem(ev.Err)
+			return nil, ToProblem(ev.Err)
 		}
 	}
-	return nil, problem(http.StatusBadGateway, CodeCLICrashed, "the turn ended without a result")
+	return nil, NewProblem(http.StatusBadGateway, CodeCLICrashed, "the turn ended without a result")
 }
 
 // writeJSON waits for the turn's end and writes the reply or the problem.
-func (s *server) writeJSON(hctx huma.Context, t *actors.Turn, events <-chan actors.Event) {
-	res, p := awaitTurn(t, events)
+func (s *Server) writeJSON(hctx huma.Context, t *actors.Turn, events <-chan actors.Event) {
+	res, p := AwaitTurn(t, events)
 	if p != nil {
-		writeProblem(hctx, p)
+		WriteProblem(hctx, p)
 		return
 	}
 	hctx.SetHeader("Content-Type", "application/json")
 	hctx.SetStatus(http.StatusOK)
-	writeJSONBody(hctx.BodyWriter(), chatResponse(*res))
+	WriteJSONBody(hctx.BodyWriter(), NewChatResponse(*res))
 }

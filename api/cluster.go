@@ -16,7 +16,7 @@ const (
 // joinCluster makes key changes and accepted request signatures cluster-wide: a
 // key changed on another node drops this node's key cache, and a signature
 // accepted on another node is refused here as a replay.
-func (s *server) joinCluster() {
+func (s *Server) joinCluster() {
 	if s.Chat == nil || !s.Chat.Clustered() {
 		return
 	}
@@ -40,14 +40,14 @@ func (s *server) joinCluster() {
 
 // keysChanged drops the cached keys here and on every other node, after an admin
 // change of a key (create, update, suspend, rotate, delete).
-func (s *server) keysChanged() {
+func (s *Server) keysChanged() {
 	s.keys.Invalidate()
 	if s.Chat != nil && s.Chat.Clustered() {
 		s.broadcast(topicKeys, nil)
 	}
 }
 
-func (s *server) broadcast(topic string, payload []byte) {
+func (s *Server) broadcast(topic string, payload []byte) {
 	if err := s.Chat.Broadcast(topic, payload); err != nil {
 		s.Log.Warn("cluster broadcast incomplete; the store fallback catches up", "topic", topic, "err", err)
 	}

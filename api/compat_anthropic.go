@@ -33,10 +33,10 @@ type StreamEventDoc struct {
 	Type string   `json:"type" enum:"message_start,content_block_start,content_block_delta,content_block_stop,message_delta,message_stop,ping,error"`
 }
 
-func registerCompatAnthropic(api huma.API, s *server) {
+func registerCompatAnthropic(api huma.API, s *Server) {
 	op := huma.Operation{
 		OperationID: "anthropic-messages", Method: http.MethodPost, Path: "/v1/messages",
-		Summary: "Create a message (Anthropic-compatible)", Tags: []string{"compatibility"}, Security: keySecurity,
+		Summary: "Create a message (Anthropic-compatible)", Tags: []string{"compatibility"}, Security: KeySecurity,
 		Description: "Anthropic's Messages API for Anthropic clients and SDKs (x-api-key and anthropic-version accepted). History is " +
 			"mapped onto stored conversations as for /v1/chat/completions. Errors come in Anthropic's shape: " +
 			"{\"type\":\"error\",\"error\":{\"type\",\"message\"}}.",
@@ -51,7 +51,7 @@ func registerCompatAnthropic(api huma.API, s *server) {
 
 	count := huma.Operation{
 		OperationID: "anthropic-count-tokens", Method: http.MethodPost, Path: "/v1/messages/count_tokens",
-		Summary: "Count tokens (not available)", Tags: []string{"compatibility"}, Security: keySecurity,
+		Summary: "Count tokens (not available)", Tags: []string{"compatibility"}, Security: KeySecurity,
 		Description: "Always answers 400 invalid_request_error: the Claude CLI offers no token counting, and an estimate would " +
 			"not be the count the model bills (the CLI adds its own system prompt). See docs/compatibility.md.",
 		Metadata: map[string]any{metaDialect: dialectAnthropic}, SkipValidateBody: true,
@@ -61,7 +61,7 @@ func registerCompatAnthropic(api huma.API, s *server) {
 		if p := in.mediaProblem(); p != nil {
 			return nil, asCompat(dialectAnthropic, p, "")
 		}
-		return nil, asCompat(dialectAnthropic, problem(http.StatusBadRequest, "unsupported_endpoint",
+		return nil, asCompat(dialectAnthropic, NewProblem(http.StatusBadRequest, "unsupported_endpoint",
 			"count_tokens is not available through this gateway: the Claude CLI cannot count tokens without running a turn, and an estimate would not match what the model bills; use the usage of a response instead"), "")
 	})
 	documentCompatErrors(api, api.OpenAPI().Paths[count.Path].Post, compat.AnthropicErrorBody{})

@@ -87,7 +87,7 @@ func (e *compatError) write(ctx huma.Context) {
 		ctx.SetHeader("X-Should-Retry", "true")
 	}
 	ctx.SetStatus(e.p.Status)
-	writeJSONBody(ctx.BodyWriter(), e.body())
+	WriteJSONBody(ctx.BodyWriter(), e.body())
 }
 
 // writeCompatProblem writes p in the shape of the request's compatibility dialect

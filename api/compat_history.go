@@ -25,16 +25,16 @@ type compatTurn struct {
 // of the system prompt and the earlier messages finds the candidate with one
 // indexed lookup, and its stored messages must match them. With no match the
 // earlier messages travel as a transcript in the first turn of a new conversation.
-func (s *server) resolveHistory(ctx context.Context, keyID, header string, r *compat.Request) (compatTurn, *Problem) {
+func (s *Server) resolveHistory(ctx context.Context, keyID, header string, r *compat.Request) (compatTurn, *Problem) {
 	t := compatTurn{system: r.System}
 	t.prior, t.next = compat.Split(r.Messages)
 	t.message = t.next
 	if header != "" {
 		if _, err := s.Store.GetConversation(ctx, keyID, header); err != nil {
 			if errors.Is(err, store.ErrNotFound) {
-				return t, problem(http.StatusNotFound, CodeNotFound, "conversation "+header+" (X-Conversation-Id) does not exist")
+				return t, NewProblem(http.StatusNotFound, CodeNotFound, "conversation "+header+" (X-Conversation-Id) does not exist")
 			}
-			return t, toProblem(err)
+			return t, ToProblem(err)
 		}
 		t.conversationID = header
 		return t, nil
@@ -53,7 +53,7 @@ func (s *server) resolveHistory(ctx context.Context, keyID, header string, r *co
 // findConversation looks the earlier messages up by hash and checks the candidate
 // against its stored messages. A store failure only costs the match: the request
 // then runs as a new conversation with a transcript.
-func (s *server) findConversation(ctx context.Context, keyID, system string, prior []compat.Message) (string, bool) {
+func (s *Server) findConversation(ctx context.Context, keyID, system string, prior []compat.Message) (string, bool) {
 	c, err := s.Store.FindConversationByHistoryHash(ctx, keyID, compat.HistoryHash(system, prior))
 	if err != nil {
 		if !errors.Is(err, store.ErrNotFound) {
@@ -75,7 +75,7 @@ func (s *server) findConversation(ctx context.Context, keyID, system string, pri
 
 // rememberHistory records the history the client will send next time (this turn
 // included) as the conversation's hash, so that call finds it.
-func (s *server) rememberHistory(ctx context.Context, keyID, conversationID string, t compatTurn, reply string) {
+func (s *Server) rememberHistory(ctx context.Context, keyID, conversationID string, t compatTurn, reply string) {
 	if conversationID == "" {
 		return
 	}

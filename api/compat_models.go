@@ -53,10 +53,10 @@ func anthropicModel(id string) CompatModel {
 	return CompatModel{ID: id, Type: "model", DisplayName: id, CreatedAt: "1970-01-01T00:00:00Z"}
 }
 
-func registerCompatModels(api huma.API, s *server) {
+func registerCompatModels(api huma.API, s *Server) {
 	huma.Register(api, huma.Operation{
 		OperationID: "compat-list-models", Method: http.MethodGet, Path: "/v1/models",
-		Summary: "List models (OpenAI- and Anthropic-compatible)", Tags: []string{"compatibility"}, Security: keySecurity,
+		Summary: "List models (OpenAI- and Anthropic-compatible)", Tags: []string{"compatibility"}, Security: KeySecurity,
 		Description: "The configured models and their aliases, in OpenAI's shape, or in Anthropic's when the request carries anthropic-version.",
 		Metadata:    map[string]any{metaDialect: dialectByHeader},
 	}, func(ctx context.Context, in *compatModelsInput) (*compatModelsOutput, error) {
@@ -86,7 +86,7 @@ func registerCompatModels(api huma.API, s *server) {
 
 	huma.Register(api, huma.Operation{
 		OperationID: "compat-get-model", Method: http.MethodGet, Path: "/v1/models/{id}",
-		Summary: "Retrieve a model (OpenAI- and Anthropic-compatible)", Tags: []string{"compatibility"}, Security: keySecurity,
+		Summary: "Retrieve a model (OpenAI- and Anthropic-compatible)", Tags: []string{"compatibility"}, Security: KeySecurity,
 		Description: "One configured model in OpenAI's shape, or in Anthropic's when the request carries anthropic-version. " +
 			"An alias resolves to its model: the answer's id is the model id. An unknown id is a 404 in the client's error shape.",
 		Metadata: map[string]any{metaDialect: dialectByHeader},
@@ -97,7 +97,7 @@ func registerCompatModels(api huma.API, s *server) {
 			d = dialectAnthropic
 		}
 		if !s.Config.KnownModel(in.ID) {
-			return nil, asCompat(d, problem(http.StatusNotFound, CodeModelUnknown,
+			return nil, asCompat(d, NewProblem(http.StatusNotFound, CodeModelUnknown,
 				fmt.Sprintf("model %q is not offered here; see GET /v1/models", in.ID)), "model")
 		}
 		id := s.Config.ResolveModel(in.ID)

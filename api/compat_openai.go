@@ -31,10 +31,10 @@ type OpenAIChatRequest struct {
 	} `json:"stream_options,omitempty"`
 }
 
-func registerCompatOpenAI(api huma.API, s *server) {
+func registerCompatOpenAI(api huma.API, s *Server) {
 	op := huma.Operation{
 		OperationID: "openai-chat-completions", Method: http.MethodPost, Path: "/v1/chat/completions",
-		Summary: "Chat completion (OpenAI-compatible)", Tags: []string{"compatibility"}, Security: keySecurity,
+		Summary: "Chat completion (OpenAI-compatible)", Tags: []string{"compatibility"}, Security: KeySecurity,
 		Description: "OpenAI's Chat Completions API for OpenAI clients and SDKs. The whole history is mapped onto a stored conversation " +
 			"when its earlier messages match one of the key's conversations (then only the new user message reaches the CLI); " +
 			"otherwise a new conversation starts with the earlier messages as a transcript. The X-Conversation-Id response header " +
@@ -51,7 +51,7 @@ func registerCompatOpenAI(api huma.API, s *server) {
 
 // compatMaxBody bounds a compatibility request: these clients resend the whole
 // history, so it allows several messages of the native limit.
-func compatMaxBody(s *server) int64 {
+func compatMaxBody(s *Server) int64 {
 	return 8*int64(s.Config.MaxMessageBytes) + 1<<20
 }
 

@@ -44,10 +44,10 @@ type ResponseDeleted struct {
 	Deleted bool   `json:"deleted"`
 }
 
-func registerCompatResponses(api huma.API, s *server) {
+func registerCompatResponses(api huma.API, s *Server) {
 	op := huma.Operation{
 		OperationID: "openai-create-response", Method: http.MethodPost, Path: "/v1/responses",
-		Summary: "Create a response (OpenAI Responses API)", Tags: []string{"compatibility"}, Security: keySecurity,
+		Summary: "Create a response (OpenAI Responses API)", Tags: []string{"compatibility"}, Security: KeySecurity,
 		Description: "OpenAI's Responses API, text in and out, for the OpenAI SDKs' responses clients. A call without " +
 			"previous_response_id starts a conversation (earlier messages of its input travel as a transcript); " +
 			"previous_response_id continues the conversation of that stored response. Tools, files, images, reasoning " +
@@ -70,12 +70,12 @@ func registerCompatResponses(api huma.API, s *server) {
 
 	get := huma.Operation{
 		OperationID: "openai-get-response", Method: http.MethodGet, Path: "/v1/responses/{id}",
-		Summary: "Get a stored response (OpenAI Responses API)", Tags: []string{"compatibility"}, Security: keySecurity,
+		Summary: "Get a stored response (OpenAI Responses API)", Tags: []string{"compatibility"}, Security: KeySecurity,
 		Description: "Returns a response this key created, as it was returned.",
 		Metadata:    map[string]any{metaDialect: dialectOpenAI}, Errors: []int{401, 403, 404},
 	}
 	huma.Register(api, get, func(ctx context.Context, in *responseIDPath) (*struct{ Body json.RawMessage }, error) {
-		r, err := s.Store.GetResponse(ctx, keyFrom(ctx).ID, in.ID)
+		r, err := s.Store.GetResponse(ctx, KeyFrom(ctx).ID, in.ID)
 		if err != nil {
 			return nil, responseLookupError(err, in.ID)
 		}
@@ -86,12 +86,12 @@ func registerCompatResponses(api huma.API, s *server) {
 	documentCompatErrors(api, &get, compat.OpenAIErrorBody{})
 	del := huma.Operation{
 		OperationID: "openai-delete-response", Method: http.MethodDelete, Path: "/v1/responses/{id}",
-		Summary: "Delete a stored response (OpenAI Responses API)", Tags: []string{"compatibility"}, Security: keySecurity,
+		Summary: "Delete a stored response (OpenAI Responses API)", Tags: []string{"compatibility"}, Security: KeySecurity,
 		Description: "Forgets the response: it can no longer be read or continued. Its conversation and messages stay (DELETE /api/conversations/{id} removes them).",
 		Metadata:    map[string]any{metaDialect: dialectOpenAI}, Errors: []int{401, 403, 404},
 	}
 	huma.Register(api, del, func(ctx context.Context, in *responseIDPath) (*struct{ Body ResponseDeleted }, error) {
-		if err := s.Store.DeleteResponse(ctx, keyFrom(ctx).ID, in.ID); err != nil {
+		if err := s.Store.DeleteResponse(ctx, KeyFrom(ctx).ID, in.ID); err != nil {
 			return nil, responseLookupError(err, in.ID)
 		}
 		return &struct{ Body ResponseDeleted }{Body: ResponseDeleted{ID: in.ID, Object: "response.deleted", Deleted: true}}, nil
@@ -101,9 +101,9 @@ func registerCompatResponses(api huma.API, s *server) {
 
 func responseLookupError(err error, id string) error {
 	if errors.Is(err, store.ErrNotFound) {
-		return asCompat(dialectOpenAI, problem(http.StatusNotFound, CodeNotFound, "response "+id+" does not exist"), "id")
+		return asCompat(dialectOpenAI, NewProblem(http.StatusNotFound, CodeNotFound, "response "+id+" does not exist"), "id")
 	}
-	return asCompat(dialectOpenAI, toProblem(err), "")
+	return asCompat(dialectOpenAI, ToProblem(err), "")
 }
 
 // responseCall is one Responses request on its way through a turn.
@@ -115,7 +115,7 @@ type responseCall struct {
 
 // startResponse parses the request, finds the conversation it continues, starts
 // the turn and returns the writer of the reply, as startCompat does.
-func (s *server) startResponse(ctx context.Context, in *compatInput) (*huma.StreamResponse, error) {
+func (s *Server) startResponse(ctx context.Context, in *compatInput) (*huma.StreamResponse, error) {
 	t := s.beginTurn(ctx, "")
 	fail := func(p *Problem, param string) (*huma.StreamResponse, error) {
 		ce := asCompat(dialectOpenAI, p, param)
@@ -127,7 +127,7 @@ func (s *server) startResponse(ctx context.Context, in *compatInput) (*huma.Stre
 	}
 	req, perr := compat.ParseResponses(in.RawBody)
 	if perr != nil {
-		return fail(problem(perr.Status, perr.Code, perr.Message), perr.Param)
+		return fail(NewProblem(perr.Status, perr.Code, perr.Message), perr.Param)
 	}
 	t.SetModel(req.Model)
 	prior, next := compat.Split(req.Messages)
@@ -151,7 +151,7 @@ func (s *server) startResponse(ctx context.Context, in *compatInput) (*huma.Stre
 			s.runStream(hctx, t, events, &responseTurnStream{s: s, hctx: hctx, c: c})
 			return
 		}
-		res, p := awaitTurn(t, events)
+		res, p := AwaitTurn(t, events)
 		if p != nil {
 			asCompat(dialectOpenAI, p, "").write(hctx)
 			return
@@ -161,28 +161,28 @@ func (s *server) startResponse(ctx context.Context, in *compatInput) (*huma.Stre
 		hctx.SetHeader("X-Conversation-Id", res.ConversationID)
 		hctx.SetHeader("Content-Type", "application/json")
 		hctx.SetStatus(http.StatusOK)
-		writeJSONBody(hctx.BodyWriter(), out)
+		WriteJSONBody(hctx.BodyWriter(), out)
 	}}, nil
 }
 
 // previousConversation returns the conversation of a stored response, which must
 // be the latest turn of that conversation: branching from an older response
 // would need a second CLI session.
-func (s *server) previousConversation(ctx context.Context, id string) (string, *Problem) {
-	key := keyFrom(ctx).ID
+func (s *Server) previousConversation(ctx context.Context, id string) (string, *Problem) {
+	key := KeyFrom(ctx).ID
 	r, err := s.Store.GetResponse(ctx, key, id)
 	if errors.Is(err, store.ErrNotFound) {
-		return "", problem(http.StatusNotFound, CodeNotFound, "previous response "+id+" does not exist")
+		return "", NewProblem(http.StatusNotFound, CodeNotFound, "previous response "+id+" does not exist")
 	}
 	if err != nil {
-		return "", toProblem(err)
+		return "", ToProblem(err)
 	}
 	msgs, err := s.Store.ListMessages(ctx, r.ConversationID)
 	if err != nil {
-		return "", toProblem(err)
+		return "", ToProblem(err)
 	}
 	if n := len(msgs); n == 0 || msgs[n-1].Seq != r.MessageSeq {
-		return "", problem(http.StatusBadRequest, "previous_response_not_latest",
+		return "", NewProblem(http.StatusBadRequest, "previous_response_not_latest",
 			"previous response "+id+" is not the latest of its conversation: continuing from an earlier response is not supported")
 	}
 	return r.ConversationID, nil
@@ -190,7 +190,7 @@ func (s *server) previousConversation(ctx context.Context, id string) (string, *
 
 // keepResponse stores a finished response so it can be read back and continued,
 // unless the client asked otherwise. A store failure costs only that.
-func (s *server) keepResponse(ctx context.Context, c *responseCall, conversationID string, out compat.Response) {
+func (s *Server) keepResponse(ctx context.Context, c *responseCall, conversationID string, out compat.Response) {
 	if !c.req.Store || conversationID == "" {
 		return
 	}
@@ -199,7 +199,7 @@ func (s *server) keepResponse(ctx context.Context, c *responseCall, conversation
 	if err == nil && len(msgs) > 0 {
 		var body []byte
 		if body, err = json.Marshal(out); err == nil {
-			err = s.Store.PutResponse(ctx, &store.StoredResponse{ID: out.ID, APIKeyID: keyFrom(ctx).ID, ConversationID: conversationID,
+			err = s.Store.PutResponse(ctx, &store.StoredResponse{ID: out.ID, APIKeyID: KeyFrom(ctx).ID, ConversationID: conversationID,
 				MessageSeq: msgs[len(msgs)-1].Seq, Body: body})
 		}
 	}
@@ -210,30 +210,30 @@ func (s *server) keepResponse(ctx context.Context, c *responseCall, conversation
 
 // responseTurnStream writes a turn as the Responses API's event stream.
 type responseTurnStream struct {
-	s    *server
+	s    *Server
 	hctx huma.Context
 	c    *responseCall
-	out  *sseWriter
+	out  *SSEWriter
 	rs   *compat.ResponseStream
 }
 
-func (t *responseTurnStream) started(st actors.Started) {
+func (t *responseTurnStream) Started(st actors.Started) {
 	t.hctx.SetHeader("X-Conversation-Id", st.ConversationID)
 }
 
-func (t *responseTurnStream) refuse(hctx huma.Context, p *Problem) {
+func (t *responseTurnStream) Refuse(hctx huma.Context, p *Problem) {
 	asCompat(dialectOpenAI, p, "").write(hctx)
 }
 
-func (t *responseTurnStream) open() error {
-	t.out = newSSEWriter(t.hctx)
+func (t *responseTurnStream) Open() error {
+	t.out = NewSSEWriter(t.hctx)
 	t.rs = &compat.ResponseStream{Frame: t.c.frame}
 	return t.send(t.rs.Start()...)
 }
 
-func (t *responseTurnStream) keepAlive() error { return t.out.comment("keep-alive") }
+func (t *responseTurnStream) keepAlive() error { return t.out.Comment("keep-alive") }
 
-func (t *responseTurnStream) event(ev actors.Event) (stop bool) {
+func (t *responseTurnStream) Event(ev actors.Event) (stop bool) {
 	switch ev := ev.(type) {
 	case actors.Delta:
 		return t.send(t.rs.Delta(ev.Text)) != nil
@@ -245,7 +245,7 @@ func (t *responseTurnStream) event(ev actors.Event) (stop bool) {
 		_ = t.send(events...)
 		return true
 	case actors.Failed:
-		p := toProblem(ev.Err)
+		p := ToProblem(ev.Err)
 		_ = t.send(t.rs.Fail(p.Code, p.Detail, RequestIDFrom(t.hctx.Context()))...)
 		return true
 	}

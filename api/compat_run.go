@@ -36,7 +36,7 @@ func (in *compatInput) mediaProblem() *Problem {
 	if err == nil && (mt == "application/json" || strings.HasSuffix(mt, "+json")) {
 		return nil
 	}
-	return problem(http.StatusUnsupportedMediaType, CodeUnsupportedMedia,
+	return NewProblem(http.StatusUnsupportedMediaType, CodeUnsupportedMedia,
 		fmt.Sprintf("the body must be application/json, not %q", in.ContentType))
 }
 
@@ -51,7 +51,7 @@ type compatCall struct {
 
 // startCompat parses and checks the request, maps its history, starts the turn and
 // returns the writer of the reply. Every error comes in the client's own shape.
-func (s *server) startCompat(ctx context.Context, d dialect, in *compatInput, parse func([]byte) (*compat.Request, *compat.Error)) (*huma.StreamResponse, error) {
+func (s *Server) startCompat(ctx context.Context, d dialect, in *compatInput, parse func([]byte) (*compat.Request, *compat.Error)) (*huma.StreamResponse, error) {
 	c := &compatCall{d: d, t: s.beginTurn(ctx, in.ConversationID)}
 	fail := func(p *Problem, param string) (*huma.StreamResponse, error) {
 		ce := asCompat(d, p, param)
@@ -63,11 +63,11 @@ func (s *server) startCompat(ctx context.Context, d dialect, in *compatInput, pa
 	}
 	req, perr := parse(in.RawBody)
 	if perr != nil {
-		return fail(problem(perr.Status, perr.Code, perr.Message), perr.Param)
+		return fail(NewProblem(perr.Status, perr.Code, perr.Message), perr.Param)
 	}
 	c.req = req
 	c.t.SetModel(req.Model)
-	k := keyFrom(ctx)
+	k := KeyFrom(ctx)
 	turn, p := s.resolveHistory(ctx, k.ID, in.ConversationID, req)
 	if p != nil {
 		return fail(p, "")
@@ -92,17 +92,17 @@ func (s *server) startCompat(ctx context.Context, d dialect, in *compatInput, pa
 }
 
 // writeCompatJSON waits for the turn's end and writes the reply or the error.
-func (s *server) writeCompatJSON(hctx huma.Context, c *compatCall, events <-chan actors.Event) {
-	res, p := awaitTurn(c.t, events)
+func (s *Server) writeCompatJSON(hctx huma.Context, c *compatCall, events <-chan actors.Event) {
+	res, p := AwaitTurn(c.t, events)
 	if p != nil {
 		asCompat(c.d, p, "").write(hctx)
 		return
 	}
-	s.rememberHistory(hctx.Context(), keyFrom(hctx.Context()).ID, res.ConversationID, c.turn, res.Content)
+	s.rememberHistory(hctx.Context(), KeyFrom(hctx.Context()).ID, res.ConversationID, c.turn, res.Content)
 	hctx.SetHeader("X-Conversation-Id", res.ConversationID)
 	hctx.SetHeader("Content-Type", "application/json")
 	hctx.SetStatus(http.StatusOK)
-	writeJSONBody(hctx.BodyWriter(), c.response(*res))
+	WriteJSONBody(hctx.BodyWriter(), c.response(*res))
 }
 
 // response is the non-streamed reply in the client's shape.

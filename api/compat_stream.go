@@ -16,57 +16,57 @@ type compatEmitter interface {
 	text(s string) error
 	done(r compat.Result) error
 	fail(e *compatError) error
-	keepAlive() error
+	KeepAlive() error
 }
 
 // writeCompatStream streams a turn in the client's dialect, holding the response
 // until the first output as the native stream does, so that a turn failing early
 // gets a real HTTP error in the client's shape.
-func (s *server) writeCompatStream(hctx huma.Context, c *compatCall, events <-chan actors.Event, model string) {
+func (s *Server) writeCompatStream(hctx huma.Context, c *compatCall, events <-chan actors.Event, model string) {
 	s.runStream(hctx, c.t, events, &compatTurnStream{s: s, hctx: hctx, c: c, model: model})
 }
 
 // compatTurnStream adapts a dialect's emitter to runStream.
 type compatTurnStream struct {
-	s     *server
+	s     *Server
 	hctx  huma.Context
 	c     *compatCall
 	model string
 	em    compatEmitter
 }
 
-func (t *compatTurnStream) started(st actors.Started) {
+func (t *compatTurnStream) Started(st actors.Started) {
 	t.hctx.SetHeader("X-Conversation-Id", st.ConversationID)
 }
 
-func (t *compatTurnStream) refuse(hctx huma.Context, p *Problem) { asCompat(t.c.d, p, "").write(hctx) }
+func (t *compatTurnStream) Refuse(hctx huma.Context, p *Problem) { asCompat(t.c.d, p, "").write(hctx) }
 
-func (t *compatTurnStream) open() error {
-	t.em = t.c.emitter(newSSEWriter(t.hctx))
+func (t *compatTurnStream) Open() error {
+	t.em = t.c.emitter(NewSSEWriter(t.hctx))
 	return t.em.open(t.model)
 }
 
-func (t *compatTurnStream) keepAlive() error { return t.em.keepAlive() }
+func (t *compatTurnStream) keepAlive() error { return t.em.KeepAlive() }
 
-func (t *compatTurnStream) event(ev actors.Event) (stop bool) {
+func (t *compatTurnStream) Event(ev actors.Event) (stop bool) {
 	switch ev := ev.(type) {
 	case actors.Delta:
 		return t.em.text(ev.Text) != nil
 	case actors.Queued:
-		return t.em.keepAlive() != nil
+		return t.em.KeepAlive() != nil
 	case actors.Done:
-		t.s.rememberHistory(t.hctx.Context(), keyFrom(t.hctx.Context()).ID, ev.Result.ConversationID, t.c.turn, ev.Result.Content)
+		t.s.rememberHistory(t.hctx.Context(), KeyFrom(t.hctx.Context()).ID, ev.Result.ConversationID, t.c.turn, ev.Result.Content)
 		_ = t.em.done(compatResult(ev.Result))
 		return true
 	case actors.Failed:
-		_ = t.em.fail(asCompat(t.c.d, toProblem(ev.Err), ""))
+		_ = t.em.fail(asCompat(t.c.d, ToProblem(ev.Err), ""))
 		return true
 	}
 	return false
 }
 
 // emitter returns the stream writer of the call's dialect.
-func (c *compatCall) emitter(out *sseWriter) compatEmitter {
+func (c *compatCall) emitter(out *SSEWriter) compatEmitter {
 	if c.d == dialectAnthropic {
 		return &anthropicEmitter{out: out, id: c.id}
 	}
@@ -75,7 +75,7 @@ func (c *compatCall) emitter(out *sseWriter) compatEmitter {
 
 // openAIEmitter writes chat.completion.chunk lines ending with data: [DONE].
 type openAIEmitter struct {
-	out   *sseWriter
+	out   *SSEWriter
 	cs    compat.ChunkStream
 	usage bool
 }
@@ -119,19 +119,19 @@ func (e *openAIEmitter) done(r compat.Result) error {
 // raise as a stream error; no [DONE] follows.
 func (e *openAIEmitter) fail(ce *compatError) error { return e.data(ce.body()) }
 
-func (e *openAIEmitter) keepAlive() error { return e.out.comment("keep-alive") }
+func (e *openAIEmitter) KeepAlive() error { return e.out.Comment("keep-alive") }
 
 // anthropicEmitter writes the Messages stream: message_start, ping,
 // content_block_start, content_block_delta..., content_block_stop,
 // message_delta, message_stop.
 type anthropicEmitter struct {
-	out *sseWriter
+	out *SSEWriter
 	id  string
 }
 
 func (e *anthropicEmitter) send(evs ...compat.StreamEvent) error {
 	for _, ev := range evs {
-		if err := e.out.event(ev.Name, ev.Data); err != nil {
+		if err := e.out.Event(ev.Name, ev.Data); err != nil {
 			return err
 		}
 	}
@@ -148,6 +148,6 @@ func (e *anthropicEmitter) done(r compat.Result) error {
 	return e.send(compat.BlockStop(), compat.MessageDelta(r), compat.MessageStop())
 }
 
-func (e *anthropicEmitter) fail(ce *compatError) error { return e.out.event("error", ce.body()) }
+func (e *anthropicEmitter) fail(ce *compatError) error { return e.out.Event("error", ce.body()) }
 
-func (e *anthropicEmitter) keepAlive() error { return e.send(compat.Ping()) }
+func (e *anthropicEmitter) KeepAlive() error { return e.send(compat.Ping()) }

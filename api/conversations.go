@@ -75,33 +75,33 @@ type convContinueInput struct {
 	Body ChatRequest
 }
 
-func registerConversations(api huma.API, s *server) {
+func registerConversations(api huma.API, s *Server) {
 	tags := []string{"conversations"}
 	huma.Register(api, huma.Operation{
 		OperationID: "create-conversation", Method: http.MethodPost, Path: "/api/conversations", DefaultStatus: http.StatusCreated,
-		Summary: "Create a conversation", Tags: tags, Security: keySecurity, Errors: []int{400, 401, 403, 422, 429, 503},
+		Summary: "Create a conversation", Tags: tags, Security: KeySecurity, Errors: []int{400, 401, 403, 422, 429, 503},
 		Description: "Creates a conversation owned by the calling API key. Its CLI process starts with the first turn (POST /api/conversations/{id}/continue). " +
 			"The key's policies check the model and max_tokens now (403 with the policy's code, or max_tokens clamped, as they would on a turn) and its limits: the create counts as one request (429 when the key's limits are spent). " +
 			"Metadata: at most 16 entries, keys of 1..64 bytes, values of at most 512 bytes.",
 	}, s.createConversation)
 	huma.Register(api, huma.Operation{
 		OperationID: "list-conversations", Method: http.MethodGet, Path: "/api/conversations",
-		Summary: "List your conversations", Tags: tags, Security: keySecurity, Errors: []int{401, 403},
+		Summary: "List your conversations", Tags: tags, Security: KeySecurity, Errors: []int{401, 403},
 		Description: "The calling key's conversations, most recently updated first, without their messages (GET /api/conversations/{id} has them).",
 	}, s.listConversations)
 	huma.Register(api, huma.Operation{
 		OperationID: "get-conversation", Method: http.MethodGet, Path: "/api/conversations/{id}",
-		Summary: "Get a conversation and its messages", Tags: tags, Security: keySecurity, Errors: []int{401, 403, 404},
+		Summary: "Get a conversation and its messages", Tags: tags, Security: KeySecurity, Errors: []int{401, 403, 404},
 		Description: "Metadata and the message history, with per-turn usage on assistant messages. Another key's conversation is 404.",
 	}, s.getConversation)
 	huma.Register(api, huma.Operation{
 		OperationID: "delete-conversation", Method: http.MethodDelete, Path: "/api/conversations/{id}", DefaultStatus: http.StatusNoContent,
-		Summary: "Delete a conversation", Tags: tags, Security: keySecurity, Errors: []int{401, 403, 404},
+		Summary: "Delete a conversation", Tags: tags, Security: KeySecurity, Errors: []int{401, 403, 404},
 		Description: "Stops the conversation (a running turn is canceled, its CLI process killed) and deletes its messages, stored transcript and the CLI's session files.",
 	}, s.deleteConversation)
 	op := huma.Operation{
 		OperationID: "continue-conversation", Method: http.MethodPost, Path: "/api/conversations/{id}/continue",
-		Summary: "Send a message in a conversation", Tags: tags, Security: keySecurity,
+		Summary: "Send a message in a conversation", Tags: tags, Security: KeySecurity,
 		Description: "Same body and responses as POST /api/chat, continuing conversation {id} (a conversation_id in the body is ignored). " +
 			"Model, system_prompt, max_tokens and temperature, when given, replace the conversation's settings from this turn on (the CLI process is respawned with --resume, so the history carries over); omitted ones keep them. " +
 			"stop_sequences are the turn's own and never stored: a turn whose stop sequences differ from the previous turn's (including none) is run the same way, with the history intact.",
@@ -115,13 +115,13 @@ func registerConversations(api huma.API, s *server) {
 	})
 }
 
-func (s *server) createConversation(ctx context.Context, in *convCreateInput) (*convCreateOutput, error) {
+func (s *Server) createConversation(ctx context.Context, in *convCreateInput) (*convCreateOutput, error) {
 	model := in.Body.Model
 	if model == "" {
 		model = s.Config.DefaultModel
 	}
 	if !s.Config.KnownModel(model) {
-		return nil, problem(http.StatusBadRequest, CodeModelUnknown, "model "+model+" is not offered here; see GET /api/models")
+		return nil, NewProblem(http.StatusBadRequest, CodeModelUnknown, "model "+model+" is not offered here; see GET /api/models")
 	}
 	spec := actors.ConversationSpec{
 		Model: s.Config.ResolveModel(model), SystemPrompt: in.Body.SystemPrompt, Title: in.Body.Title,
@@ -131,17 +131,17 @@ func (s *server) createConversation(ctx context.Context, in *convCreateInput) (*
 	if p := s.checkSettings(ctx, &spec); p != nil {
 		return nil, p
 	}
-	c, err := s.Chat.CreateConversation(ctx, keyFrom(ctx).ID, spec)
+	c, err := s.Chat.CreateConversation(ctx, KeyFrom(ctx).ID, spec)
 	if err != nil {
-		return nil, toProblem(err)
+		return nil, ToProblem(err)
 	}
 	return &convCreateOutput{Body: conversationOut(c)}, nil
 }
 
-func (s *server) listConversations(ctx context.Context, in *convListInput) (*convListOutput, error) {
-	list, total, err := s.Store.ListConversations(ctx, keyFrom(ctx).ID, in.Limit, in.Offset)
+func (s *Server) listConversations(ctx context.Context, in *convListInput) (*convListOutput, error) {
+	list, total, err := s.Store.ListConversations(ctx, KeyFrom(ctx).ID, in.Limit, in.Offset)
 	if err != nil {
-		return nil, toProblem(err)
+		return nil, ToProblem(err)
 	}
 	out := &convListOutput{Body: ConversationList{Conversations: make([]Conversation, 0, len(list)), Total: total}}
 	size := 0
@@ -157,14 +157,14 @@ func (s *server) listConversations(ctx context.Context, in *convListInput) (*con
 	return out, nil
 }
 
-func (s *server) getConversation(ctx context.Context, in *convIDInput) (*convGetOutput, error) {
-	c, err := s.Store.GetConversation(ctx, keyFrom(ctx).ID, in.ID)
+func (s *Server) getConversation(ctx context.Context, in *convIDInput) (*convGetOutput, error) {
+	c, err := s.Store.GetConversation(ctx, KeyFrom(ctx).ID, in.ID)
 	if err != nil {
-		return nil, toProblem(err)
+		return nil, ToProblem(err)
 	}
 	msgs, err := s.Store.ListMessages(ctx, c.ID)
 	if err != nil {
-		return nil, toProblem(err)
+		return nil, ToProblem(err)
 	}
 	out := &convGetOutput{Body: ConversationDetail{Conversation: conversationOut(c), Messages: make([]ConversationMessage, 0, len(msgs))}}
 	for _, m := range msgs {
@@ -173,9 +173,9 @@ func (s *server) getConversation(ctx context.Context, in *convIDInput) (*convGet
 	return out, nil
 }
 
-func (s *server) deleteConversation(ctx context.Context, in *convIDInput) (*struct{}, error) {
-	if err := s.Chat.DeleteConversation(ctx, keyFrom(ctx).ID, in.ID); err != nil {
-		return nil, toProblem(err)
+func (s *Server) deleteConversation(ctx context.Context, in *convIDInput) (*struct{}, error) {
+	if err := s.Chat.DeleteConversation(ctx, KeyFrom(ctx).ID, in.ID); err != nil {
+		return nil, ToProblem(err)
 	}
 	return nil, nil
 }

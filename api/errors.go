@@ -105,8 +105,8 @@ func (p *Problem) ContentType(ct string) string {
 	return ct
 }
 
-// problem builds a Problem with a code.
-func problem(status int, code, detail string) *Problem {
+// NewProblem builds a Problem with a code.
+func NewProblem(status int, code, detail string) *Problem {
 	return &Problem{
 		Type:   "https://ccgateway.dev/problems/" + code,
 		Title:  http.StatusText(status),
@@ -156,9 +156,9 @@ func codeForStatus(status int) string {
 	}
 }
 
-// newHumaError replaces huma.NewError so every error huma writes is a Problem.
-func newHumaError(status int, msg string, errs ...error) huma.StatusError {
-	p := problem(status, codeForStatus(status), msg)
+// NewHumaError replaces huma.NewError so every error huma writes is a Problem.
+func NewHumaError(status int, msg string, errs ...error) huma.StatusError {
+	p := NewProblem(status, codeForStatus(status), msg)
 	for _, err := range errs {
 		if err == nil {
 			continue
@@ -175,12 +175,12 @@ func newHumaError(status int, msg string, errs ...error) huma.StatusError {
 
 func init() {
 	// huma's documented way to choose the error type; set once, before any API exists.
-	huma.NewError = newHumaError
+	huma.NewError = NewHumaError
 }
 
-// toProblem maps a domain error to the problem sent to the client. It is the only
+// ToProblem maps a domain error to the problem sent to the client. It is the only
 // place where domain errors become HTTP statuses.
-func toProblem(err error) *Problem {
+func ToProblem(err error) *Problem {
 	var p *Problem
 	if errors.As(err, &p) {
 		return p
@@ -197,35 +197,35 @@ func toProblem(err error) *Problem {
 	}
 	var ie *actors.InvalidError
 	if errors.As(err, &ie) {
-		return problem(http.StatusBadRequest, CodeInvalidRequest, ie.Field+": "+ie.Reason)
+		return NewProblem(http.StatusBadRequest, CodeInvalidRequest, ie.Field+": "+ie.Reason)
 	}
 	switch {
 	case errors.Is(err, store.ErrNotFound):
-		return problem(http.StatusNotFound, CodeNotFound, "no such resource")
+		return NewProblem(http.StatusNotFound, CodeNotFound, "no such resource")
 	case errors.Is(err, store.ErrConflict):
-		return problem(http.StatusConflict, CodeConflict, "the resource already exists")
+		return NewProblem(http.StatusConflict, CodeConflict, "the resource already exists")
 	case errors.Is(err, actors.ErrQueueFull):
-		return problem(http.StatusServiceUnavailable, CodeQueueFull, "every Claude CLI process is busy and the queue is full").withRetryAfter(5 * time.Second)
+		return NewProblem(http.StatusServiceUnavailable, CodeQueueFull, "every Claude CLI process is busy and the queue is full").withRetryAfter(5 * time.Second)
 	case errors.Is(err, actors.ErrQueueTimeout):
-		return problem(http.StatusServiceUnavailable, CodeQueueTimeout, "no Claude CLI process became free in time").withRetryAfter(5 * time.Second)
+		return NewProblem(http.StatusServiceUnavailable, CodeQueueTimeout, "no Claude CLI process became free in time").withRetryAfter(5 * time.Second)
 	case errors.Is(err, actors.ErrConversationBusy):
-		return problem(http.StatusTooManyRequests, CodeConversationBusy, "too many turns already wait for this conversation").withRetryAfter(time.Second)
+		return NewProblem(http.StatusTooManyRequests, CodeConversationBusy, "too many turns already wait for this conversation").withRetryAfter(time.Second)
 	case errors.Is(err, actors.ErrAdmissionBusy):
-		return problem(http.StatusTooManyRequests, CodeAdmissionBusy, "too many requests of this key wait for admission").withRetryAfter(time.Second)
+		return NewProblem(http.StatusTooManyRequests, CodeAdmissionBusy, "too many requests of this key wait for admission").withRetryAfter(time.Second)
 	case errors.Is(err, actors.ErrAdmissionTimeout):
-		return problem(http.StatusServiceUnavailable, CodeAdmissionTimeout, "the key's admission did not answer in time; retry shortly").withRetryAfter(time.Second)
+		return NewProblem(http.StatusServiceUnavailable, CodeAdmissionTimeout, "the key's admission did not answer in time; retry shortly").withRetryAfter(time.Second)
 	case errors.Is(err, actors.ErrCountersUnavailable):
-		return problem(http.StatusServiceUnavailable, CodeCountersUnavailable, "the key's usage counters could not be read; retry shortly").withRetryAfter(5 * time.Second)
+		return NewProblem(http.StatusServiceUnavailable, CodeCountersUnavailable, "the key's usage counters could not be read; retry shortly").withRetryAfter(5 * time.Second)
 	case errors.Is(err, actors.ErrOwnedElsewhere):
 		return ownedElsewhereProblem(err)
 	case errors.Is(err, actors.ErrShuttingDown):
-		return problem(http.StatusServiceUnavailable, CodeShuttingDown, "the gateway is shutting down").withRetryAfter(5 * time.Second)
+		return NewProblem(http.StatusServiceUnavailable, CodeShuttingDown, "the gateway is shutting down").withRetryAfter(5 * time.Second)
 	case errors.Is(err, context.DeadlineExceeded):
-		return problem(http.StatusGatewayTimeout, CodeTimeout, "the turn took longer than its deadline")
+		return NewProblem(http.StatusGatewayTimeout, CodeTimeout, "the turn took longer than its deadline")
 	case errors.Is(err, context.Canceled):
-		return problem(499, CodeCanceled, "the request was canceled")
+		return NewProblem(499, CodeCanceled, "the request was canceled")
 	}
-	p = problem(http.StatusInternalServerError, CodeInternal, "internal error")
+	p = NewProblem(http.StatusInternalServerError, CodeInternal, "internal error")
 	p.cause = err
 	return p
 }
@@ -238,7 +238,7 @@ func ownedElsewhereProblem(err error) *Problem {
 	if errors.As(err, &oe) && oe.RetryAfter > 0 {
 		retry = oe.RetryAfter
 	}
-	return problem(http.StatusServiceUnavailable, CodeOwnedElsewhere,
+	return NewProblem(http.StatusServiceUnavailable, CodeOwnedElsewhere,
 		"another gateway node runs this conversation; retry later").withRetryAfter(retry)
 }
 
@@ -246,27 +246,27 @@ func ownedElsewhereProblem(err error) *Problem {
 func cliProblem(e *claudecli.Error) *Problem {
 	switch e.Class {
 	case claudecli.ClassCLINotFound:
-		return problem(http.StatusServiceUnavailable, CodeCLIUnavailable, "the Claude CLI is not installed or not runnable on this node")
+		return NewProblem(http.StatusServiceUnavailable, CodeCLIUnavailable, "the Claude CLI is not installed or not runnable on this node")
 	case claudecli.ClassNotLoggedIn:
-		return problem(http.StatusServiceUnavailable, CodeNotLoggedIn, "the Claude CLI has no credentials: set CLAUDE_CODE_OAUTH_TOKEN (from `claude setup-token`) or ANTHROPIC_API_KEY")
+		return NewProblem(http.StatusServiceUnavailable, CodeNotLoggedIn, "the Claude CLI has no credentials: set CLAUDE_CODE_OAUTH_TOKEN (from `claude setup-token`) or ANTHROPIC_API_KEY")
 	case claudecli.ClassAuthFailed:
-		return problem(http.StatusBadGateway, CodeUpstreamAuth, "the Anthropic API refused the gateway's credentials")
+		return NewProblem(http.StatusBadGateway, CodeUpstreamAuth, "the Anthropic API refused the gateway's credentials")
 	case claudecli.ClassRateLimited:
 		ra := e.RetryAfter
 		if ra <= 0 {
 			ra = 30 * time.Second
 		}
-		return problem(http.StatusTooManyRequests, CodeUpstreamRateLimited, "the Anthropic API is rate limiting the gateway").withRetryAfter(ra)
+		return NewProblem(http.StatusTooManyRequests, CodeUpstreamRateLimited, "the Anthropic API is rate limiting the gateway").withRetryAfter(ra)
 	case claudecli.ClassOverloaded:
-		return problem(http.StatusServiceUnavailable, CodeUpstreamOverloaded, "the Anthropic API is overloaded").withRetryAfter(10 * time.Second)
+		return NewProblem(http.StatusServiceUnavailable, CodeUpstreamOverloaded, "the Anthropic API is overloaded").withRetryAfter(10 * time.Second)
 	case claudecli.ClassUpstreamError:
-		return problem(http.StatusBadGateway, CodeUpstreamError, fmt.Sprintf("the Anthropic API failed (status %d)", e.Status))
+		return NewProblem(http.StatusBadGateway, CodeUpstreamError, fmt.Sprintf("the Anthropic API failed (status %d)", e.Status))
 	case claudecli.ClassTimeout:
-		return problem(http.StatusGatewayTimeout, CodeTimeout, "the Claude CLI did not answer in time")
+		return NewProblem(http.StatusGatewayTimeout, CodeTimeout, "the Claude CLI did not answer in time")
 	case claudecli.ClassInterrupted, claudecli.ClassProcessStopped:
-		return problem(499, CodeCanceled, "the turn was interrupted")
+		return NewProblem(499, CodeCanceled, "the turn was interrupted")
 	default:
-		return problem(http.StatusBadGateway, CodeCLICrashed, "the Claude CLI failed")
+		return NewProblem(http.StatusBadGateway, CodeCLICrashed, "the Claude CLI failed")
 	}
 }
 
@@ -274,27 +274,27 @@ func cliProblem(e *claudecli.Error) *Problem {
 func authProblem(err error) *Problem {
 	switch {
 	case errors.Is(err, auth.ErrSignatureMissing):
-		return problem(http.StatusUnauthorized, CodeSignatureMissing,
+		return NewProblem(http.StatusUnauthorized, CodeSignatureMissing,
 			"this API key requires signed requests: send "+auth.HeaderTimestamp+" and "+auth.HeaderSignature)
 	case errors.Is(err, auth.ErrSignatureExpired):
-		return problem(http.StatusUnauthorized, CodeSignatureExpired, "the request timestamp is outside the accepted window")
+		return NewProblem(http.StatusUnauthorized, CodeSignatureExpired, "the request timestamp is outside the accepted window")
 	case errors.Is(err, auth.ErrSignatureReplayed):
-		return problem(http.StatusUnauthorized, CodeSignatureReplayed, "this signed request was already used")
+		return NewProblem(http.StatusUnauthorized, CodeSignatureReplayed, "this signed request was already used")
 	case errors.Is(err, auth.ErrReplayCacheFull):
-		return problem(http.StatusServiceUnavailable, CodeInternal, "too many signed requests to remember; retry shortly").withRetryAfter(5 * time.Second)
+		return NewProblem(http.StatusServiceUnavailable, CodeInternal, "too many signed requests to remember; retry shortly").withRetryAfter(5 * time.Second)
 	case errors.Is(err, auth.ErrSignatureInvalid):
-		return problem(http.StatusUnauthorized, CodeSignatureInvalid, "the request signature does not match")
+		return NewProblem(http.StatusUnauthorized, CodeSignatureInvalid, "the request signature does not match")
 	case errors.Is(err, auth.ErrKeysUnavailable):
-		return problem(http.StatusServiceUnavailable, CodeIdPUnavailable, "the identity provider's keys could not be fetched").withRetryAfter(10 * time.Second)
+		return NewProblem(http.StatusServiceUnavailable, CodeIdPUnavailable, "the identity provider's keys could not be fetched").withRetryAfter(10 * time.Second)
 	case errors.Is(err, auth.ErrNotAdmin):
-		return problem(http.StatusForbidden, CodeForbidden, "the token does not carry the admin role")
+		return NewProblem(http.StatusForbidden, CodeForbidden, "the token does not carry the admin role")
 	case errors.Is(err, auth.ErrTokenExpired):
-		return problem(http.StatusUnauthorized, CodeTokenExpired, "the admin token has expired")
+		return NewProblem(http.StatusUnauthorized, CodeTokenExpired, "the admin token has expired")
 	case errors.Is(err, auth.ErrTokenRevoked):
-		return problem(http.StatusUnauthorized, CodeTokenRevoked, "the admin token was revoked (logout or password reset): log in again")
+		return NewProblem(http.StatusUnauthorized, CodeTokenRevoked, "the admin token was revoked (logout or password reset): log in again")
 	case errors.Is(err, auth.ErrWrongIssuer), errors.Is(err, auth.ErrWrongAudience),
 		errors.Is(err, auth.ErrTokenNotYetValid), errors.Is(err, auth.ErrInvalidToken):
-		return problem(http.StatusUnauthorized, CodeUnauthorized, "invalid admin token: "+strings.TrimPrefix(rootSentinel(err).Error(), "auth: "))
+		return NewProblem(http.StatusUnauthorized, CodeUnauthorized, "invalid admin token: "+strings.TrimPrefix(rootSentinel(err).Error(), "auth: "))
 	}
 	return nil
 }

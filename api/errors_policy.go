@@ -31,18 +31,18 @@ func policyProblem(err error) *Problem {
 	var st *policies.ErrSelfTest
 	switch {
 	case errors.As(err, &fi):
-		return problem(http.StatusUnprocessableEntity, CodePolicyForbiddenImport,
+		return NewProblem(http.StatusUnprocessableEntity, CodePolicyForbiddenImport,
 			fmt.Sprintf("the module imports %s.%s; a policy may import only from wasi_snapshot_preview1 and ccg.log, ccg.now_ms", fi.Module, fi.Name))
 	case errors.As(err, &me):
-		return problem(http.StatusUnprocessableEntity, CodePolicyMissingExport, strings.TrimPrefix(me.Error(), "policies: "))
+		return NewProblem(http.StatusUnprocessableEntity, CodePolicyMissingExport, strings.TrimPrefix(me.Error(), "policies: "))
 	case errors.As(err, &av):
-		return problem(http.StatusUnprocessableEntity, CodePolicyABIVersion, strings.TrimPrefix(av.Error(), "policies: "))
+		return NewProblem(http.StatusUnprocessableEntity, CodePolicyABIVersion, strings.TrimPrefix(av.Error(), "policies: "))
 	case errors.As(err, &st):
-		return problem(http.StatusUnprocessableEntity, CodePolicySelfTestFailed, strings.TrimPrefix(st.Error(), "policies: "))
+		return NewProblem(http.StatusUnprocessableEntity, CodePolicySelfTestFailed, strings.TrimPrefix(st.Error(), "policies: "))
 	case errors.Is(err, policyset.ErrInvalid):
-		return problem(http.StatusUnprocessableEntity, CodePolicyInvalid, strings.TrimPrefix(err.Error(), "policyset: invalid policy: "))
+		return NewProblem(http.StatusUnprocessableEntity, CodePolicyInvalid, strings.TrimPrefix(err.Error(), "policyset: invalid policy: "))
 	case errors.Is(err, policyset.ErrNoActive):
-		return problem(http.StatusConflict, CodePolicyNoActive, "the policy has no active version to roll back from")
+		return NewProblem(http.StatusConflict, CodePolicyNoActive, "the policy has no active version to roll back from")
 	}
 	return nil
 }
@@ -57,13 +57,13 @@ func denialProblem(d *actors.Denial) *Problem {
 	}
 	switch {
 	case d.Code == abi.CodePolicyError:
-		return problem(http.StatusServiceUnavailable, CodePolicyError, detail).withRetryAfter(5 * time.Second)
+		return NewProblem(http.StatusServiceUnavailable, CodePolicyError, detail).withRetryAfter(5 * time.Second)
 	case limitCodes[d.Code] || d.RetryAfter > 0:
-		return problem(http.StatusTooManyRequests, d.Code, detail).withRetryAfter(d.RetryAfter)
+		return NewProblem(http.StatusTooManyRequests, d.Code, detail).withRetryAfter(d.RetryAfter)
 	}
 	code := d.Code
 	if code == "" {
 		code = CodeForbidden
 	}
-	return problem(http.StatusForbidden, code, detail)
+	return NewProblem(http.StatusForbidden, code, detail)
 }

@@ -20,10 +20,10 @@ type eventsInput struct {
 	ErrorsOnly bool   `query:"errors_only" doc:"Only failed requests"`
 }
 
-func registerEvents(api huma.API, s *server) {
+func registerEvents(api huma.API, s *Server) {
 	op := huma.Operation{
 		OperationID: "admin-events", Method: http.MethodGet, Path: "/admin/events",
-		Summary: "Live request feed", Tags: []string{"admin: usage"}, Security: adminSecurity,
+		Summary: "Live request feed", Tags: []string{"admin: usage"}, Security: AdminSecurity,
 		Errors: adminErrors,
 		Description: "Server-sent events for the monitor: one `request` event (a RequestEvent) per API request as it ends on this node, " +
 			"and `dropped` events ({\"missed\": n}) when the client reads too slowly to get them all. Keep-alive comments are sent during silences.",
@@ -35,14 +35,14 @@ func registerEvents(api huma.API, s *server) {
 				Type: "object", Required: []string{"event", "data"},
 				Properties: map[string]*huma.Schema{
 					"event": {Type: "string", Enum: []any{"request", "dropped"}},
-					"data":  reg.Schema(reflectType[RequestEvent](), true, ""),
+					"data":  reg.Schema(ReflectType[RequestEvent](), true, ""),
 				},
 			}}},
 		}},
 	}
 	huma.Register(api, op, func(ctx context.Context, in *eventsInput) (*huma.StreamResponse, error) {
 		if s.Events == nil {
-			return nil, problem(http.StatusServiceUnavailable, CodeEventsUnavailable, "this node has no live event feed")
+			return nil, NewProblem(http.StatusServiceUnavailable, CodeEventsUnavailable, "this node has no live event feed")
 		}
 		sub := s.Events.Subscribe(1024)
 		return &huma.StreamResponse{Body: func(hctx huma.Context) {
@@ -54,13 +54,13 @@ func registerEvents(api huma.API, s *server) {
 
 // streamEvents relays the subscription until the client leaves, the feed ends or
 // the server stops.
-func (s *server) streamEvents(hctx huma.Context, sub *usage.Subscription, in *eventsInput) {
+func (s *Server) streamEvents(hctx huma.Context, sub *usage.Subscription, in *eventsInput) {
 	hctx.SetHeader("Content-Type", "text/event-stream")
 	hctx.SetHeader("Cache-Control", "no-cache")
 	hctx.SetHeader("X-Accel-Buffering", "no")
 	hctx.SetStatus(http.StatusOK)
-	out := newSSEWriter(hctx)
-	if out.comment("connected") != nil {
+	out := NewSSEWriter(hctx)
+	if out.Comment("connected") != nil {
 		return
 	}
 	keep := time.NewTicker(s.Config.SSEKeepAlive)
@@ -80,16 +80,16 @@ func (s *server) streamEvents(hctx huma.Context, sub *usage.Subscription, in *ev
 				continue
 			}
 			if m := sub.Missed(); m > reported {
-				if out.event("dropped", map[string]int64{"missed": m - reported}) != nil {
+				if out.Event("dropped", map[string]int64{"missed": m - reported}) != nil {
 					return
 				}
 				reported = m
 			}
-			if out.event("request", requestEvent(&ev)) != nil {
+			if out.Event("request", requestEvent(&ev)) != nil {
 				return
 			}
 		case <-keep.C:
-			if out.comment("keep-alive") != nil {
+			if out.Comment("keep-alive") != nil {
 				return
 			}
 		}

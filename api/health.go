@@ -35,7 +35,7 @@ type readyOutput struct {
 	Body   ReadyBody
 }
 
-func registerHealth(api huma.API, s *server) {
+func registerHealth(api huma.API, s *Server) {
 	huma.Register(api, huma.Operation{
 		OperationID: "healthz", Method: http.MethodGet, Path: "/healthz",
 		Summary: "Liveness", Tags: []string{"health"},

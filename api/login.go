@@ -28,7 +28,7 @@ type LoginResponse struct {
 type loginInput struct{ Body LoginRequest }
 type loginOutput struct{ Body LoginResponse }
 
-func registerAdminLogin(api huma.API, s *server) {
+func registerAdminLogin(api huma.API, s *Server) {
 	huma.Register(api, huma.Operation{
 		OperationID: "admin-login", Method: http.MethodPost, Path: "/admin/login",
 		Summary: "Log in as a local admin", Tags: []string{"admin"},
@@ -37,13 +37,13 @@ func registerAdminLogin(api huma.API, s *server) {
 	}, func(ctx context.Context, in *loginInput) (*loginOutput, error) {
 		// The attempt is reserved before the password check, so concurrent guesses
 		// cannot all pass a limiter that none of them has failed yet.
-		res, p := s.reserveAuthAttempt(callerFrom(ctx).IP)
+		res, p := s.reserveAuthAttempt(CallerFrom(ctx).IP)
 		if p != nil {
 			return nil, p
 		}
 		tok, exp, err := s.login(ctx, in.Body.Username, in.Body.Password)
 		if err != nil {
-			if p := toProblem(err); p.Status == http.StatusUnauthorized {
+			if p := ToProblem(err); p.Status == http.StatusUnauthorized {
 				s.auditAs(ctx, in.Body.Username, "admin.login_failed", "admin:"+in.Body.Username, nil, nil)
 			} else {
 				res.Succeeded() // not a wrong password: give the attempt back
@@ -59,18 +59,18 @@ func registerAdminLogin(api huma.API, s *server) {
 // LogoutOutput is the empty answer of POST /admin/logout.
 type logoutOutput struct{}
 
-func registerAdminLogout(api huma.API, s *server) {
+func registerAdminLogout(api huma.API, s *Server) {
 	huma.Register(api, huma.Operation{
 		OperationID: "admin-logout", Method: http.MethodPost, Path: "/admin/logout",
-		Summary: "Log out: revoke this admin's tokens", Tags: []string{"admin"}, Security: adminSecurity,
+		Summary: "Log out: revoke this admin's tokens", Tags: []string{"admin"}, Security: AdminSecurity,
 		Description: "Revokes every token issued so far to the calling local admin (all its sessions), " +
 			"as a password reset does. Tokens of an identity provider are revoked there: they get 400.",
 		DefaultStatus: http.StatusNoContent,
 		Errors:        []int{400, 401, 403, 429},
 	}, func(ctx context.Context, _ *struct{}) (*logoutOutput, error) {
-		c := callerFrom(ctx)
+		c := CallerFrom(ctx)
 		if !c.AdminLocal {
-			return nil, problem(http.StatusBadRequest, CodeInvalidRequest,
+			return nil, NewProblem(http.StatusBadRequest, CodeInvalidRequest,
 				"this token comes from an identity provider: revoke the session there")
 		}
 		if _, err := s.Store.RevokeAdminTokens(ctx, c.Admin); err != nil {
@@ -82,8 +82,8 @@ func registerAdminLogout(api huma.API, s *server) {
 }
 
 // login checks a local admin's password and issues a token.
-func (s *server) login(ctx context.Context, username, password string) (string, time.Time, error) {
-	bad := problem(http.StatusUnauthorized, CodeUnauthorized, "wrong username or password")
+func (s *Server) login(ctx context.Context, username, password string) (string, time.Time, error) {
+	bad := NewProblem(http.StatusUnauthorized, CodeUnauthorized, "wrong username or password")
 	a, err := s.Store.GetAdminByUsername(ctx, username)
 	if errors.Is(err, store.ErrNotFound) {
 		// Spend the same time as a real check so usernames cannot be probed.

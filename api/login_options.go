@@ -25,7 +25,7 @@ type OIDCOption struct {
 
 type loginOptionsOutput struct{ Body LoginOptions }
 
-func registerLoginOptions(api huma.API, s *server) {
+func registerLoginOptions(api huma.API, s *Server) {
 	huma.Register(api, huma.Operation{
 		OperationID: "admin-login-options", Method: http.MethodGet, Path: "/admin/login-options",
 		Summary: "How admins sign in", Tags: []string{"admin"},

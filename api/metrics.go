@@ -16,7 +16,7 @@ const metricsPath = "/metrics"
 // request has no X-Forwarded-For or Forwarded header) gets the metrics without a
 // token; anyone else needs an admin token. Failed tokens count against the client
 // address like any failed authentication.
-func (s *server) serveMetrics(w http.ResponseWriter, r *http.Request) {
+func (s *Server) serveMetrics(w http.ResponseWriter, r *http.Request) {
 	if !localDirect(r) {
 		ip := s.clientIP(r)
 		throttled := s.authThrottled(ip) // a valid token passes anyway, as in authenticate
@@ -24,10 +24,10 @@ func (s *server) serveMetrics(w http.ResponseWriter, r *http.Request) {
 		if len(h) <= 7 || !strings.EqualFold(h[:7], "bearer ") {
 			p := throttled
 			if p == nil {
-				p = problem(http.StatusUnauthorized, CodeUnauthorized,
+				p = NewProblem(http.StatusUnauthorized, CodeUnauthorized,
 					"GET /metrics needs an admin token unless it comes straight from a loopback address (or set metrics-listen)")
 			}
-			writeProblemHTTP(w, r, p)
+			WriteProblemHTTP(w, r, p)
 			return
 		}
 		pr, p := s.verifyAdmin(r.Context(), strings.TrimSpace(h[7:]))
@@ -37,10 +37,10 @@ func (s *server) serveMetrics(w http.ResponseWriter, r *http.Request) {
 			} else if isAuthFailure(p) {
 				s.authFailed(ip)
 			}
-			writeProblemHTTP(w, r, p)
+			WriteProblemHTTP(w, r, p)
 			return
 		}
-		c := callerFrom(r.Context())
+		c := CallerFrom(r.Context())
 		c.IP, c.Admin = ip, pr.Subject
 		if pr.Method != auth.MethodLocal {
 			c.Admin = pr.Method + ":" + pr.Subject

@@ -25,9 +25,9 @@ const (
 	ctxCaller
 )
 
-// caller is what authentication learned about the request; the access log reads it
+// Caller is what authentication learned about the request; the access log reads it
 // after the handler ran, so it is a pointer set once per request.
-type caller struct {
+type Caller struct {
 	KeyID string
 	Admin string
 	// AdminLocal says Admin is a local admin (a token from POST /admin/login).
@@ -54,7 +54,7 @@ func requestID(next http.Handler) http.Handler {
 		}
 		w.Header().Set("X-Request-Id", id)
 		ctx := context.WithValue(r.Context(), ctxRequestID, id)
-		ctx = context.WithValue(ctx, ctxCaller, &caller{})
+		ctx = context.WithValue(ctx, ctxCaller, &Caller{})
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})
 }
@@ -65,11 +65,11 @@ func RequestIDFrom(ctx context.Context) string {
 	return id
 }
 
-func callerFrom(ctx context.Context) *caller {
-	if c, ok := ctx.Value(ctxCaller).(*caller); ok {
+func CallerFrom(ctx context.Context) *Caller {
+	if c, ok := ctx.Value(ctxCaller).(*Caller); ok {
 		return c
 	}
-	return &caller{}
+	return &Caller{}
 }
 
 // statusWriter records the status for the access log and keeps streaming and
@@ -116,12 +116,12 @@ func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // accessLog writes one line per request. It logs no header, query string or body:
 // keys, tokens and message text never reach the log.
-func (s *server) accessLog(next http.Handler) http.Handler {
+func (s *Server) accessLog(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		sw := &statusWriter{ResponseWriter: w}
 		next.ServeHTTP(sw, r)
-		c := callerFrom(r.Context())
+		c := CallerFrom(r.Context())
 		attrs := []slog.Attr{
 			slog.String("request_id", RequestIDFrom(r.Context())),
 			slog.String("method", r.Method),
@@ -155,7 +155,7 @@ func recoverer(log *slog.Logger) func(http.Handler) http.Handler {
 						panic(v)
 					}
 					log.Error("panic", "request_id", RequestIDFrom(r.Context()), "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
-					writeProblemHTTP(w, r, problem(http.StatusInternalServerError, CodeInternal, "internal error"))
+					WriteProblemHTTP(w, r, NewProblem(http.StatusInternalServerError, CodeInternal, "internal error"))
 				}
 			}()
 			next.ServeHTTP(w, r)
@@ -163,8 +163,8 @@ func recoverer(log *slog.Logger) func(http.Handler) http.Handler {
 	}
 }
 
-// writeProblemHTTP writes p as application/problem+json on a plain handler.
-func writeProblemHTTP(w http.ResponseWriter, r *http.Request, p *Problem) {
+// WriteProblemHTTP writes p as application/problem+json on a plain handler.
+func WriteProblemHTTP(w http.ResponseWriter, r *http.Request, p *Problem) {
 	p.Instance = r.URL.Path
 	p.RequestID = RequestIDFrom(r.Context())
 	for k, vs := range p.headers {
@@ -177,8 +177,8 @@ func writeProblemHTTP(w http.ResponseWriter, r *http.Request, p *Problem) {
 	_ = json.NewEncoder(w).Encode(p)
 }
 
-// writeProblem writes p on a huma context.
-func writeProblem(ctx huma.Context, p *Problem) {
+// WriteProblem writes p on a huma context.
+func WriteProblem(ctx huma.Context, p *Problem) {
 	if writeCompatProblem(ctx, p) {
 		return
 	}
@@ -206,7 +206,7 @@ func decorateProblems(ctx huma.Context, _ string, v any) (any, error) {
 			p.RequestID = RequestIDFrom(ctx.Context())
 		}
 		if p.cause != nil {
-			callerFrom(ctx.Context()).Err = p.cause
+			CallerFrom(ctx.Context()).Err = p.cause
 		}
 	}
 	return v, nil
@@ -220,7 +220,7 @@ func init() {
 			// A handler returned a plain error: map it like every domain error
 			// (a store.ErrNotFound is a 404, not a 500), and keep internal details
 			// for the log, out of the response.
-			se = toProblem(errs[0])
+			se = ToProblem(errs[0])
 		} else {
 			se = huma.NewError(status, msg, errs...)
 		}

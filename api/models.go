@@ -21,10 +21,10 @@ type ModelList struct {
 
 type modelsOutput struct{ Body ModelList }
 
-func registerModels(api huma.API, s *server) {
+func registerModels(api huma.API, s *Server) {
 	huma.Register(api, huma.Operation{
 		OperationID: "list-models", Method: http.MethodGet, Path: "/api/models",
-		Summary: "List models", Tags: []string{"chat"}, Security: keySecurity,
+		Summary: "List models", Tags: []string{"chat"}, Security: KeySecurity,
 		Description: "The models this gateway offers, with their aliases.",
 	}, func(ctx context.Context, _ *struct{}) (*modelsOutput, error) {
 		def := s.Config.ResolveModel(s.Config.DefaultModel)

@@ -43,10 +43,10 @@ type ProcessStatus struct {
 
 type processesOutput struct{ Body ProcessStatus }
 
-func registerProcesses(api huma.API, s *server) {
+func registerProcesses(api huma.API, s *Server) {
 	huma.Register(api, huma.Operation{
 		OperationID: "admin-list-processes", Method: http.MethodGet, Path: "/admin/processes",
-		Summary: "List CLI processes and the queue", Tags: []string{"admin"}, Security: adminSecurity, Errors: []int{401, 403},
+		Summary: "List CLI processes and the queue", Tags: []string{"admin"}, Security: AdminSecurity, Errors: []int{401, 403},
 		Description: "This node's live Claude CLI processes (busy, idle or prewarmed) with RSS (and their total against the memory budget), start time and turns served, and the turns waiting for a process, by API key.",
 	}, func(ctx context.Context, _ *struct{}) (*processesOutput, error) {
 		st := s.Chat.ProcessStatus()

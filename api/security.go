@@ -23,7 +23,7 @@ import (
 
 // clientIP is the request's client address: the peer, or the address a trusted
 // proxy put in X-Forwarded-For.
-func (s *server) clientIP(r *http.Request) netip.Addr {
+func (s *Server) clientIP(r *http.Request) netip.Addr {
 	return auth.ClientIP(r, s.Config.TrustedProxies)
 }
 
@@ -33,7 +33,7 @@ var probePaths = []string{"/healthz", "/readyz"}
 
 // httpsPolicy applies force-https (redirect or refuse plain HTTP; a trusted
 // proxy's X-Forwarded-Proto counts) and sends HSTS on HTTPS responses.
-func (s *server) httpsPolicy(next http.Handler) http.Handler {
+func (s *Server) httpsPolicy(next http.Handler) http.Handler {
 	mode := s.Config.ForceHTTPS
 	hsts := ""
 	if secs := int64(s.Config.HSTSMaxAge.Seconds()); secs > 0 {
@@ -54,7 +54,7 @@ func (s *server) httpsPolicy(next http.Handler) http.Handler {
 		}
 		// A redirected POST would have already sent its body (and key) in clear;
 		// refusing tells the client to fix its URL.
-		writeProblemHTTP(w, r, problem(http.StatusForbidden, CodeHTTPSRequired, "this gateway only accepts HTTPS; use https://"+r.Host+r.URL.Path))
+		WriteProblemHTTP(w, r, NewProblem(http.StatusForbidden, CodeHTTPSRequired, "this gateway only accepts HTTPS; use https://"+r.Host+r.URL.Path))
 	})
 }
 
@@ -77,7 +77,7 @@ func securityHeaders(next http.Handler) http.Handler {
 // its body slowly (or stops) is cut off. The deadline is lifted as soon as the
 // body has been read (or at once when there is none), so SSE streams and
 // WebSocket sessions, which read nothing more over HTTP, live as long as they need.
-func (s *server) bodyDeadline(next http.Handler) http.Handler {
+func (s *Server) bodyDeadline(next http.Handler) http.Handler {
 	timeout := s.Config.BodyReadTimeout
 	if timeout <= 0 {
 		return next
@@ -120,7 +120,7 @@ const corsAllowHeaders = "Authorization, Content-Type, X-Api-Key, X-Request-Id, 
 // cors answers preflights and sets Access-Control-Allow-Origin for origins in
 // cors-origins ("*" allows any). With no origins configured it does nothing, so
 // browsers keep the same-origin policy.
-func (s *server) cors(next http.Handler) http.Handler {
+func (s *Server) cors(next http.Handler) http.Handler {
 	origins := s.Config.CORSOrigins
 	if len(origins) == 0 {
 		return next
@@ -155,7 +155,7 @@ func (s *server) cors(next http.Handler) http.Handler {
 // an origin (scheme://host[:port]) is allowed when cors-origins lists it exactly
 // (ASCII case-insensitively) or lists "*". No globs: a pattern such as
 // "*.example.com" matches only itself.
-func (s *server) originAllowed(origin string) bool {
+func (s *Server) originAllowed(origin string) bool {
 	for _, o := range s.Config.CORSOrigins {
 		if o == "*" || strings.EqualFold(o, origin) {
 			return true
@@ -166,7 +166,7 @@ func (s *server) originAllowed(origin string) bool {
 
 // webSocketOriginAllowed applies originAllowed to a WebSocket upgrade: a request
 // without Origin (not a browser) or from the gateway's own origin is allowed.
-func (s *server) webSocketOriginAllowed(r *http.Request) bool {
+func (s *Server) webSocketOriginAllowed(r *http.Request) bool {
 	origin := r.Header.Get("Origin")
 	if origin == "" {
 		return true
@@ -179,11 +179,11 @@ func (s *server) webSocketOriginAllowed(r *http.Request) bool {
 
 // checkKeyAccess applies the key's own request rules: the IP allowlist and, when
 // the key requires it, the request signature.
-func (s *server) checkKeyAccess(ctx huma.Context, k *store.APIKey, ip netip.Addr) *Problem {
+func (s *Server) checkKeyAccess(ctx huma.Context, k *store.APIKey, ip netip.Addr) *Problem {
 	if len(k.AllowedIPs) > 0 {
 		prefixes, err := auth.ParseCIDRs(k.AllowedIPs)
 		if err != nil || !auth.AllowedIP(ip, prefixes) {
-			return problem(http.StatusForbidden, CodeIPNotAllowed, fmt.Sprintf("this API key may not be used from %s", ip))
+			return NewProblem(http.StatusForbidden, CodeIPNotAllowed, fmt.Sprintf("this API key may not be used from %s", ip))
 		}
 	}
 	if !k.RequireSignature {
@@ -195,7 +195,7 @@ func (s *server) checkKeyAccess(ctx huma.Context, k *store.APIKey, ip netip.Addr
 		return p
 	}
 	if err := s.signatures.VerifyRequest(k.SigningSecret, r, body); err != nil {
-		return toProblem(err)
+		return ToProblem(err)
 	}
 	return nil
 }
@@ -212,34 +212,34 @@ func readAndRestoreBody(r *http.Request, limit int64) ([]byte, *Problem) {
 	body, err := io.ReadAll(io.LimitReader(r.Body, limit+1))
 	_ = r.Body.Close()
 	if err != nil {
-		return nil, problem(http.StatusBadRequest, CodeInvalidRequest, "could not read the request body")
+		return nil, NewProblem(http.StatusBadRequest, CodeInvalidRequest, "could not read the request body")
 	}
 	if int64(len(body)) > limit {
-		return nil, problem(http.StatusRequestEntityTooLarge, CodeTooLarge, fmt.Sprintf("the body is over %d bytes", limit))
+		return nil, NewProblem(http.StatusRequestEntityTooLarge, CodeTooLarge, fmt.Sprintf("the body is over %d bytes", limit))
 	}
 	r.Body = io.NopCloser(bytes.NewReader(body))
 	return body, nil
 }
 
 // authFailed counts a failed authentication against the client's address.
-func (s *server) authFailed(ip netip.Addr) { s.failures.Fail(ip) }
+func (s *Server) authFailed(ip netip.Addr) { s.failures.Fail(ip) }
 
 // authThrottled reports whether ip has failed authentication too often; it
 // costs no database work.
-func (s *server) authThrottled(ip netip.Addr) *Problem {
+func (s *Server) authThrottled(ip netip.Addr) *Problem {
 	ok, wait := s.failures.Allow(ip)
 	if ok {
 		return nil
 	}
-	return problem(http.StatusTooManyRequests, CodeTooManyAuthFailures, "too many failed authentications from this address; wait and retry").withRetryAfter(wait)
+	return NewProblem(http.StatusTooManyRequests, CodeTooManyAuthFailures, "too many failed authentications from this address; wait and retry").withRetryAfter(wait)
 }
 
 // reserveAuthAttempt takes one attempt from ip's failed-auth budget before an
 // expensive check (a password), or refuses when none is left.
-func (s *server) reserveAuthAttempt(ip netip.Addr) (auth.Reservation, *Problem) {
+func (s *Server) reserveAuthAttempt(ip netip.Addr) (auth.Reservation, *Problem) {
 	res, ok, wait := s.failures.Reserve(ip)
 	if !ok {
-		return res, problem(http.StatusTooManyRequests, CodeTooManyAuthFailures, "too many failed authentications from this address; wait and retry").withRetryAfter(wait)
+		return res, NewProblem(http.StatusTooManyRequests, CodeTooManyAuthFailures, "too many failed authentications from this address; wait and retry").withRetryAfter(wait)
 	}
 	return res, nil
 }

@@ -63,8 +63,8 @@ type Deps struct {
 	Stopping <-chan struct{}
 }
 
-// server holds the handlers' shared state.
-type server struct {
+// Server holds the handlers' shared state.
+type Server struct {
 	Deps
 	keys       *keyCache
 	signatures *auth.SignatureVerifier
@@ -73,7 +73,7 @@ type server struct {
 
 // New builds the HTTP handler: the chi router with the huma API mounted on it.
 func New(d Deps) (http.Handler, huma.API) {
-	s := &server{
+	s := &Server{
 		Deps: d, keys: newKeyCache(d.Store, 5*time.Second),
 		signatures: auth.NewSignatureVerifier(auth.SigningConfig{Window: d.Config.SignatureWindow}),
 		failures:   auth.NewFailureLimiter(auth.LimiterConfig{Burst: d.Config.AuthFailureBurst, Per: d.Config.AuthFailureWindow}),
@@ -134,7 +134,7 @@ var specTags = []*huma.Tag{
 }
 
 // addRoutes registers every operation; tests reuse it.
-func addRoutes(api huma.API, s *server) {
+func addRoutes(api huma.API, s *Server) {
 	registerHealth(api, s)
 	registerModels(api, s)
 	registerChat(api, s)
@@ -157,8 +157,8 @@ func addRoutes(api huma.API, s *server) {
 	registerAdminPolicies(api, s)
 }
 
-// keySecurity is the security requirement of tenant operations.
-var keySecurity = []map[string][]string{{schemeAPIKey: {}}, {schemeAPIKeyHdr: {}}}
+// KeySecurity is the security requirement of tenant operations.
+var KeySecurity = []map[string][]string{{schemeAPIKey: {}}, {schemeAPIKeyHdr: {}}}
 
-// adminSecurity is the security requirement of admin operations.
-var adminSecurity = []map[string][]string{{schemeAdmin: {}}}
+// AdminSecurity is the security requirement of admin operations.
+var AdminSecurity = []map[string][]string{{schemeAdmin: {}}}

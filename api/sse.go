@@ -12,28 +12,28 @@ import (
 	"github.com/ccgateway/ccgateway/actors"
 )
 
-// writeJSONBody encodes v; a failed write means the client left, which the turn's
+// WriteJSONBody encodes v; a failed write means the client left, which the turn's
 // context already handles.
-func writeJSONBody(w io.Writer, v any) {
+func WriteJSONBody(w io.Writer, v any) {
 	_ = json.NewEncoder(w).Encode(v)
 }
 
-// sseWriter writes server-sent events and flushes each one.
-type sseWriter struct {
+// SSEWriter writes server-sent events and flushes each one.
+type SSEWriter struct {
 	w     io.Writer
 	flush func()
 }
 
-func newSSEWriter(hctx huma.Context) *sseWriter {
+func NewSSEWriter(hctx huma.Context) *SSEWriter {
 	w := hctx.BodyWriter()
 	flush := func() {}
 	if f, ok := w.(http.Flusher); ok {
 		flush = f.Flush
 	}
-	return &sseWriter{w: w, flush: flush}
+	return &SSEWriter{w: w, flush: flush}
 }
 
-func (s *sseWriter) event(name string, data any) error {
+func (s *SSEWriter) Event(name string, data any) error {
 	b, err := json.Marshal(data)
 	if err != nil {
 		return err
@@ -45,7 +45,7 @@ func (s *sseWriter) event(name string, data any) error {
 	return nil
 }
 
-func (s *sseWriter) comment(text string) error {
+func (s *SSEWriter) Comment(text string) error {
 	if _, err := fmt.Fprintf(s.w, ": %s\n\n", text); err != nil {
 		return err
 	}
@@ -63,24 +63,24 @@ func sseEvent(ev actors.Event) (name string, data any, final bool) {
 	case actors.Delta:
 		return "delta", DeltaEvent{Text: ev.Text}, false
 	case actors.Done:
-		return "done", chatResponse(ev.Result), true
+		return "done", NewChatResponse(ev.Result), true
 	case actors.Failed:
-		return "error", toProblem(ev.Err), true
+		return "error", ToProblem(ev.Err), true
 	}
 	return "", nil, false
 }
 
-// turnStream is how one stream dialect (native SSE, OpenAI, Anthropic) writes a
+// TurnStream is how one stream dialect (native SSE, OpenAI, Anthropic) writes a
 // turn's events.
-type turnStream interface {
-	// started sees the Started event while the response is still held.
-	started(st actors.Started)
-	// refuse answers an early failure as a plain HTTP error, before any commit.
-	refuse(hctx huma.Context, p *Problem)
-	// open writes what precedes the first event, after the 200 is committed.
-	open() error
-	// event writes one event and reports whether the stream is over.
-	event(ev actors.Event) (stop bool)
+type TurnStream interface {
+	// Started sees the Started event while the response is still held.
+	Started(st actors.Started)
+	// Refuse answers an early failure as a plain HTTP error, before any commit.
+	Refuse(hctx huma.Context, p *Problem)
+	// Open writes what precedes the first event, after the 200 is committed.
+	Open() error
+	// Event writes one Event and reports whether the stream is over.
+	Event(ev actors.Event) (stop bool)
 	keepAlive() error
 }
 
@@ -89,7 +89,7 @@ type turnStream interface {
 // commits a 200 event stream, relays the events through ts, and keeps the
 // connection alive during silences. The turn pipeline follows the turn to its
 // end even when the client leaves first.
-func (s *server) runStream(hctx huma.Context, t *actors.Turn, events <-chan actors.Event, ts turnStream) {
+func (s *Server) runStream(hctx huma.Context, t *actors.Turn, events <-chan actors.Event, ts TurnStream) {
 	defer t.Release()
 	var held []actors.Event
 	hold := time.NewTimer(s.Config.StreamHold)
@@ -103,10 +103,10 @@ holding:
 			}
 			switch ev := ev.(type) {
 			case actors.Failed:
-				ts.refuse(hctx, toProblem(ev.Err))
+				ts.Refuse(hctx, ToProblem(ev.Err))
 				return
 			case actors.Started:
-				ts.started(ev)
+				ts.Started(ev)
 				held = append(held, ev)
 				continue
 			}
@@ -120,11 +120,11 @@ holding:
 	hctx.SetHeader("Cache-Control", "no-cache")
 	hctx.SetHeader("X-Accel-Buffering", "no")
 	hctx.SetStatus(http.StatusOK)
-	if ts.open() != nil {
+	if ts.Open() != nil {
 		return
 	}
 	for _, ev := range held {
-		if ts.event(ev) {
+		if ts.Event(ev) {
 			return
 		}
 	}
@@ -139,7 +139,7 @@ holding:
 			if !ok {
 				return
 			}
-			if ts.event(ev) {
+			if ts.Event(ev) {
 				return
 			}
 		case <-keep.C:
@@ -151,22 +151,22 @@ holding:
 }
 
 // writeStream streams a native chat turn: start, queued, delta, done or error.
-func (s *server) writeStream(hctx huma.Context, t *actors.Turn, events <-chan actors.Event) {
-	s.runStream(hctx, t, events, &nativeStream{out: newSSEWriter(hctx)})
+func (s *Server) writeStream(hctx huma.Context, t *actors.Turn, events <-chan actors.Event) {
+	s.runStream(hctx, t, events, &nativeStream{out: NewSSEWriter(hctx)})
 }
 
 // nativeStream writes ccgateway's own SSE events.
-type nativeStream struct{ out *sseWriter }
+type nativeStream struct{ out *SSEWriter }
 
-func (n *nativeStream) started(actors.Started)               {}
-func (n *nativeStream) refuse(hctx huma.Context, p *Problem) { writeProblem(hctx, p) }
-func (n *nativeStream) open() error                          { return nil }
-func (n *nativeStream) keepAlive() error                     { return n.out.comment("keep-alive") }
+func (n *nativeStream) Started(actors.Started)               {}
+func (n *nativeStream) Refuse(hctx huma.Context, p *Problem) { WriteProblem(hctx, p) }
+func (n *nativeStream) Open() error                          { return nil }
+func (n *nativeStream) keepAlive() error                     { return n.out.Comment("keep-alive") }
 
-func (n *nativeStream) event(ev actors.Event) bool {
+func (n *nativeStream) Event(ev actors.Event) bool {
 	name, data, final := sseEvent(ev)
 	if name == "" {
 		return false
 	}
-	return n.out.event(name, data) != nil || final
+	return n.out.Event(name, data) != nil || final
 }

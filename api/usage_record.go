@@ -21,10 +21,10 @@ type endpointCtx struct{}
 
 // beginTurn opens the turn pipeline for the current request: its usage record
 // starts now and the pipeline, not this package, finishes it exactly once.
-func (s *server) beginTurn(ctx context.Context, conversationID string) *actors.Turn {
-	callerFrom(ctx).UsageOwned = true
+func (s *Server) beginTurn(ctx context.Context, conversationID string) *actors.Turn {
+	CallerFrom(ctx).UsageOwned = true
 	ev := store.UsageEvent{ConversationID: conversationID, RequestID: RequestIDFrom(ctx), Node: s.Config.NodeName}
-	if k := keyFrom(ctx); k != nil {
+	if k := KeyFrom(ctx); k != nil {
 		ev.APIKeyID = k.ID
 	}
 	if m, ok := ctx.Value(endpointCtx{}).(endpoint); ok {
@@ -35,13 +35,13 @@ func (s *server) beginTurn(ctx context.Context, conversationID string) *actors.T
 
 // classifyTurnError is the problem mapper as the pipeline's records see it.
 func classifyTurnError(err error) (int, string) {
-	p := toProblem(err)
+	p := ToProblem(err)
 	return p.Status, p.Code
 }
 
 // recordRequest records the usage event of a request whose handler records none
 // itself (every key operation but chat), or that was refused before it ran.
-func (s *server) recordRequest(ctx huma.Context, k *store.APIKey, start time.Time, status int, code string) {
+func (s *Server) recordRequest(ctx huma.Context, k *store.APIKey, start time.Time, status int, code string) {
 	if s.Usage == nil {
 		return
 	}
@@ -49,7 +49,7 @@ func (s *server) recordRequest(ctx huma.Context, k *store.APIKey, start time.Tim
 	ev := &store.UsageEvent{
 		Timestamp: start.UTC(), Endpoint: op.Path, Method: op.Method, StatusCode: status,
 		ResponseTimeMS: time.Since(start).Milliseconds(), RequestID: RequestIDFrom(ctx.Context()),
-		Node: s.Config.NodeName, Admitted: callerFrom(ctx.Context()).Admitted,
+		Node: s.Config.NodeName, Admitted: CallerFrom(ctx.Context()).Admitted,
 	}
 	if k != nil {
 		ev.APIKeyID = k.ID

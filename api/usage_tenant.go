@@ -32,27 +32,27 @@ type OwnUsage struct {
 
 type ownUsageOutput struct{ Body OwnUsage }
 
-func registerTenantUsage(api huma.API, s *server) {
+func registerTenantUsage(api huma.API, s *Server) {
 	huma.Register(api, huma.Operation{
 		OperationID: "get-own-usage", Method: http.MethodGet, Path: "/api/usage",
-		Summary: "This key's usage and remaining quota", Tags: []string{"usage"}, Security: keySecurity,
+		Summary: "This key's usage and remaining quota", Tags: []string{"usage"}, Security: KeySecurity,
 		Description: "Usage of the calling key today (UTC) and what remains of its limits. Counts come from the request log, which is written in batches: the last second may be missing.",
 		Errors:      []int{401, 403, 429},
 	}, func(ctx context.Context, _ *struct{}) (*ownUsageOutput, error) {
-		k := keyFrom(ctx)
+		k := KeyFrom(ctx)
 		now := time.Now().UTC()
 		day := now.Truncate(24 * time.Hour)
 		today, err := s.Store.SumUsage(ctx, store.UsageFilter{APIKeyID: k.ID, From: day})
 		if err != nil {
-			return nil, toProblem(err)
+			return nil, ToProblem(err)
 		}
 		minute, err := s.Store.SumUsage(ctx, store.UsageFilter{APIKeyID: k.ID, From: now.Truncate(time.Minute)})
 		if err != nil {
-			return nil, toProblem(err)
+			return nil, ToProblem(err)
 		}
 		lim := k.UsageLimit
 		out := OwnUsage{
-			APIKeyID: k.ID, DayStart: day, Today: totalsBody(today), ThisMinute: minute.Requests,
+			APIKeyID: k.ID, DayStart: day, Today: TotalsBody(today), ThisMinute: minute.Requests,
 			Limits: UsageLimitBody(lim), CostUSDPerDay: k.CostUSDPerDay,
 			Remaining: QuotaRemaining{
 				RequestsPerMinute: remaining(lim.RequestsPerMinute, minute.Requests),
@@ -77,5 +77,5 @@ func remaining(limit, used int64) *int64 {
 	return &left
 }
 
-// reflectType is reflect.TypeOf for a type parameter.
-func reflectType[T any]() reflect.Type { return reflect.TypeOf((*T)(nil)).Elem() }
+// ReflectType is reflect.TypeOf for a type parameter.
+func ReflectType[T any]() reflect.Type { return reflect.TypeOf((*T)(nil)).Elem() }

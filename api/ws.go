@@ -47,7 +47,7 @@ type wsOut struct {
 
 // wsSession is one socket: several chat requests multiplexed, one writer at a time.
 type wsSession struct {
-	s   *server
+	s   *Server
 	c   *websocket.Conn
 	key *store.APIKey
 
@@ -66,11 +66,11 @@ type wsSession struct {
 const wsMaxInflight = 16
 
 // serveWS upgrades the connection and runs the session until the client leaves.
-func (s *server) serveWS(w http.ResponseWriter, r *http.Request) {
+func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	op := &huma.Operation{Method: http.MethodGet, Path: wsPath}
 	if !s.webSocketOriginAllowed(r) { // the CORS matcher, before any other work
-		writeProblemHTTP(w, r, problem(http.StatusForbidden, CodeForbidden, "origin "+r.Header.Get("Origin")+" is not allowed (cors-origins)"))
+		WriteProblemHTTP(w, r, NewProblem(http.StatusForbidden, CodeForbidden, "origin "+r.Header.Get("Origin")+" is not allowed (cors-origins)"))
 		return
 	}
 	var key *store.APIKey
@@ -79,7 +79,7 @@ func (s *server) serveWS(w http.ResponseWriter, r *http.Request) {
 		hctx := humachi.NewContext(op, r, w)
 		k, p := s.keyAccess(hctx, s.clientIP(r))
 		if p != nil {
-			writeProblemHTTP(w, r, p)
+			WriteProblemHTTP(w, r, p)
 			// A refused upgrade is a request too: it leaves its usage event, as
 			// a refused REST request does.
 			if p.Code != CodeTooManyAuthFailures {
@@ -87,7 +87,7 @@ func (s *server) serveWS(w http.ResponseWriter, r *http.Request) {
 			}
 			return
 		}
-		key, hash = k, auth.HashKey(presentedKey(hctx))
+		key, hash = k, auth.HashKey(PresentedKey(hctx))
 	}
 	// The origin was checked above with the CORS matcher; the library's own
 	// check (host globs) would disagree with it.
@@ -105,7 +105,7 @@ func (s *server) serveWS(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	callerFrom(r.Context()).KeyID = ws.key.ID
+	CallerFrom(r.Context()).KeyID = ws.key.ID
 	ctx = context.WithValue(ctx, endpointCtx{}, endpoint{path: wsPath, method: "WS"})
 	go ws.ping(ctx)
 	ws.loop(ctx)
@@ -158,7 +158,7 @@ func (ws *wsSession) loop(ctx context.Context) {
 		if err := wsjson.Read(ctx, ws.c, &m); err != nil {
 			var syn *json.SyntaxError
 			if errors.As(err, &syn) {
-				ws.send(ctx, wsOut{Type: "error", Error: problem(http.StatusBadRequest, CodeInvalidRequest, "messages are JSON objects")})
+				ws.send(ctx, wsOut{Type: "error", Error: NewProblem(http.StatusBadRequest, CodeInvalidRequest, "messages are JSON objects")})
 				continue
 			}
 			return
@@ -175,7 +175,7 @@ func (ws *wsSession) loop(ctx context.Context) {
 		case "ping":
 			ws.send(ctx, wsOut{Type: "pong", ID: m.ID})
 		default:
-			ws.send(ctx, wsOut{Type: "error", ID: m.ID, Error: problem(http.StatusBadRequest, CodeInvalidRequest, "unknown message type "+m.Type)})
+			ws.send(ctx, wsOut{Type: "error", ID: m.ID, Error: NewProblem(http.StatusBadRequest, CodeInvalidRequest, "unknown message type "+m.Type)})
 		}
 	}
 }
@@ -202,11 +202,11 @@ func (ws *wsSession) chat(ctx context.Context, m wsIn) {
 	}
 	ws.mu.Unlock()
 	if m.ID == "" || dup {
-		fail(problem(http.StatusBadRequest, CodeInvalidRequest, "a chat needs an id not already in use on this socket"))
+		fail(NewProblem(http.StatusBadRequest, CodeInvalidRequest, "a chat needs an id not already in use on this socket"))
 		return
 	}
 	if busy {
-		fail(problem(http.StatusTooManyRequests, CodeSocketBusy, fmt.Sprintf("at most %d chats may run at once on one socket", wsMaxInflight)))
+		fail(NewProblem(http.StatusTooManyRequests, CodeSocketBusy, fmt.Sprintf("at most %d chats may run at once on one socket", wsMaxInflight)))
 		return
 	}
 	ws.wg.Add(1)
@@ -270,10 +270,10 @@ func wsEvent(id string, ev actors.Event) (wsOut, bool) {
 	case actors.Delta:
 		return wsOut{Type: "delta", ID: id, Text: ev.Text}, true
 	case actors.Done:
-		r := chatResponse(ev.Result)
+		r := NewChatResponse(ev.Result)
 		return wsOut{Type: "done", ID: id, Result: &r}, true
 	case actors.Failed:
-		return wsOut{Type: "error", ID: id, Error: toProblem(ev.Err)}, true
+		return wsOut{Type: "error", ID: id, Error: ToProblem(ev.Err)}, true
 	}
 	return wsOut{}, false
 }

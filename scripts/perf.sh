@@ -7,9 +7,11 @@
 #   scripts/perf.sh continued   continued turns (SSE, WebSocket, REST), 1 key vs 10 keys
 #   scripts/perf.sh streams N   N streams held open on a slow upstream (RSS per open stream)
 #   scripts/perf.sh budget      the CLI memory budget at work
+#   scripts/perf.sh burst [N]   N (1000) requests at once on one API key, new conversations
 #   scripts/perf.sh overhead    live turns direct on a CLI process vs through the gateway
 #
 # Needs the pinned CLI (make tools). Prints the load average before and after each run.
+# Extra arguments after the scenario's own go to `ccgateway serve` in burst.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 CLAUDE=${CLAUDE:-$PWD/.tools/node_modules/.bin/claude}
@@ -103,11 +105,21 @@ budget)
   lt --transport sse --mode new --clients 4 --requests 20
   curl -fs "$GW_URL/metrics" | grep -E '^ccgateway_cli_(rss|memory_budget)_bytes' || true
   ;;
+burst)
+  # Every client sends one request at the same moment, all on one key, each a new
+  # conversation (so each needs a CLI process): admission, the per-key cap and the
+  # node queue decide who waits and who is refused at once. The clients share one
+  # address, so the per-address connection cap is off.
+  n=${2:-1000}
+  fake
+  gateway 1 --max-processes 10 --max-conns-per-ip 0 "${@:3}"
+  lt --transport sse --mode new --clients "$n" --requests "$n" --timeout 3m --sample-every 250ms
+  ;;
 overhead)
   load
   go test -count=1 ./cmd/ccgateway -run '^$' -bench GatewayOverhead -benchtime "${2:-200}x"
   load
   ;;
 *)
-  sed -n '2,13p' "$0"; exit 2 ;;
+  sed -n '2,15p' "$0"; exit 2 ;;
 esac

@@ -218,6 +218,15 @@ func TestRunErrorsByCode(t *testing.T) {
 	if rep.OK != 0 || rep.Errors["invalid_api_key"] != 6 {
 		t.Fatalf("ok %d, errors %v; want 6 invalid_api_key", rep.OK, rep.Errors)
 	}
+	// The refusals' own latency is reported by code, apart from the ok latency.
+	if p := rep.ErrorLatency["invalid_api_key"]; p.Count != 6 || p.P50 <= 0 || rep.Latency.Count != 0 {
+		t.Fatalf("error latency %+v, ok latency %+v; want 6 refusals timed and no ok", p, rep.Latency)
+	}
+	var buf bytes.Buffer
+	rep.WriteText(&buf)
+	if !strings.Contains(buf.String(), "| invalid_api_key | 6 |") {
+		t.Fatalf("report lacks the refusals' latency row:\n%s", buf.String())
+	}
 	// A gateway that is not there.
 	srv.Close()
 	cfg.Keys, cfg.Requests = []string{"k"}, 3

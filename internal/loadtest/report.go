@@ -35,16 +35,25 @@ type Report struct {
 	Latency    Percentiles    `json:"latency"`
 	TTFT       Percentiles    `json:"ttft"`
 	Errors     map[string]int `json:"errors"`
-	Memory     Memory         `json:"memory"`
+	// ErrorLatency is the latency of the failed measured requests, by code (setup
+	// turns of continued mode are not measured).
+	ErrorLatency map[string]Percentiles `json:"error_latency"`
+	Memory       Memory                 `json:"memory"`
 }
 
 func (r *runner) report(elapsed time.Duration, mem Memory) *Report {
-	lat, ttft := newHist(), newHist()
+	lat, ttft, failed := newHist(), newHist(), map[string]*hdrhistogram.Histogram{}
 	rep := &Report{Transport: r.cfg.Transport, Mode: r.cfg.Mode, Clients: r.cfg.Clients, Keys: len(r.cfg.Keys),
-		Elapsed: elapsed.Seconds(), Errors: map[string]int{}, Memory: mem}
+		Elapsed: elapsed.Seconds(), Errors: map[string]int{}, ErrorLatency: map[string]Percentiles{}, Memory: mem}
 	for _, st := range r.stats {
 		lat.Merge(st.latency)
 		ttft.Merge(st.ttft)
+		for code, h := range st.failed {
+			if failed[code] == nil {
+				failed[code] = newHist()
+			}
+			failed[code].Merge(h)
+		}
 		rep.OK += st.ok
 		rep.Setup += st.setup
 		rep.Cut += st.cut
@@ -55,6 +64,9 @@ func (r *runner) report(elapsed time.Duration, mem Memory) *Report {
 	}
 	rep.Throughput = float64(rep.OK) / elapsed.Seconds()
 	rep.Latency, rep.TTFT = percentiles(lat), percentiles(ttft)
+	for code, h := range failed {
+		rep.ErrorLatency[code] = percentiles(h)
+	}
 	return rep
 }
 
@@ -80,12 +92,17 @@ func (r *Report) WriteText(w io.Writer) {
 	if r.TTFT.Count > 0 {
 		row("first delta", r.TTFT)
 	}
-	if len(r.Errors) > 0 {
-		codes := make([]string, 0, len(r.Errors))
-		for k := range r.Errors {
-			codes = append(codes, k)
+	codes := make([]string, 0, len(r.Errors))
+	for k := range r.Errors {
+		codes = append(codes, k)
+	}
+	sort.Strings(codes)
+	for _, k := range codes {
+		if p, ok := r.ErrorLatency[k]; ok {
+			row(k, p)
 		}
-		sort.Strings(codes)
+	}
+	if len(codes) > 0 {
 		fmt.Fprint(w, "\nerrors:")
 		for _, k := range codes {
 			fmt.Fprintf(w, " %s=%d", k, r.Errors[k])

@@ -96,12 +96,15 @@ type clientStats struct {
 	ttft    *hdrhistogram.Histogram // µs
 	ok      int
 	errors  map[string]int
-	cut     int // requests still open when the run's duration ended, canceled uncounted
-	setup   int // unmeasured turns that created a continued conversation
+	// failed holds the latency of failed requests by code (µs): how long a client
+	// waited for its refusal matters in a burst as much as the refusal itself.
+	failed map[string]*hdrhistogram.Histogram
+	cut    int // requests still open when the run's duration ended, canceled uncounted
+	setup  int // unmeasured turns that created a continued conversation
 }
 
 func newClientStats() *clientStats {
-	return &clientStats{latency: newHist(), ttft: newHist(), errors: map[string]int{}}
+	return &clientStats{latency: newHist(), ttft: newHist(), errors: map[string]int{}, failed: map[string]*hdrhistogram.Histogram{}}
 }
 
 // newHist records 1 µs .. 10 min with 3 significant digits.
@@ -136,6 +139,12 @@ func (r *runner) loop(runCtx, ctx context.Context, c *client, st *clientStats, c
 		}
 		if o.code != "" {
 			st.errors[o.code]++
+			h := st.failed[o.code]
+			if h == nil {
+				h = newHist()
+				st.failed[o.code] = h
+			}
+			_ = h.RecordValue(max(o.latency.Microseconds(), 1))
 			continue
 		}
 		st.ok++

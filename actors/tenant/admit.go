@@ -11,14 +11,14 @@ import (
 	"github.com/ccgateway/ccgateway/internal/telemetry"
 	"github.com/ccgateway/ccgateway/policies"
 	"github.com/ccgateway/ccgateway/policies/abi"
-	"github.com/ccgateway/ccgateway/policies/abi/abijson"
 )
 
 // pump starts deciding the next waiting admission unless one is being decided.
 // A retried ticket that was allowed meanwhile gets the same answer at once.
 func (g *grain) pump(ctx actor.Context) {
-	for !g.busy && g.ready && len(g.queue) > 0 {
+	for g.deciding == nil && g.ready && len(g.queue) > 0 {
 		w := g.queue[0]
+		g.queue[0] = waiting{}
 		g.queue = g.queue[1:]
 		if h, ok := g.holds[w.req.Ticket]; ok {
 			g.answer(ctx, w, h.reply)
@@ -28,18 +28,14 @@ func (g *grain) pump(ctx actor.Context) {
 			g.answer(ctx, w, &messages.AdmitReply{Error: ErrTextAbandoned})
 			continue
 		}
-		var in abi.Input
-		if err := abijson.UnmarshalInput(w.req.Input, &in); err != nil {
-			g.answer(ctx, w, &messages.AdmitReply{Error: "bad admission input: " + err.Error()})
-			continue
-		}
+		in := w.in
 		now := g.d.Now().UTC()
 		in.Counters = g.c.snapshot(now, len(g.holds))
 		in.NowMS = now.UnixMilli()
-		g.busy = true
+		g.deciding = w.req
 		system, self, d := ctx.ActorSystem(), ctx.Self(), g.d
 		go func() {
-			system.Root.Send(self, &evaluated{w: w, reply: decide(d, &in, w.req.GetTraceparent())})
+			system.Root.Send(self, &evaluated{w: w, reply: decide(d, in, w.req.GetTraceparent())})
 		}()
 	}
 }
@@ -81,7 +77,7 @@ func replyOf(d policies.Decision) *messages.AdmitReply {
 
 // onEvaluated counts an allowed request, holds its in-flight slot and answers.
 func (g *grain) onEvaluated(ctx actor.Context, m *evaluated) {
-	g.busy = false
+	g.deciding = nil
 	switch {
 	case m.w.req.DryRun:
 	case g.abandoned(m.w.req): // released or timed out while it was decided

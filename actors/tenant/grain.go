@@ -3,7 +3,13 @@
 // minute and today, tokens and cost today, requests in flight), counts the request
 // and holds an in-flight slot when it is allowed, and settles the turn's real tokens
 // and cost when it ends. Its counters are rebuilt from the stored usage events when
-// it starts, so a restart or a passivation keeps the daily quotas.
+// it starts, so a restart or a passivation keeps the daily quotas; a rebuild that
+// fails is retried with backoff while admissions wait, each until its deadline.
+//
+// A key without a concurrency limit of its own gets the node's default cap
+// (Deps.DefaultConcurrency): admissions beyond it are refused at once with
+// concurrency_limit, before any policy runs, so that a burst on one key does not
+// queue up behind the CLI processes.
 //
 // The grain never runs a policy on its own goroutine: one evaluation at a time runs
 // in a goroutine that reports back with a message, while later admissions of the key
@@ -12,7 +18,6 @@
 package tenant
 
 import (
-	"context"
 	"log/slog"
 	"time"
 
@@ -22,6 +27,8 @@ import (
 	"github.com/ccgateway/ccgateway/actors/messages"
 	"github.com/ccgateway/ccgateway/internal/store"
 	"github.com/ccgateway/ccgateway/policies"
+	"github.com/ccgateway/ccgateway/policies/abi"
+	"github.com/ccgateway/ccgateway/policies/abi/abijson"
 )
 
 // Kind is the cluster kind of tenant grains; a grain's identity is its key id.
@@ -52,6 +59,10 @@ type Deps struct {
 	// EvalTimeout bounds one chain evaluation, waiting for an instance included
 	// (each policy call has the engine's own, shorter deadline); default 5s.
 	EvalTimeout time.Duration
+	// DefaultConcurrency caps the requests in flight (admitted and not settled, plus
+	// those waiting to be decided) of a key whose MaxConcurrentRequests is 0; beyond
+	// it an admission is refused at once with concurrency_limit. 0 or less: no cap.
+	DefaultConcurrency int
 }
 
 func (d *Deps) withDefaults() *Deps {
@@ -89,18 +100,20 @@ type hold struct {
 	reply *messages.AdmitReply
 }
 
-// waiting is an admission not yet decided.
+// waiting is an admission not yet decided, with its decoded input.
 type waiting struct {
 	to  *actor.PID
 	req *messages.AdmitRequest
+	in  *abi.Input
 }
 
-// Local messages from the grain's goroutines; they never cross nodes.
+// Local messages from the grain's goroutines and timers; they never cross nodes.
 type (
 	loaded struct {
 		c   counters
 		err error
 	}
+	reload    struct{} // the backoff after a failed rebuild is over
 	evaluated struct {
 		w     waiting
 		reply *messages.AdmitReply
@@ -108,17 +121,21 @@ type (
 )
 
 type grain struct {
-	d       *Deps
-	key     string
-	c       counters
-	ready   bool // counters rebuilt
-	loading bool
-	busy    bool // an evaluation is running
-	queue   []waiting
-	holds   map[string]hold
-	settled map[string]time.Time // tickets settled or released lately: see onSettle
-	expired time.Time            // when expire last ran
-	acks    []*actor.PID         // settles answered once the counters are loaded
+	d     *Deps
+	key   string
+	c     counters
+	ready bool // counters rebuilt
+	// loading is true from the start of a rebuild until one succeeds or nobody
+	// waits for it any more, backoff between attempts included.
+	loading  bool
+	backoff  time.Duration          // the wait before the next attempt after a failure
+	retry    *time.Timer            // sends reload when the backoff is over
+	deciding *messages.AdmitRequest // the admission being evaluated, nil when none
+	queue    []waiting
+	holds    map[string]hold
+	settled  map[string]time.Time // tickets settled or released lately: see onSettle
+	expired  time.Time            // when expire last ran
+	acks     []*actor.PID         // settles answered once the counters are loaded
 }
 
 // Receive is the grain's only entry point.
@@ -131,11 +148,16 @@ func (g *grain) Receive(ctx actor.Context) {
 		g.load(ctx)
 	case *loaded:
 		g.onLoaded(ctx, m)
+	case *reload:
+		g.onReload(ctx)
 	case *messages.AdmitRequest:
 		g.onAdmit(ctx, m)
 	case *evaluated:
 		g.onEvaluated(ctx, m)
 	case *messages.Settle:
+		if g.key == "" {
+			g.key = m.ApiKeyId
+		}
 		g.onSettle(m)
 		g.ackSettle(ctx)
 	case *messages.TenantCountersRequest:
@@ -143,48 +165,18 @@ func (g *grain) Receive(ctx actor.Context) {
 		ctx.Respond(g.countersReply())
 	case *actor.ReceiveTimeout:
 		g.expire()
-		if len(g.holds) == 0 && len(g.queue) == 0 && !g.busy && !g.loading {
+		if len(g.holds) == 0 && len(g.queue) == 0 && g.deciding == nil && !g.loading {
 			ctx.Stop(ctx.Self())
 			return
 		}
 		ctx.SetReceiveTimeout(g.d.IdleTTL) // protoactor disarms the timer once it fires
 	case *actor.Stopping:
+		if g.retry != nil {
+			g.retry.Stop()
+		}
 		g.failQueue(ctx, ErrTextUnavailable)
 		g.flushAcks(ctx)
 	}
-}
-
-// load rebuilds the counters from the store in a goroutine.
-func (g *grain) load(ctx actor.Context) {
-	if g.loading || g.ready || g.key == "" {
-		return
-	}
-	g.loading = true
-	system, self, key, st, now := ctx.ActorSystem(), ctx.Self(), g.key, g.d.Store, g.d.Now()
-	go func() {
-		lctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		c, err := rebuild(lctx, st, key, now)
-		system.Root.Send(self, &loaded{c: c, err: err})
-	}()
-}
-
-func (g *grain) onLoaded(ctx actor.Context, m *loaded) {
-	g.loading = false
-	defer g.flushAcks(ctx) // the rebuild has read the store: see ackSettle
-	if m.err != nil {
-		// Admitting on zero counters would reset the daily quotas: refuse for now,
-		// and read again on the next admission.
-		g.d.Log.Warn("tenant counters unavailable", "api_key_id", g.key, "err", m.err)
-		g.failQueue(ctx, ErrTextUnavailable)
-		return
-	}
-	// Settles that arrived while loading were counted into g.c already; their
-	// usage events were not in the store when the rebuild read it (ackSettle).
-	m.c.tokensToday += g.c.tokensToday
-	m.c.costToday += g.c.costToday
-	g.c, g.ready = m.c, true
-	g.pump(ctx)
 }
 
 func (g *grain) onAdmit(ctx actor.Context, m *messages.AdmitRequest) {
@@ -201,11 +193,20 @@ func (g *grain) onAdmit(ctx actor.Context, m *messages.AdmitRequest) {
 		ctx.Respond(&messages.AdmitReply{Error: ErrTextAbandoned})
 		return
 	}
+	var in abi.Input
+	if err := abijson.UnmarshalInput(m.Input, &in); err != nil {
+		ctx.Respond(&messages.AdmitReply{Error: "bad admission input: " + err.Error()})
+		return
+	}
+	if r := g.overDefaultCap(m, &in); r != nil {
+		ctx.Respond(r)
+		return
+	}
 	if len(g.queue) >= g.d.MaxWaiting {
 		ctx.Respond(&messages.AdmitReply{Error: ErrTextBusy})
 		return
 	}
-	g.queue = append(g.queue, waiting{to: ctx.Sender(), req: m})
+	g.queue = append(g.queue, waiting{to: ctx.Sender(), req: m, in: &in})
 	if !g.ready {
 		g.load(ctx)
 		return

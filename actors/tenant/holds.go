@@ -27,22 +27,24 @@ func (g *grain) onSettle(m *messages.Settle) {
 	g.c.settle(now.UTC(), m.Tokens, m.CostUsd)
 }
 
-// ackSettle answers a Settle. While the counters are being rebuilt the answer
-// waits until the rebuild has read the store: the caller writes the turn's usage
-// event only after the answer, so that event cannot be both in the rebuild and
-// counted live (the settle is counted live at once).
+// ackSettle answers a Settle. Until the counters have been rebuilt the answer
+// waits for a rebuild that has read the store (one is started if none runs, and a
+// failed one is retried): the caller writes the turn's usage event only after the
+// answer, so that event cannot be both in the rebuild and counted live (the settle
+// is counted live at once).
 func (g *grain) ackSettle(ctx actor.Context) {
 	to := ctx.Sender()
 	switch {
 	case to == nil:
-	case g.loading:
+	case !g.ready:
 		g.acks = append(g.acks, to)
+		g.load(ctx)
 	default:
 		ctx.Send(to, &messages.SettleAck{})
 	}
 }
 
-// flushAcks answers the settles that waited for the rebuild.
+// flushAcks answers the settles that waited for a rebuild.
 func (g *grain) flushAcks(ctx actor.Context) {
 	for _, to := range g.acks {
 		ctx.Send(to, &messages.SettleAck{})

@@ -17,7 +17,7 @@ import (
 
 const benchModel = "claude-sonnet-4-5"
 
-func benchSystem(b *testing.B, mutate func(*Config)) (*System, store.Store) {
+func benchSystem(b testing.TB, mutate func(*Config)) (*System, store.Store) {
 	b.Helper()
 	dir := b.TempDir()
 	fake := testkit.NewFakeAPI(b)
@@ -50,7 +50,7 @@ func benchSystem(b *testing.B, mutate func(*Config)) (*System, store.Store) {
 }
 
 // newKeyID stores an API key row (conversations reference it) and returns its id.
-func newKeyID(b *testing.B, st store.Store) string {
+func newKeyID(b testing.TB, st store.Store) string {
 	k := &store.APIKey{ID: uuid.NewString(), Name: "bench-" + uuid.NewString(), Prefix: "sk-ccg-b", Hash: uuid.NewString(), Status: store.KeyActive}
 	if err := st.CreateAPIKey(context.Background(), k); err != nil {
 		b.Fatal(err)

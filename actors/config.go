@@ -61,12 +61,21 @@ type Config struct {
 	// TenantIdleTTL passivates a key's tenant grain after this long without
 	// requests in flight; default 10m. Its counters are rebuilt from the store.
 	TenantIdleTTL time.Duration
+	// KeyDefaultConcurrency caps the requests one API key has in flight (admitted
+	// or being admitted) when the key has no concurrency limit of its own; beyond
+	// it a request is denied at once with concurrency_limit. 0 = twice
+	// Scheduler.MaxProcesses (the turns that can run plus as many waiting); negative
+	// = no cap. The key's tenant grain applies the value of the node it runs on.
+	KeyDefaultConcurrency int
 }
 
 // withDefaults fills the optional fields.
 func (c Config) withDefaults() Config {
 	if c.Scheduler.MaxProcesses == 0 {
 		c.Scheduler.MaxProcesses = 10
+	}
+	if c.KeyDefaultConcurrency == 0 {
+		c.KeyDefaultConcurrency = 2 * c.Scheduler.MaxProcesses
 	}
 	if c.Scheduler.MaxQueue == 0 {
 		c.Scheduler.MaxQueue = 100

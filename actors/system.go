@@ -139,6 +139,7 @@ func (s *System) startCluster(deps *conversation.Deps) error {
 	kind := pcluster.NewKind(conversation.Kind, conversation.Props(deps))
 	tenants := pcluster.NewKind(tenant.Kind, tenant.Props(&tenant.Deps{
 		Store: s.st, Policies: s.cfg.Policies, Log: s.log, IdleTTL: s.cfg.TenantIdleTTL,
+		DefaultConcurrency: s.cfg.KeyDefaultConcurrency, // negative: none
 		// A slot is held at most as long as a receiver lives (see Chat).
 		HoldTTL: s.cfg.TurnTimeout*time.Duration(s.cfg.MaxPending+1) + time.Minute,
 	}))

@@ -52,6 +52,7 @@ type Config struct {
 	QueueSize             int
 	QueuePerKey           int
 	QueueTimeout          time.Duration
+	KeyDefaultConcurrency int // a key without its own limit: 0 = 2 × MaxProcesses, -1 = no cap (KeyConcurrency)
 	Prewarm               int
 	PrewarmMinIdle        time.Duration
 	CLIMemoryBudget       int64 // bytes; 0 = none
@@ -138,6 +139,16 @@ func (c *Config) ResolveModel(name string) string {
 	return name
 }
 
+// KeyConcurrency is the per-key cap that key-default-concurrency puts in force:
+// twice max-processes for 0 (the turns that can run on a node plus as many
+// waiting), -1 for no cap, else the setting.
+func (c *Config) KeyConcurrency() int {
+	if c.KeyDefaultConcurrency == 0 {
+		return 2 * c.MaxProcesses
+	}
+	return c.KeyDefaultConcurrency
+}
+
 // KnownModel reports whether name is a configured model id or alias.
 func (c *Config) KnownModel(name string) bool {
 	for _, m := range c.Models {
@@ -216,6 +227,9 @@ func (c *Config) Validate() error {
 	}
 	if c.QueuePerKey < 0 {
 		bad("queue-per-key", "must not be negative")
+	}
+	if c.KeyDefaultConcurrency < -1 {
+		bad("key-default-concurrency", "want -1 (no cap), 0 (2 × max-processes) or a positive count, got %d", c.KeyDefaultConcurrency)
 	}
 	if c.QueueSize < 0 || c.ConversationQueue < 0 {
 		bad("queue-size", "queue sizes must not be negative")

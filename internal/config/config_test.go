@@ -169,3 +169,41 @@ func TestMemoryBudgetSizes(t *testing.T) {
 		})
 	}
 }
+
+// TestKeyDefaultConcurrency: key-default-concurrency comes from a flag, the
+// environment or the file like every setting; 0 puts twice max-processes in force,
+// -1 no cap (KeyConcurrency), and anything below -1 is refused.
+func TestKeyDefaultConcurrency(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "c.yaml")
+	if err := os.WriteFile(file, []byte("key-default-concurrency: 7\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name    string
+		args    []string
+		env     []string
+		setting int
+		inForce int
+	}{
+		{"default: twice max-processes", nil, nil, 0, 20},
+		{"default follows max-processes", []string{"--max-processes", "4"}, nil, 0, 8},
+		{"no cap from the environment", nil, []string{"CCGATEWAY_KEY_DEFAULT_CONCURRENCY=-1"}, -1, -1},
+		{"from the file", []string{"--config", file}, nil, 7, 7},
+		{"flag over the file", []string{"--config", file, "--key-default-concurrency", "3"}, nil, 3, 3},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := Load("test", tt.args, tt.env, io.Discard, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.KeyDefaultConcurrency != tt.setting || c.KeyConcurrency() != tt.inForce {
+				t.Fatalf("setting %d, in force %d; want %d and %d", c.KeyDefaultConcurrency, c.KeyConcurrency(), tt.setting, tt.inForce)
+			}
+		})
+	}
+	_, err := Load("test", []string{"--key-default-concurrency", "-2"}, nil, io.Discard, nil)
+	if err == nil || !strings.Contains(err.Error(), "key-default-concurrency") {
+		t.Fatalf("-2: %v, want an error naming key-default-concurrency", err)
+	}
+}

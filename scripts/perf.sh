@@ -7,7 +7,7 @@
 #   scripts/perf.sh continued   continued turns (SSE, WebSocket, REST), 1 key vs 10 keys
 #   scripts/perf.sh streams N   N streams held open on a slow upstream (RSS per open stream)
 #   scripts/perf.sh budget      the CLI memory budget at work
-#   scripts/perf.sh burst [N]   N (1000) requests at once on one API key, new conversations
+#   scripts/perf.sh burst [N]   N (1000) requests at once on one API key (KEYS=k: spread over k keys), new conversations
 #   scripts/perf.sh overhead    live turns direct on a CLI process vs through the gateway
 #
 # Needs the pinned CLI (make tools). Prints the load average before and after each run.
@@ -106,13 +106,13 @@ budget)
   curl -fs "$GW_URL/metrics" | grep -E '^ccgateway_cli_(rss|memory_budget)_bytes' || true
   ;;
 burst)
-  # Every client sends one request at the same moment, all on one key, each a new
+  # Every client sends one request at the same moment, all on one key (or KEYS), each a new
   # conversation (so each needs a CLI process): admission, the per-key cap and the
   # node queue decide who waits and who is refused at once. The clients share one
   # address, so the per-address connection cap is off.
   n=${2:-1000}
   fake
-  gateway 1 --max-processes 10 --max-conns-per-ip 0 "${@:3}"
+  gateway "${KEYS:-1}" --max-processes 10 --max-conns-per-ip 0 "${@:3}"
   lt --transport sse --mode new --clients "$n" --requests "$n" --timeout 3m --sample-every 250ms
   ;;
 overhead)

@@ -207,9 +207,10 @@ func TestRebuildRetryEndsAtDeadline(t *testing.T) {
 	t.Cleanup(sys.Shutdown)
 	pid := sys.Root.Spawn(Props(&Deps{Store: st}))
 	in := abijson.AppendInput(nil, &abi.Input{ABI: abi.Version, Key: abi.Key{ID: "k1"}})
-	// Attempts at 0 and +100 ms fail; the next would come at +300 ms, after the deadline.
+	// Attempts at about 0, 100, 300 and 700 ms fail; the next would come at 1.5 s,
+	// after the deadline.
 	req := &messages.AdmitRequest{ApiKeyId: "k1", Ticket: "a", Input: in,
-		DeadlineUnixMs: time.Now().Add(250 * time.Millisecond).UnixMilli()}
+		DeadlineUnixMs: time.Now().Add(time.Second).UnixMilli()}
 	r := admitReply(t, sys.Root.RequestFuture(pid, req, 10*time.Second))
 	if r.Allow || r.Error != ErrTextUnavailable {
 		t.Fatalf("admission: %+v, want ErrTextUnavailable", r)

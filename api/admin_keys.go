@@ -92,11 +92,11 @@ func registerAdminKeys(api huma.API, s *Server) {
 func (s *Server) createKey(ctx context.Context, in *createKeyInput) (*createKeyOutput, error) {
 	b := &in.Body
 	var fe FieldErrors
-	fe.checkAllowedIPs(b.AllowedIPs)
-	fe.checkTools(b.Tools)
-	fe.checkExpiry(b.ExpiresAt)
+	checkAllowedIPs(&fe, b.AllowedIPs)
+	checkTools(&fe, b.Tools)
+	checkExpiry(&fe, b.ExpiresAt)
 	s.checkPermissions(&fe, b.Permissions)
-	if err := fe.problem(); err != nil {
+	if err := fe.Problem(); err != nil {
 		return nil, err
 	}
 	gen, err := auth.GenerateKey()
@@ -125,7 +125,7 @@ func (s *Server) createKey(ctx context.Context, in *createKeyInput) (*createKeyO
 	if err := s.Store.CreateAPIKey(ctx, k); err != nil {
 		return nil, ToProblem(err)
 	}
-	s.keysChanged()
+	s.KeysChanged()
 	body := keyBody(k)
 	s.audit(ctx, "api_key.create", k.ID, nil, body)
 	body.Key, body.SigningSecret = gen.Secret, k.SigningSecret
@@ -170,7 +170,7 @@ func (s *Server) expireKeys(ctx context.Context) error {
 			s.auditAs(ctx, "system", "api_key.expire", k.ID, before, keyBody(k))
 		}
 		if expired > 0 {
-			s.keysChanged()
+			s.KeysChanged()
 		}
 		if offset+500-expired >= total {
 			return nil

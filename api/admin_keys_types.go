@@ -7,13 +7,6 @@ import (
 	"github.com/ccgateway/ccgateway/internal/store"
 )
 
-// UsageLimitBody holds a key's quotas; 0 means unlimited.
-type UsageLimitBody struct {
-	RequestsPerMinute int64 `json:"requests_per_minute" minimum:"0" doc:"Requests per minute; 0 = unlimited" example:"10"`
-	RequestsPerDay    int64 `json:"requests_per_day" minimum:"0" doc:"Requests per UTC day; 0 = unlimited" example:"1000"`
-	TokensPerDay      int64 `json:"tokens_per_day" minimum:"0" doc:"Tokens (input + output) per UTC day; 0 = unlimited" example:"100000"`
-}
-
 // PermissionsBody limits what a key may ask for.
 type PermissionsBody struct {
 	Models         []string `json:"models" nullable:"false" doc:"Model ids or aliases the key may use; empty = every model" example:"[\"sonnet\"]"`

@@ -16,21 +16,21 @@ func (s *Server) updateKey(ctx context.Context, in *updateKeyInput) (*keyOutput,
 	before := keyBody(k)
 	b := &in.Body
 	var fe FieldErrors
-	fe.checkAllowedIPs(b.AllowedIPs)
-	fe.checkTools(b.Tools)
-	fe.checkExpiry(b.ExpiresAt)
+	checkAllowedIPs(&fe, b.AllowedIPs)
+	checkTools(&fe, b.Tools)
+	checkExpiry(&fe, b.ExpiresAt)
 	s.checkPermissions(&fe, b.Permissions)
 	if b.ExpiresAt != nil && b.ClearExpiry {
 		fe.Add("body.clear_expiry", "cannot be combined with expires_at", true)
 	}
-	if err := fe.problem(); err != nil {
+	if err := fe.Problem(); err != nil {
 		return nil, err
 	}
 	applyKeyUpdate(k, b)
 	s.applyPermissions(k, b.Permissions)
 	if b.Status != nil && *b.Status == store.KeyActive && keyStatus(k, time.Now()) == store.KeyExpired {
 		fe.Add("body.status", "the key's expires_at has passed: set a later expires_at (or clear_expiry) to activate it", *b.Status)
-		return nil, fe.problem()
+		return nil, fe.Problem()
 	}
 	after, err := s.saveKey(ctx, k, "api_key.update", before, false)
 	if err != nil {
@@ -88,7 +88,7 @@ func (s *Server) deleteKey(ctx context.Context, in *keyIDPath) (*deleteKeyOutput
 	if err := s.Chat.DeleteTenant(ctx, in.ID); err != nil {
 		return nil, ToProblem(err)
 	}
-	s.keysChanged()
+	s.KeysChanged()
 	s.audit(ctx, "api_key.delete", k.ID, keyBody(k), nil)
 	return &deleteKeyOutput{}, nil
 }
@@ -136,7 +136,7 @@ func (s *Server) saveKey(ctx context.Context, k *store.APIKey, action string, be
 	if err := s.Store.UpdateAPIKey(ctx, k); err != nil {
 		return APIKeyBody{}, ToProblem(err)
 	}
-	s.keysChanged()
+	s.KeysChanged()
 	after := keyBody(k)
 	s.audit(ctx, action, k.ID, before, after)
 	after.SigningSecret = issued

@@ -2,33 +2,15 @@ package api
 
 import (
 	"fmt"
-	"net/http"
 	"time"
-
-	"github.com/danielgtaylor/huma/v2"
 
 	"github.com/ccgateway/ccgateway/internal/auth"
 	"github.com/ccgateway/ccgateway/internal/claudecli"
 	"github.com/ccgateway/ccgateway/internal/store"
 )
 
-// FieldErrors collects validation errors that each name their field.
-type FieldErrors []error
-
-func (f *FieldErrors) Add(location, msg string, value any) {
-	*f = append(*f, &huma.ErrorDetail{Location: location, Message: msg, Value: value})
-}
-
-// problem returns the 422 problem, or nil without errors.
-func (f FieldErrors) problem() error {
-	if len(f) == 0 {
-		return nil
-	}
-	return NewHumaError(http.StatusUnprocessableEntity, "validation failed", f...)
-}
-
 // checkAllowedIPs validates CIDRs or addresses at body.allowed_ips[i].
-func (f *FieldErrors) checkAllowedIPs(ips []string) {
+func checkAllowedIPs(f *FieldErrors, ips []string) {
 	for i, ip := range ips {
 		if _, err := auth.ParseCIDRs([]string{ip}); err != nil {
 			f.Add(fmt.Sprintf("body.allowed_ips[%d]", i), "not an IP address or CIDR", ip)
@@ -40,7 +22,7 @@ func (f *FieldErrors) checkAllowedIPs(ips []string) {
 // own validator, so that every grant the admin API accepts is one the driver
 // runs: a built-in tool name, optionally with a permission rule ("Read",
 // "Bash(git status:*)").
-func (f *FieldErrors) checkTools(tools []string) {
+func checkTools(f *FieldErrors, tools []string) {
 	for i, t := range tools {
 		if err := claudecli.ValidateTool(t); err != nil {
 			f.Add(fmt.Sprintf("body.tools[%d]", i), err.Error(), t)
@@ -61,7 +43,7 @@ func (s *Server) checkPermissions(f *FieldErrors, p *PermissionsInput) {
 }
 
 // checkExpiry refuses an expiry in the past.
-func (f *FieldErrors) checkExpiry(t *time.Time) {
+func checkExpiry(f *FieldErrors, t *time.Time) {
 	if t != nil && !t.After(time.Now()) {
 		f.Add("body.expires_at", "must be in the future", t.Format(time.RFC3339))
 	}

@@ -33,16 +33,6 @@ type UsageSeries struct {
 	Buckets     []UsageBucketBody `json:"buckets" nullable:"false"`
 }
 
-// UsageTotalsBody sums usage.
-type UsageTotalsBody struct {
-	Requests       int64   `json:"requests"`
-	Errors         int64   `json:"errors"`
-	RequestTokens  int64   `json:"request_tokens"`
-	ResponseTokens int64   `json:"response_tokens"`
-	TotalTokens    int64   `json:"total_tokens"`
-	CostUSD        float64 `json:"cost_usd"`
-}
-
 // KeyUsageTotals is one key's line in the summary.
 type KeyUsageTotals struct {
 	APIKeyID string `json:"api_key_id"`
@@ -164,7 +154,7 @@ func (s *Server) usageSeries(ctx context.Context, q seriesQuery, keyID string) (
 	} else if to.Sub(from)/width > 5000 {
 		fe.Add("query.from", fmt.Sprintf("the period holds more than 5000 %s buckets; choose a coarser granularity", q.Granularity), from.Format(time.RFC3339))
 	}
-	if err := fe.problem(); err != nil {
+	if err := fe.Problem(); err != nil {
 		return UsageSeries{}, err
 	}
 	buckets, err := s.Store.UsageSeries(ctx, store.UsageFilter{APIKeyID: keyID, Model: q.Model, From: from, To: to}, width)
@@ -238,8 +228,6 @@ func (s *Server) keyUsage(ctx context.Context, in *keyUsageInput) (*keyUsageOutp
 	}
 	return &keyUsageOutput{Body: KeyUsage{APIKeyID: in.ID, Totals: TotalsBody(tot), ByModel: modelTotals(byModel), Series: series, Conversations: convs}}, nil
 }
-
-func TotalsBody(t store.UsageTotals) UsageTotalsBody { return UsageTotalsBody(t) }
 
 func modelTotals(m map[string]store.UsageTotals) []ModelUsageTotals {
 	out := make([]ModelUsageTotals, 0, len(m))

@@ -22,8 +22,8 @@ func TestAdmissionTimeoutIsNotATurnTimeout(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			p := ToProblem(tt.err)
-			if p.Status != http.StatusServiceUnavailable || p.Code != CodeAdmissionTimeout || p.headers.Get("Retry-After") == "" {
-				t.Fatalf("got %d %q, Retry-After %q", p.Status, p.Code, p.headers.Get("Retry-After"))
+			if p.Status != http.StatusServiceUnavailable || p.Code != CodeAdmissionTimeout || p.GetHeaders().Get("Retry-After") == "" {
+				t.Fatalf("got %d %q, Retry-After %q", p.Status, p.Code, p.GetHeaders().Get("Retry-After"))
 			}
 		})
 	}

@@ -31,7 +31,7 @@ func BenchmarkKeyAuth(b *testing.B) {
 	}
 	secret := strings.Repeat("s", 32)
 	v, _ := auth.NewVerifier(auth.Config{Local: auth.LocalConfig{Secret: secret}})
-	h, _ := New(Deps{Config: config.Defaults(), Store: st, Admins: v, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Usage: &memUsage{}})
+	h, _ := New(Deps{Config: config.Defaults(), Store: st, Admins: v, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Usage: &memUsage{}}, AllGroups...)
 	gen, _ := auth.GenerateKey()
 	k := &store.APIKey{ID: uuid.NewString(), Name: "bench", Prefix: gen.Prefix, Hash: gen.Hash, Status: store.KeyActive,
 		AllowedIPs: []string{"192.0.2.0/24"}}

@@ -41,7 +41,7 @@ func registerCompatAnthropic(api huma.API, s *Server) {
 			"mapped onto stored conversations as for /v1/chat/completions. Errors come in Anthropic's shape: " +
 			"{\"type\":\"error\",\"error\":{\"type\",\"message\"}}.",
 		MaxBodyBytes: compatMaxBody(s), SkipValidateBody: true, // the handler parses the body: unknown fields are fine
-		Metadata: map[string]any{metaDialect: dialectAnthropic},
+		Metadata: dialectMeta(dialectAnthropic),
 		Errors:   []int{400, 401, 403, 404, 413, 415, 429, 502, 503, 504},
 	}
 	huma.Register(api, op, func(ctx context.Context, in *compatInput) (*huma.StreamResponse, error) {
@@ -54,7 +54,7 @@ func registerCompatAnthropic(api huma.API, s *Server) {
 		Summary: "Count tokens (not available)", Tags: []string{"compatibility"}, Security: KeySecurity,
 		Description: "Always answers 400 invalid_request_error: the Claude CLI offers no token counting, and an estimate would " +
 			"not be the count the model bills (the CLI adds its own system prompt). See docs/compatibility.md.",
-		Metadata: map[string]any{metaDialect: dialectAnthropic}, SkipValidateBody: true,
+		Metadata: dialectMeta(dialectAnthropic), SkipValidateBody: true,
 		Errors: []int{400, 401, 403, 415},
 	}
 	huma.Register(api, count, func(ctx context.Context, in *compatInput) (*struct{}, error) {

@@ -23,6 +23,11 @@ const (
 // metaDialect is the Operation.Metadata key that marks a compatibility route.
 const metaDialect = "ccgateway-compat-dialect"
 
+// dialectMeta is the Metadata of an operation of dialect d.
+func dialectMeta(d dialect) map[string]any {
+	return map[string]any{metaDialect: d, MetaRenderProblem: ProblemRenderer(renderDialectProblem)}
+}
+
 // compatDialect returns the dialect of the request's operation, or dialectNone
 // for the native API.
 func compatDialect(ctx huma.Context) dialect {
@@ -60,7 +65,7 @@ func asCompat(d dialect, p *Problem, param string) *compatError {
 
 func (e *compatError) Error() string             { return e.p.Error() }
 func (e *compatError) GetStatus() int            { return e.p.Status }
-func (e *compatError) GetHeaders() http.Header   { return e.p.headers }
+func (e *compatError) GetHeaders() http.Header   { return e.p.GetHeaders() }
 func (e *compatError) ContentType(string) string { return "application/json" }
 
 // body is the error document in the dialect's shape.
@@ -74,9 +79,9 @@ func (e *compatError) body() any {
 // MarshalJSON writes the dialect's error document.
 func (e *compatError) MarshalJSON() ([]byte, error) { return json.Marshal(e.body()) }
 
-// write sends the error on a huma context whose response has not started.
-func (e *compatError) write(ctx huma.Context) {
-	for k, vs := range e.p.headers {
+// WriteTo sends the error on a huma context whose response has not started.
+func (e *compatError) WriteTo(ctx huma.Context) {
+	for k, vs := range e.p.GetHeaders() {
 		for _, v := range vs {
 			ctx.AppendHeader(k, v)
 		}
@@ -90,21 +95,10 @@ func (e *compatError) write(ctx huma.Context) {
 	WriteJSONBody(ctx.BodyWriter(), e.body())
 }
 
-// writeCompatProblem writes p in the shape of the request's compatibility dialect
-// and reports whether it did; the shared problem writer calls it first, so that
-// authentication failures on /v1 routes come in the client's own shape.
-func writeCompatProblem(ctx huma.Context, p *Problem) bool {
-	d := compatDialect(ctx)
-	if d == dialectNone {
-		return false
-	}
-	asCompat(d, p, "").write(ctx)
-	return true
-}
-
-// compatHumaError converts an error huma raises itself (an oversized or unreadable
-// body) on a compatibility route; nil on native routes.
-func compatHumaError(ctx huma.Context, p *Problem) huma.StatusError {
+// renderDialectProblem is the operations' ProblemRenderer: a problem on a /v1 route,
+// including one raised before the handler (authentication, an oversized body),
+// comes in the client's own shape.
+func renderDialectProblem(ctx huma.Context, p *Problem) RenderedProblem {
 	d := compatDialect(ctx)
 	if d == dialectNone {
 		return nil

@@ -58,7 +58,7 @@ func registerCompatModels(api huma.API, s *Server) {
 		OperationID: "compat-list-models", Method: http.MethodGet, Path: "/v1/models",
 		Summary: "List models (OpenAI- and Anthropic-compatible)", Tags: []string{"compatibility"}, Security: KeySecurity,
 		Description: "The configured models and their aliases, in OpenAI's shape, or in Anthropic's when the request carries anthropic-version.",
-		Metadata:    map[string]any{metaDialect: dialectByHeader},
+		Metadata:    dialectMeta(dialectByHeader),
 	}, func(ctx context.Context, in *compatModelsInput) (*compatModelsOutput, error) {
 		var ids []string
 		for _, m := range s.Config.Models {
@@ -89,7 +89,7 @@ func registerCompatModels(api huma.API, s *Server) {
 		Summary: "Retrieve a model (OpenAI- and Anthropic-compatible)", Tags: []string{"compatibility"}, Security: KeySecurity,
 		Description: "One configured model in OpenAI's shape, or in Anthropic's when the request carries anthropic-version. " +
 			"An alias resolves to its model: the answer's id is the model id. An unknown id is a 404 in the client's error shape.",
-		Metadata: map[string]any{metaDialect: dialectByHeader},
+		Metadata: dialectMeta(dialectByHeader),
 		Errors:   []int{401, 403, 404},
 	}, func(ctx context.Context, in *compatModelInput) (*compatModelOutput, error) {
 		d := dialectOpenAI

@@ -40,7 +40,7 @@ func registerCompatOpenAI(api huma.API, s *Server) {
 			"otherwise a new conversation starts with the earlier messages as a transcript. The X-Conversation-Id response header " +
 			"names the conversation. Errors come in OpenAI's shape: {\"error\":{\"message\",\"type\",\"param\",\"code\"}}.",
 		MaxBodyBytes: compatMaxBody(s), SkipValidateBody: true, // the handler parses the body: unknown fields are fine
-		Metadata: map[string]any{metaDialect: dialectOpenAI},
+		Metadata: dialectMeta(dialectOpenAI),
 		Errors:   []int{400, 401, 403, 404, 413, 415, 429, 502, 503, 504},
 	}
 	huma.Register(api, op, func(ctx context.Context, in *compatInput) (*huma.StreamResponse, error) {

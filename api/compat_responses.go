@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"net/http"
 	"reflect"
 
@@ -53,7 +52,7 @@ func registerCompatResponses(api huma.API, s *Server) {
 			"previous_response_id continues the conversation of that stored response. Tools, files, images, reasoning " +
 			"options, background runs and structured output are refused with OpenAI's error shape.",
 		MaxBodyBytes: compatMaxBody(s), SkipValidateBody: true,
-		Metadata: map[string]any{metaDialect: dialectOpenAI},
+		Metadata: dialectMeta(dialectOpenAI),
 		Errors:   []int{400, 401, 403, 404, 413, 415, 429, 502, 503, 504},
 	}
 	huma.Register(api, op, func(ctx context.Context, in *compatInput) (*huma.StreamResponse, error) {
@@ -72,7 +71,7 @@ func registerCompatResponses(api huma.API, s *Server) {
 		OperationID: "openai-get-response", Method: http.MethodGet, Path: "/v1/responses/{id}",
 		Summary: "Get a stored response (OpenAI Responses API)", Tags: []string{"compatibility"}, Security: KeySecurity,
 		Description: "Returns a response this key created, as it was returned.",
-		Metadata:    map[string]any{metaDialect: dialectOpenAI}, Errors: []int{401, 403, 404},
+		Metadata:    dialectMeta(dialectOpenAI), Errors: []int{401, 403, 404},
 	}
 	huma.Register(api, get, func(ctx context.Context, in *responseIDPath) (*struct{ Body json.RawMessage }, error) {
 		r, err := s.Store.GetResponse(ctx, KeyFrom(ctx).ID, in.ID)
@@ -88,7 +87,7 @@ func registerCompatResponses(api huma.API, s *Server) {
 		OperationID: "openai-delete-response", Method: http.MethodDelete, Path: "/v1/responses/{id}",
 		Summary: "Delete a stored response (OpenAI Responses API)", Tags: []string{"compatibility"}, Security: KeySecurity,
 		Description: "Forgets the response: it can no longer be read or continued. Its conversation and messages stay (DELETE /api/conversations/{id} removes them).",
-		Metadata:    map[string]any{metaDialect: dialectOpenAI}, Errors: []int{401, 403, 404},
+		Metadata:    dialectMeta(dialectOpenAI), Errors: []int{401, 403, 404},
 	}
 	huma.Register(api, del, func(ctx context.Context, in *responseIDPath) (*struct{ Body ResponseDeleted }, error) {
 		if err := s.Store.DeleteResponse(ctx, KeyFrom(ctx).ID, in.ID); err != nil {
@@ -116,7 +115,7 @@ type responseCall struct {
 // startResponse parses the request, finds the conversation it continues, starts
 // the turn and returns the writer of the reply, as startCompat does.
 func (s *Server) startResponse(ctx context.Context, in *compatInput) (*huma.StreamResponse, error) {
-	t := s.beginTurn(ctx, "")
+	t := s.BeginTurn(ctx, "")
 	fail := func(p *Problem, param string) (*huma.StreamResponse, error) {
 		ce := asCompat(dialectOpenAI, p, param)
 		t.Refuse(ce.p.Status, p)
@@ -140,7 +139,7 @@ func (s *Server) startResponse(ctx context.Context, in *compatInput) (*huma.Stre
 		}
 		chat.ConversationID = conv
 	}
-	areq, events, p := s.startTurn(ctx, t, chat)
+	areq, events, p := s.StartTurn(ctx, t, chat)
 	if p != nil {
 		return fail(p, "")
 	}
@@ -148,12 +147,12 @@ func (s *Server) startResponse(ctx context.Context, in *compatInput) (*huma.Stre
 		ID: "resp_" + randomHex(), ItemID: "msg_" + randomHex(), CreatedAt: t.Start().Unix(), Model: areq.Model, Req: req}}
 	return &huma.StreamResponse{Body: func(hctx huma.Context) {
 		if req.Stream {
-			s.runStream(hctx, t, events, &responseTurnStream{s: s, hctx: hctx, c: c})
+			s.RunStream(hctx, t, events, &responseTurnStream{s: s, hctx: hctx, c: c})
 			return
 		}
 		res, p := AwaitTurn(t, events)
 		if p != nil {
-			asCompat(dialectOpenAI, p, "").write(hctx)
+			asCompat(dialectOpenAI, p, "").WriteTo(hctx)
 			return
 		}
 		out := c.frame.Finished(compatResult(*res))
@@ -222,7 +221,7 @@ func (t *responseTurnStream) Started(st actors.Started) {
 }
 
 func (t *responseTurnStream) Refuse(hctx huma.Context, p *Problem) {
-	asCompat(dialectOpenAI, p, "").write(hctx)
+	asCompat(dialectOpenAI, p, "").WriteTo(hctx)
 }
 
 func (t *responseTurnStream) Open() error {
@@ -258,11 +257,10 @@ func (t *responseTurnStream) send(events ...compat.ResponseEvent) error {
 		if err != nil {
 			return err
 		}
-		if _, err := fmt.Fprintf(t.out.w, "event: %s\ndata: %s\n\n", ev.Type, b); err != nil {
+		if err := t.out.Send(ev.Type, b); err != nil {
 			return err
 		}
 	}
-	t.out.flush()
 	return nil
 }
 

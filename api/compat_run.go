@@ -52,7 +52,7 @@ type compatCall struct {
 // startCompat parses and checks the request, maps its history, starts the turn and
 // returns the writer of the reply. Every error comes in the client's own shape.
 func (s *Server) startCompat(ctx context.Context, d dialect, in *compatInput, parse func([]byte) (*compat.Request, *compat.Error)) (*huma.StreamResponse, error) {
-	c := &compatCall{d: d, t: s.beginTurn(ctx, in.ConversationID)}
+	c := &compatCall{d: d, t: s.BeginTurn(ctx, in.ConversationID)}
 	fail := func(p *Problem, param string) (*huma.StreamResponse, error) {
 		ce := asCompat(d, p, param)
 		c.t.Refuse(ce.p.Status, p)
@@ -73,7 +73,7 @@ func (s *Server) startCompat(ctx context.Context, d dialect, in *compatInput, pa
 		return fail(p, "")
 	}
 	c.turn = turn
-	areq, events, p := s.startTurn(ctx, c.t, &ChatRequest{
+	areq, events, p := s.StartTurn(ctx, c.t, &ChatRequest{
 		Message: turn.message, ConversationID: turn.conversationID, Model: req.Model,
 		Temperature: req.Temperature, MaxTokens: req.MaxTokens, SystemPrompt: req.System, Stream: req.Stream,
 		StopSequences: req.StopSequences,
@@ -95,7 +95,7 @@ func (s *Server) startCompat(ctx context.Context, d dialect, in *compatInput, pa
 func (s *Server) writeCompatJSON(hctx huma.Context, c *compatCall, events <-chan actors.Event) {
 	res, p := AwaitTurn(c.t, events)
 	if p != nil {
-		asCompat(c.d, p, "").write(hctx)
+		asCompat(c.d, p, "").WriteTo(hctx)
 		return
 	}
 	s.rememberHistory(hctx.Context(), KeyFrom(hctx.Context()).ID, res.ConversationID, c.turn, res.Content)

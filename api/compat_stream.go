@@ -2,7 +2,6 @@ package api
 
 import (
 	"encoding/json"
-	"fmt"
 
 	"github.com/danielgtaylor/huma/v2"
 
@@ -23,7 +22,7 @@ type compatEmitter interface {
 // until the first output as the native stream does, so that a turn failing early
 // gets a real HTTP error in the client's shape.
 func (s *Server) writeCompatStream(hctx huma.Context, c *compatCall, events <-chan actors.Event, model string) {
-	s.runStream(hctx, c.t, events, &compatTurnStream{s: s, hctx: hctx, c: c, model: model})
+	s.RunStream(hctx, c.t, events, &compatTurnStream{s: s, hctx: hctx, c: c, model: model})
 }
 
 // compatTurnStream adapts a dialect's emitter to runStream.
@@ -39,7 +38,9 @@ func (t *compatTurnStream) Started(st actors.Started) {
 	t.hctx.SetHeader("X-Conversation-Id", st.ConversationID)
 }
 
-func (t *compatTurnStream) Refuse(hctx huma.Context, p *Problem) { asCompat(t.c.d, p, "").write(hctx) }
+func (t *compatTurnStream) Refuse(hctx huma.Context, p *Problem) {
+	asCompat(t.c.d, p, "").WriteTo(hctx)
+}
 
 func (t *compatTurnStream) Open() error {
 	t.em = t.c.emitter(NewSSEWriter(t.hctx))
@@ -85,11 +86,7 @@ func (e *openAIEmitter) data(v any) error {
 	if err != nil {
 		return err
 	}
-	if _, err := fmt.Fprintf(e.out.w, "data: %s\n\n", b); err != nil {
-		return err
-	}
-	e.out.flush()
-	return nil
+	return e.out.Send("", b)
 }
 
 func (e *openAIEmitter) open(model string) error {
@@ -108,11 +105,7 @@ func (e *openAIEmitter) done(r compat.Result) error {
 			return err
 		}
 	}
-	if _, err := fmt.Fprint(e.out.w, "data: [DONE]\n\n"); err != nil {
-		return err
-	}
-	e.out.flush()
-	return nil
+	return e.out.Send("", []byte("[DONE]"))
 }
 
 // fail sends the error as a data line with an "error" key, which the OpenAI SDKs

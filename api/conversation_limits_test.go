@@ -73,8 +73,8 @@ func TestConversationCreatesAreMeteredAndBounded(t *testing.T) {
 			t.Fatalf("list: %d", resp.StatusCode)
 		}
 		list := decode[ConversationList](t, b)
-		if list.Total != 16 || len(list.Conversations) == 0 || len(list.Conversations) >= 15 || len(b) > maxListBytes+64<<10 {
-			t.Fatalf("list of %d bytes: %d of %d conversations; want a page bounded near %d bytes", len(b), len(list.Conversations), list.Total, maxListBytes)
+		if list.Total != 16 || len(list.Conversations) == 0 || len(list.Conversations) >= 15 || len(b) > MaxListBytes+64<<10 {
+			t.Fatalf("list of %d bytes: %d of %d conversations; want a page bounded near %d bytes", len(b), len(list.Conversations), list.Total, MaxListBytes)
 		}
 	})
 }

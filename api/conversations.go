@@ -108,7 +108,7 @@ func registerConversations(api huma.API, s *Server) {
 		MaxBodyBytes: int64(s.Config.MaxMessageBytes) + 128<<10,
 		Errors:       []int{400, 401, 403, 404, 413, 422, 429, 502, 503, 504},
 	}
-	documentChatResponses(api, &op)
+	DocumentChatResponses(api, &op)
 	huma.Register(api, op, func(ctx context.Context, in *convContinueInput) (*huma.StreamResponse, error) {
 		in.Body.ConversationID = in.ID
 		return s.chat(ctx, &chatInput{Body: in.Body})
@@ -128,7 +128,7 @@ func (s *Server) createConversation(ctx context.Context, in *convCreateInput) (*
 		Metadata: in.Body.Metadata, MaxTokens: in.Body.MaxTokens, Temperature: in.Body.Temperature,
 	}
 	// Stored settings apply to every later turn: the key's permissions check them now.
-	if p := s.checkSettings(ctx, &spec); p != nil {
+	if p := s.CheckSettings(ctx, &spec); p != nil {
 		return nil, p
 	}
 	c, err := s.Chat.CreateConversation(ctx, KeyFrom(ctx).ID, spec)
@@ -149,7 +149,7 @@ func (s *Server) listConversations(ctx context.Context, in *convListInput) (*con
 		// A page stops at maxListBytes (at least one conversation): system prompts
 		// of up to 256 KiB each would otherwise make a 200-item page tens of MB.
 		size += conversationSize(c)
-		if size > maxListBytes && len(out.Body.Conversations) > 0 {
+		if size > MaxListBytes && len(out.Body.Conversations) > 0 {
 			break
 		}
 		out.Body.Conversations = append(out.Body.Conversations, conversationOut(c))
@@ -181,7 +181,7 @@ func (s *Server) deleteConversation(ctx context.Context, in *convIDInput) (*stru
 }
 
 // maxListBytes bounds the stored text one page of GET /api/conversations carries.
-const maxListBytes = 2 << 20
+const MaxListBytes = 2 << 20
 
 // conversationSize estimates c's size in a list response.
 func conversationSize(c *store.Conversation) int {

@@ -89,7 +89,7 @@ func TestWebSocketCanceledTurnPaysItsUsage(t *testing.T) {
 				t.Fatal(err)
 			}
 			for {
-				var m wsOut
+				var m WSOut
 				if err := wsjson.Read(ctx, c, &m); err != nil {
 					t.Fatal(err)
 				}

@@ -173,9 +173,32 @@ func NewHumaError(status int, msg string, errs ...error) huma.StatusError {
 	return p
 }
 
-func init() {
-	// huma's documented way to choose the error type; set once, before any API exists.
-	huma.NewError = NewHumaError
+// MetaRenderProblem is the Operation.Metadata key of a route's ProblemRenderer.
+const MetaRenderProblem = "ccgateway-render-problem"
+
+// A ProblemRenderer gives the error a route's clients expect for p (the OpenAI
+// and Anthropic dialects have their own error documents), or nil for the native
+// problem document. Every problem on the route goes through it: those of the
+// handler, of authentication and of huma's own validation.
+type ProblemRenderer func(ctx huma.Context, p *Problem) RenderedProblem
+
+// RenderedProblem is a problem in a route's own shape: huma writes it as any
+// StatusError, and WriteTo writes it on a context whose response has not started.
+type RenderedProblem interface {
+	huma.StatusError
+	WriteTo(ctx huma.Context)
+}
+
+// renderProblem applies the route's ProblemRenderer, if it has one.
+func renderProblem(ctx huma.Context, p *Problem) RenderedProblem {
+	if ctx == nil || ctx.Operation() == nil {
+		return nil
+	}
+	r, _ := ctx.Operation().Metadata[MetaRenderProblem].(ProblemRenderer)
+	if r == nil {
+		return nil
+	}
+	return r(ctx, p)
 }
 
 // ToProblem maps a domain error to the problem sent to the client. It is the only

@@ -10,11 +10,6 @@ import (
 	"github.com/ccgateway/ccgateway/internal/usage"
 )
 
-// EventFeed delivers request events as they are recorded (the usage writer).
-type EventFeed interface {
-	Subscribe(buf int) *usage.Subscription
-}
-
 type eventsInput struct {
 	APIKeyID   string `query:"api_key_id" maxLength:"64" doc:"Only this key's requests"`
 	ErrorsOnly bool   `query:"errors_only" doc:"Only failed requests"`

@@ -92,7 +92,7 @@ func (g *gateway) restart() {
 		g.t.Fatal(err)
 	}
 	h, _ := New(Deps{Config: g.cfg, Store: g.st, Chat: sys, Tokens: g.issuer, Admins: verifier, Log: g.log,
-		Usage: teeUsage{g.usage, g.writer}, Version: "test", Policies: g.policies, Telemetry: g.tel})
+		Usage: teeUsage{g.usage, g.writer}, Version: "test", Policies: g.policies, Telemetry: g.tel}, AllGroups...)
 	g.swap.mu.Lock()
 	g.sys = sys
 	g.swap.mu.Unlock()
@@ -163,7 +163,7 @@ func newGateway(t testing.TB, opts ...gatewayOption) *gateway {
 	h, _ := New(Deps{Config: cfg, Store: st, Chat: g.sys, Tokens: g.issuer, Admins: verifier, Log: log,
 		Usage: teeUsage{g.usage, g.writer}, Events: g.writer, Stopping: stopping, Version: "test", Policies: g.policies,
 		Telemetry: g.tel,
-		Ready:     []ReadyCheck{{Name: "cli", Check: func(ctx context.Context) error { _, err := claudecli.Probe(ctx, cli); return err }}}})
+		Ready:     []ReadyCheck{{Name: "cli", Check: func(ctx context.Context) error { _, err := claudecli.Probe(ctx, cli); return err }}}}, AllGroups...)
 	g.srv = httptest.NewUnstartedServer(conformance.Wrap(&g.swap))
 	g.swap.set(h)
 	if cfg.TLSCertFile == testTLS {

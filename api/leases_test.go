@@ -35,7 +35,7 @@ func (g *gateway) secondNode(t *testing.T) *node {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h, _ := New(Deps{Config: g.cfg, Store: g.st, Chat: sys, Tokens: g.issuer, Admins: verifier, Log: g.log, Usage: g.usage, Version: "test"})
+	h, _ := New(Deps{Config: g.cfg, Store: g.st, Chat: sys, Tokens: g.issuer, Admins: verifier, Log: g.log, Usage: g.usage, Version: "test"}, AllGroups...)
 	srv := httptest.NewServer(h)
 	t.Cleanup(func() {
 		srv.Close()

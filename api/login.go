@@ -37,7 +37,7 @@ func registerAdminLogin(api huma.API, s *Server) {
 	}, func(ctx context.Context, in *loginInput) (*loginOutput, error) {
 		// The attempt is reserved before the password check, so concurrent guesses
 		// cannot all pass a limiter that none of them has failed yet.
-		res, p := s.reserveAuthAttempt(CallerFrom(ctx).IP)
+		res, p := s.ReserveAuthAttempt(CallerFrom(ctx).IP)
 		if p != nil {
 			return nil, p
 		}

@@ -28,7 +28,7 @@ func TestLoginOptions(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			cfg := config.Defaults()
 			tc.set(cfg)
-			h, _ := New(Deps{Config: cfg, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Version: "test"})
+			h, _ := New(Deps{Config: cfg, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Version: "test"}, AllGroups...)
 			rec := httptest.NewRecorder()
 			h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/admin/login-options", nil)) // no token: public
 			if rec.Code != http.StatusOK {
@@ -54,7 +54,7 @@ func TestLoginOptions(t *testing.T) {
 }
 
 func TestConsoleRoutesMounted(t *testing.T) {
-	h, _ := New(Deps{Config: config.Defaults(), Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Version: "test"})
+	h, _ := New(Deps{Config: config.Defaults(), Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Version: "test"}, AllGroups...)
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/", nil))
 	if rec.Code != http.StatusFound || rec.Header().Get("Location") != "/console/" {

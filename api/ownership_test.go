@@ -100,7 +100,7 @@ func TestForeignTurnsAreRefusedBeforeQueueing(t *testing.T) {
 		t.Fatal(err)
 	}
 	for {
-		var m wsOut
+		var m WSOut
 		if err := wsjson.Read(wctx, c, &m); err != nil {
 			t.Fatal(err)
 		}

@@ -23,7 +23,7 @@ import (
 
 // clientIP is the request's client address: the peer, or the address a trusted
 // proxy put in X-Forwarded-For.
-func (s *Server) clientIP(r *http.Request) netip.Addr {
+func (s *Server) ClientIP(r *http.Request) netip.Addr {
 	return auth.ClientIP(r, s.Config.TrustedProxies)
 }
 
@@ -166,7 +166,7 @@ func (s *Server) originAllowed(origin string) bool {
 
 // webSocketOriginAllowed applies originAllowed to a WebSocket upgrade: a request
 // without Origin (not a browser) or from the gateway's own origin is allowed.
-func (s *Server) webSocketOriginAllowed(r *http.Request) bool {
+func (s *Server) WebSocketOriginAllowed(r *http.Request) bool {
 	origin := r.Header.Get("Origin")
 	if origin == "" {
 		return true
@@ -236,7 +236,7 @@ func (s *Server) authThrottled(ip netip.Addr) *Problem {
 
 // reserveAuthAttempt takes one attempt from ip's failed-auth budget before an
 // expensive check (a password), or refuses when none is left.
-func (s *Server) reserveAuthAttempt(ip netip.Addr) (auth.Reservation, *Problem) {
+func (s *Server) ReserveAuthAttempt(ip netip.Addr) (auth.Reservation, *Problem) {
 	res, ok, wait := s.failures.Reserve(ip)
 	if !ok {
 		return res, NewProblem(http.StatusTooManyRequests, CodeTooManyAuthFailures, "too many failed authentications from this address; wait and retry").withRetryAfter(wait)

@@ -3,7 +3,6 @@ package api
 import (
 	"context"
 	"net/http"
-	"reflect"
 	"time"
 
 	"github.com/danielgtaylor/huma/v2"
@@ -76,6 +75,3 @@ func remaining(limit, used int64) *int64 {
 	left := max(limit-used, 0)
 	return &left
 }
-
-// ReflectType is reflect.TypeOf for a type parameter.
-func ReflectType[T any]() reflect.Type { return reflect.TypeOf((*T)(nil)).Elem() }

@@ -74,7 +74,7 @@ func testUsagePerTransport(t *testing.T) {
 				t.Fatal(err)
 			}
 			for {
-				var m wsOut
+				var m WSOut
 				if err := wsjson.Read(ctx, c, &m); err != nil {
 					t.Fatalf("read: %v", err)
 				}
@@ -119,7 +119,7 @@ func testUsagePerTransport(t *testing.T) {
 			t.Fatal(err)
 		}
 		for {
-			var m wsOut
+			var m WSOut
 			if err := wsjson.Read(ctx, c, &m); err != nil {
 				t.Fatalf("read: %v", err)
 			}
@@ -330,7 +330,7 @@ func testUsageAtShutdown(t *testing.T) {
 	if err := wsjson.Write(ctx, c, map[string]any{"type": "chat", "id": "1", "message": "hi"}); err != nil {
 		t.Fatal(err)
 	}
-	var first wsOut // the chat's first message: it runs
+	var first WSOut // the chat's first message: it runs
 	if err := wsjson.Read(ctx, c, &first); err != nil {
 		t.Fatalf("websocket read: %v", err)
 	}

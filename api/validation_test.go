@@ -53,7 +53,7 @@ func TestOneValidationForEveryTransport(t *testing.T) {
 				t.Fatal(err)
 			}
 			for {
-				var m wsOut
+				var m WSOut
 				if err := wsjson.Read(wctx, c, &m); err != nil {
 					t.Fatal(err)
 				}

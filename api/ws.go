@@ -34,7 +34,7 @@ type wsIn struct {
 }
 
 // wsOut is a server message, tagged with the client's request id.
-type wsOut struct {
+type WSOut struct {
 	Type           string        `json:"type"`
 	ID             string        `json:"id,omitempty"`
 	ConversationID string        `json:"conversation_id,omitempty"`
@@ -69,7 +69,7 @@ const wsMaxInflight = 16
 func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	op := &huma.Operation{Method: http.MethodGet, Path: wsPath}
-	if !s.webSocketOriginAllowed(r) { // the CORS matcher, before any other work
+	if !s.WebSocketOriginAllowed(r) { // the CORS matcher, before any other work
 		WriteProblemHTTP(w, r, NewProblem(http.StatusForbidden, CodeForbidden, "origin "+r.Header.Get("Origin")+" is not allowed (cors-origins)"))
 		return
 	}
@@ -77,13 +77,13 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 	var hash string
 	if r.Header.Get("Authorization") != "" || r.Header.Get("x-api-key") != "" {
 		hctx := humachi.NewContext(op, r, w)
-		k, p := s.keyAccess(hctx, s.clientIP(r))
+		k, p := s.KeyAccess(hctx, s.ClientIP(r))
 		if p != nil {
 			WriteProblemHTTP(w, r, p)
 			// A refused upgrade is a request too: it leaves its usage event, as
 			// a refused REST request does.
 			if p.Code != CodeTooManyAuthFailures {
-				s.recordRequest(hctx, k, start, p.Status, p.Code)
+				s.RecordRequest(hctx, k, start, p.Status, p.Code)
 			}
 			return
 		}
@@ -106,7 +106,7 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	CallerFrom(r.Context()).KeyID = ws.key.ID
-	ctx = context.WithValue(ctx, endpointCtx{}, endpoint{path: wsPath, method: "WS"})
+	ctx = WithEndpoint(ctx, wsPath, "WS")
 	go ws.ping(ctx)
 	ws.loop(ctx)
 	cancel()
@@ -121,24 +121,24 @@ func (ws *wsSession) authenticate(ctx context.Context, r *http.Request, w http.R
 	defer cancel()
 	var m wsIn
 	if err := wsjson.Read(actx, ws.c, &m); err != nil || m.Type != "auth" || m.APIKey == "" {
-		ws.s.recordRequest(humachi.NewContext(op, r, w), nil, start, http.StatusUnauthorized, CodeUnauthorized)
+		ws.s.RecordRequest(humachi.NewContext(op, r, w), nil, start, http.StatusUnauthorized, CodeUnauthorized)
 		ws.c.Close(websocket.StatusPolicyViolation, "authenticate first: send Authorization or x-api-key, or a first {\"type\":\"auth\",\"api_key\":...} message")
 		return nil
 	}
 	ar := r.Clone(ctx)
 	ar.Header.Set("x-api-key", m.APIKey)
 	hctx := humachi.NewContext(op, ar, w)
-	k, p := ws.s.keyAccess(hctx, ws.s.clientIP(r))
+	k, p := ws.s.KeyAccess(hctx, ws.s.ClientIP(r))
 	if p != nil {
 		if p.Code != CodeTooManyAuthFailures {
-			ws.s.recordRequest(hctx, k, start, p.Status, p.Code)
+			ws.s.RecordRequest(hctx, k, start, p.Status, p.Code)
 		}
-		ws.send(ctx, wsOut{Type: "error", Error: p})
+		ws.send(ctx, WSOut{Type: "error", Error: p})
 		ws.c.Close(websocket.StatusPolicyViolation, p.Code)
 		return nil
 	}
 	ws.hash = auth.HashKey(m.APIKey)
-	ws.send(ctx, wsOut{Type: "authenticated"})
+	ws.send(ctx, WSOut{Type: "authenticated"})
 	return k
 }
 
@@ -158,7 +158,7 @@ func (ws *wsSession) loop(ctx context.Context) {
 		if err := wsjson.Read(ctx, ws.c, &m); err != nil {
 			var syn *json.SyntaxError
 			if errors.As(err, &syn) {
-				ws.send(ctx, wsOut{Type: "error", Error: NewProblem(http.StatusBadRequest, CodeInvalidRequest, "messages are JSON objects")})
+				ws.send(ctx, WSOut{Type: "error", Error: NewProblem(http.StatusBadRequest, CodeInvalidRequest, "messages are JSON objects")})
 				continue
 			}
 			return
@@ -173,9 +173,9 @@ func (ws *wsSession) loop(ctx context.Context) {
 			}
 			ws.mu.Unlock()
 		case "ping":
-			ws.send(ctx, wsOut{Type: "pong", ID: m.ID})
+			ws.send(ctx, WSOut{Type: "pong", ID: m.ID})
 		default:
-			ws.send(ctx, wsOut{Type: "error", ID: m.ID, Error: NewProblem(http.StatusBadRequest, CodeInvalidRequest, "unknown message type "+m.Type)})
+			ws.send(ctx, WSOut{Type: "error", ID: m.ID, Error: NewProblem(http.StatusBadRequest, CodeInvalidRequest, "unknown message type "+m.Type)})
 		}
 	}
 }
@@ -185,15 +185,15 @@ func (ws *wsSession) loop(ctx context.Context) {
 // socket's read loop, which keeps serving cancel and ping.
 func (ws *wsSession) chat(ctx context.Context, m wsIn) {
 	fail := func(p *Problem) {
-		t := ws.s.beginTurn(context.WithValue(ctx, keyCtx{}, ws.key), m.ConversationID)
+		t := ws.s.BeginTurn(WithKey(ctx, ws.key), m.ConversationID)
 		t.Refuse(p.Status, p)
-		ws.send(ctx, wsOut{Type: "error", ID: m.ID, Error: p})
+		ws.send(ctx, WSOut{Type: "error", ID: m.ID, Error: p})
 	}
 	ws.mu.Lock()
 	_, dup := ws.reqs[m.ID]
 	busy := len(ws.reqs) >= wsMaxInflight
 	ws.seq++
-	ctx = context.WithValue(ctx, ctxRequestID, fmt.Sprintf("%s.%d", ws.requestID, ws.seq))
+	ctx = WithRequestID(ctx, fmt.Sprintf("%s.%d", ws.requestID, ws.seq))
 	var rctx context.Context
 	var cancel context.CancelFunc
 	if m.ID != "" && !dup && !busy {
@@ -229,26 +229,26 @@ func (ws *wsSession) chat(ctx context.Context, m wsIn) {
 func (ws *wsSession) run(sctx, ctx context.Context, m wsIn) {
 	// The record starts before any check, so that a chat refused for any reason
 	// leaves its usage event; the socket's key names it until checked again.
-	t := ws.s.beginTurn(context.WithValue(ctx, keyCtx{}, ws.key), m.ConversationID)
+	t := ws.s.BeginTurn(WithKey(ctx, ws.key), m.ConversationID)
 	if ws.s.Config.KnownModel(m.Model) {
 		t.SetModel(ws.s.Config.ResolveModel(m.Model))
 	}
 	fail := func(p *Problem) {
 		t.Refuse(p.Status, p)
-		ws.send(sctx, wsOut{Type: "error", ID: m.ID, Error: p})
+		ws.send(sctx, WSOut{Type: "error", ID: m.ID, Error: p})
 	}
 	// The key may have been suspended, expired, rotated or deleted since the
 	// socket opened: check it again, and end the socket if it is refused.
-	k, p := ws.s.keyByHash(ctx, ws.hash)
+	k, p := ws.s.KeyByHash(ctx, ws.hash)
 	if p != nil {
 		fail(p)
 		ws.revoke(p)
 		return
 	}
-	ctx = context.WithValue(ctx, keyCtx{}, k)
+	ctx = WithKey(ctx, k)
 	body := m.ChatRequest
 	body.Stream = true // a socket always streams
-	_, events, p := ws.s.startTurn(ctx, t, &body)
+	_, events, p := ws.s.StartTurn(ctx, t, &body)
 	if p != nil {
 		fail(p)
 		return
@@ -261,25 +261,25 @@ func (ws *wsSession) run(sctx, ctx context.Context, m wsIn) {
 	}
 }
 
-func wsEvent(id string, ev actors.Event) (wsOut, bool) {
+func wsEvent(id string, ev actors.Event) (WSOut, bool) {
 	switch ev := ev.(type) {
 	case actors.Started:
-		return wsOut{Type: "start", ID: id, ConversationID: ev.ConversationID, Model: ev.Model}, true
+		return WSOut{Type: "start", ID: id, ConversationID: ev.ConversationID, Model: ev.Model}, true
 	case actors.Queued:
-		return wsOut{Type: "queued", ID: id, Position: ev.Position}, true
+		return WSOut{Type: "queued", ID: id, Position: ev.Position}, true
 	case actors.Delta:
-		return wsOut{Type: "delta", ID: id, Text: ev.Text}, true
+		return WSOut{Type: "delta", ID: id, Text: ev.Text}, true
 	case actors.Done:
 		r := NewChatResponse(ev.Result)
-		return wsOut{Type: "done", ID: id, Result: &r}, true
+		return WSOut{Type: "done", ID: id, Result: &r}, true
 	case actors.Failed:
-		return wsOut{Type: "error", ID: id, Error: ToProblem(ev.Err)}, true
+		return WSOut{Type: "error", ID: id, Error: ToProblem(ev.Err)}, true
 	}
-	return wsOut{}, false
+	return WSOut{}, false
 }
 
 // send writes one message; writes are serialized across the socket's requests.
-func (ws *wsSession) send(ctx context.Context, m wsOut) {
+func (ws *wsSession) send(ctx context.Context, m WSOut) {
 	ws.wmu.Lock()
 	defer ws.wmu.Unlock()
 	wctx, cancel := context.WithTimeout(ctx, 10*time.Second)

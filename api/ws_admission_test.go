@@ -41,7 +41,7 @@ func TestWebSocketAdmissionDoesNotBlockTheSocket(t *testing.T) {
 	}
 	var order []string
 	for len(order) < 2 {
-		var m wsOut
+		var m WSOut
 		if err := wsjson.Read(ctx, c, &m); err != nil {
 			t.Fatalf("read: %v (so far %v)", err, order)
 		}

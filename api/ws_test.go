@@ -48,7 +48,7 @@ func TestWebSocketMultiplexAndCancel(t *testing.T) {
 	var cErr *Problem
 	sentCancel := false
 	for len(done) < 2 || cErr == nil {
-		var m wsOut
+		var m WSOut
 		if err := wsjson.Read(ctx, c, &m); err != nil {
 			t.Fatalf("read: %v (done %v)", err, done)
 		}
@@ -91,7 +91,7 @@ func TestWebSocketMultiplexAndCancel(t *testing.T) {
 		t.Fatal(err)
 	}
 	_ = wsjson.Write(ctx, c2, map[string]any{"type": "ping", "id": "p"})
-	var pong wsOut
+	var pong WSOut
 	if err := wsjson.Read(ctx, c2, &pong); err != nil || pong.Type != "pong" {
 		t.Fatalf("pong %+v %v", pong, err)
 	}
@@ -124,7 +124,7 @@ func TestWebSocketAppliesKeyRules(t *testing.T) {
 		if err := wsjson.Write(ctx, c, map[string]string{"type": "auth", "api_key": key}); err != nil {
 			t.Fatal(err)
 		}
-		var m wsOut
+		var m WSOut
 		if err := wsjson.Read(ctx, c, &m); err != nil {
 			t.Fatal(err)
 		}
@@ -155,7 +155,7 @@ func TestWebSocketRechecksTheKey(t *testing.T) {
 	if err := wsjson.Write(ctx, c, map[string]any{"type": "chat", "id": "r1", "message": "hi"}); err != nil {
 		t.Fatal(err)
 	}
-	var m wsOut
+	var m WSOut
 	if err := wsjson.Read(ctx, c, &m); err != nil {
 		t.Fatal(err)
 	}

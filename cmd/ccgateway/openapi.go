@@ -22,7 +22,7 @@ func cmdOpenAPI(_ context.Context, e *env, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	v31, v30, err := api.SpecFiles(specVersion)
+	v31, v30, err := api.SpecFiles(specVersion, api.AllGroups...)
 	if err != nil {
 		return err
 	}

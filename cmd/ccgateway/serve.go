@@ -129,7 +129,7 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 		Config: cfg, Store: st, Chat: sys, Tokens: issuer, Admins: verifier, Log: log,
 		Usage: recorder, Events: recorder, Stopping: stopping, Policies: pols,
 		Telemetry: tel, Version: version, Ready: append(readyChecks(st, cliCfg), api.ReadyCheck{Name: "cluster", Check: sys.ClusterReady}),
-	})
+	}, api.AllGroups...)
 	if metricsLn != nil {
 		defer serveMetrics(metricsLn, tel, log)()
 	}

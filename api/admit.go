@@ -93,7 +93,7 @@ func endpointPath(ctx context.Context) string {
 	if m, ok := ctx.Value(endpointCtx{}).(endpoint); ok {
 		return m.path
 	}
-	return wsPath
+	return ""
 }
 
 // ABIKey is the key's configuration as policies see it.

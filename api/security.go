@@ -17,7 +17,6 @@ import (
 	"github.com/danielgtaylor/huma/v2/adapters/humachi"
 
 	"github.com/ccgateway/ccgateway/internal/auth"
-	"github.com/ccgateway/ccgateway/internal/config"
 	"github.com/ccgateway/ccgateway/internal/store"
 )
 
@@ -44,11 +43,11 @@ func (s *Server) httpsPolicy(next http.Handler) http.Handler {
 		if secure && hsts != "" {
 			w.Header().Set("Strict-Transport-Security", hsts)
 		}
-		if secure || mode == "" || mode == config.ForceHTTPSOff || slices.Contains(probePaths, r.URL.Path) {
+		if secure || mode == "" || mode == ForceHTTPSOff || slices.Contains(probePaths, r.URL.Path) {
 			next.ServeHTTP(w, r)
 			return
 		}
-		if mode == config.ForceHTTPSRedirect && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
+		if mode == ForceHTTPSRedirect && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
 			http.Redirect(w, r, "https://"+r.Host+r.URL.RequestURI(), http.StatusPermanentRedirect)
 			return
 		}

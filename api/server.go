@@ -17,7 +17,6 @@ import (
 	"github.com/ccgateway/ccgateway/actors"
 	adminweb "github.com/ccgateway/ccgateway/admin-web"
 	"github.com/ccgateway/ccgateway/internal/auth"
-	"github.com/ccgateway/ccgateway/internal/config"
 	"github.com/ccgateway/ccgateway/internal/policyset"
 	"github.com/ccgateway/ccgateway/internal/store"
 	"github.com/ccgateway/ccgateway/internal/telemetry"
@@ -42,7 +41,7 @@ type ReadyCheck struct {
 // leaves GET /admin/events streams to end with their clients, and the comments
 // of Usage, Policies, Events and Telemetry say what their absence means.
 type Deps struct {
-	Config *config.Config
+	Config *Config
 	Store  store.Store
 	Chat   *actors.System
 	Tokens *auth.Issuer

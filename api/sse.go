@@ -95,7 +95,7 @@ type TurnStream interface {
 	Open() error
 	// Event writes one Event and reports whether the stream is over.
 	Event(ev actors.Event) (stop bool)
-	keepAlive() error
+	KeepAlive() error
 }
 
 // runStream holds the response until the turn's first output (for at most
@@ -144,7 +144,7 @@ holding:
 	}
 	keep := time.NewTicker(s.Config.SSEKeepAlive)
 	defer keep.Stop()
-	if len(held) == 0 && ts.keepAlive() != nil { // flush the headers to the waiting client
+	if len(held) == 0 && ts.KeepAlive() != nil { // flush the headers to the waiting client
 		return
 	}
 	for {
@@ -157,7 +157,7 @@ holding:
 				return
 			}
 		case <-keep.C:
-			if ts.keepAlive() != nil {
+			if ts.KeepAlive() != nil {
 				return
 			}
 		}
@@ -175,7 +175,7 @@ type nativeStream struct{ out *SSEWriter }
 func (n *nativeStream) Started(actors.Started)               {}
 func (n *nativeStream) Refuse(hctx huma.Context, p *Problem) { WriteProblem(hctx, p) }
 func (n *nativeStream) Open() error                          { return nil }
-func (n *nativeStream) keepAlive() error                     { return n.out.Comment("keep-alive") }
+func (n *nativeStream) KeepAlive() error                     { return n.out.Comment("keep-alive") }
 
 func (n *nativeStream) Event(ev actors.Event) bool {
 	name, data, final := sseEvent(ev)

@@ -10,7 +10,6 @@ import (
 	"github.com/danielgtaylor/huma/v2"
 
 	"github.com/ccgateway/ccgateway/actors"
-	"github.com/ccgateway/ccgateway/internal/claudecli"
 )
 
 // ChatRequest is one user message, optionally continuing a conversation.
@@ -181,11 +180,11 @@ func (s *Server) chatRequest(ctx context.Context, b *ChatRequest) (actors.ChatRe
 // (the schema caps their number): a 422 naming each bad body.stop_sequences[i].
 func checkStopSequences(seqs []string) *Problem {
 	var f FieldErrors
-	if len(seqs) > claudecli.MaxStopSequences {
-		f.Add("body.stop_sequences", fmt.Sprintf("at most %d stop sequences are allowed", claudecli.MaxStopSequences), len(seqs))
+	if len(seqs) > actors.MaxStopSequences {
+		f.Add("body.stop_sequences", fmt.Sprintf("at most %d stop sequences are allowed", actors.MaxStopSequences), len(seqs))
 	}
 	for i, s := range seqs {
-		if err := claudecli.ValidateStopSequence(s); err != nil {
+		if err := actors.ValidateStopSequence(s); err != nil {
 			f.Add(fmt.Sprintf("body.stop_sequences[%d]", i), err.Error(), s)
 		}
 	}

@@ -16,7 +16,7 @@ import (
 // settles it itself. On deny it returns the problem (429 with Retry-After for
 // limits, 403 for permissions, code = the policy's code); the request was not
 // counted. The caller refuses the turn with any problem returned.
-func (s *Server) admit(ctx context.Context, t *actors.Turn, req *actors.ChatRequest, stream bool) *Problem {
+func (s *Server) Admit(ctx context.Context, t *actors.Turn, req *actors.ChatRequest, stream bool) *Problem {
 	k := KeyFrom(ctx)
 	a := actors.Admission{
 		Key: ABIKey(k),
@@ -65,7 +65,7 @@ func (s *Server) admit(ctx context.Context, t *actors.Turn, req *actors.ChatRequ
 // limits, and the create counts as one request of the key, so a key whose limits
 // are spent cannot keep creating conversations (429, as a turn would get). The
 // request holds no slot beyond this call.
-func (s *Server) checkSettings(ctx context.Context, spec *actors.ConversationSpec) *Problem {
+func (s *Server) CheckSettings(ctx context.Context, spec *actors.ConversationSpec) *Problem {
 	a := actors.Admission{
 		Key:     ABIKey(KeyFrom(ctx)),
 		Request: abi.Request{Endpoint: endpointPath(ctx), Model: spec.Model, MaxTokens: int64(spec.MaxTokens)},
@@ -93,7 +93,7 @@ func endpointPath(ctx context.Context) string {
 	if m, ok := ctx.Value(endpointCtx{}).(endpoint); ok {
 		return m.path
 	}
-	return wsPath
+	return ""
 }
 
 // ABIKey is the key's configuration as policies see it.

@@ -18,6 +18,11 @@ import (
 
 type keyCtx struct{}
 
+// WithKey returns ctx authenticated as k (a WebSocket's turns carry the socket's key).
+func WithKey(ctx context.Context, k *store.APIKey) context.Context {
+	return context.WithValue(ctx, keyCtx{}, k)
+}
+
 // KeyFrom returns the API key that authenticated the request.
 func KeyFrom(ctx context.Context) *store.APIKey {
 	k, _ := ctx.Value(keyCtx{}).(*store.APIKey)
@@ -132,7 +137,7 @@ func (s *Server) authenticate(api huma.API) func(huma.Context, func(huma.Context
 		ctx = huma.WithValue(ctx, endpointCtx{}, endpoint{path: op.Path, method: op.Method})
 		r, _ := humachi.Unwrap(ctx)
 		c := CallerFrom(ctx.Context())
-		c.IP = s.clientIP(r)
+		c.IP = s.ClientIP(r)
 		switch {
 		case requires(op, schemeAPIKey):
 			s.serveKeyOperation(ctx, next, c)
@@ -167,11 +172,11 @@ func (s *Server) authenticate(api huma.API) func(huma.Context, func(huma.Context
 // one usage event, whether the handler recorded its own or not.
 func (s *Server) serveKeyOperation(ctx huma.Context, next func(huma.Context), c *Caller) {
 	start := time.Now()
-	k, p := s.keyAccess(ctx, c.IP)
+	k, p := s.KeyAccess(ctx, c.IP)
 	if p != nil {
 		WriteProblem(ctx, p)
 		if p.Code != CodeTooManyAuthFailures {
-			s.recordRequest(ctx, k, start, p.Status, p.Code)
+			s.RecordRequest(ctx, k, start, p.Status, p.Code)
 		}
 		return
 	}
@@ -179,7 +184,7 @@ func (s *Server) serveKeyOperation(ctx huma.Context, next func(huma.Context), c 
 	ctx = huma.WithValue(ctx, keyCtx{}, k)
 	next(ctx)
 	if !c.UsageOwned {
-		s.recordRequest(ctx, k, start, ctx.Status(), "")
+		s.RecordRequest(ctx, k, start, ctx.Status(), "")
 	}
 }
 
@@ -189,7 +194,7 @@ func (s *Server) serveKeyOperation(ctx huma.Context, next func(huma.Context), c 
 // still gets through with a key that authenticated before (a memory lookup), so
 // that bad keys sent from behind a shared NAT do not lock out the good ones. The
 // key is returned with a problem when it was found but refused.
-func (s *Server) keyAccess(ctx huma.Context, ip netip.Addr) (*store.APIKey, *Problem) {
+func (s *Server) KeyAccess(ctx huma.Context, ip netip.Addr) (*store.APIKey, *Problem) {
 	throttled := s.authThrottled(ip)
 	if throttled != nil && !s.keys.knownValid(PresentedKey(ctx)) {
 		return nil, throttled
@@ -218,13 +223,13 @@ func (s *Server) authenticateKey(ctx huma.Context) (*store.APIKey, *Problem) {
 	if !auth.LooksLikeKey(secret) {
 		return nil, NewProblem(http.StatusUnauthorized, CodeUnauthorized, "invalid API key")
 	}
-	return s.keyByHash(ctx.Context(), auth.HashKey(secret))
+	return s.KeyByHash(ctx.Context(), auth.HashKey(secret))
 }
 
 // keyByHash finds the key whose secret hashes to hash and checks that it may be
 // used now: not suspended, not expired, and the secret not rotated away. Long-lived
 // connections call it again for each request they carry.
-func (s *Server) keyByHash(ctx context.Context, hash string) (*store.APIKey, *Problem) {
+func (s *Server) KeyByHash(ctx context.Context, hash string) (*store.APIKey, *Problem) {
 	k, err := s.keys.lookup(ctx, hash)
 	if errors.Is(err, store.ErrNotFound) || (err == nil && !secretCurrent(k, hash, time.Now())) {
 		return nil, NewProblem(http.StatusUnauthorized, CodeUnauthorized, "invalid API key")

@@ -38,9 +38,9 @@ func (s *Server) joinCluster() {
 	})
 }
 
-// keysChanged drops the cached keys here and on every other node, after an admin
+// KeysChanged drops the cached keys here and on every other node, after an admin
 // change of a key (create, update, suspend, rotate, delete).
-func (s *Server) keysChanged() {
+func (s *Server) KeysChanged() {
 	s.keys.Invalidate()
 	if s.Chat != nil && s.Chat.Clustered() {
 		s.broadcast(topicKeys, nil)

@@ -13,7 +13,6 @@ import (
 
 	"github.com/ccgateway/ccgateway/actors"
 	"github.com/ccgateway/ccgateway/internal/auth"
-	"github.com/ccgateway/ccgateway/internal/claudecli"
 	"github.com/ccgateway/ccgateway/internal/store"
 )
 
@@ -173,9 +172,32 @@ func NewHumaError(status int, msg string, errs ...error) huma.StatusError {
 	return p
 }
 
-func init() {
-	// huma's documented way to choose the error type; set once, before any API exists.
-	huma.NewError = NewHumaError
+// MetaRenderProblem is the Operation.Metadata key of a route's ProblemRenderer.
+const MetaRenderProblem = "ccgateway-render-problem"
+
+// A ProblemRenderer gives the error a route's clients expect for p (the OpenAI
+// and Anthropic dialects have their own error documents), or nil for the native
+// problem document. Every problem on the route goes through it: those of the
+// handler, of authentication and of huma's own validation.
+type ProblemRenderer func(ctx huma.Context, p *Problem) RenderedProblem
+
+// RenderedProblem is a problem in a route's own shape: huma writes it as any
+// StatusError, and WriteTo writes it on a context whose response has not started.
+type RenderedProblem interface {
+	huma.StatusError
+	WriteTo(ctx huma.Context)
+}
+
+// renderProblem applies the route's ProblemRenderer, if it has one.
+func renderProblem(ctx huma.Context, p *Problem) RenderedProblem {
+	if ctx == nil || ctx.Operation() == nil {
+		return nil
+	}
+	r, _ := ctx.Operation().Metadata[MetaRenderProblem].(ProblemRenderer)
+	if r == nil {
+		return nil
+	}
+	return r(ctx, p)
 }
 
 // ToProblem maps a domain error to the problem sent to the client. It is the only
@@ -185,7 +207,7 @@ func ToProblem(err error) *Problem {
 	if errors.As(err, &p) {
 		return p
 	}
-	var ce *claudecli.Error
+	var ce *actors.CLIError
 	if errors.As(err, &ce) {
 		return cliProblem(ce)
 	}
@@ -243,27 +265,27 @@ func ownedElsewhereProblem(err error) *Problem {
 }
 
 // cliProblem maps the CLI driver's error classes.
-func cliProblem(e *claudecli.Error) *Problem {
+func cliProblem(e *actors.CLIError) *Problem {
 	switch e.Class {
-	case claudecli.ClassCLINotFound:
+	case actors.CLINotFound:
 		return NewProblem(http.StatusServiceUnavailable, CodeCLIUnavailable, "the Claude CLI is not installed or not runnable on this node")
-	case claudecli.ClassNotLoggedIn:
+	case actors.CLINotLoggedIn:
 		return NewProblem(http.StatusServiceUnavailable, CodeNotLoggedIn, "the Claude CLI has no credentials: set CLAUDE_CODE_OAUTH_TOKEN (from `claude setup-token`) or ANTHROPIC_API_KEY")
-	case claudecli.ClassAuthFailed:
+	case actors.CLIAuthFailed:
 		return NewProblem(http.StatusBadGateway, CodeUpstreamAuth, "the Anthropic API refused the gateway's credentials")
-	case claudecli.ClassRateLimited:
+	case actors.CLIRateLimited:
 		ra := e.RetryAfter
 		if ra <= 0 {
 			ra = 30 * time.Second
 		}
 		return NewProblem(http.StatusTooManyRequests, CodeUpstreamRateLimited, "the Anthropic API is rate limiting the gateway").withRetryAfter(ra)
-	case claudecli.ClassOverloaded:
+	case actors.CLIOverloaded:
 		return NewProblem(http.StatusServiceUnavailable, CodeUpstreamOverloaded, "the Anthropic API is overloaded").withRetryAfter(10 * time.Second)
-	case claudecli.ClassUpstreamError:
+	case actors.CLIUpstreamError:
 		return NewProblem(http.StatusBadGateway, CodeUpstreamError, fmt.Sprintf("the Anthropic API failed (status %d)", e.Status))
-	case claudecli.ClassTimeout:
+	case actors.CLITimeout:
 		return NewProblem(http.StatusGatewayTimeout, CodeTimeout, "the Claude CLI did not answer in time")
-	case claudecli.ClassInterrupted, claudecli.ClassProcessStopped:
+	case actors.CLIInterrupted, actors.CLIStopped:
 		return NewProblem(499, CodeCanceled, "the turn was interrupted")
 	default:
 		return NewProblem(http.StatusBadGateway, CodeCLICrashed, "the Claude CLI failed")

@@ -18,7 +18,7 @@ const metricsPath = "/metrics"
 // address like any failed authentication.
 func (s *Server) serveMetrics(w http.ResponseWriter, r *http.Request) {
 	if !localDirect(r) {
-		ip := s.clientIP(r)
+		ip := s.ClientIP(r)
 		throttled := s.authThrottled(ip) // a valid token passes anyway, as in authenticate
 		h := r.Header.Get("Authorization")
 		if len(h) <= 7 || !strings.EqualFold(h[:7], "bearer ") {

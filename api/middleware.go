@@ -13,6 +13,7 @@ import (
 	"net/netip"
 	"regexp"
 	"runtime/debug"
+	"sync"
 	"time"
 
 	"github.com/danielgtaylor/huma/v2"
@@ -57,6 +58,12 @@ func requestID(next http.Handler) http.Handler {
 		ctx = context.WithValue(ctx, ctxCaller, &Caller{})
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})
+}
+
+// WithRequestID returns ctx with request id id (a WebSocket numbers its messages'
+// requests after the upgrade's).
+func WithRequestID(ctx context.Context, id string) context.Context {
+	return context.WithValue(ctx, ctxRequestID, id)
 }
 
 // RequestIDFrom returns the request id of ctx, or "".
@@ -179,7 +186,8 @@ func WriteProblemHTTP(w http.ResponseWriter, r *http.Request, p *Problem) {
 
 // WriteProblem writes p on a huma context.
 func WriteProblem(ctx huma.Context, p *Problem) {
-	if writeCompatProblem(ctx, p) {
+	if rp := renderProblem(ctx, p); rp != nil {
+		rp.WriteTo(ctx)
 		return
 	}
 	p.Instance = ctx.URL().Path
@@ -212,8 +220,16 @@ func decorateProblems(ctx huma.Context, _ string, v any) (any, error) {
 	return v, nil
 }
 
-func init() {
-	// Problems raised by huma itself (validation) carry the path and request id too.
+// installErrorHooks makes huma raise Problems: huma's documented way to choose
+// the error type is to set its package-level constructors, once, before any API
+// serves. Problems raised by huma itself (validation) carry the path and request
+// id too, and take the route's own shape (ProblemRenderer).
+func installErrorHooks() { errorHooksOnce.Do(setErrorHooks) }
+
+var errorHooksOnce sync.Once
+
+func setErrorHooks() {
+	huma.NewError = NewHumaError
 	huma.NewErrorWithContext = func(ctx huma.Context, status int, msg string, errs ...error) huma.StatusError {
 		var se huma.StatusError
 		if status >= 500 && len(errs) == 1 && errs[0] != nil && ctx != nil {
@@ -227,8 +243,8 @@ func init() {
 		if p, ok := se.(*Problem); ok && ctx != nil {
 			p.Instance = ctx.URL().Path
 			p.RequestID = RequestIDFrom(ctx.Context())
-			if ce := compatHumaError(ctx, p); ce != nil {
-				return ce
+			if rp := renderProblem(ctx, p); rp != nil {
+				return rp
 			}
 		}
 		return se

@@ -17,13 +17,12 @@ import (
 	"github.com/danielgtaylor/huma/v2/adapters/humachi"
 
 	"github.com/ccgateway/ccgateway/internal/auth"
-	"github.com/ccgateway/ccgateway/internal/config"
 	"github.com/ccgateway/ccgateway/internal/store"
 )
 
 // clientIP is the request's client address: the peer, or the address a trusted
 // proxy put in X-Forwarded-For.
-func (s *Server) clientIP(r *http.Request) netip.Addr {
+func (s *Server) ClientIP(r *http.Request) netip.Addr {
 	return auth.ClientIP(r, s.Config.TrustedProxies)
 }
 
@@ -44,11 +43,11 @@ func (s *Server) httpsPolicy(next http.Handler) http.Handler {
 		if secure && hsts != "" {
 			w.Header().Set("Strict-Transport-Security", hsts)
 		}
-		if secure || mode == "" || mode == config.ForceHTTPSOff || slices.Contains(probePaths, r.URL.Path) {
+		if secure || mode == "" || mode == ForceHTTPSOff || slices.Contains(probePaths, r.URL.Path) {
 			next.ServeHTTP(w, r)
 			return
 		}
-		if mode == config.ForceHTTPSRedirect && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
+		if mode == ForceHTTPSRedirect && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
 			http.Redirect(w, r, "https://"+r.Host+r.URL.RequestURI(), http.StatusPermanentRedirect)
 			return
 		}
@@ -166,7 +165,7 @@ func (s *Server) originAllowed(origin string) bool {
 
 // webSocketOriginAllowed applies originAllowed to a WebSocket upgrade: a request
 // without Origin (not a browser) or from the gateway's own origin is allowed.
-func (s *Server) webSocketOriginAllowed(r *http.Request) bool {
+func (s *Server) WebSocketOriginAllowed(r *http.Request) bool {
 	origin := r.Header.Get("Origin")
 	if origin == "" {
 		return true
@@ -236,7 +235,7 @@ func (s *Server) authThrottled(ip netip.Addr) *Problem {
 
 // reserveAuthAttempt takes one attempt from ip's failed-auth budget before an
 // expensive check (a password), or refuses when none is left.
-func (s *Server) reserveAuthAttempt(ip netip.Addr) (auth.Reservation, *Problem) {
+func (s *Server) ReserveAuthAttempt(ip netip.Addr) (auth.Reservation, *Problem) {
 	res, ok, wait := s.failures.Reserve(ip)
 	if !ok {
 		return res, NewProblem(http.StatusTooManyRequests, CodeTooManyAuthFailures, "too many failed authentications from this address; wait and retry").withRetryAfter(wait)

@@ -17,7 +17,6 @@ import (
 	"github.com/ccgateway/ccgateway/actors"
 	adminweb "github.com/ccgateway/ccgateway/admin-web"
 	"github.com/ccgateway/ccgateway/internal/auth"
-	"github.com/ccgateway/ccgateway/internal/config"
 	"github.com/ccgateway/ccgateway/internal/policyset"
 	"github.com/ccgateway/ccgateway/internal/store"
 	"github.com/ccgateway/ccgateway/internal/telemetry"
@@ -42,7 +41,7 @@ type ReadyCheck struct {
 // leaves GET /admin/events streams to end with their clients, and the comments
 // of Usage, Policies, Events and Telemetry say what their absence means.
 type Deps struct {
-	Config *config.Config
+	Config *Config
 	Store  store.Store
 	Chat   *actors.System
 	Tokens *auth.Issuer
@@ -71,8 +70,14 @@ type Server struct {
 	failures   *auth.FailureLimiter
 }
 
-// New builds the HTTP handler: the chi router with the huma API mounted on it.
-func New(d Deps) (http.Handler, huma.API) {
+// A Group registers the routes of one audience (tenant, compat, admin): its huma
+// operations on api, and on r the plain routes huma does not model.
+type Group func(s *Server, api huma.API, r chi.Router)
+
+// New builds the HTTP handler: the chi router with the huma API mounted on it,
+// the kernel's routes (health) and those of groups.
+func New(d Deps, groups ...Group) (http.Handler, huma.API) {
+	installErrorHooks()
 	s := &Server{
 		Deps: d, keys: newKeyCache(d.Store, 5*time.Second),
 		signatures: auth.NewSignatureVerifier(auth.SigningConfig{Window: d.Config.SignatureWindow}),
@@ -84,14 +89,16 @@ func New(d Deps) (http.Handler, huma.API) {
 		r.Use(d.Telemetry.HTTPMiddleware)
 	}
 	r.Use(requestID, s.accessLog, recoverer(d.Log), securityHeaders, s.bodyDeadline, s.httpsPolicy, s.cors)
-	r.Get(wsPath, s.serveWS) // a plain chi route: huma does not model WebSocket
 	if d.Telemetry != nil && d.Config.MetricsListen == "" {
 		r.Get(metricsPath, s.serveMetrics) // a plain chi route, left out of the OpenAPI spec
 	}
 	adminweb.New(adminweb.Files(), adminweb.Config{OIDCIssuer: d.Config.OIDCIssuer}).Mount(r) // /, /console/, /docs
 	api := humachi.New(r, humaConfig(d.Version))
 	api.UseMiddleware(s.authenticate(api))
-	addRoutes(api, s)
+	registerHealth(api, s)
+	for _, g := range groups {
+		g(s, api, r)
+	}
 	return r, api
 }
 
@@ -134,29 +141,6 @@ var specTags = []*huma.Tag{
 }
 
 // addRoutes registers every operation; tests reuse it.
-func addRoutes(api huma.API, s *Server) {
-	registerHealth(api, s)
-	registerModels(api, s)
-	registerChat(api, s)
-	registerAdminLogin(api, s)
-	registerLoginOptions(api, s)
-	registerAdminLogout(api, s)
-	registerAdminKeys(api, s)
-	registerAdminUsage(api, s)
-	registerAdminRequests(api, s)
-	registerEvents(api, s)
-	registerAuditLog(api, s)
-	registerTenantUsage(api, s)
-	registerConversations(api, s)
-	registerProcesses(api, s)
-	registerAdminCluster(api, s)
-	registerCompatModels(api, s)
-	registerCompatOpenAI(api, s)
-	registerCompatAnthropic(api, s)
-	registerCompatResponses(api, s)
-	registerAdminPolicies(api, s)
-}
-
 // KeySecurity is the security requirement of tenant operations.
 var KeySecurity = []map[string][]string{{schemeAPIKey: {}}, {schemeAPIKeyHdr: {}}}
 

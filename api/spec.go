@@ -8,20 +8,18 @@ import (
 
 	"github.com/danielgtaylor/huma/v2"
 	"gopkg.in/yaml.v3"
-
-	"github.com/ccgateway/ccgateway/internal/config"
 )
 
-// Spec builds the OpenAPI 3.1 document from the registered operations, with the
-// default configuration (limits in the spec come from it).
-func Spec(version string) *huma.OpenAPI {
-	_, api := New(Deps{Config: config.Defaults(), Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Version: version})
+// Spec builds the OpenAPI 3.1 document from the operations of the kernel and of
+// groups, with the configuration cfg (limits in the spec come from it).
+func Spec(version string, cfg *Config, groups ...Group) *huma.OpenAPI {
+	_, api := New(Deps{Config: cfg, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Version: version}, groups...)
 	return api.OpenAPI()
 }
 
 // SpecFiles renders the 3.1 document and a 3.0.3 copy for code generators, as YAML.
-func SpecFiles(version string) (v31, v30 []byte, err error) {
-	oapi := Spec(version)
+func SpecFiles(version string, cfg *Config, groups ...Group) (v31, v30 []byte, err error) {
+	oapi := Spec(version, cfg, groups...)
 	if v31, err = oapi.YAML(); err != nil {
 		return nil, nil, fmt.Errorf("api: spec: %w", err)
 	}

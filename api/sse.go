@@ -33,18 +33,32 @@ func NewSSEWriter(hctx huma.Context) *SSEWriter {
 	return &SSEWriter{w: w, flush: flush}
 }
 
+// Event sends data, encoded as JSON, as the event name.
 func (s *SSEWriter) Event(name string, data any) error {
 	b, err := json.Marshal(data)
 	if err != nil {
 		return err
 	}
-	if _, err := fmt.Fprintf(s.w, "event: %s\ndata: %s\n\n", name, b); err != nil {
+	return s.Send(name, b)
+}
+
+// Send sends one event with data as it is; an empty name leaves out the event
+// line (the client sees a "message" event, as the OpenAI dialect expects).
+func (s *SSEWriter) Send(name string, data []byte) error {
+	var err error
+	if name != "" {
+		_, err = fmt.Fprintf(s.w, "event: %s\ndata: %s\n\n", name, data)
+	} else {
+		_, err = fmt.Fprintf(s.w, "data: %s\n\n", data)
+	}
+	if err != nil {
 		return err
 	}
 	s.flush()
 	return nil
 }
 
+// Comment sends a comment line, which clients ignore (a keep-alive).
 func (s *SSEWriter) Comment(text string) error {
 	if _, err := fmt.Fprintf(s.w, ": %s\n\n", text); err != nil {
 		return err
@@ -81,7 +95,7 @@ type TurnStream interface {
 	Open() error
 	// Event writes one Event and reports whether the stream is over.
 	Event(ev actors.Event) (stop bool)
-	keepAlive() error
+	KeepAlive() error
 }
 
 // runStream holds the response until the turn's first output (for at most
@@ -89,7 +103,7 @@ type TurnStream interface {
 // commits a 200 event stream, relays the events through ts, and keeps the
 // connection alive during silences. The turn pipeline follows the turn to its
 // end even when the client leaves first.
-func (s *Server) runStream(hctx huma.Context, t *actors.Turn, events <-chan actors.Event, ts TurnStream) {
+func (s *Server) RunStream(hctx huma.Context, t *actors.Turn, events <-chan actors.Event, ts TurnStream) {
 	defer t.Release()
 	var held []actors.Event
 	hold := time.NewTimer(s.Config.StreamHold)
@@ -130,7 +144,7 @@ holding:
 	}
 	keep := time.NewTicker(s.Config.SSEKeepAlive)
 	defer keep.Stop()
-	if len(held) == 0 && ts.keepAlive() != nil { // flush the headers to the waiting client
+	if len(held) == 0 && ts.KeepAlive() != nil { // flush the headers to the waiting client
 		return
 	}
 	for {
@@ -143,7 +157,7 @@ holding:
 				return
 			}
 		case <-keep.C:
-			if ts.keepAlive() != nil {
+			if ts.KeepAlive() != nil {
 				return
 			}
 		}
@@ -151,8 +165,8 @@ holding:
 }
 
 // writeStream streams a native chat turn: start, queued, delta, done or error.
-func (s *Server) writeStream(hctx huma.Context, t *actors.Turn, events <-chan actors.Event) {
-	s.runStream(hctx, t, events, &nativeStream{out: NewSSEWriter(hctx)})
+func (s *Server) WriteStream(hctx huma.Context, t *actors.Turn, events <-chan actors.Event) {
+	s.RunStream(hctx, t, events, &nativeStream{out: NewSSEWriter(hctx)})
 }
 
 // nativeStream writes ccgateway's own SSE events.
@@ -161,7 +175,7 @@ type nativeStream struct{ out *SSEWriter }
 func (n *nativeStream) Started(actors.Started)               {}
 func (n *nativeStream) Refuse(hctx huma.Context, p *Problem) { WriteProblem(hctx, p) }
 func (n *nativeStream) Open() error                          { return nil }
-func (n *nativeStream) keepAlive() error                     { return n.out.Comment("keep-alive") }
+func (n *nativeStream) KeepAlive() error                     { return n.out.Comment("keep-alive") }
 
 func (n *nativeStream) Event(ev actors.Event) bool {
 	name, data, final := sseEvent(ev)

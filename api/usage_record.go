@@ -19,9 +19,15 @@ type endpoint struct{ path, method string }
 
 type endpointCtx struct{}
 
+// WithEndpoint names the operation of a request that huma does not route (the
+// WebSocket), for the usage records of its turns.
+func WithEndpoint(ctx context.Context, path, method string) context.Context {
+	return context.WithValue(ctx, endpointCtx{}, endpoint{path: path, method: method})
+}
+
 // beginTurn opens the turn pipeline for the current request: its usage record
 // starts now and the pipeline, not this package, finishes it exactly once.
-func (s *Server) beginTurn(ctx context.Context, conversationID string) *actors.Turn {
+func (s *Server) BeginTurn(ctx context.Context, conversationID string) *actors.Turn {
 	CallerFrom(ctx).UsageOwned = true
 	ev := store.UsageEvent{ConversationID: conversationID, RequestID: RequestIDFrom(ctx), Node: s.Config.NodeName}
 	if k := KeyFrom(ctx); k != nil {
@@ -41,7 +47,7 @@ func classifyTurnError(err error) (int, string) {
 
 // recordRequest records the usage event of a request whose handler records none
 // itself (every key operation but chat), or that was refused before it ran.
-func (s *Server) recordRequest(ctx huma.Context, k *store.APIKey, start time.Time, status int, code string) {
+func (s *Server) RecordRequest(ctx huma.Context, k *store.APIKey, start time.Time, status int, code string) {
 	if s.Usage == nil {
 		return
 	}

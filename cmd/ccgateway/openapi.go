@@ -7,7 +7,7 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/ccgateway/ccgateway/api"
+	"github.com/ccgateway/ccgateway/internal/gateway"
 )
 
 // specVersion is the API version written into the committed spec; it is not the
@@ -22,7 +22,7 @@ func cmdOpenAPI(_ context.Context, e *env, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	v31, v30, err := api.SpecFiles(specVersion)
+	v31, v30, err := gateway.SpecFiles(specVersion)
 	if err != nil {
 		return err
 	}

@@ -23,6 +23,7 @@ import (
 	"github.com/ccgateway/ccgateway/internal/claudecli"
 	"github.com/ccgateway/ccgateway/internal/config"
 	"github.com/ccgateway/ccgateway/internal/connlimit"
+	"github.com/ccgateway/ccgateway/internal/gateway"
 	"github.com/ccgateway/ccgateway/internal/policyset"
 	"github.com/ccgateway/ccgateway/internal/store"
 	"github.com/ccgateway/ccgateway/internal/telemetry"
@@ -126,10 +127,10 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	}
 	stopping := make(chan struct{})
 	handler, _ := api.New(api.Deps{
-		Config: cfg, Store: st, Chat: sys, Tokens: issuer, Admins: verifier, Log: log,
+		Config: gateway.APIConfig(cfg), Store: st, Chat: sys, Tokens: issuer, Admins: verifier, Log: log,
 		Usage: recorder, Events: recorder, Stopping: stopping, Policies: pols,
 		Telemetry: tel, Version: version, Ready: append(readyChecks(st, cliCfg), api.ReadyCheck{Name: "cluster", Check: sys.ClusterReady}),
-	})
+	}, gateway.Groups...)
 	if metricsLn != nil {
 		defer serveMetrics(metricsLn, tel, log)()
 	}

@@ -12,13 +12,12 @@ import (
 	"net/netip"
 	"strings"
 	"time"
+
+	"github.com/ccgateway/ccgateway/internal/models"
 )
 
 // Model is a model the gateway offers, with the aliases that resolve to it.
-type Model struct {
-	ID      string   `json:"id"`
-	Aliases []string `json:"aliases"`
-}
+type Model = models.Model
 
 // Config is the whole gateway configuration.
 type Config struct {
@@ -40,7 +39,7 @@ type Config struct {
 	CLIWatchdog     time.Duration
 	TurnTimeout     time.Duration
 	PassEnv         []string
-	Models          []Model
+	Models          models.List
 	DefaultModel    string
 	MaxMessageBytes int
 	SSEKeepAlive    time.Duration
@@ -125,19 +124,7 @@ type Config struct {
 }
 
 // ResolveModel maps an alias to its model id; an id or an unknown name comes back as is.
-func (c *Config) ResolveModel(name string) string {
-	for _, m := range c.Models {
-		if m.ID == name {
-			return name
-		}
-		for _, a := range m.Aliases {
-			if a == name {
-				return m.ID
-			}
-		}
-	}
-	return name
-}
+func (c *Config) ResolveModel(name string) string { return c.Models.Resolve(name) }
 
 // KeyConcurrency is the per-key cap that key-default-concurrency puts in force:
 // twice max-processes for 0 (the turns that can run on a node plus as many
@@ -150,19 +137,7 @@ func (c *Config) KeyConcurrency() int {
 }
 
 // KnownModel reports whether name is a configured model id or alias.
-func (c *Config) KnownModel(name string) bool {
-	for _, m := range c.Models {
-		if m.ID == name {
-			return true
-		}
-		for _, a := range m.Aliases {
-			if a == name {
-				return true
-			}
-		}
-	}
-	return false
-}
+func (c *Config) KnownModel(name string) bool { return c.Models.Known(name) }
 
 // Validate checks the loaded values and every cross-field rule, and reports all
 // problems at once, each naming its setting.

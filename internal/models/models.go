@@ -4,12 +4,42 @@
 // the spec's examples name the same models.
 package models
 
-import "strings"
+import (
+	"slices"
+	"strings"
+)
 
 // Model is a model id the CLI accepts, with the short aliases that resolve to it.
 type Model struct {
-	ID      string
-	Aliases []string
+	ID      string   `json:"id"`
+	Aliases []string `json:"aliases"`
+}
+
+// List is the models a gateway offers.
+type List []Model
+
+// Resolve returns the model id that name (an id or an alias) stands for, or name
+// itself when it is neither.
+func (l List) Resolve(name string) string {
+	if m, ok := l.find(name); ok {
+		return m.ID
+	}
+	return name
+}
+
+// Known reports whether name is one of the ids or aliases of l.
+func (l List) Known(name string) bool {
+	_, ok := l.find(name)
+	return ok
+}
+
+func (l List) find(name string) (Model, bool) {
+	for _, m := range l {
+		if m.ID == name || slices.Contains(m.Aliases, name) {
+			return m, true
+		}
+	}
+	return Model{}, false
 }
 
 // Default is the model a request that names none runs on.

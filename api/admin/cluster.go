@@ -1,0 +1,48 @@
+package admin
+
+import (
+	"github.com/ccgateway/ccgateway/api"
+
+	"context"
+	"net/http"
+	"time"
+
+	"github.com/danielgtaylor/huma/v2"
+)
+
+// ClusterMember is one node of the cluster as the answering node sees it.
+type ClusterMember struct {
+	ID           string    `json:"id" doc:"Member id: the node's actor system id, new at each start"`
+	Node         string    `json:"node" doc:"The node's name (node-name setting)" example:"node-a"`
+	ActorAddress string    `json:"actor_address" doc:"host:port of the node's actor endpoint" example:"10.0.0.1:7947"`
+	GossipAddr   string    `json:"gossip_address,omitempty" doc:"host:port the node gossips on; empty on a single node" example:"10.0.0.1:7946"`
+	HTTPAddress  string    `json:"http_address,omitempty" doc:"host:port of the node's HTTP listener" example:"10.0.0.1:8080"`
+	Status       string    `json:"status" enum:"alive,suspect,dead,left"`
+	Version      string    `json:"version,omitempty"`
+	JoinedAt     time.Time `json:"joined_at" doc:"When the node started"`
+	Since        time.Time `json:"since" doc:"When this node last saw the status change"`
+	Self         bool      `json:"self" doc:"The node that answered"`
+}
+
+// ClusterStatus is GET /admin/cluster's body.
+type ClusterStatus struct {
+	Clustered bool            `json:"clustered" doc:"False when the node runs alone (no cluster-gossip)"`
+	Members   []ClusterMember `json:"members" nullable:"false" doc:"This node and every member it knows of, recent dead and departed ones included"`
+}
+
+type clusterOutput struct{ Body ClusterStatus }
+
+func registerAdminCluster(hapi huma.API, s *server) {
+	huma.Register(hapi, huma.Operation{
+		OperationID: "admin-get-cluster", Method: http.MethodGet, Path: "/admin/cluster",
+		Summary: "Show the cluster's members", Tags: []string{"admin"}, Security: api.AdminSecurity, Errors: []int{401, 403},
+		Description: "The cluster's members as the answering node sees them: name, addresses, status (alive, suspect, dead, left), version and when each joined.",
+	}, func(ctx context.Context, _ *struct{}) (*clusterOutput, error) {
+		out := ClusterStatus{Clustered: s.Chat.Clustered(), Members: []ClusterMember{}}
+		for _, m := range s.Chat.Members() {
+			out.Members = append(out.Members, ClusterMember{ID: m.ID, Node: m.Node, ActorAddress: m.Address(), GossipAddr: m.Gossip,
+				HTTPAddress: m.HTTP, Status: m.State, Version: m.Version, JoinedAt: m.JoinedAt, Since: m.Since, Self: m.Self})
+		}
+		return &clusterOutput{Body: out}, nil
+	})
+}

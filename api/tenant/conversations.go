@@ -1,0 +1,216 @@
+package tenant
+
+import (
+	"github.com/ccgateway/ccgateway/api"
+
+	"context"
+	"net/http"
+	"time"
+
+	"github.com/danielgtaylor/huma/v2"
+
+	"github.com/ccgateway/ccgateway/actors"
+	"github.com/ccgateway/ccgateway/internal/store"
+)
+
+// ConversationCreate is the body of POST /api/conversations.
+type ConversationCreate struct {
+	Model        string            `json:"model,omitempty" doc:"Model id or alias; default: the gateway's default model" example:"sonnet"`
+	SystemPrompt string            `json:"system_prompt,omitempty" maxLength:"65536" doc:"System prompt for every turn" example:"You are terse."`
+	Title        string            `json:"title,omitempty" maxLength:"200" doc:"A display title" example:"Trip planning"`
+	Metadata     map[string]string `json:"metadata,omitempty" doc:"Free key/value data for the client"`
+	MaxTokens    int               `json:"max_tokens,omitempty" minimum:"1" maximum:"128000" doc:"Cap on each reply's output tokens"`
+	Temperature  *float64          `json:"temperature,omitempty" minimum:"0" maximum:"1" doc:"Sampling temperature"`
+}
+
+// Conversation is a conversation's metadata.
+type Conversation struct {
+	ID           string            `json:"id" example:"9b2c3f0e-4c1a-4a53-9d8e-2f6b1c7e5a10"`
+	Model        string            `json:"model" example:"claude-sonnet-5-5"`
+	SystemPrompt string            `json:"system_prompt"`
+	Title        string            `json:"title"`
+	Metadata     map[string]string `json:"metadata"`
+	MaxTokens    int64             `json:"max_tokens,omitempty"`
+	Temperature  *float64          `json:"temperature,omitempty"`
+	CreatedAt    time.Time         `json:"created_at"`
+	UpdatedAt    time.Time         `json:"updated_at"`
+}
+
+// ConversationMessage is one stored turn half; usage is set on assistant messages.
+type ConversationMessage struct {
+	Seq        int64          `json:"seq"`
+	Role       string         `json:"role" enum:"user,assistant"`
+	Content    string         `json:"content"`
+	Model      string         `json:"model,omitempty"`
+	Usage      *api.ChatUsage `json:"usage,omitempty"`
+	CostUSD    float64        `json:"cost_usd,omitempty"`
+	DurationMS int64          `json:"duration_ms,omitempty"`
+	StopReason string         `json:"stop_reason,omitempty"`
+	CreatedAt  time.Time      `json:"created_at"`
+}
+
+// ConversationDetail is a conversation with its message history.
+type ConversationDetail struct {
+	Conversation
+	Messages []ConversationMessage `json:"messages" nullable:"false"`
+}
+
+// ConversationList is one page of the key's conversations, most recent first.
+type ConversationList struct {
+	Conversations []Conversation `json:"conversations" nullable:"false"`
+	Total         int            `json:"total"`
+}
+
+type convCreateInput struct{ Body ConversationCreate }
+type convCreateOutput struct{ Body Conversation }
+type convListInput struct {
+	Limit  int `query:"limit" minimum:"1" maximum:"200" default:"50" doc:"Page size; a page also stops at 2 MiB of stored text (at least one conversation): continue from offset + the number returned"`
+	Offset int `query:"offset" minimum:"0" doc:"Items to skip"`
+}
+type convListOutput struct{ Body ConversationList }
+type convIDInput struct {
+	ID string `path:"id" doc:"The conversation id"`
+}
+type convGetOutput struct{ Body ConversationDetail }
+type convContinueInput struct {
+	ID   string `path:"id" doc:"The conversation id"`
+	Body api.ChatRequest
+}
+
+func registerConversations(hapi huma.API, s *server) {
+	tags := []string{"conversations"}
+	huma.Register(hapi, huma.Operation{
+		OperationID: "create-conversation", Method: http.MethodPost, Path: "/api/conversations", DefaultStatus: http.StatusCreated,
+		Summary: "Create a conversation", Tags: tags, Security: api.KeySecurity, Errors: []int{400, 401, 403, 422, 429, 503},
+		Description: "Creates a conversation owned by the calling API key. Its CLI process starts with the first turn (POST /api/conversations/{id}/continue). " +
+			"The key's policies check the model and max_tokens now (403 with the policy's code, or max_tokens clamped, as they would on a turn) and its limits: the create counts as one request (429 when the key's limits are spent). " +
+			"Metadata: at most 16 entries, keys of 1..64 bytes, values of at most 512 bytes.",
+	}, s.createConversation)
+	huma.Register(hapi, huma.Operation{
+		OperationID: "list-conversations", Method: http.MethodGet, Path: "/api/conversations",
+		Summary: "List your conversations", Tags: tags, Security: api.KeySecurity, Errors: []int{401, 403},
+		Description: "The calling key's conversations, most recently updated first, without their messages (GET /api/conversations/{id} has them).",
+	}, s.listConversations)
+	huma.Register(hapi, huma.Operation{
+		OperationID: "get-conversation", Method: http.MethodGet, Path: "/api/conversations/{id}",
+		Summary: "Get a conversation and its messages", Tags: tags, Security: api.KeySecurity, Errors: []int{401, 403, 404},
+		Description: "Metadata and the message history, with per-turn usage on assistant messages. Another key's conversation is 404.",
+	}, s.getConversation)
+	huma.Register(hapi, huma.Operation{
+		OperationID: "delete-conversation", Method: http.MethodDelete, Path: "/api/conversations/{id}", DefaultStatus: http.StatusNoContent,
+		Summary: "Delete a conversation", Tags: tags, Security: api.KeySecurity, Errors: []int{401, 403, 404},
+		Description: "Stops the conversation (a running turn is canceled, its CLI process killed) and deletes its messages, stored transcript and the CLI's session files.",
+	}, s.deleteConversation)
+	op := huma.Operation{
+		OperationID: "continue-conversation", Method: http.MethodPost, Path: "/api/conversations/{id}/continue",
+		Summary: "Send a message in a conversation", Tags: tags, Security: api.KeySecurity,
+		Description: "Same body and responses as POST /api/chat, continuing conversation {id} (a conversation_id in the body is ignored). " +
+			"Model, system_prompt, max_tokens and temperature, when given, replace the conversation's settings from this turn on (the CLI process is respawned with --resume, so the history carries over); omitted ones keep them. " +
+			"stop_sequences are the turn's own and never stored: a turn whose stop sequences differ from the previous turn's (including none) is run the same way, with the history intact.",
+		MaxBodyBytes: int64(s.Config.MaxMessageBytes) + 128<<10,
+		Errors:       []int{400, 401, 403, 404, 413, 422, 429, 502, 503, 504},
+	}
+	api.DocumentChatResponses(hapi, &op)
+	huma.Register(hapi, op, func(ctx context.Context, in *convContinueInput) (*huma.StreamResponse, error) {
+		in.Body.ConversationID = in.ID
+		return s.chat(ctx, &chatInput{Body: in.Body})
+	})
+}
+
+func (s *server) createConversation(ctx context.Context, in *convCreateInput) (*convCreateOutput, error) {
+	model := in.Body.Model
+	if model == "" {
+		model = s.Config.DefaultModel
+	}
+	if !s.Config.KnownModel(model) {
+		return nil, api.NewProblem(http.StatusBadRequest, api.CodeModelUnknown, "model "+model+" is not offered here; see GET /api/models")
+	}
+	spec := actors.ConversationSpec{
+		Model: s.Config.ResolveModel(model), SystemPrompt: in.Body.SystemPrompt, Title: in.Body.Title,
+		Metadata: in.Body.Metadata, MaxTokens: in.Body.MaxTokens, Temperature: in.Body.Temperature,
+	}
+	// Stored settings apply to every later turn: the key's permissions check them now.
+	if p := s.CheckSettings(ctx, &spec); p != nil {
+		return nil, p
+	}
+	c, err := s.Chat.CreateConversation(ctx, api.KeyFrom(ctx).ID, spec)
+	if err != nil {
+		return nil, api.ToProblem(err)
+	}
+	return &convCreateOutput{Body: conversationOut(c)}, nil
+}
+
+func (s *server) listConversations(ctx context.Context, in *convListInput) (*convListOutput, error) {
+	list, total, err := s.Store.ListConversations(ctx, api.KeyFrom(ctx).ID, in.Limit, in.Offset)
+	if err != nil {
+		return nil, api.ToProblem(err)
+	}
+	out := &convListOutput{Body: ConversationList{Conversations: make([]Conversation, 0, len(list)), Total: total}}
+	size := 0
+	for _, c := range list {
+		// A page stops at maxListBytes (at least one conversation): system prompts
+		// of up to 256 KiB each would otherwise make a 200-item page tens of MB.
+		size += conversationSize(c)
+		if size > MaxListBytes && len(out.Body.Conversations) > 0 {
+			break
+		}
+		out.Body.Conversations = append(out.Body.Conversations, conversationOut(c))
+	}
+	return out, nil
+}
+
+func (s *server) getConversation(ctx context.Context, in *convIDInput) (*convGetOutput, error) {
+	c, err := s.Store.GetConversation(ctx, api.KeyFrom(ctx).ID, in.ID)
+	if err != nil {
+		return nil, api.ToProblem(err)
+	}
+	msgs, err := s.Store.ListMessages(ctx, c.ID)
+	if err != nil {
+		return nil, api.ToProblem(err)
+	}
+	out := &convGetOutput{Body: ConversationDetail{Conversation: conversationOut(c), Messages: make([]ConversationMessage, 0, len(msgs))}}
+	for _, m := range msgs {
+		out.Body.Messages = append(out.Body.Messages, messageOut(m))
+	}
+	return out, nil
+}
+
+func (s *server) deleteConversation(ctx context.Context, in *convIDInput) (*struct{}, error) {
+	if err := s.Chat.DeleteConversation(ctx, api.KeyFrom(ctx).ID, in.ID); err != nil {
+		return nil, api.ToProblem(err)
+	}
+	return nil, nil
+}
+
+// maxListBytes bounds the stored text one page of GET /api/conversations carries.
+const MaxListBytes = 2 << 20
+
+// conversationSize estimates c's size in a list response.
+func conversationSize(c *store.Conversation) int {
+	n := 256 + len(c.SystemPrompt) + len(c.Title)
+	for k, v := range c.Metadata {
+		n += len(k) + len(v) + 8
+	}
+	return n
+}
+
+func conversationOut(c *store.Conversation) Conversation {
+	meta := c.Metadata
+	if meta == nil {
+		meta = map[string]string{}
+	}
+	return Conversation{ID: c.ID, Model: c.Model, SystemPrompt: c.SystemPrompt, Title: c.Title, Metadata: meta,
+		MaxTokens: c.MaxTokens, Temperature: c.Temperature, CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt}
+}
+
+func messageOut(m *store.Message) ConversationMessage {
+	out := ConversationMessage{Seq: m.Seq, Role: m.Role, Content: m.Content, Model: m.Model, CostUSD: m.CostUSD,
+		DurationMS: m.DurationMS, StopReason: m.StopReason, CreatedAt: m.CreatedAt}
+	if m.Role == "assistant" {
+		u := actors.Usage{InputTokens: m.InputTokens, OutputTokens: m.OutputTokens,
+			CacheReadInputTokens: m.CacheReadInputTokens, CacheCreationInputTokens: m.CacheCreationInputTokens}
+		out.Usage = &api.ChatUsage{InputTokens: u.InputTokens, OutputTokens: u.OutputTokens, CacheReadInputTokens: u.CacheReadInputTokens,
+			CacheCreationInputTokens: u.CacheCreationInputTokens, TotalTokens: u.Total()}
+	}
+	return out
+}

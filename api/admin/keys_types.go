@@ -66,7 +66,7 @@ type APIKeyBody struct {
 	UsageLimit            api.UsageLimitBody `json:"usage_limit"`
 	Permissions           PermissionsBody    `json:"permissions"`
 	Metadata              MetadataBody       `json:"metadata"`
-	MaxConcurrentRequests int64              `json:"max_concurrent_requests" doc:"Requests in flight at once; 0 = unlimited" example:"4"`
+	MaxConcurrentRequests int64              `json:"max_concurrent_requests" doc:"Requests in flight at once; 0 = the gateway's default cap (setting key-default-concurrency: 2 × max-processes unless set)" example:"4"`
 	CostUSDPerDay         float64            `json:"cost_usd_per_day" doc:"Spend per UTC day in USD; 0 = unlimited" example:"5"`
 	AllowedIPs            []string           `json:"allowed_ips" nullable:"false" doc:"CIDRs the key may be used from; empty = anywhere" example:"[\"203.0.113.0/24\"]"`
 	RequireSignature      bool               `json:"require_signature" doc:"Requests must carry an HMAC signature (see docs/security.md)"`
@@ -83,7 +83,7 @@ type APIKeyCreate struct {
 	UsageLimit            *UsageLimitInput  `json:"usage_limit,omitempty"`
 	Permissions           *PermissionsInput `json:"permissions,omitempty"`
 	Metadata              *MetadataBody     `json:"metadata,omitempty"`
-	MaxConcurrentRequests int64             `json:"max_concurrent_requests,omitempty" minimum:"0" maximum:"10000" example:"4"`
+	MaxConcurrentRequests int64             `json:"max_concurrent_requests,omitempty" minimum:"0" maximum:"10000" doc:"Requests in flight at once; 0 = the gateway's default cap (key-default-concurrency)" example:"4"`
 	CostUSDPerDay         float64           `json:"cost_usd_per_day,omitempty" minimum:"0" example:"5"`
 	AllowedIPs            []string          `json:"allowed_ips,omitempty" maxItems:"100" doc:"CIDRs or addresses" example:"[\"203.0.113.0/24\"]"`
 	RequireSignature      bool              `json:"require_signature,omitempty" doc:"Issue a signing secret and require signed requests"`
@@ -100,7 +100,7 @@ type APIKeyUpdate struct {
 	UsageLimit            *UsageLimitInput  `json:"usage_limit,omitempty"`
 	Permissions           *PermissionsInput `json:"permissions,omitempty"`
 	Metadata              *MetadataBody     `json:"metadata,omitempty"`
-	MaxConcurrentRequests *int64            `json:"max_concurrent_requests,omitempty" minimum:"0" maximum:"10000"`
+	MaxConcurrentRequests *int64            `json:"max_concurrent_requests,omitempty" minimum:"0" maximum:"10000" doc:"Requests in flight at once; 0 = the gateway's default cap (key-default-concurrency)"`
 	CostUSDPerDay         *float64          `json:"cost_usd_per_day,omitempty" minimum:"0"`
 	AllowedIPs            []string          `json:"allowed_ips,omitempty" maxItems:"100" doc:"Replaces the list; send [] to allow any address"`
 	RequireSignature      *bool             `json:"require_signature,omitempty" doc:"Turning it on issues a signing secret, returned once in this response"`

@@ -25,7 +25,7 @@ export const zh: Record<string, string> = {
   "Models (comma-separated)": "模型（逗号分隔）", "Max tokens": "最大 Token 数", "Allow streaming": "允许流式输出",
   "Metadata": "元数据", "User ID": "用户 ID", "Project": "项目", "Description": "描述", "Security": "安全",
   "Allowed IPs (comma-separated CIDRs)": "允许的 IP（逗号分隔的 CIDR）", "Require request signature": "要求请求签名",
-  "CLI tools (comma-separated)": "CLI 工具（逗号分隔）", "Expiry": "过期时间", "0 means unlimited.": "0 表示不限。",
+  "CLI tools (comma-separated)": "CLI 工具（逗号分隔）", "Expiry": "过期时间", "0 means unlimited; a concurrency of 0 takes the gateway's default.": "0 表示不限；并发数为 0 时使用网关的默认上限。",
   "Save this key now": "请立即保存此密钥",
   "This is the only time the secret is shown. Only its hash is stored: if you lose it, rotate the key.": "密钥只显示这一次。服务器只保存其哈希：如果丢失，请轮换密钥。",
   "Signing secret": "签名密钥", "API key secret": "API 密钥", "Edit key": "编辑密钥",

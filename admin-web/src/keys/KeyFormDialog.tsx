@@ -44,7 +44,7 @@ export function KeyFormDialog({ open, title, submitLabel, initial, busy, error, 
             <Grid size={{ xs: 12, sm: 4 }}>
               {field("expires", t("Expiry"), "expires_at", { type: "datetime-local", slotProps: { inputLabel: { shrink: true } } })}
             </Grid>
-            {section(`${t("Limits")} · ${t("0 means unlimited.")}`)}
+            {section(`${t("Limits")} · ${t("0 means unlimited; a concurrency of 0 takes the gateway's default.")}`)}
             <Grid size={{ xs: 6, sm: 4 }}>{numField("rpm", t("Requests per minute"), "usage_limit.requests_per_minute")}</Grid>
             <Grid size={{ xs: 6, sm: 4 }}>{numField("rpd", t("Requests per day"), "usage_limit.requests_per_day")}</Grid>
             <Grid size={{ xs: 6, sm: 4 }}>{numField("tpd", t("Tokens per day"), "usage_limit.tokens_per_day")}</Grid>

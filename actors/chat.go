@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
-	pcluster "github.com/asynkron/protoactor-go/cluster"
 	"github.com/google/uuid"
 
 	"github.com/ccgateway/ccgateway/actors/conversation"
@@ -143,13 +142,15 @@ func (s *System) Chat(ctx context.Context, req ChatRequest) (<-chan Event, error
 			HasTemperature: req.Temperature != nil, Temperature: deref(req.Temperature), Tools: req.Tools,
 			StopSequences: req.StopSequences},
 	}
-	res, err := s.cl.Request(convID, conversation.Kind, turn, pcluster.WithTimeout(requestTimeout))
-	ack, ok := res.(*messages.TurnAck)
+	// The caller leaving does not abort the handover (the turn is canceled once
+	// accepted, below); a member dying does (grainrequest.go): the turn is offered
+	// to its new owner with the same request id.
+	actx, acancel := context.WithTimeout(context.WithoutCancel(ctx), requestTimeout)
+	ack, err := ask[*messages.TurnAck](actx, s, convID, conversation.Kind, turn)
+	acancel()
 	switch {
 	case err != nil:
 		err = fmt.Errorf("actors: conversation %s: %w", convID, err)
-	case !ok:
-		err = fmt.Errorf("actors: conversation %s: unexpected answer %T", convID, res)
 	case !ack.Accepted:
 		err = decodeError(ack.Error)
 	}
@@ -178,8 +179,8 @@ func (s *System) Chat(ctx context.Context, req ChatRequest) (<-chan Event, error
 // cancelTurn asks the conversation's grain to end the turn; its TurnFailed (with
 // what the turn spent) still reaches the turn's receiver.
 func (s *System) cancelTurn(convID, requestID string) {
-	if pid := s.cl.Get(convID, conversation.Kind); pid != nil {
-		s.sys.Root.Send(pid, &messages.CancelTurn{RequestId: requestID})
+	if err := s.tell(convID, conversation.Kind, &messages.CancelTurn{RequestId: requestID}, requestTimeout); err != nil {
+		s.log.Warn("cancel turn", "conversation", convID, "err", err)
 	}
 }
 
@@ -194,13 +195,11 @@ func (s *System) DeleteConversation(ctx context.Context, keyID, id string) error
 	if tr, err := s.st.GetTranscript(ctx, id); err == nil && tr.SessionID != c.SessionID {
 		sessions = append(sessions, tr.SessionID)
 	}
-	res, err := s.cl.Request(id, conversation.Kind, &messages.StopConversation{ApiKeyId: keyID, SessionId: c.SessionID},
-		pcluster.WithTimeout(s.cfg.TurnTimeout+requestTimeout))
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.cfg.TurnTimeout+requestTimeout)
+	_, err = ask[*messages.StopConversationAck](sctx, s, id, conversation.Kind, &messages.StopConversation{ApiKeyId: keyID, SessionId: c.SessionID})
+	cancel()
 	if err != nil {
 		return fmt.Errorf("actors: stop conversation %s: %w", id, err)
-	}
-	if _, ok := res.(*messages.StopConversationAck); !ok {
-		return fmt.Errorf("actors: stop conversation %s: unexpected answer %T", id, res)
 	}
 	if err := s.st.DeleteConversation(ctx, keyID, id); err != nil {
 		return fmt.Errorf("actors: delete conversation %s: %w", id, err)

@@ -9,7 +9,6 @@ import (
 	"strings"
 	"time"
 
-
 	"github.com/ccgateway/ccgateway/actors/conversation"
 	"github.com/ccgateway/ccgateway/actors/messages"
 	"github.com/ccgateway/ccgateway/internal/store"

@@ -146,11 +146,14 @@ func (s *System) Chat(ctx context.Context, req ChatRequest) (<-chan Event, error
 	// accepted, below); a member dying does (grainrequest.go): the turn is offered
 	// to its new owner with the same request id.
 	actx, acancel := context.WithTimeout(context.WithoutCancel(ctx), requestTimeout)
-	ack, err := ask[*messages.TurnAck](actx, s, convID, conversation.Kind, turn)
+	res, grain, err := s.requestFrom(actx, convID, conversation.Kind, turn)
 	acancel()
+	ack, ok := res.(*messages.TurnAck)
 	switch {
 	case err != nil:
 		err = fmt.Errorf("actors: conversation %s: %w", convID, err)
+	case !ok:
+		err = fmt.Errorf("actors: conversation %s: unexpected answer %T", convID, res)
 	case !ack.Accepted:
 		err = decodeError(ack.Error)
 	}
@@ -163,6 +166,7 @@ func (s *System) Chat(ctx context.Context, req ChatRequest) (<-chan Event, error
 		return nil, err
 	}
 	accepted = true
+	s.failOnMemberDeath(grain, pid, turn.RequestId, rctx)
 	// A caller that leaves cancels the turn; the receiver stays for its final event.
 	stop := context.AfterFunc(ctx, func() {
 		if rctx.Err() == nil {
@@ -174,6 +178,25 @@ func (s *System) Chat(ctx context.Context, req ChatRequest) (<-chan Event, error
 		stop()
 	}
 	return out, nil
+}
+
+// failOnMemberDeath ends the turn of receiver with ErrOwnedElsewhere when the
+// member running it (grain's) is declared dead before the receiver stops (done):
+// nothing else would reach the receiver, which would wait until its outer limit.
+// The caller may retry at once: the conversation resumes on a survivor.
+func (s *System) failOnMemberDeath(grain, receiver *actor.PID, requestID string, done context.Context) {
+	if grain == nil || grain.Address == s.sys.Address() {
+		return
+	}
+	dead := s.deaths.member(grain.Address)
+	go func() {
+		select {
+		case <-dead:
+			s.sys.Root.Send(receiver, &messages.TurnFailed{RequestId: requestID, Error: encodeError(&OwnedElsewhereError{
+				RetryAfter: time.Second, Reason: "the node running the turn was declared dead; retry to resume the conversation on another node"})})
+		case <-done.Done():
+		}
+	}()
 }
 
 // cancelTurn asks the conversation's grain to end the turn; its TurnFailed (with

@@ -3,6 +3,7 @@ package actors
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"slices"
 	"strings"
@@ -21,11 +22,11 @@ import (
 )
 
 // crash stops s as a crashed host looks to the others: its gossip stops without
-// a leave (the others declare it dead after their failure detection), and its
-// actor endpoint goes silent: the open connections break and new ones are taken
-// by a listener that never answers, so a request sent to it waits rather than
-// failing fast (as it would if the host still refused connections). Its own
-// goroutines keep running until the test's cleanup.
+// a leave (the others declare it dead after their failure detection), it sends
+// nothing more, and its actor endpoint goes silent: the open connections break
+// and new ones are taken by a listener that never answers, so a request sent to
+// it waits rather than failing fast (as it would if the host still refused
+// connections). Its grains keep running, unheard, until the test's cleanup.
 func crash(t *testing.T, s *System) {
 	t.Helper()
 	addr := s.sys.Address()
@@ -48,6 +49,9 @@ func crash(t *testing.T, s *System) {
 			mu.Unlock()
 		}
 	}()
+	// The graceful stop's part that is left: the outgoing endpoints end, later
+	// sends are dead letters (the server is stopped already).
+	s.cl.Remote.Shutdown(true)
 	t.Cleanup(func() {
 		_ = ln.Close()
 		mu.Lock()
@@ -195,5 +199,76 @@ func TestRequestMovesOnWhenMemberDies(t *testing.T) {
 	}
 	if len(ms) != 6 {
 		t.Fatalf("%d stored messages, want 6 (three turns, each once)", len(ms))
+	}
+}
+
+// TestTurnInFlightFailsWhenItsMemberDies: a turn streaming from a member that
+// crashes ends with ErrOwnedElsewhere once the cluster declares the member dead
+// (nothing else would reach its receiver); the caller's next turn resumes the
+// conversation on the survivor.
+func TestTurnInFlightFailsWhenItsMemberDies(t *testing.T) {
+	st := storetest.OpenPostgres(t)
+	fake := testkit.NewFakeAPI(t)
+	x := clusterSystem(t, st, fake, "x")
+	y := clusterSystem(t, st, fake, "y", x.prov.GossipAddr())
+	formed(t, x, y)
+	keyID := createKey(t, st)
+	conv, err := x.CreateConversation(context.Background(), keyID, ConversationSpec{Model: benchModel})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := chatOnce(x, keyID, conv.ID, "warm up"); err != nil {
+		t.Fatal(err)
+	}
+	owner, entry := x, y
+	if runsConversation(y, conv.ID) {
+		owner, entry = y, x
+	}
+	chunks := make([]string, 100)
+	for i := range chunks {
+		chunks[i] = fmt.Sprintf("c%d ", i)
+	}
+	fake.SetReply(func(r *testkit.Request) testkit.Reply {
+		if strings.Contains(r.LastUserText(), "slow") {
+			return testkit.Reply{Chunks: chunks, ChunkDelay: 200 * time.Millisecond} // 20 s
+		}
+		return testkit.Reply{Text: "quick"}
+	})
+	ch, err := entry.Chat(context.Background(), ChatRequest{APIKeyID: keyID, ConversationID: conv.ID, Message: "slow"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	deltas := 0
+	var end Event
+	guard := time.After(time.Minute) // the receiver's own limit is minutes away
+wait:
+	for {
+		select {
+		case ev, ok := <-ch:
+			if !ok {
+				break wait
+			}
+			switch ev.(type) {
+			case Delta:
+				deltas++
+				if deltas == 2 {
+					crash(t, owner)
+				}
+			case Done, Failed:
+				end = ev
+			}
+		case <-guard:
+			t.Fatal("the turn whose member crashed is still waiting")
+		}
+	}
+	f, ok := end.(Failed)
+	if !ok || !errors.Is(f.Err, ErrOwnedElsewhere) {
+		t.Fatalf("the turn whose member crashed ended with %#v, want ErrOwnedElsewhere", end)
+	}
+	if _, err := chatOnce(entry, keyID, conv.ID, "retried"); err != nil {
+		t.Fatalf("the retry on the survivor: %v", err)
+	}
+	if !runsConversation(entry, conv.ID) {
+		t.Error("the retried turn did not run on the survivor")
 	}
 }

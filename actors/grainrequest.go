@@ -13,8 +13,9 @@ import (
 
 // Grain calls. protoactor's own cluster.Request gives each try the whole timeout:
 // a request sent to a member that then crashed (or had crashed before the
-// cluster noticed) waits out the timeout before it is tried again, so the first
-// turn after a kill -9 took the 10 s request timeout plus detection. The helpers
+// cluster noticed) waits out the timeout when the dead host does not refuse
+// connections, and its retries go to the dead member until the cluster notices
+// (docs/cluster.md, "Failover measured"). The helpers
 // here abandon a try as soon as the cluster declares the member hosting its
 // target dead: the PID cache entry is dropped, the identity is resolved again
 // (protoactor has already placed it on the survivors, where it activates) and the
@@ -32,9 +33,9 @@ var errMemberDied = errors.New("actors: the member hosting the grain was declare
 // or an endpoint that cannot be reached): the identity is resolved again.
 var errDeadLetter = errors.New("actors: the grain's PID is gone")
 
-// retryBackoff bounds the wait between tries that ended without an answer for
-// another reason than a member's death (a dead letter, an identity that cannot be
-// placed right now): the first retry is quick, later ones back off.
+// retryBackoff bounds the wait between tries: 10 ms after a member's death (the
+// topology has changed already), doubling to 0.5 s while tries end in dead
+// letters or an identity cannot be placed right now. A death ends the wait.
 const (
 	retryBackoffMin = 10 * time.Millisecond
 	retryBackoffMax = 500 * time.Millisecond
@@ -156,16 +157,26 @@ func (s *System) requestFrom(ctx context.Context, identity, kind string, msg any
 			return nil, nil, giveUp(ctx, kind, identity, tries, last)
 		}
 		last = err
+		if errors.Is(err, errMemberDied) {
+			s.log.Info("grain call sent again: the member it went to was declared dead", "kind", kind, "identity", identity, "member", pid.Address, "try", tries)
+		}
 		if errors.Is(err, errMemberDied) || errors.Is(err, errMemberMoved) {
-			backoff = retryBackoffMin // the topology has changed already: at once
-			continue
+			backoff = retryBackoffMin // the topology has changed already
 		}
-		select {
-		case <-ctx.Done():
-		case <-anyDeath: // the topology changed: resolve again at once
-		case <-time.After(backoff):
-		}
+		s.pause(ctx, backoff)
 		backoff = min(2*backoff, retryBackoffMax)
+	}
+}
+
+// pause waits before the next try: for d, or until a member dies (the topology
+// changed: resolve again at once), or ctx ends.
+func (s *System) pause(ctx context.Context, d time.Duration) {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+	case <-s.deaths.anyDeath():
+	case <-t.C:
 	}
 }
 
@@ -205,13 +216,9 @@ func (s *System) tell(identity, kind string, msg any, timeout time.Duration) err
 			return giveUp(ctx, kind, identity, 0, err)
 		}
 		if errors.Is(err, errMemberMoved) {
-			continue
+			backoff = retryBackoffMin
 		}
-		select {
-		case <-ctx.Done():
-		case <-anyDeath:
-		case <-time.After(backoff):
-		}
+		s.pause(ctx, backoff)
 		backoff = min(2*backoff, retryBackoffMax)
 	}
 }

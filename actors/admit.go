@@ -7,7 +7,6 @@ import (
 	"sync"
 	"time"
 
-	pcluster "github.com/asynkron/protoactor-go/cluster"
 	"github.com/google/uuid"
 
 	"github.com/ccgateway/ccgateway/actors/messages"
@@ -82,7 +81,9 @@ func (s *System) Admit(ctx context.Context, a Admission) (Decision, *Ticket, err
 	}
 	req := &messages.AdmitRequest{ApiKeyId: a.Key.ID, Ticket: uuid.NewString(), Input: abijson.AppendInput(nil, &in),
 		DeadlineUnixMs: time.Now().Add(timeout).UnixMilli(), DryRun: a.DryRun, Traceparent: telemetry.Traceparent(ctx)}
-	res, err := s.cl.Request(a.Key.ID, tenant.Kind, req, pcluster.WithTimeout(timeout))
+	actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), timeout)
+	r, err := ask[*messages.AdmitReply](actx, s, a.Key.ID, tenant.Kind, req)
+	cancel()
 	if err != nil {
 		// The grain may still admit the ticket (it was queued, or the answer was
 		// lost): release it so that it holds no slot.
@@ -90,10 +91,6 @@ func (s *System) Admit(ctx context.Context, a Admission) (Decision, *Ticket, err
 			s.releaseTicket(a.Key.ID, req.Ticket)
 		}
 		return Decision{}, nil, fmt.Errorf("%w: %w", ErrAdmissionTimeout, err)
-	}
-	r, ok := res.(*messages.AdmitReply)
-	if !ok {
-		return Decision{}, nil, fmt.Errorf("actors: admit: unexpected answer %T", res)
 	}
 	switch r.Error {
 	case "":
@@ -131,9 +128,10 @@ func (t *Ticket) Settle(u Usage, costUSD float64) {
 		return
 	}
 	t.once.Do(func() {
-		_, err := t.s.cl.Request(t.key, tenant.Kind,
-			&messages.Settle{ApiKeyId: t.key, Ticket: t.id, Tokens: u.Total(), CostUsd: costUSD},
-			pcluster.WithTimeout(requestTimeout))
+		ctx, cancel := context.WithTimeout(context.Background(), requestTimeout)
+		defer cancel()
+		_, err := t.s.request(ctx, t.key, tenant.Kind,
+			&messages.Settle{ApiKeyId: t.key, Ticket: t.id, Tokens: u.Total(), CostUsd: costUSD})
 		if err != nil {
 			// Sent once more without waiting; the grain ignores a repeated ticket,
 			// and an unsettled slot expires after HoldTTL whatever the traffic.
@@ -150,20 +148,18 @@ func (s *System) releaseTicket(key, ticket string) {
 
 // sendTenant sends m to the key's tenant grain without waiting for an answer.
 func (s *System) sendTenant(key string, m any) {
-	if pid := s.cl.Get(key, tenant.Kind); pid != nil {
-		s.sys.Root.Send(pid, m)
+	if err := s.tell(key, tenant.Kind, m, requestTimeout); err != nil {
+		s.log.Warn("message to a tenant grain not sent", "api_key_id", key, "err", err)
 	}
 }
 
 // Counters returns a key's live admission counters (for tests and the console).
 func (s *System) Counters(ctx context.Context, keyID string) (abi.Counters, error) {
-	res, err := s.cl.Request(keyOr(keyID), tenant.Kind, &messages.TenantCountersRequest{}, pcluster.WithTimeout(requestTimeout))
+	ctx, cancel := context.WithTimeout(ctx, requestTimeout)
+	defer cancel()
+	c, err := ask[*messages.TenantCounters](ctx, s, keyOr(keyID), tenant.Kind, &messages.TenantCountersRequest{})
 	if err != nil {
 		return abi.Counters{}, fmt.Errorf("actors: counters: %w", err)
-	}
-	c, ok := res.(*messages.TenantCounters)
-	if !ok {
-		return abi.Counters{}, fmt.Errorf("actors: counters: unexpected answer %T", res)
 	}
 	return abi.Counters{RequestsLastMinute: c.RequestsLastMinute, RequestsToday: c.RequestsToday,
 		TokensToday: c.TokensToday, CostToday: c.CostToday, InFlight: c.InFlight}, nil

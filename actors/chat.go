@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
-	pcluster "github.com/asynkron/protoactor-go/cluster"
 	"github.com/google/uuid"
 
 	"github.com/ccgateway/ccgateway/actors/conversation"
@@ -143,7 +142,12 @@ func (s *System) Chat(ctx context.Context, req ChatRequest) (<-chan Event, error
 			HasTemperature: req.Temperature != nil, Temperature: deref(req.Temperature), Tools: req.Tools,
 			StopSequences: req.StopSequences},
 	}
-	res, err := s.cl.Request(convID, conversation.Kind, turn, pcluster.WithTimeout(requestTimeout))
+	// The caller leaving does not abort the handover (the turn is canceled once
+	// accepted, below); a member dying does (grainrequest.go): the turn is offered
+	// to its new owner with the same request id.
+	actx, acancel := context.WithTimeout(context.WithoutCancel(ctx), requestTimeout)
+	res, grain, err := s.requestFrom(actx, convID, conversation.Kind, turn)
+	acancel()
 	ack, ok := res.(*messages.TurnAck)
 	switch {
 	case err != nil:
@@ -162,6 +166,7 @@ func (s *System) Chat(ctx context.Context, req ChatRequest) (<-chan Event, error
 		return nil, err
 	}
 	accepted = true
+	s.failOnMemberDeath(grain, pid, turn.RequestId, rctx)
 	// A caller that leaves cancels the turn; the receiver stays for its final event.
 	stop := context.AfterFunc(ctx, func() {
 		if rctx.Err() == nil {
@@ -175,11 +180,30 @@ func (s *System) Chat(ctx context.Context, req ChatRequest) (<-chan Event, error
 	return out, nil
 }
 
+// failOnMemberDeath ends the turn of receiver with ErrOwnedElsewhere when the
+// member running it (grain's) is declared dead before the receiver stops (done):
+// nothing else would reach the receiver, which would wait until its outer limit.
+// The caller may retry at once: the conversation resumes on a survivor.
+func (s *System) failOnMemberDeath(grain, receiver *actor.PID, requestID string, done context.Context) {
+	if grain == nil || grain.Address == s.sys.Address() {
+		return
+	}
+	dead := s.deaths.member(grain.Address)
+	go func() {
+		select {
+		case <-dead:
+			s.sys.Root.Send(receiver, &messages.TurnFailed{RequestId: requestID, Error: encodeError(&OwnedElsewhereError{
+				RetryAfter: time.Second, Reason: "the node running the turn was declared dead; retry to resume the conversation on another node"})})
+		case <-done.Done():
+		}
+	}()
+}
+
 // cancelTurn asks the conversation's grain to end the turn; its TurnFailed (with
 // what the turn spent) still reaches the turn's receiver.
 func (s *System) cancelTurn(convID, requestID string) {
-	if pid := s.cl.Get(convID, conversation.Kind); pid != nil {
-		s.sys.Root.Send(pid, &messages.CancelTurn{RequestId: requestID})
+	if err := s.tell(convID, conversation.Kind, &messages.CancelTurn{RequestId: requestID}, requestTimeout); err != nil {
+		s.log.Warn("cancel turn", "conversation", convID, "err", err)
 	}
 }
 
@@ -194,13 +218,11 @@ func (s *System) DeleteConversation(ctx context.Context, keyID, id string) error
 	if tr, err := s.st.GetTranscript(ctx, id); err == nil && tr.SessionID != c.SessionID {
 		sessions = append(sessions, tr.SessionID)
 	}
-	res, err := s.cl.Request(id, conversation.Kind, &messages.StopConversation{ApiKeyId: keyID, SessionId: c.SessionID},
-		pcluster.WithTimeout(s.cfg.TurnTimeout+requestTimeout))
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.cfg.TurnTimeout+requestTimeout)
+	_, err = ask[*messages.StopConversationAck](sctx, s, id, conversation.Kind, &messages.StopConversation{ApiKeyId: keyID, SessionId: c.SessionID})
+	cancel()
 	if err != nil {
 		return fmt.Errorf("actors: stop conversation %s: %w", id, err)
-	}
-	if _, ok := res.(*messages.StopConversationAck); !ok {
-		return fmt.Errorf("actors: stop conversation %s: unexpected answer %T", id, res)
 	}
 	if err := s.st.DeleteConversation(ctx, keyID, id); err != nil {
 		return fmt.Errorf("actors: delete conversation %s: %w", id, err)

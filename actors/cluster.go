@@ -25,7 +25,8 @@ func (s *System) newProvider() (*cluster.Provider, error) {
 }
 
 // onMemberEvent takes over the leases of a member declared dead, so its
-// conversations resume on other nodes at once instead of after the lease TTL.
+// conversations resume on other nodes at once instead of after the lease TTL, and
+// abandons the grain calls waiting on it (they are sent again to a survivor).
 // Every node does it (the store statement is idempotent): whoever sees the death
 // first frees the leases. A member that left gracefully releases its own.
 func (s *System) onMemberEvent(ev cluster.Event) {
@@ -36,6 +37,10 @@ func (s *System) onMemberEvent(ev cluster.Event) {
 	defer cancel()
 	owner := leaseOwner(ev.Member.Node, ev.Member.ID)
 	n, err := s.st.TakeOverLeases(ctx, owner)
+	// Then the grain calls waiting on the dead member move on: protoactor's
+	// topology dropped it already (the provider publishes it before telling its
+	// subscribers), so they resolve to a survivor, whose lease is free by now.
+	s.deaths.died(ev.Member.Address())
 	if err != nil {
 		s.log.Warn("cannot take over a dead member's leases; they lapse after their TTL", "member", ev.Member.ID, "node", ev.Member.Node, "err", err)
 		return

@@ -51,6 +51,9 @@ type System struct {
 	cli   *launcher
 	lease *conversation.Leases
 	prov  *cluster.Provider // nil on a single node
+	// deaths follows the members declared dead, so that grain calls move on
+	// (grainrequest.go).
+	deaths *deathWatch
 
 	mu       sync.Mutex
 	closing  bool
@@ -78,7 +81,7 @@ func New(cfg Config, st store.Store, log *slog.Logger) (*System, error) {
 		return nil, err
 	}
 	kill, killCancel := context.WithCancel(context.Background())
-	s := &System{cfg: cfg, log: log, st: st, sched: sched, kill: kill, killCancel: killCancel, started: time.Now(),
+	s := &System{cfg: cfg, log: log, st: st, sched: sched, kill: kill, killCancel: killCancel, started: time.Now(), deaths: newDeathWatch(),
 		tn: keyTurns{turns: map[string]map[string]int{}, deleting: map[string]int{}}}
 	if s.cli, err = newLauncher(cfg, log); err != nil {
 		killCancel()
@@ -161,6 +164,14 @@ func (s *System) startCluster(deps *conversation.Deps) error {
 	cfg := pcluster.Configure(s.cfg.Cluster.Name, provider, disthash.New(),
 		rcfg, pcluster.WithKinds(kind, tenants), pcluster.WithRequestTimeout(requestTimeout))
 	s.cl = pcluster.New(s.sys, cfg)
+	// Subscribed before the member starts (its first topology) and before
+	// protoactor's placement subscribes: a PID the placement hands out is never on a
+	// member this node has not seen join.
+	s.sys.EventStream.Subscribe(func(ev any) {
+		if t, ok := ev.(*pcluster.ClusterTopology); ok {
+			s.deaths.topology(t)
+		}
+	})
 	var startErr error
 	func() {
 		defer func() {

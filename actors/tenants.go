@@ -9,8 +9,6 @@ import (
 	"strings"
 	"time"
 
-	pcluster "github.com/asynkron/protoactor-go/cluster"
-
 	"github.com/ccgateway/ccgateway/actors/conversation"
 	"github.com/ccgateway/ccgateway/actors/messages"
 	"github.com/ccgateway/ccgateway/internal/store"
@@ -105,13 +103,10 @@ func (s *System) DeleteTenant(ctx context.Context, keyID string) error {
 
 // stopConversation stops a conversation's grain: its turns fail, its process ends.
 func (s *System) stopConversation(keyID, id string) error {
-	res, err := s.cl.Request(id, conversation.Kind, &messages.StopConversation{ApiKeyId: keyID},
-		pcluster.WithTimeout(s.cfg.TurnTimeout+requestTimeout))
-	if err != nil {
+	ctx, cancel := context.WithTimeout(context.Background(), s.cfg.TurnTimeout+requestTimeout)
+	defer cancel()
+	if _, err := ask[*messages.StopConversationAck](ctx, s, id, conversation.Kind, &messages.StopConversation{ApiKeyId: keyID}); err != nil {
 		return fmt.Errorf("actors: stop conversation %s: %w", id, err)
-	}
-	if _, ok := res.(*messages.StopConversationAck); !ok {
-		return fmt.Errorf("actors: stop conversation %s: unexpected answer %T", id, res)
 	}
 	return nil
 }

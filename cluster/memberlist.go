@@ -270,10 +270,10 @@ func (p *Provider) StartClient(*cluster.Cluster) error {
 // Leave announces a graceful departure to the other members (they drop this node
 // within about a gossip round) and withdraws the other members' grains' placement
 // from this node. Grains this node still runs keep running until it stops; new
-// requests go elsewhere. It is idempotent.
+// requests go elsewhere. It is idempotent, and does nothing after Shutdown.
 func (p *Provider) Leave(timeout time.Duration) error {
 	p.mu.Lock()
-	ml, already := p.ml, p.left
+	ml, already := p.ml, p.left || p.stopped // memberlist panics on a leave after its shutdown
 	p.left = true
 	p.mu.Unlock()
 	if ml == nil || already {

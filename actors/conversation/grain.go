@@ -59,10 +59,11 @@ type turn struct {
 // Local messages from the grain's own goroutines; they never cross nodes.
 type (
 	turnFinished struct {
-		proc Process // the live process after the turn, nil when it ended
-		sig  Signature
-		hist history
-		gone bool // the conversation was not found (or was just discarded)
+		proc  Process // the live process after the turn, nil when it ended
+		sig   Signature
+		hist  history
+		gone  bool // the conversation was not found (or was just discarded)
+		final any  // the TurnDone or TurnFailed the receiver was sent
 	}
 	evicted   struct{ proc Process }
 	leaseLost struct{}
@@ -78,7 +79,20 @@ type grain struct {
 	pending  []*turn
 	stopping bool
 	stopAck  []*actor.PID
+	// recent are the turns accepted lately by request id, so that a request sent
+	// again (its caller's try was abandoned when a member was declared dead, yet
+	// it had reached this grain) is acknowledged without running the turn twice.
+	recent   map[string]*recentTurn
+	endedIDs []string // ids of recent turns that ended, oldest first
 }
+
+// recentTurn is an accepted turn: final is nil while it waits or runs, then the
+// final event its receiver was sent.
+type recentTurn struct{ final any }
+
+// recentKept is how many ended turns a grain remembers. A request is sent again
+// within its caller's request timeout (10 s), a few turns at most.
+const recentKept = 16
 
 // Receive is the grain's only entry point.
 func (g *grain) Receive(ctx actor.Context) {
@@ -119,6 +133,15 @@ func (g *grain) onTurn(ctx actor.Context, m *messages.TurnRequest) {
 	if g.id == "" {
 		g.id = m.ConversationId
 	}
+	if r := g.recent[m.RequestId]; r != nil && m.RequestId != "" {
+		// A repeated request: accepted already. One that ended gets its final event
+		// again (the receiver ignores a second one).
+		ctx.Respond(&messages.TurnAck{Accepted: true})
+		if r.final != nil {
+			ctx.Send(actor.NewPID(m.GetReceiver().GetAddress(), m.GetReceiver().GetId()), r.final)
+		}
+		return
+	}
 	if g.stopping {
 		ctx.Respond(&messages.TurnAck{Error: &messages.TurnError{Kind: KindNotFound, Message: "conversation deleted"}})
 		return
@@ -129,6 +152,7 @@ func (g *grain) onTurn(ctx actor.Context, m *messages.TurnRequest) {
 	}
 	t := &turn{req: m, receiver: actor.NewPID(m.GetReceiver().GetAddress(), m.GetReceiver().GetId()), arrived: time.Now()}
 	ctx.Respond(&messages.TurnAck{Accepted: true})
+	g.accepted(m.RequestId)
 	ctx.Watch(t.receiver)
 	if g.running != nil {
 		g.pending = append(g.pending, t)
@@ -165,6 +189,7 @@ func (g *grain) start(ctx actor.Context, t *turn) {
 func (g *grain) onFinished(ctx actor.Context, m *turnFinished) {
 	if g.running != nil {
 		ctx.Unwatch(g.running.receiver)
+		g.ended(g.running.req.RequestId, m.final)
 	}
 	g.running = nil
 	g.proc, g.sig, g.hist = m.proc, m.sig, m.hist
@@ -208,14 +233,45 @@ func (g *grain) onReceiverGone(ctx actor.Context, who *actor.PID) {
 	for _, t := range g.pending {
 		if !t.receiver.Equal(who) {
 			kept = append(kept, t)
+			continue
 		}
+		g.ended(t.req.RequestId, &messages.TurnFailed{RequestId: t.req.RequestId,
+			Error: &messages.TurnError{Kind: KindCanceled, Message: "the turn was canceled"}})
 	}
 	g.pending = kept
 }
 
 func (g *grain) fail(ctx actor.Context, t *turn, e *messages.TurnError) {
 	ctx.Unwatch(t.receiver)
-	ctx.Send(t.receiver, &messages.TurnFailed{RequestId: t.req.RequestId, Error: e})
+	final := &messages.TurnFailed{RequestId: t.req.RequestId, Error: e}
+	g.ended(t.req.RequestId, final)
+	ctx.Send(t.receiver, final)
+}
+
+// accepted remembers a turn the grain took on.
+func (g *grain) accepted(requestID string) {
+	if requestID == "" {
+		return
+	}
+	if g.recent == nil {
+		g.recent = map[string]*recentTurn{}
+	}
+	g.recent[requestID] = &recentTurn{}
+}
+
+// ended records a remembered turn's final event; the oldest ended turns beyond
+// recentKept are forgotten (turns still waiting or running never are).
+func (g *grain) ended(requestID string, final any) {
+	r := g.recent[requestID]
+	if r == nil || r.final != nil {
+		return
+	}
+	r.final = final
+	g.endedIDs = append(g.endedIDs, requestID)
+	if len(g.endedIDs) > recentKept {
+		delete(g.recent, g.endedIDs[0])
+		g.endedIDs = g.endedIDs[1:]
+	}
 }
 
 // onStop ends the conversation for a delete: queued turns fail, the running one is

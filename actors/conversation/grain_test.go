@@ -1,6 +1,7 @@
 package conversation
 
 import (
+	"context"
 	"slices"
 	"testing"
 	"time"
@@ -135,5 +136,56 @@ func TestPassivationWaitsForTheRunningTurn(t *testing.T) {
 	}
 	if _, err := h.st.AcquireLease(t.Context(), conv, "node-b", time.Minute); err != nil {
 		t.Errorf("another node cannot take the released lease: %v", err)
+	}
+}
+
+// TestRetriedRequestRunsOnce: a turn request that reaches the grain again (its
+// caller abandoned a try that had arrived after all, and sent it again) is
+// acknowledged without running the turn a second time, whether the turn still
+// waits, runs or has ended; an ended one sends its final event again.
+func TestRetriedRequestRunsOnce(t *testing.T) {
+	h := newHarness(t)
+	h.l.gate = make(chan struct{})
+	conv, pid := h.grain()
+	_, running := h.turn(pid, conv, "running")
+	_, waiting := h.turn(pid, conv, "waiting")
+	for _, s := range []*stream{running, waiting} {
+		if ack := h.resend(pid, s); !ack.Accepted {
+			t.Fatalf("%s sent again: %+v, want accepted", s.req.Message, ack.Error)
+		}
+	}
+	h.l.gate <- struct{}{}
+	if got := running.done(t); got != "echo: running" {
+		t.Fatalf("running: %q", got)
+	}
+	h.l.gate <- struct{}{}
+	if got := waiting.done(t); got != "echo: waiting" {
+		t.Fatalf("waiting: %q", got)
+	}
+	// Ended: the same request is acknowledged and its result sent again.
+	if ack := h.resend(pid, running); !ack.Accepted {
+		t.Fatalf("an ended turn sent again: %+v, want accepted", ack.Error)
+	}
+	if got := running.done(t); got != "echo: running" {
+		t.Fatalf("the ended turn's result sent again: %q", got)
+	}
+	// A new request still runs.
+	_, next := h.turn(pid, conv, "next")
+	h.l.gate <- struct{}{}
+	next.done(t)
+	if got := h.l.seen(); !slices.Equal(got, []string{"running", "waiting", "next"}) {
+		t.Fatalf("the process ran %q: each turn once", got)
+	}
+	ms, err := h.st.ListMessages(context.Background(), conv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ms) != 6 {
+		t.Fatalf("%d stored messages, want 6 (three turns)", len(ms))
+	}
+	select {
+	case m := <-waiting.ch:
+		t.Fatalf("the waiting turn's receiver got %T after its final event", m)
+	default:
 	}
 }

@@ -93,7 +93,7 @@ func (h *harness) turn(pid *actor.PID, convID, text string, mods ...func(*messag
 	for _, m := range mods {
 		m(req)
 	}
-	s.id = req.RequestId
+	s.id, s.req = req.RequestId, req
 	res, err := h.sys.Root.RequestFuture(pid, req, 5*time.Second).Result()
 	if err != nil {
 		h.t.Fatal(err)
@@ -101,10 +101,22 @@ func (h *harness) turn(pid *actor.PID, convID, text string, mods ...func(*messag
 	return res.(*messages.TurnAck), s
 }
 
+// resend sends a turn's request again, as a caller's retry does, and returns the
+// ack.
+func (h *harness) resend(pid *actor.PID, s *stream) *messages.TurnAck {
+	h.t.Helper()
+	res, err := h.sys.Root.RequestFuture(pid, s.req, 5*time.Second).Result()
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return res.(*messages.TurnAck)
+}
+
 // stream is what one turn's receiver got.
 type stream struct {
-	id string
-	ch chan any
+	id  string
+	req *messages.TurnRequest // as sent, to send it again
+	ch  chan any
 }
 
 // final waits for the turn's TurnDone or TurnFailed, returning the queued

@@ -61,7 +61,7 @@ func (r *run) do(ctx context.Context) *turnFinished {
 		return r.failed(err)
 	}
 	r.send(done)
-	return &turnFinished{proc: r.proc, sig: r.sig, hist: r.hist}
+	return &turnFinished{proc: r.proc, sig: r.sig, hist: r.hist, final: done}
 }
 
 // exec runs the turn up to its end; on error, the process is kept only when it is
@@ -274,7 +274,8 @@ func (r *run) failed(err error) *turnFinished {
 		r.discard()
 		fin.proc, fin.gone = nil, true
 	}
-	r.send(&messages.TurnFailed{RequestId: r.t.req.RequestId, Error: r.d.Encode(err), Usage: r.spent, CostUsd: r.spentUS})
+	fin.final = &messages.TurnFailed{RequestId: r.t.req.RequestId, Error: r.d.Encode(err), Usage: r.spent, CostUsd: r.spentUS}
+	r.send(fin.final)
 	return fin
 }
 

@@ -399,7 +399,7 @@ type APIKeyBody struct {
 	// LastUsedAt Last request with this key (updated at most every 30 s); null = never
 	LastUsedAt *time.Time `json:"last_used_at"`
 
-	// MaxConcurrentRequests Requests in flight at once; 0 = unlimited
+	// MaxConcurrentRequests Requests in flight at once; 0 = the gateway's default cap (setting key-default-concurrency: 2 × max-processes unless set)
 	//
 	// Example: 4
 	MaxConcurrentRequests int64        `json:"max_concurrent_requests"`
@@ -444,7 +444,9 @@ type APIKeyCreate struct {
 	// ExpiresAt When the key stops working; omit for never
 	ExpiresAt *time.Time `json:"expires_at,omitempty"`
 
-	// MaxConcurrentRequests Example: 4
+	// MaxConcurrentRequests Requests in flight at once; 0 = the gateway's default cap (key-default-concurrency)
+	//
+	// Example: 4
 	MaxConcurrentRequests *int64        `json:"max_concurrent_requests,omitempty"`
 	Metadata              *MetadataBody `json:"metadata,omitempty"`
 
@@ -499,7 +501,9 @@ type APIKeyUpdate struct {
 	CostUsdPerDay *float64 `json:"cost_usd_per_day,omitempty"`
 
 	// ExpiresAt New expiry
-	ExpiresAt             *time.Time    `json:"expires_at,omitempty"`
+	ExpiresAt *time.Time `json:"expires_at,omitempty"`
+
+	// MaxConcurrentRequests Requests in flight at once; 0 = the gateway's default cap (key-default-concurrency)
 	MaxConcurrentRequests *int64        `json:"max_concurrent_requests,omitempty"`
 	Metadata              *MetadataBody `json:"metadata,omitempty"`
 

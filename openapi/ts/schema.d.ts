@@ -774,7 +774,7 @@ export interface components {
             last_used_at: string | null;
             /**
              * Format: int64
-             * @description Requests in flight at once; 0 = unlimited
+             * @description Requests in flight at once; 0 = the gateway's default cap (setting key-default-concurrency: 2 × max-processes unless set)
              * @example 4
              */
             max_concurrent_requests: number;
@@ -823,6 +823,7 @@ export interface components {
             expires_at?: string;
             /**
              * Format: int64
+             * @description Requests in flight at once; 0 = the gateway's default cap (key-default-concurrency)
              * @example 4
              */
             max_concurrent_requests?: number;
@@ -878,7 +879,10 @@ export interface components {
              * @description New expiry
              */
             expires_at?: string;
-            /** Format: int64 */
+            /**
+             * Format: int64
+             * @description Requests in flight at once; 0 = the gateway's default cap (key-default-concurrency)
+             */
             max_concurrent_requests?: number;
             metadata?: components["schemas"]["MetadataBody"];
             /** @example support-bot */

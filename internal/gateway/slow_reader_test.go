@@ -155,4 +155,3 @@ func TestSlowWebSocketReaderIsCutOff(t *testing.T) {
 		}
 	}
 }
-

@@ -22,6 +22,9 @@ type Config struct {
 	SSEKeepAlive    time.Duration
 	StreamHold      time.Duration
 	BodyReadTimeout time.Duration
+	// StreamWriteTimeout bounds each write of an SSE stream or WebSocket: a
+	// client that stops reading is cut off (0 = no bound).
+	StreamWriteTimeout time.Duration
 
 	TrustedProxies    []netip.Prefix
 	CORSOrigins       []string

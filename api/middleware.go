@@ -109,6 +109,12 @@ func (w *statusWriter) Flush() {
 	}
 }
 
+// FlushError flushes and reports a failed write: http.ResponseController.Flush
+// tries it before Flush, so a stream's write deadline is seen at once.
+func (w *statusWriter) FlushError() error {
+	return http.NewResponseController(w.ResponseWriter).Flush()
+}
+
 func (w *statusWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	if h, ok := w.ResponseWriter.(http.Hijacker); ok {
 		if w.status == 0 {

@@ -2,12 +2,14 @@ package api
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"time"
 
 	"github.com/danielgtaylor/huma/v2"
+	"github.com/danielgtaylor/huma/v2/adapters/humachi"
 
 	"github.com/ccgateway/ccgateway/actors"
 )
@@ -18,19 +20,51 @@ func WriteJSONBody(w io.Writer, v any) {
 	_ = json.NewEncoder(w).Encode(v)
 }
 
-// SSEWriter writes server-sent events and flushes each one.
+// SSEWriter writes server-sent events and flushes each one. Each write has
+// WriteTimeout to reach the client: a client that stops reading (its receive
+// window full) fails the write instead of pinning the stream, and the stream
+// ends as if the client had left.
 type SSEWriter struct {
-	w     io.Writer
-	flush func()
+	w       io.Writer
+	rc      *http.ResponseController
+	timeout time.Duration
 }
 
-func NewSSEWriter(hctx huma.Context) *SSEWriter {
-	w := hctx.BodyWriter()
-	flush := func() {}
-	if f, ok := w.(http.Flusher); ok {
-		flush = f.Flush
+// NewSSEWriter writes hctx's response with the stream-write-timeout setting.
+func (s *Server) NewSSEWriter(hctx huma.Context) *SSEWriter {
+	return NewSSEWriter(hctx, s.Config.StreamWriteTimeout)
+}
+
+// NewSSEWriter writes hctx's response; timeout bounds each write (0: none).
+func NewSSEWriter(hctx huma.Context, timeout time.Duration) *SSEWriter {
+	out := &SSEWriter{w: hctx.BodyWriter(), timeout: timeout}
+	if _, w := humachi.Unwrap(hctx); w != nil {
+		out.rc = http.NewResponseController(w)
+	} else if w, ok := out.w.(http.ResponseWriter); ok {
+		out.rc = http.NewResponseController(w)
 	}
-	return &SSEWriter{w: w, flush: flush}
+	return out
+}
+
+// write sends p and flushes it under the write deadline, which is lifted again
+// afterwards: the server's own last write (the end of the chunked body) must not
+// meet a deadline set long before.
+func (s *SSEWriter) write(p []byte) error {
+	if s.rc == nil {
+		_, err := s.w.Write(p)
+		return err
+	}
+	deadline := s.timeout > 0 && s.rc.SetWriteDeadline(time.Now().Add(s.timeout)) == nil
+	_, err := s.w.Write(p)
+	if err == nil {
+		if err = s.rc.Flush(); errors.Is(err, http.ErrNotSupported) {
+			err = nil
+		}
+	}
+	if deadline && err == nil {
+		err = s.rc.SetWriteDeadline(time.Time{})
+	}
+	return err
 }
 
 // Event sends data, encoded as JSON, as the event name.
@@ -45,26 +79,15 @@ func (s *SSEWriter) Event(name string, data any) error {
 // Send sends one event with data as it is; an empty name leaves out the event
 // line (the client sees a "message" event, as the OpenAI dialect expects).
 func (s *SSEWriter) Send(name string, data []byte) error {
-	var err error
 	if name != "" {
-		_, err = fmt.Fprintf(s.w, "event: %s\ndata: %s\n\n", name, data)
-	} else {
-		_, err = fmt.Fprintf(s.w, "data: %s\n\n", data)
+		return s.write(fmt.Appendf(nil, "event: %s\ndata: %s\n\n", name, data))
 	}
-	if err != nil {
-		return err
-	}
-	s.flush()
-	return nil
+	return s.write(fmt.Appendf(nil, "data: %s\n\n", data))
 }
 
 // Comment sends a comment line, which clients ignore (a keep-alive).
 func (s *SSEWriter) Comment(text string) error {
-	if _, err := fmt.Fprintf(s.w, ": %s\n\n", text); err != nil {
-		return err
-	}
-	s.flush()
-	return nil
+	return s.write(fmt.Appendf(nil, ": %s\n\n", text))
 }
 
 // sseEvent maps an actor event to its SSE name and payload; final reports the end.
@@ -166,7 +189,7 @@ holding:
 
 // writeStream streams a native chat turn: start, queued, delta, done or error.
 func (s *Server) WriteStream(hctx huma.Context, t *actors.Turn, events <-chan actors.Event) {
-	s.RunStream(hctx, t, events, &nativeStream{out: NewSSEWriter(hctx)})
+	s.RunStream(hctx, t, events, &nativeStream{out: s.NewSSEWriter(hctx)})
 }
 
 // nativeStream writes ccgateway's own SSE events.

@@ -56,7 +56,7 @@ func (s *server) streamEvents(hctx huma.Context, sub *usage.Subscription, in *ev
 	hctx.SetHeader("Cache-Control", "no-cache")
 	hctx.SetHeader("X-Accel-Buffering", "no")
 	hctx.SetStatus(http.StatusOK)
-	out := api.NewSSEWriter(hctx)
+	out := s.NewSSEWriter(hctx)
 	if out.Comment("connected") != nil {
 		return
 	}

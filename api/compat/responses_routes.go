@@ -226,7 +226,7 @@ func (t *responseTurnStream) Refuse(hctx huma.Context, p *api.Problem) {
 }
 
 func (t *responseTurnStream) Open() error {
-	t.out = api.NewSSEWriter(t.hctx)
+	t.out = t.s.NewSSEWriter(t.hctx)
 	t.rs = &ResponseStream{Frame: t.c.frame}
 	return t.send(t.rs.Start()...)
 }

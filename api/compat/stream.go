@@ -44,7 +44,7 @@ func (t *compatTurnStream) Refuse(hctx huma.Context, p *api.Problem) {
 }
 
 func (t *compatTurnStream) Open() error {
-	t.em = t.c.emitter(api.NewSSEWriter(t.hctx))
+	t.em = t.c.emitter(t.s.NewSSEWriter(t.hctx))
 	return t.em.open(t.model)
 }
 

@@ -135,12 +135,12 @@ func (ws *wsSession) authenticate(ctx context.Context, r *http.Request, w http.R
 		if p.Code != api.CodeTooManyAuthFailures {
 			ws.s.RecordRequest(hctx, k, start, p.Status, p.Code)
 		}
-		ws.send(ctx, WSOut{Type: "error", Error: p})
+		_ = ws.send(ctx, WSOut{Type: "error", Error: p})
 		ws.c.Close(websocket.StatusPolicyViolation, p.Code)
 		return nil
 	}
 	ws.hash = auth.HashKey(m.APIKey)
-	ws.send(ctx, WSOut{Type: "authenticated"})
+	_ = ws.send(ctx, WSOut{Type: "authenticated"})
 	return k
 }
 
@@ -160,7 +160,7 @@ func (ws *wsSession) loop(ctx context.Context) {
 		if err := wsjson.Read(ctx, ws.c, &m); err != nil {
 			var syn *json.SyntaxError
 			if errors.As(err, &syn) {
-				ws.send(ctx, WSOut{Type: "error", Error: api.NewProblem(http.StatusBadRequest, api.CodeInvalidRequest, "messages are JSON objects")})
+				_ = ws.send(ctx, WSOut{Type: "error", Error: api.NewProblem(http.StatusBadRequest, api.CodeInvalidRequest, "messages are JSON objects")})
 				continue
 			}
 			return
@@ -175,9 +175,9 @@ func (ws *wsSession) loop(ctx context.Context) {
 			}
 			ws.mu.Unlock()
 		case "ping":
-			ws.send(ctx, WSOut{Type: "pong", ID: m.ID})
+			_ = ws.send(ctx, WSOut{Type: "pong", ID: m.ID})
 		default:
-			ws.send(ctx, WSOut{Type: "error", ID: m.ID, Error: api.NewProblem(http.StatusBadRequest, api.CodeInvalidRequest, "unknown message type "+m.Type)})
+			_ = ws.send(ctx, WSOut{Type: "error", ID: m.ID, Error: api.NewProblem(http.StatusBadRequest, api.CodeInvalidRequest, "unknown message type "+m.Type)})
 		}
 	}
 }
@@ -189,7 +189,7 @@ func (ws *wsSession) chat(ctx context.Context, m wsIn) {
 	fail := func(p *api.Problem) {
 		t := ws.s.BeginTurn(api.WithKey(ctx, ws.key), m.ConversationID)
 		t.Refuse(p.Status, p)
-		ws.send(ctx, WSOut{Type: "error", ID: m.ID, Error: p})
+		_ = ws.send(ctx, WSOut{Type: "error", ID: m.ID, Error: p})
 	}
 	ws.mu.Lock()
 	_, dup := ws.reqs[m.ID]
@@ -237,7 +237,7 @@ func (ws *wsSession) run(sctx, ctx context.Context, m wsIn) {
 	}
 	fail := func(p *api.Problem) {
 		t.Refuse(p.Status, p)
-		ws.send(sctx, WSOut{Type: "error", ID: m.ID, Error: p})
+		_ = ws.send(sctx, WSOut{Type: "error", ID: m.ID, Error: p})
 	}
 	// The key may have been suspended, expired, rotated or deleted since the
 	// socket opened: check it again, and end the socket if it is refused.
@@ -257,8 +257,8 @@ func (ws *wsSession) run(sctx, ctx context.Context, m wsIn) {
 	}
 	defer t.Release()
 	for ev := range events {
-		if out, ok := wsEvent(m.ID, ev); ok {
-			ws.send(sctx, out)
+		if out, ok := wsEvent(m.ID, ev); ok && ws.send(sctx, out) != nil {
+			return // the socket is gone: Release lets the pipeline settle the turn
 		}
 	}
 }
@@ -281,12 +281,21 @@ func wsEvent(id string, ev actors.Event) (WSOut, bool) {
 }
 
 // send writes one message; writes are serialized across the socket's requests.
-func (ws *wsSession) send(ctx context.Context, m WSOut) {
+// Each write has stream-write-timeout to reach the client: a client that stops
+// reading fails it, and the socket is closed (its chats end as if it had left).
+func (ws *wsSession) send(ctx context.Context, m WSOut) error {
 	ws.wmu.Lock()
 	defer ws.wmu.Unlock()
-	wctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	wctx, cancel := ctx, context.CancelFunc(func() {})
+	if d := ws.s.Config.StreamWriteTimeout; d > 0 {
+		wctx, cancel = context.WithTimeout(ctx, d)
+	}
 	defer cancel()
-	_ = wsjson.Write(wctx, ws.c, m)
+	err := wsjson.Write(wctx, ws.c, m)
+	if err != nil {
+		ws.c.CloseNow()
+	}
+	return err
 }
 
 // ping keeps the connection alive through proxies and detects dead peers.

@@ -102,6 +102,9 @@ type Config struct {
 	IdleTimeout     time.Duration
 	BodyReadTimeout time.Duration
 	MaxConnsPerIP   int
+	// StreamWriteTimeout bounds each write of an SSE stream or WebSocket
+	// message: a client that stops reading is cut off.
+	StreamWriteTimeout time.Duration
 
 	UsageBatchSize     int
 	UsageFlushInterval time.Duration
@@ -318,7 +321,7 @@ func (c *Config) validateSecurity() []error {
 	}
 	for name, d := range map[string]time.Duration{
 		"auth-failure-window": c.AuthFailureWindow, "signature-window": c.SignatureWindow,
-		"idle-timeout": c.IdleTimeout, "body-read-timeout": c.BodyReadTimeout,
+		"idle-timeout": c.IdleTimeout, "body-read-timeout": c.BodyReadTimeout, "stream-write-timeout": c.StreamWriteTimeout,
 		"usage-flush-interval": c.UsageFlushInterval, "retention-interval": c.RetentionInterval,
 	} {
 		if d <= 0 {

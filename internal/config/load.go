@@ -167,6 +167,7 @@ var settings = []setting{
 	{name: "listen", def: "127.0.0.1:8080", usage: "address to serve HTTP on", set: str(func(c *Config) *string { return &c.Listen })},
 	{name: "idle-timeout", def: "90s", usage: "a keep-alive connection idle this long is closed", set: dur(func(c *Config) *time.Duration { return &c.IdleTimeout })},
 	{name: "body-read-timeout", def: "60s", usage: "longest time to receive a request body; a slower client is cut off (streams and WebSockets are not limited once the body is read)", set: dur(func(c *Config) *time.Duration { return &c.BodyReadTimeout })},
+	{name: "stream-write-timeout", def: "30s", usage: "longest time one write of an SSE stream or WebSocket may wait for a client that stops reading; then the stream ends", set: dur(func(c *Config) *time.Duration { return &c.StreamWriteTimeout })},
 	{name: "max-conns-per-ip", def: "256", usage: "open connections one client address may hold (IPv6 per /64; trusted proxies exempt; 0 = no cap)", set: integer(func(c *Config) *int { return &c.MaxConnsPerIP })},
 	{name: "data-dir", def: "./data", usage: "directory for the SQLite database, CLI workspaces and generated secrets", set: str(func(c *Config) *string { return &c.DataDir })},
 	{name: "database-url", usage: "empty = SQLite in the data dir; postgres://user@host/db for PostgreSQL", secret: true, set: str(func(c *Config) *string { return &c.DatabaseURL })},

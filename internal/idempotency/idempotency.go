@@ -243,5 +243,11 @@ func (c *captureWriter) Flush() {
 	}
 }
 
+// FlushError flushes and reports a failed write: http.ResponseController.Flush
+// tries it before Flush, so a stream's write deadline is seen at once.
+func (w *captureWriter) FlushError() error {
+	return http.NewResponseController(w.ResponseWriter).Flush()
+}
+
 // Unwrap lets http.ResponseController reach the underlying writer.
 func (c *captureWriter) Unwrap() http.ResponseWriter { return c.ResponseWriter }

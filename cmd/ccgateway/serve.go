@@ -103,7 +103,7 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	}
 	defer shutdownTelemetry(tel, log)
 	pcfg := policyConfig(cfg)
-	pcfg.Engine.Observer = tel.PolicyObserver()
+	pcfg.Engine.Observer = actors.PolicyObserver(tel)
 	pols, err := policyset.New(ctx, st, pcfg, log)
 	if err != nil {
 		return err

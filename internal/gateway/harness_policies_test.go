@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ccgateway/ccgateway/actors"
 	"github.com/ccgateway/ccgateway/internal/claudecli"
 	"github.com/ccgateway/ccgateway/internal/config"
 	"github.com/ccgateway/ccgateway/internal/policyset"
@@ -36,7 +37,7 @@ func (g *gateway) startPolicies() {
 	}
 	m, err := policyset.New(context.Background(), g.st, policyset.Config{
 		Engine: policies.Config{CacheDir: policyCacheDir(), CallTimeout: g.cfg.PolicyCallTimeout,
-			MemoryLimitPages: uint32(g.cfg.PolicyMemoryMB) * 16, Observer: g.tel.PolicyObserver()},
+			MemoryLimitPages: uint32(g.cfg.PolicyMemoryMB) * 16, Observer: actors.PolicyObserver(g.tel)},
 		PermissionsConfig: policyset.PermissionsConfig(aliases, g.cfg.PolicyMaxTokensMode),
 	}, g.log)
 	if err != nil {

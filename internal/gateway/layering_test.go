@@ -49,6 +49,8 @@ func TestLayering(t *testing.T) {
 		{"below api nothing knows HTTP routes", func(p string) bool {
 			return p == "actors" || strings.HasPrefix(p, "actors/") || p == "policies" || strings.HasPrefix(p, "policies/") || p == "cluster"
 		}, false, []string{module + "api", module + "internal/gateway", module + "internal/config"}},
+		{"telemetry is a leaf: actors adapts the policy engine's events to it", func(p string) bool { return p == "internal/telemetry" }, false,
+			[]string{module + "policies"}},
 		{"only the node assembly and cmd put the layers together", func(p string) bool {
 			return strings.HasPrefix(p, "internal/") && p != "internal/gateway"
 		}, false, []string{module + "api", module + "actors"}},

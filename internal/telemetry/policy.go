@@ -10,8 +10,6 @@ import (
 	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/metric"
 	"go.opentelemetry.io/otel/trace"
-
-	"github.com/ccgateway/ccgateway/policies"
 )
 
 // Policy metric names (as Prometheus shows them; the exporter adds _total to
@@ -56,28 +54,44 @@ func (p *policyInstruments) init(m metric.Meter) error {
 	return errors.Join(errs[:]...)
 }
 
-// PolicyObserver returns the policies.Observer that traces and counts every policy
-// call and chain decision. Dry runs (policies.WithDryRun) get spans but are left
-// out of the metrics.
-func (t *Telemetry) PolicyObserver() policies.Observer { return policyObserver{t} }
+// PolicyCall is one policy evaluation, as the policy engine's observer reports
+// it (actors adapts the engine's events to it).
+type PolicyCall struct {
+	Policy   string
+	Version  int64
+	Start    time.Time
+	Duration time.Duration
+	Allow    bool
+	Code     string
+	Err      error // the call failed: counted as a deny with code policy_error
+	DryRun   bool  // traced, left out of the metrics
+}
 
-type policyObserver struct{ t *Telemetry }
-
-var (
-	_ policies.Observer      = policyObserver{}
-	_ policies.ChainObserver = policyObserver{}
-)
+// PolicyChain is one decision of a policy chain.
+type PolicyChain struct {
+	Allow bool
+	Code  string
+	// Policy and Version name the policy that denied; empty when allowed.
+	Policy     string
+	Version    int64
+	FailedOpen []string
+	Took       time.Duration
+	Err        error
+	DryRun     bool // traced, left out of the metrics
+}
 
 type chainSpanKey struct{}
 
-// ChainStarted opens the chain's span, so the policy calls' spans are its children.
-func (o policyObserver) ChainStarted(ctx context.Context) context.Context {
-	ctx, span := o.t.tracer.Start(ctx, spanPolicyChain, trace.WithSpanKind(trace.SpanKindInternal))
+// StartPolicyChain opens a chain's span, so that the spans of its policy calls
+// are its children; RecordPolicyChain ends it.
+func (t *Telemetry) StartPolicyChain(ctx context.Context) context.Context {
+	ctx, span := t.tracer.Start(ctx, spanPolicyChain, trace.WithSpanKind(trace.SpanKindInternal))
 	return context.WithValue(ctx, chainSpanKey{}, span)
 }
 
-// PolicyEvaluated records one call as a span over [Start, Start+Duration] and counts it.
-func (o policyObserver) PolicyEvaluated(ctx context.Context, ev policies.Event) {
+// RecordPolicyCall traces one call as a span over [Start, Start+Duration] and
+// counts it.
+func (t *Telemetry) RecordPolicyCall(ctx context.Context, ev PolicyCall) {
 	allow, code := ev.Allow, ev.Code
 	if ev.Err != nil {
 		allow, code = false, "policy_error"
@@ -88,32 +102,32 @@ func (o policyObserver) PolicyEvaluated(ctx context.Context, ev policies.Event) 
 		attribute.Bool("ccgateway.policy.allow", allow),
 		attribute.String("ccgateway.policy.code", code),
 	}
-	if policies.IsDryRun(ctx) {
+	if ev.DryRun {
 		attrs = append(attrs, attribute.Bool("ccgateway.policy.dry_run", true))
 	}
-	_, span := o.t.tracer.Start(ctx, spanPolicyCall, trace.WithTimestamp(ev.Start), trace.WithAttributes(attrs...))
+	_, span := t.tracer.Start(ctx, spanPolicyCall, trace.WithTimestamp(ev.Start), trace.WithAttributes(attrs...))
 	if ev.Err != nil {
 		span.RecordError(ev.Err)
 		span.SetStatus(codes.Error, ev.Err.Error())
 	}
 	span.End(trace.WithTimestamp(ev.Start.Add(ev.Duration)))
 
-	if policies.IsDryRun(ctx) {
+	if ev.DryRun {
 		return
 	}
-	p := &o.t.policy
+	p := &t.policy
 	name := attribute.String("policy", p.names.value(ev.Policy))
 	p.decisions.Add(ctx, 1, metric.WithAttributes(name,
 		attribute.String("allow", strconv.FormatBool(allow)), attribute.String("code", p.codes.value(code))))
-	o.t.policy.duration.Record(ctx, ev.Duration.Seconds(), metric.WithAttributes(name))
+	p.duration.Record(ctx, ev.Duration.Seconds(), metric.WithAttributes(name))
 	if ev.Err != nil {
-		o.t.policy.errors.Add(ctx, 1, metric.WithAttributes(name))
+		p.errors.Add(ctx, 1, metric.WithAttributes(name))
 	}
 }
 
-// DecisionMade ends the chain's span (or records one after the fact when the
-// engine did not call ChainStarted) and counts the decision.
-func (o policyObserver) DecisionMade(ctx context.Context, d policies.Decision, took time.Duration, err error) {
+// RecordPolicyChain ends the chain's span (or records one after the fact when
+// StartPolicyChain was not called) and counts the decision.
+func (t *Telemetry) RecordPolicyChain(ctx context.Context, d PolicyChain) {
 	attrs := []attribute.KeyValue{
 		attribute.Bool("ccgateway.policy.allow", d.Allow),
 		attribute.String("ccgateway.policy.code", d.Code),
@@ -125,28 +139,26 @@ func (o policyObserver) DecisionMade(ctx context.Context, d policies.Decision, t
 	if len(d.FailedOpen) > 0 {
 		attrs = append(attrs, attribute.StringSlice("ccgateway.policy.failed_open", d.FailedOpen))
 	}
-	dry := policies.IsDryRun(ctx)
-	if dry {
+	if d.DryRun {
 		attrs = append(attrs, attribute.Bool("ccgateway.policy.dry_run", true))
 	}
 	span, ok := ctx.Value(chainSpanKey{}).(trace.Span)
 	if !ok {
-		now := time.Now()
-		_, span = o.t.tracer.Start(ctx, spanPolicyChain, trace.WithTimestamp(now.Add(-took)))
+		_, span = t.tracer.Start(ctx, spanPolicyChain, trace.WithTimestamp(time.Now().Add(-d.Took)))
 	}
 	span.SetAttributes(attrs...)
-	if err != nil {
-		span.RecordError(err)
-		span.SetStatus(codes.Error, err.Error())
+	if d.Err != nil {
+		span.RecordError(d.Err)
+		span.SetStatus(codes.Error, d.Err.Error())
 	}
 	span.End()
 
-	if dry {
+	if d.DryRun {
 		return
 	}
-	p := &o.t.policy
+	p := &t.policy
 	p.chainDecisions.Add(ctx, 1, metric.WithAttributes(
 		attribute.String("allow", strconv.FormatBool(d.Allow)), attribute.String("code", p.codes.value(d.Code)),
 		attribute.String("policy", p.names.value(d.Policy))))
-	o.t.policy.chainDuration.Record(ctx, took.Seconds())
+	p.chainDuration.Record(ctx, d.Took.Seconds())
 }

@@ -6,8 +6,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -15,9 +13,6 @@ import (
 	"go.opentelemetry.io/otel/attribute"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
-
-	"github.com/ccgateway/ccgateway/policies"
-	"github.com/ccgateway/ccgateway/policies/abi"
 )
 
 func newTestTelemetry(t *testing.T) (*Telemetry, *tracetest.SpanRecorder) {
@@ -68,103 +63,14 @@ func attrs(kvs []attribute.KeyValue) map[string]string {
 	return m
 }
 
-// TestPolicyDecisionsAreCountedAndTraced evaluates the bundled chain through an
-// engine built with the observer: one allow, one deny, one dry run.
-func TestPolicyDecisionsAreCountedAndTraced(t *testing.T) {
-	tel, rec := newTestTelemetry(t)
-	ctx := context.Background()
-	e, err := policies.NewEngine(ctx, policies.Config{Observer: tel.PolicyObserver(),
-		CacheDir: filepath.Join(os.TempDir(), "ccgateway-test-policy-cache")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer e.Close(ctx)
-	chain, err := policies.DefaultChain(ctx, e)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer chain.Close()
-	loadSpans := len(rec.Ended()) // the bundled policies' self-tests at load
-
-	key := abi.Key{ID: "k1", Status: "active", Permissions: abi.Permissions{Models: []string{"claude-sonnet-4-5"}}}
-	allowed := abi.Input{Key: key, Request: abi.Request{Endpoint: "/v1/messages", Model: "claude-sonnet-4-5"}}
-	denied := allowed
-	denied.Request.Model = "opus"
-	if d, err := chain.Evaluate(ctx, &allowed); err != nil || !d.Allow {
-		t.Fatalf("allowed: %+v %v", d, err)
-	}
-	if d, err := chain.Evaluate(ctx, &denied); err != nil || d.Allow || d.Code != abi.CodeModelNotAllowed {
-		t.Fatalf("denied: %+v %v", d, err)
-	}
-	if _, err := chain.Evaluate(policies.WithDryRun(ctx), &denied); err != nil {
-		t.Fatal(err)
-	}
-
-	body := scrape(t, tel)
-	wantLines(t, body,
-		`ccgateway_policy_decisions_total{allow="false",code="model_not_allowed",policy="permissions"} 1`,
-		`ccgateway_policy_decisions_total{allow="true",code="",policy="permissions"} 1`,
-		`ccgateway_policy_decisions_total{allow="true",code="",policy="ratelimit"} 2`,
-		`ccgateway_policy_chain_decisions_total{allow="false",code="model_not_allowed",policy="permissions"} 1`,
-		`ccgateway_policy_chain_decisions_total{allow="true",code="",policy=""} 1`,
-		`ccgateway_policy_evaluation_duration_seconds_count{policy="ratelimit"} 2`,
-		`ccgateway_policy_chain_duration_seconds_count 2`,
-	)
-	if strings.Contains(body, "ccgateway_policy_errors_total{") {
-		t.Error("a policy error was counted")
-	}
-
-	// Three chains of two calls each: every call's span is a child of its chain's.
-	spans := rec.Ended()[loadSpans:]
-	if len(spans) != 9 {
-		t.Fatalf("%d spans, want 9 (3 chains x (1 + 2 calls))", len(spans))
-	}
-	var chains []sdktrace.ReadOnlySpan
-	for _, s := range spans {
-		if s.Name() == spanPolicyChain {
-			chains = append(chains, s)
-		}
-	}
-	if len(chains) != 3 {
-		t.Fatalf("%d chain spans, want 3", len(chains))
-	}
-	deny := chains[1]
-	if a := attrs(deny.Attributes()); a["ccgateway.policy.allow"] != "false" || a["ccgateway.policy.code"] != "model_not_allowed" ||
-		a["ccgateway.policy.name"] != "permissions" {
-		t.Errorf("deny chain span attributes %v", a)
-	}
-	if a := attrs(chains[2].Attributes()); a["ccgateway.policy.dry_run"] != "true" {
-		t.Errorf("dry-run chain span attributes %v", a)
-	}
-	var calls int
-	for _, s := range spans {
-		if s.Name() != spanPolicyCall || s.Parent().SpanID() != deny.SpanContext().SpanID() {
-			continue
-		}
-		calls++
-		a := attrs(s.Attributes())
-		if a["ccgateway.policy.name"] == "permissions" &&
-			(a["ccgateway.policy.allow"] != "false" || a["ccgateway.policy.code"] != "model_not_allowed" || a["ccgateway.policy.version"] != "0") {
-			t.Errorf("permissions call span attributes %v", a)
-		}
-		if s.StartTime().Before(deny.StartTime()) || s.EndTime().After(deny.EndTime()) || !s.EndTime().After(s.StartTime()) {
-			t.Errorf("call span [%v, %v] outside its chain's [%v, %v]", s.StartTime(), s.EndTime(), deny.StartTime(), deny.EndTime())
-		}
-	}
-	if calls != 2 {
-		t.Errorf("deny chain has %d call spans, want 2", calls)
-	}
-}
-
-// TestPolicyErrorIsCountedAndTraced feeds the observer a failed call and a chain
-// decision without ChainStarted, as another engine might.
+// TestPolicyErrorIsCountedAndTraced records a failed call and a chain decision
+// without StartPolicyChain, as another engine might.
 func TestPolicyErrorIsCountedAndTraced(t *testing.T) {
 	tel, rec := newTestTelemetry(t)
-	o := tel.PolicyObserver()
 	ctx := context.Background()
-	fail := &policies.PolicyError{Policy: "custom", Version: 3, Err: context.DeadlineExceeded}
-	o.PolicyEvaluated(ctx, policies.Event{Policy: "custom", Version: 3, Err: fail})
-	o.DecisionMade(ctx, policies.Decision{Output: abi.Output{Code: abi.CodePolicyError}, Policy: "custom", Version: 3}, 0, fail)
+	fail := fmt.Errorf("policy custom v3: %w", context.DeadlineExceeded)
+	tel.RecordPolicyCall(ctx, PolicyCall{Policy: "custom", Version: 3, Err: fail})
+	tel.RecordPolicyChain(ctx, PolicyChain{Code: "policy_error", Policy: "custom", Version: 3, Err: fail})
 	wantLines(t, scrape(t, tel),
 		`ccgateway_policy_decisions_total{allow="false",code="policy_error",policy="custom"} 1`,
 		`ccgateway_policy_errors_total{policy="custom"} 1`,
@@ -247,12 +153,11 @@ func TestMetricLabelsAreAClosedSet(t *testing.T) {
 			resp.Body.Close()
 		}
 	}
-	o := tel.PolicyObserver()
 	ctx := context.Background()
 	for i := range n {
 		code := fmt.Sprintf("code_%d", i)
-		o.PolicyEvaluated(ctx, policies.Event{Policy: fmt.Sprintf("p%d", i%3), Code: code})
-		o.DecisionMade(ctx, policies.Decision{Output: abi.Output{Code: code}, Policy: "Bad Name\n"}, 0, nil)
+		tel.RecordPolicyCall(ctx, PolicyCall{Policy: fmt.Sprintf("p%d", i%3), Code: code})
+		tel.RecordPolicyChain(ctx, PolicyChain{Code: code, Policy: "Bad Name\n"})
 	}
 	if err := tel.ObserveProcesses(func() ProcessStats {
 		return ProcessStats{ByState: map[string]int{"busy": 1, "weird-1": 2, "weird-2": 3}}

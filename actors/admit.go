@@ -60,9 +60,9 @@ func (d *Denial) Error() string {
 	return fmt.Sprintf("actors: denied by policy %s v%d: %s: %s", d.Policy, d.Version, d.Code, d.Reason)
 }
 
-// Ticket is an admitted request's in-flight slot on its tenant grain. Settle it
+// Reservation is an admitted request's in-flight slot on its tenant grain. Settle it
 // exactly once when the turn ends; later calls do nothing.
-type Ticket struct {
+type Reservation struct {
 	s    *System
 	key  string
 	id   string
@@ -70,9 +70,9 @@ type Ticket struct {
 }
 
 // Admit asks the key's tenant grain to decide a with the active policies. An
-// allowed request is counted and holds an in-flight slot until its Ticket is
-// settled; a denied one gets a nil Ticket and Decision.Denial.
-func (s *System) Admit(ctx context.Context, a Admission) (Decision, *Ticket, error) {
+// allowed request is counted and holds an in-flight slot until its Reservation is
+// settled; a denied one gets a nil Reservation and Decision.Denial.
+func (s *System) Admit(ctx context.Context, a Admission) (Decision, *Reservation, error) {
 	a.Key.ID = keyOr(a.Key.ID)
 	in := abi.Input{ABI: abi.Version, Key: a.Key, Request: a.Request}
 	timeout := requestTimeout
@@ -118,12 +118,12 @@ func (s *System) Admit(ctx context.Context, a Admission) (Decision, *Ticket, err
 	if a.DryRun {
 		return d, nil, nil
 	}
-	return d, &Ticket{s: s, key: a.Key.ID, id: req.Ticket}, nil
+	return d, &Reservation{s: s, key: a.Key.ID, id: req.Ticket}, nil
 }
 
 // Settle frees the ticket's in-flight slot and adds the turn's real usage to the
 // key's counters (zero Usage and cost for a failed turn).
-func (t *Ticket) Settle(u Usage, costUSD float64) {
+func (t *Reservation) Settle(u Usage, costUSD float64) {
 	if t == nil {
 		return
 	}

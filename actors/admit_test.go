@@ -37,7 +37,7 @@ func TestKeyDefaultConcurrency(t *testing.T) {
 			if admits == 0 {
 				admits = 50 // well past any cap a bug could have set
 			}
-			tickets := make([]*Ticket, 0, admits)
+			tickets := make([]*Reservation, 0, admits)
 			for i := range admits {
 				d, tk, err := s.Admit(ctx, a)
 				if err != nil || !d.Allow {

@@ -42,7 +42,7 @@ type Turn struct {
 
 	mu     sync.Mutex
 	ev     store.UsageEvent
-	ticket *Ticket
+	ticket *Reservation
 	done   bool
 
 	releaseOnce sync.Once

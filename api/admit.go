@@ -73,7 +73,7 @@ func (s *Server) CheckSettings(ctx context.Context, spec *actors.ConversationSpe
 	if ip := CallerFrom(ctx).IP; ip.IsValid() {
 		a.Request.ClientIP = ip.String()
 	}
-	d, ticket, err := s.Chat.Admit(ctx, a)
+	d, ticket, err := s.Actors.Admit(ctx, a)
 	if err != nil {
 		return ToProblem(err)
 	}

@@ -17,13 +17,13 @@ const (
 // key changed on another node drops this node's key cache, and a signature
 // accepted on another node is refused here as a replay.
 func (s *Server) joinCluster() {
-	if s.Chat == nil || !s.Chat.Clustered() {
+	if s.Actors == nil || !s.Actors.Clustered() {
 		return
 	}
-	s.Chat.HandleBroadcast(topicKeys, func([]byte) { s.keys.Invalidate() })
+	s.Actors.HandleBroadcast(topicKeys, func([]byte) { s.keys.Invalidate() })
 	// A signature message is the signing secret's SHA-256 (the replay cache is
 	// per secret), the signature and its stale-after second, big-endian.
-	s.Chat.HandleBroadcast(topicSignatures, func(b []byte) {
+	s.Actors.HandleBroadcast(topicSignatures, func(b []byte) {
 		if len(b) != 2*sha256.Size+8 {
 			return
 		}
@@ -42,13 +42,13 @@ func (s *Server) joinCluster() {
 // change of a key (create, update, suspend, rotate, delete).
 func (s *Server) KeysChanged() {
 	s.keys.Invalidate()
-	if s.Chat != nil && s.Chat.Clustered() {
+	if s.Actors != nil && s.Actors.Clustered() {
 		s.broadcast(topicKeys, nil)
 	}
 }
 
 func (s *Server) broadcast(topic string, payload []byte) {
-	if err := s.Chat.Broadcast(topic, payload); err != nil {
+	if err := s.Actors.Broadcast(topic, payload); err != nil {
 		s.Log.Warn("cluster broadcast incomplete; the store fallback catches up", "topic", topic, "err", err)
 	}
 }

@@ -64,9 +64,9 @@ func registerHealth(api huma.API, s *Server) {
 			}
 			out.Body.Checks = append(out.Body.Checks, res)
 		}
-		if s.Chat != nil && s.Chat.Clustered() {
+		if s.Actors != nil && s.Actors.Clustered() {
 			n := 0
-			for _, m := range s.Chat.Members() {
+			for _, m := range s.Actors.Members() {
 				if m.State == "alive" {
 					n++
 				}

@@ -35,7 +35,7 @@ type ReadyCheck struct {
 	Check func(ctx context.Context) error
 }
 
-// Deps are the parts the API needs. Config, Store, Chat, Tokens, Admins and Log
+// Deps are the parts the API needs. Config, Store, Actors, Tokens, Admins and Log
 // are required: New does not check them, and a nil one panics on first use. The
 // others are optional: no Ready checks make /readyz always ready, a nil Stopping
 // leaves GET /admin/events streams to end with their clients, and the comments
@@ -43,7 +43,7 @@ type ReadyCheck struct {
 type Deps struct {
 	Config *Config
 	Store  store.Store
-	Chat   *actors.System
+	Actors *actors.System
 	Tokens *auth.Issuer
 	Admins *auth.Verifier
 	Log    *slog.Logger

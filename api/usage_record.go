@@ -36,7 +36,7 @@ func (s *Server) BeginTurn(ctx context.Context, conversationID string) *actors.T
 	if m, ok := ctx.Value(endpointCtx{}).(endpoint); ok {
 		ev.Endpoint, ev.Method = m.path, m.method
 	}
-	return s.Chat.BeginTurn(ev, actors.TurnOptions{Usage: s.Usage, Classify: classifyTurnError})
+	return s.Actors.BeginTurn(ev, actors.TurnOptions{Usage: s.Usage, Classify: classifyTurnError})
 }
 
 // classifyTurnError is the problem mapper as the pipeline's records see it.

@@ -110,7 +110,7 @@ func (r *run) exec(ctx context.Context) (*messages.TurnDone, error) {
 		}
 	}
 	waited := r.queueWait(ctx)
-	grant, err := r.d.Sched.Acquire(ctx, scheduler.Ticket{Key: req.ApiKeyId, Conversation: r.convID, Adopt: adopt},
+	grant, err := r.d.Sched.Acquire(ctx, scheduler.SlotRequest{Key: req.ApiKeyId, Conversation: r.convID, Adopt: adopt},
 		func(pos int) { r.send(&messages.TurnQueued{RequestId: req.RequestId, Position: int32(pos)}) })
 	waited(err)
 	if err != nil {

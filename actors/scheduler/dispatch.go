@@ -39,7 +39,7 @@ func (s *Scheduler) dispatchLocked() (evicts []func()) {
 
 // tryGrantLocked gives t a busy slot if one is free: its own idle process, the spare
 // it adopts, a new slot, or the slot of an evicted idle process.
-func (s *Scheduler) tryGrantLocked(t Ticket) (*Grant, func(), bool) {
+func (s *Scheduler) tryGrantLocked(t SlotRequest) (*Grant, func(), bool) {
 	if s.busy >= s.cfg.MaxBusy {
 		return nil, nil, false
 	}

@@ -25,7 +25,7 @@ func TestOneKeyCannotTakeTheWholeQueue(t *testing.T) {
 	done := make(chan outcome, 64)
 	acquire := func(key string, i int) {
 		go func() {
-			g, err := s.Acquire(context.Background(), Ticket{Key: key, Conversation: fmt.Sprintf("%s-%d", key, i)}, nil)
+			g, err := s.Acquire(context.Background(), SlotRequest{Key: key, Conversation: fmt.Sprintf("%s-%d", key, i)}, nil)
 			if g != nil {
 				g.Finish(false)
 			}
@@ -37,7 +37,7 @@ func TestOneKeyCannotTakeTheWholeQueue(t *testing.T) {
 		waitQueued(t, s, i+1)
 	}
 	// The queue is full of one key's turns: the hog's next one is refused...
-	if _, err := s.Acquire(context.Background(), Ticket{Key: "hog", Conversation: "hog-extra"}, nil); !errors.Is(err, ErrQueueFull) {
+	if _, err := s.Acquire(context.Background(), SlotRequest{Key: "hog", Conversation: "hog-extra"}, nil); !errors.Is(err, ErrQueueFull) {
 		t.Fatalf("hog's 9th waiting turn: %v, want ErrQueueFull", err)
 	}
 	// ...but other keys get in, each displacing the hog's newest turn.
@@ -66,7 +66,7 @@ func TestOneKeyCannotTakeTheWholeQueue(t *testing.T) {
 			t.Fatalf("displaced %+v, want hog-%d", o, victim)
 		}
 	}
-	if _, err := s.Acquire(context.Background(), Ticket{Key: "a", Conversation: "a-9"}, nil); !errors.Is(err, ErrQueueFull) {
+	if _, err := s.Acquire(context.Background(), SlotRequest{Key: "a", Conversation: "a-9"}, nil); !errors.Is(err, ErrQueueFull) {
 		t.Fatalf("a at an equal share: %v, want ErrQueueFull", err)
 	}
 }
@@ -79,13 +79,13 @@ func TestQueuePerKeyCap(t *testing.T) {
 	defer g.Finish(false)
 	for i := range 2 {
 		go func() {
-			_, _ = s.Acquire(context.Background(), Ticket{Key: "k", Conversation: fmt.Sprint("c", i)}, nil)
+			_, _ = s.Acquire(context.Background(), SlotRequest{Key: "k", Conversation: fmt.Sprint("c", i)}, nil)
 		}()
 		waitQueued(t, s, i+1)
 	}
-	if _, err := s.Acquire(context.Background(), Ticket{Key: "k", Conversation: "c3"}, nil); !errors.Is(err, ErrQueueFull) {
+	if _, err := s.Acquire(context.Background(), SlotRequest{Key: "k", Conversation: "c3"}, nil); !errors.Is(err, ErrQueueFull) {
 		t.Fatalf("third waiting turn of one key: %v, want ErrQueueFull", err)
 	}
-	go func() { _, _ = s.Acquire(context.Background(), Ticket{Key: "other", Conversation: "o"}, nil) }()
+	go func() { _, _ = s.Acquire(context.Background(), SlotRequest{Key: "other", Conversation: "o"}, nil) }()
 	waitQueued(t, s, 3)
 }

@@ -88,7 +88,7 @@ func NewPool[S comparable, P any](sched *Scheduler, cfg PoolConfig[S], spawn Spa
 }
 
 // Take hands over the oldest ready spare of signature sig: its id (for
-// Ticket.Adopt) and process. Every call counts as demand for sig.
+// SlotRequest.Adopt) and process. Every call counts as demand for sig.
 func (p *Pool[S, P]) Take(sig S) (id string, proc P, ok bool) {
 	p.mu.Lock()
 	p.demand[sig]++

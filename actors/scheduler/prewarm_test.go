@@ -59,7 +59,7 @@ func TestPrewarmPool(t *testing.T) {
 	if !ok || proc != "default/"+id {
 		t.Fatalf("take: %q %q %v", id, proc, ok)
 	}
-	g, err := s.Acquire(context.Background(), Ticket{Key: "k", Conversation: "c", Adopt: id}, nil)
+	g, err := s.Acquire(context.Background(), SlotRequest{Key: "k", Conversation: "c", Adopt: id}, nil)
 	if err != nil || g.Fresh {
 		t.Fatalf("adopting grant %+v, %v: want a non-fresh grant", g, err)
 	}
@@ -121,7 +121,7 @@ func TestPrewarmOverFullCap(t *testing.T) {
 	if !ok {
 		t.Fatal("no spare to take")
 	}
-	ga, err := s.Acquire(context.Background(), Ticket{Key: "k", Conversation: "new", Adopt: id}, nil)
+	ga, err := s.Acquire(context.Background(), SlotRequest{Key: "k", Conversation: "new", Adopt: id}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -60,8 +60,8 @@ func (c Config) Validate() error {
 	return nil
 }
 
-// Ticket names the turn that asks for a slot.
-type Ticket struct {
+// SlotRequest names the turn that asks for a slot.
+type SlotRequest struct {
 	Key          string // the API key id: the unit of fairness
 	Conversation string // one turn at a time per conversation (the grain ensures it)
 	// Adopt is the id of a prewarmed spare the turn has taken from a Pool; its slot
@@ -82,7 +82,7 @@ type entry struct {
 }
 
 type waiter struct {
-	t     Ticket
+	t     SlotRequest
 	grant chan *Grant // buffered 1
 	// refused, set before a nil grant is sent, is why the turn left the queue
 	// without a slot (ErrQueueFull when a fairer turn took its place).
@@ -119,7 +119,7 @@ func New(cfg Config) (*Scheduler, error) {
 
 // Acquire waits for a slot for t's turn. onQueued, when not nil, is called once with
 // the turn's position (1 = next) if it has to wait. The Grant must be finished.
-func (s *Scheduler) Acquire(ctx context.Context, t Ticket, onQueued func(position int)) (*Grant, error) {
+func (s *Scheduler) Acquire(ctx context.Context, t SlotRequest, onQueued func(position int)) (*Grant, error) {
 	s.mu.Lock()
 	if s.closed {
 		s.mu.Unlock()
@@ -191,7 +191,7 @@ func (s *Scheduler) makeRoomLocked(key string) bool {
 }
 
 // grantableNowLocked reports whether t would run at once with nobody waiting.
-func (s *Scheduler) grantableNowLocked(t Ticket) bool {
+func (s *Scheduler) grantableNowLocked(t SlotRequest) bool {
 	if s.waiting > 0 || s.busy >= s.cfg.MaxBusy {
 		return false
 	}

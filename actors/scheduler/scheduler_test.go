@@ -26,7 +26,7 @@ func newSched(t *testing.T, cfg Config) *Scheduler {
 
 func mustAcquire(t *testing.T, s *Scheduler, key, conv string) *Grant {
 	t.Helper()
-	g, err := s.Acquire(context.Background(), Ticket{Key: key, Conversation: conv}, nil)
+	g, err := s.Acquire(context.Background(), SlotRequest{Key: key, Conversation: conv}, nil)
 	if err != nil {
 		t.Fatalf("acquire %s/%s: %v", key, conv, err)
 	}
@@ -58,7 +58,7 @@ func TestCapsAndQueue(t *testing.T) {
 		pos := make(chan int, 1)
 		got := make(chan *Grant)
 		go func() {
-			g2, _ := s.Acquire(context.Background(), Ticket{Key: "k", Conversation: "b"}, func(p int) { pos <- p })
+			g2, _ := s.Acquire(context.Background(), SlotRequest{Key: "k", Conversation: "b"}, func(p int) { pos <- p })
 			got <- g2
 		}()
 		if p := <-pos; p != 1 {
@@ -79,16 +79,16 @@ func TestCapsAndQueue(t *testing.T) {
 	t.Run("busy cap below the process cap", func(t *testing.T) {
 		s := newSched(t, Config{MaxProcesses: 3, MaxBusy: 1, MaxQueue: 1, QueueTimeout: 50 * time.Millisecond})
 		mustAcquire(t, s, "k", "a")
-		if _, err := s.Acquire(context.Background(), Ticket{Key: "k", Conversation: "b"}, nil); !errors.Is(err, ErrQueueTimeout) {
+		if _, err := s.Acquire(context.Background(), SlotRequest{Key: "k", Conversation: "b"}, nil); !errors.Is(err, ErrQueueTimeout) {
 			t.Fatalf("err %v, want queue timeout", err)
 		}
 	})
 	t.Run("queue full", func(t *testing.T) {
 		s := newSched(t, Config{MaxProcesses: 1, MaxQueue: 1})
 		mustAcquire(t, s, "k", "a")
-		go func() { _, _ = s.Acquire(context.Background(), Ticket{Key: "k", Conversation: "b"}, nil) }()
+		go func() { _, _ = s.Acquire(context.Background(), SlotRequest{Key: "k", Conversation: "b"}, nil) }()
 		waitQueued(t, s, 1)
-		if _, err := s.Acquire(context.Background(), Ticket{Key: "k", Conversation: "c"}, nil); !errors.Is(err, ErrQueueFull) {
+		if _, err := s.Acquire(context.Background(), SlotRequest{Key: "k", Conversation: "c"}, nil); !errors.Is(err, ErrQueueFull) {
 			t.Fatalf("err %v, want queue full", err)
 		}
 	})
@@ -97,7 +97,7 @@ func TestCapsAndQueue(t *testing.T) {
 		mustAcquire(t, s, "k", "a")
 		ctx, cancel := context.WithCancel(context.Background())
 		errc := make(chan error)
-		go func() { _, err := s.Acquire(ctx, Ticket{Key: "k", Conversation: "b"}, nil); errc <- err }()
+		go func() { _, err := s.Acquire(ctx, SlotRequest{Key: "k", Conversation: "b"}, nil); errc <- err }()
 		waitQueued(t, s, 1)
 		cancel()
 		if err := <-errc; !errors.Is(err, context.Canceled) {
@@ -110,7 +110,7 @@ func TestCapsAndQueue(t *testing.T) {
 		mustAcquire(t, s, "k", "a")
 		errc := make(chan error)
 		go func() {
-			_, err := s.Acquire(context.Background(), Ticket{Key: "k", Conversation: "b"}, nil)
+			_, err := s.Acquire(context.Background(), SlotRequest{Key: "k", Conversation: "b"}, nil)
 			errc <- err
 		}()
 		waitQueued(t, s, 1)
@@ -162,7 +162,7 @@ func TestFairness(t *testing.T) {
 	var wg sync.WaitGroup
 	acquire := func(key, conv string) {
 		defer wg.Done()
-		g, err := s.Acquire(context.Background(), Ticket{Key: key, Conversation: conv}, nil)
+		g, err := s.Acquire(context.Background(), SlotRequest{Key: key, Conversation: conv}, nil)
 		if err != nil {
 			t.Error(err)
 			return
@@ -197,7 +197,7 @@ func TestPositions(t *testing.T) {
 	s := newSched(t, Config{MaxProcesses: 1, MaxQueue: 10})
 	mustAcquire(t, s, "a", "a0")
 	positions := make(chan int, 3)
-	for i, tk := range []Ticket{{Key: "a", Conversation: "a1"}, {Key: "a", Conversation: "a2"}, {Key: "b", Conversation: "b1"}} {
+	for i, tk := range []SlotRequest{{Key: "a", Conversation: "a1"}, {Key: "a", Conversation: "a2"}, {Key: "b", Conversation: "b1"}} {
 		go func() { _, _ = s.Acquire(context.Background(), tk, func(p int) { positions <- p }) }()
 		waitQueued(t, s, i+1)
 	}

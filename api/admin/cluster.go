@@ -38,8 +38,8 @@ func registerAdminCluster(hapi huma.API, s *server) {
 		Summary: "Show the cluster's members", Tags: []string{"admin"}, Security: api.AdminSecurity, Errors: []int{401, 403},
 		Description: "The cluster's members as the answering node sees them: name, addresses, status (alive, suspect, dead, left), version and when each joined.",
 	}, func(ctx context.Context, _ *struct{}) (*clusterOutput, error) {
-		out := ClusterStatus{Clustered: s.Chat.Clustered(), Members: []ClusterMember{}}
-		for _, m := range s.Chat.Members() {
+		out := ClusterStatus{Clustered: s.Actors.Clustered(), Members: []ClusterMember{}}
+		for _, m := range s.Actors.Members() {
 			out.Members = append(out.Members, ClusterMember{ID: m.ID, Node: m.Node, ActorAddress: m.Address(), GossipAddr: m.Gossip,
 				HTTPAddress: m.HTTP, Status: m.State, Version: m.Version, JoinedAt: m.JoinedAt, Since: m.Since, Self: m.Self})
 		}

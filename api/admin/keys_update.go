@@ -87,7 +87,7 @@ func (s *server) deleteKey(ctx context.Context, in *keyIDPath) (*deleteKeyOutput
 		return nil, api.ToProblem(err)
 	}
 	// The key's conversations, CLI processes and tenant directory go with it.
-	if err := s.Chat.DeleteTenant(ctx, in.ID); err != nil {
+	if err := s.Actors.DeleteTenant(ctx, in.ID); err != nil {
 		return nil, api.ToProblem(err)
 	}
 	s.KeysChanged()

@@ -51,7 +51,7 @@ func registerProcesses(hapi huma.API, s *server) {
 		Summary: "List CLI processes and the queue", Tags: []string{"admin"}, Security: api.AdminSecurity, Errors: []int{401, 403},
 		Description: "This node's live Claude CLI processes (busy, idle or prewarmed) with RSS (and their total against the memory budget), start time and turns served, and the turns waiting for a process, by API key.",
 	}, func(ctx context.Context, _ *struct{}) (*processesOutput, error) {
-		st := s.Chat.ProcessStatus()
+		st := s.Actors.ProcessStatus()
 		out := ProcessStatus{Node: s.Config.NodeName, Processes: make([]ProcessEntry, 0, len(st.Processes)), Queue: make([]QueueEntry, 0, len(st.QueueByKey)),
 			Busy: st.Busy, MaxProcesses: st.MaxProcesses, MaxBusy: st.MaxBusy, MaxQueue: st.MaxQueue,
 			TotalRSSBytes: st.TotalRSSBytes, MemoryBudgetBytes: st.MemoryBudgetBytes}

@@ -133,7 +133,7 @@ func (s *server) createConversation(ctx context.Context, in *convCreateInput) (*
 	if p := s.CheckSettings(ctx, &spec); p != nil {
 		return nil, p
 	}
-	c, err := s.Chat.CreateConversation(ctx, api.KeyFrom(ctx).ID, spec)
+	c, err := s.Actors.CreateConversation(ctx, api.KeyFrom(ctx).ID, spec)
 	if err != nil {
 		return nil, api.ToProblem(err)
 	}
@@ -176,7 +176,7 @@ func (s *server) getConversation(ctx context.Context, in *convIDInput) (*convGet
 }
 
 func (s *server) deleteConversation(ctx context.Context, in *convIDInput) (*struct{}, error) {
-	if err := s.Chat.DeleteConversation(ctx, api.KeyFrom(ctx).ID, in.ID); err != nil {
+	if err := s.Actors.DeleteConversation(ctx, api.KeyFrom(ctx).ID, in.ID); err != nil {
 		return nil, api.ToProblem(err)
 	}
 	return nil, nil

@@ -127,7 +127,7 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	}
 	stopping := make(chan struct{})
 	handler, _ := api.New(api.Deps{
-		Config: gateway.APIConfig(cfg), Store: st, Chat: sys, Tokens: issuer, Admins: verifier, Log: log,
+		Config: gateway.APIConfig(cfg), Store: st, Actors: sys, Tokens: issuer, Admins: verifier, Log: log,
 		Usage: recorder, Events: recorder, Stopping: stopping, Policies: pols,
 		Telemetry: tel, Version: version, Ready: append(readyChecks(st, cliCfg), api.ReadyCheck{Name: "cluster", Check: sys.ClusterReady}),
 	}, gateway.Groups...)

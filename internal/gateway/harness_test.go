@@ -93,7 +93,7 @@ func (g *gateway) restart() {
 	if err != nil {
 		g.t.Fatal(err)
 	}
-	h, _ := api.New(api.Deps{Config: APIConfig(g.cfg), Store: g.st, Chat: sys, Tokens: g.issuer, Admins: verifier, Log: g.log,
+	h, _ := api.New(api.Deps{Config: APIConfig(g.cfg), Store: g.st, Actors: sys, Tokens: g.issuer, Admins: verifier, Log: g.log,
 		Usage: teeUsage{g.usage, g.writer}, Version: "test", Policies: g.policies, Telemetry: g.tel}, Groups...)
 	g.swap.mu.Lock()
 	g.sys = sys
@@ -162,7 +162,7 @@ func newGateway(t testing.TB, opts ...gatewayOption) *gateway {
 	}
 	g.writer.Start()
 	stopping := make(chan struct{})
-	h, _ := api.New(api.Deps{Config: APIConfig(cfg), Store: st, Chat: g.sys, Tokens: g.issuer, Admins: verifier, Log: log,
+	h, _ := api.New(api.Deps{Config: APIConfig(cfg), Store: st, Actors: g.sys, Tokens: g.issuer, Admins: verifier, Log: log,
 		Usage: teeUsage{g.usage, g.writer}, Events: g.writer, Stopping: stopping, Version: "test", Policies: g.policies,
 		Telemetry: g.tel,
 		Ready:     []api.ReadyCheck{{Name: "cli", Check: func(ctx context.Context) error { _, err := claudecli.Probe(ctx, cli); return err }}}}, Groups...)

@@ -37,7 +37,7 @@ func (g *gateway) secondNode(t *testing.T) *node {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h, _ := api.New(api.Deps{Config: APIConfig(g.cfg), Store: g.st, Chat: sys, Tokens: g.issuer, Admins: verifier, Log: g.log, Usage: g.usage, Version: "test"}, Groups...)
+	h, _ := api.New(api.Deps{Config: APIConfig(g.cfg), Store: g.st, Actors: sys, Tokens: g.issuer, Admins: verifier, Log: g.log, Usage: g.usage, Version: "test"}, Groups...)
 	srv := httptest.NewServer(h)
 	t.Cleanup(func() {
 		srv.Close()

@@ -177,11 +177,11 @@ func (s *server) previousConversation(ctx context.Context, id string) (string, *
 	if err != nil {
 		return "", api.ToProblem(err)
 	}
-	msgs, err := s.Store.ListMessages(ctx, r.ConversationID)
+	last, err := s.Store.ListMessagesPage(ctx, r.ConversationID, store.MessagePageQuery{Limit: 1})
 	if err != nil {
 		return "", api.ToProblem(err)
 	}
-	if n := len(msgs); n == 0 || msgs[n-1].Seq != r.MessageSeq {
+	if msgs := last.Messages; len(msgs) == 0 || msgs[0].Seq != r.MessageSeq {
 		return "", api.NewProblem(http.StatusBadRequest, "previous_response_not_latest",
 			"previous response "+id+" is not the latest of its conversation: continuing from an earlier response is not supported")
 	}
@@ -195,12 +195,12 @@ func (s *server) keepResponse(ctx context.Context, c *responseCall, conversation
 		return
 	}
 	ctx = context.WithoutCancel(ctx)
-	msgs, err := s.Store.ListMessages(ctx, conversationID)
-	if err == nil && len(msgs) > 0 {
+	last, err := s.Store.ListMessagesPage(ctx, conversationID, store.MessagePageQuery{Limit: 1})
+	if err == nil && len(last.Messages) > 0 {
 		var body []byte
 		if body, err = json.Marshal(out); err == nil {
 			err = s.Store.PutResponse(ctx, &store.StoredResponse{ID: out.ID, APIKeyID: api.KeyFrom(ctx).ID, ConversationID: conversationID,
-				MessageSeq: msgs[len(msgs)-1].Seq, Body: body})
+				MessageSeq: last.Messages[0].Seq, Body: body})
 		}
 	}
 	if err != nil {

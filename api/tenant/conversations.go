@@ -49,10 +49,13 @@ type ConversationMessage struct {
 	CreatedAt  time.Time      `json:"created_at"`
 }
 
-// ConversationDetail is a conversation with its message history.
+// ConversationDetail is a conversation with one page of its message history: the
+// latest messages (before the messages_before cursor), oldest first.
 type ConversationDetail struct {
 	Conversation
-	Messages []ConversationMessage `json:"messages" nullable:"false"`
+	Messages        []ConversationMessage `json:"messages" nullable:"false" doc:"One page of messages in seq order: the latest messages_limit before the messages_before cursor (all the latest when none), fewer when the page reaches 2 MiB of stored text (at least one message)"`
+	MessagesTotal   int                   `json:"messages_total" doc:"The number of messages in the conversation"`
+	MessagesHasMore bool                  `json:"messages_has_more" doc:"Older messages exist than the page's first: request them with messages_before set to messages[0].seq"`
 }
 
 // ConversationList is one page of the key's conversations, most recent first.
@@ -70,6 +73,11 @@ type convListInput struct {
 type convListOutput struct{ Body ConversationList }
 type convIDInput struct {
 	ID string `path:"id" doc:"The conversation id"`
+}
+type convGetInput struct {
+	ID             string `path:"id" doc:"The conversation id"`
+	MessagesLimit  int    `query:"messages_limit" minimum:"1" maximum:"1000" default:"100" doc:"At most this many messages, the latest before messages_before; a page also stops at 2 MiB of stored text (at least one message)"`
+	MessagesBefore int64  `query:"messages_before" minimum:"1" doc:"Only messages with a seq below this (a cursor: the previous page's messages[0].seq); none: the latest messages"`
 }
 type convGetOutput struct{ Body ConversationDetail }
 type convContinueInput struct {
@@ -93,8 +101,9 @@ func registerConversations(hapi huma.API, s *server) {
 	}, s.listConversations)
 	huma.Register(hapi, huma.Operation{
 		OperationID: "get-conversation", Method: http.MethodGet, Path: "/api/conversations/{id}",
-		Summary: "Get a conversation and its messages", Tags: tags, Security: api.KeySecurity, Errors: []int{401, 403, 404},
-		Description: "Metadata and the message history, with per-turn usage on assistant messages. Another key's conversation is 404.",
+		Summary: "Get a conversation and its messages", Tags: tags, Security: api.KeySecurity, Errors: []int{401, 403, 404, 422},
+		Description: "Metadata and one page of the message history, with per-turn usage on assistant messages. Another key's conversation is 404. " +
+			"The page is the latest messages_limit messages (default 100) in seq order; when messages_has_more is true, older ones follow with messages_before set to the page's first seq.",
 	}, s.getConversation)
 	huma.Register(hapi, huma.Operation{
 		OperationID: "delete-conversation", Method: http.MethodDelete, Path: "/api/conversations/{id}", DefaultStatus: http.StatusNoContent,
@@ -159,17 +168,19 @@ func (s *server) listConversations(ctx context.Context, in *convListInput) (*con
 	return out, nil
 }
 
-func (s *server) getConversation(ctx context.Context, in *convIDInput) (*convGetOutput, error) {
+func (s *server) getConversation(ctx context.Context, in *convGetInput) (*convGetOutput, error) {
 	c, err := s.Store.GetConversation(ctx, api.KeyFrom(ctx).ID, in.ID)
 	if err != nil {
 		return nil, api.ToProblem(err)
 	}
-	msgs, err := s.Store.ListMessages(ctx, c.ID)
+	page, err := s.Store.ListMessagesPage(ctx, c.ID, store.MessagePageQuery{
+		Before: in.MessagesBefore, Limit: in.MessagesLimit, MaxBytes: MaxMessagesBytes})
 	if err != nil {
 		return nil, api.ToProblem(err)
 	}
-	out := &convGetOutput{Body: ConversationDetail{Conversation: conversationOut(c), Messages: make([]ConversationMessage, 0, len(msgs))}}
-	for _, m := range msgs {
+	out := &convGetOutput{Body: ConversationDetail{Conversation: conversationOut(c),
+		Messages: make([]ConversationMessage, 0, len(page.Messages)), MessagesTotal: page.Total, MessagesHasMore: page.HasMore}}
+	for _, m := range page.Messages {
 		out.Body.Messages = append(out.Body.Messages, messageOut(m))
 	}
 	return out, nil
@@ -182,8 +193,12 @@ func (s *server) deleteConversation(ctx context.Context, in *convIDInput) (*stru
 	return nil, nil
 }
 
-// maxListBytes bounds the stored text one page of GET /api/conversations carries.
+// MaxListBytes bounds the stored text one page of GET /api/conversations carries.
 const MaxListBytes = 2 << 20
+
+// MaxMessagesBytes bounds the stored text (store.MessageSize) of the message page
+// GET /api/conversations/{id} returns.
+const MaxMessagesBytes = 2 << 20
 
 // conversationSize estimates c's size in a list response.
 func conversationSize(c *store.Conversation) int {

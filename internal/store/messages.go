@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	"github.com/google/uuid"
 )
@@ -117,6 +118,46 @@ func (s *sqlStore) ListMessages(ctx context.Context, conversationID string) ([]*
 	}
 	ms, err := collect(rows, scanMessage)
 	return ms, s.d.wrap(err, "list messages")
+}
+
+// ListMessagesPage reads the page newest first with one row beyond it, so HasMore
+// needs no second count of older rows, and stops reading at the byte bound.
+func (s *sqlStore) ListMessagesPage(ctx context.Context, conversationID string, q MessagePageQuery) (*MessagePage, error) {
+	const what = "list messages page"
+	limit := limitOr(q.Limit, 100)
+	var w where
+	w.add("conversation_id = ?", conversationID)
+	page := &MessagePage{Messages: []*Message{}}
+	if err := s.rd().queryRow(ctx, `SELECT COUNT(*) FROM messages`+w.sql(), w.args...).Scan(&page.Total); err != nil {
+		return nil, s.d.wrap(err, what)
+	}
+	if q.Before > 0 {
+		w.add("seq < ?", q.Before)
+	}
+	rows, err := s.rd().query(ctx, `SELECT `+messageColumns+` FROM messages`+w.sql()+
+		` ORDER BY seq DESC LIMIT ?`, append(w.args, limit+1)...)
+	if err != nil {
+		return nil, s.d.wrap(err, what)
+	}
+	defer rows.Close()
+	size := 0
+	for rows.Next() {
+		m, err := scanMessage(rows)
+		if err != nil {
+			return nil, s.d.wrap(err, what)
+		}
+		size += MessageSize(m)
+		if len(page.Messages) == limit || (q.MaxBytes > 0 && size > q.MaxBytes && len(page.Messages) > 0) {
+			page.HasMore = true
+			break
+		}
+		page.Messages = append(page.Messages, m)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, s.d.wrap(err, what)
+	}
+	slices.Reverse(page.Messages)
+	return page, nil
 }
 
 // PutTranscript inserts or replaces the conversation's CLI transcript and sets

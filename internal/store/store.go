@@ -134,6 +134,30 @@ type Message struct {
 	CreatedAt                time.Time
 }
 
+// MessagePageQuery selects one page of a conversation's messages, counted back
+// from the newest: Before is an exclusive Seq cursor (<= 0: none), Limit the page
+// size (<= 0: 100) and MaxBytes, when > 0, a bound on the page's MessageSize sum.
+type MessagePageQuery struct {
+	Before   int64
+	Limit    int
+	MaxBytes int
+}
+
+// MessagePage is one page of a conversation's messages in Seq order. Total counts
+// all the conversation's messages; HasMore reports messages older than the page's
+// first (continue with Before set to Messages[0].Seq).
+type MessagePage struct {
+	Messages []*Message
+	Total    int
+	HasMore  bool
+}
+
+// MessageSize estimates m's size in an API response: its text plus a fixed
+// allowance for the other fields.
+func MessageSize(m *Message) int {
+	return 256 + len(m.Content) + len(m.Model) + len(m.StopReason) + len(m.Role)
+}
+
 // StoredResponse is one Responses API object as returned to its key: Body is its
 // JSON; MessageSeq is the assistant message of the conversation it ended with.
 type StoredResponse struct {
@@ -326,6 +350,11 @@ type Store interface {
 	// An unknown conversation gives ErrNotFound.
 	AppendMessages(ctx context.Context, conversationID string, msgs []*Message) error
 	ListMessages(ctx context.Context, conversationID string) ([]*Message, error)
+	// ListMessagesPage returns the latest q.Limit messages with Seq below q.Before
+	// (all when q.Before <= 0), oldest first, stopping early (at least one message)
+	// once their MessageSize would pass q.MaxBytes (when > 0). An unknown or empty
+	// conversation gives an empty page.
+	ListMessagesPage(ctx context.Context, conversationID string, q MessagePageQuery) (*MessagePage, error)
 
 	// History hashes let the OpenAI- and Anthropic-compatible endpoints, whose clients
 	// resend the whole history on every call, find the conversation it belongs to with

@@ -904,10 +904,18 @@ type ConversationDetail struct {
 	CreatedAt time.Time `json:"created_at"`
 
 	// Id Example: 9b2c3f0e-4c1a-4a53-9d8e-2f6b1c7e5a10
-	Id        string                `json:"id"`
-	MaxTokens *int64                `json:"max_tokens,omitempty"`
-	Messages  []ConversationMessage `json:"messages"`
-	Metadata  map[string]string     `json:"metadata"`
+	Id        string `json:"id"`
+	MaxTokens *int64 `json:"max_tokens,omitempty"`
+
+	// Messages One page of messages in seq order: the latest messages_limit before the messages_before cursor (all the latest when none), fewer when the page reaches 2 MiB of stored text (at least one message)
+	Messages []ConversationMessage `json:"messages"`
+
+	// MessagesHasMore Older messages exist than the page's first: request them with messages_before set to messages[0].seq
+	MessagesHasMore bool `json:"messages_has_more"`
+
+	// MessagesTotal The number of messages in the conversation
+	MessagesTotal int64             `json:"messages_total"`
+	Metadata      map[string]string `json:"metadata"`
 
 	// Model Example: claude-sonnet-5-5
 	Model        string    `json:"model"`
@@ -1957,6 +1965,15 @@ type ListConversationsParams struct {
 	Offset *int64 `form:"offset,omitempty" json:"offset,omitempty"`
 }
 
+// GetConversationParams defines parameters for GetConversation.
+type GetConversationParams struct {
+	// MessagesLimit At most this many messages, the latest before messages_before; a page also stops at 2 MiB of stored text (at least one message)
+	MessagesLimit *int64 `form:"messages_limit,omitempty" json:"messages_limit,omitempty"`
+
+	// MessagesBefore Only messages with a seq below this (a cursor: the previous page's messages[0].seq); none: the latest messages
+	MessagesBefore *int64 `form:"messages_before,omitempty" json:"messages_before,omitempty"`
+}
+
 // OpenaiChatCompletionsParams defines parameters for OpenaiChatCompletions.
 type OpenaiChatCompletionsParams struct {
 	// XConversationId Continue this stored conversation; then only the last user message is sent and the earlier messages of the request are not used
@@ -2968,10 +2985,10 @@ type ClientInterface interface {
 
 	// GetConversation Get a conversation and its messages
 	//
-	// Metadata and the message history, with per-turn usage on assistant messages. Another key's conversation is 404.
+	// Metadata and one page of the message history, with per-turn usage on assistant messages. Another key's conversation is 404. The page is the latest messages_limit messages (default 100) in seq order; when messages_has_more is true, older ones follow with messages_before set to the page's first seq.
 	//
 	// Corresponds with GET /api/conversations/{id} (the `GetConversation` operationId).
-	GetConversation(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*http.Response, error)
+	GetConversation(ctx context.Context, id string, params *GetConversationParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ContinueConversationWithBody Send a message in a conversation
 	//
@@ -3787,11 +3804,11 @@ func (c *Client) DeleteConversation(ctx context.Context, id string, reqEditors .
 
 // GetConversation Get a conversation and its messages
 //
-// Metadata and the message history, with per-turn usage on assistant messages. Another key's conversation is 404.
+// Metadata and one page of the message history, with per-turn usage on assistant messages. Another key's conversation is 404. The page is the latest messages_limit messages (default 100) in seq order; when messages_has_more is true, older ones follow with messages_before set to the page's first seq.
 //
 // Corresponds with GET /api/conversations/{id} (the `GetConversation` operationId).
-func (c *Client) GetConversation(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewGetConversationRequest(c.Server, id)
+func (c *Client) GetConversation(ctx context.Context, id string, params *GetConversationParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetConversationRequest(c.Server, id, params)
 	if err != nil {
 		return nil, err
 	}
@@ -5607,7 +5624,7 @@ func NewDeleteConversationRequest(server string, id string) (*http.Request, erro
 }
 
 // NewGetConversationRequest constructs an http.Request for the GetConversation method
-func NewGetConversationRequest(server string, id string) (*http.Request, error) {
+func NewGetConversationRequest(server string, id string, params *GetConversationParams) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -5630,6 +5647,45 @@ func NewGetConversationRequest(server string, id string) (*http.Request, error) 
 	queryURL, err := serverURL.Parse(operationPath)
 	if err != nil {
 		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.MessagesLimit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "messages_limit", *params.MessagesLimit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int64"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.MessagesBefore != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "messages_before", *params.MessagesBefore, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int64"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
 	}
 
 	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
@@ -6597,12 +6653,12 @@ type ClientWithResponsesInterface interface {
 
 	// GetConversationWithResponse Get a conversation and its messages
 	//
-	// Metadata and the message history, with per-turn usage on assistant messages. Another key's conversation is 404.
+	// Metadata and one page of the message history, with per-turn usage on assistant messages. Another key's conversation is 404. The page is the latest messages_limit messages (default 100) in seq order; when messages_has_more is true, older ones follow with messages_before set to the page's first seq.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /api/conversations/{id} (the `GetConversation` operationId).
-	GetConversationWithResponse(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*GetConversationResponse, error)
+	GetConversationWithResponse(ctx context.Context, id string, params *GetConversationParams, reqEditors ...RequestEditorFn) (*GetConversationResponse, error)
 
 	// ContinueConversationWithBodyWithResponse Send a message in a conversation
 	//
@@ -10985,13 +11041,13 @@ func (c *ClientWithResponses) DeleteConversationWithResponse(ctx context.Context
 
 // GetConversationWithResponse Get a conversation and its messages
 //
-// Metadata and the message history, with per-turn usage on assistant messages. Another key's conversation is 404.
+// Metadata and one page of the message history, with per-turn usage on assistant messages. Another key's conversation is 404. The page is the latest messages_limit messages (default 100) in seq order; when messages_has_more is true, older ones follow with messages_before set to the page's first seq.
 //
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /api/conversations/{id} (the `GetConversation` operationId).
-func (c *ClientWithResponses) GetConversationWithResponse(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*GetConversationResponse, error) {
-	rsp, err := c.GetConversation(ctx, id, reqEditors...)
+func (c *ClientWithResponses) GetConversationWithResponse(ctx context.Context, id string, params *GetConversationParams, reqEditors ...RequestEditorFn) (*GetConversationResponse, error) {
+	rsp, err := c.GetConversation(ctx, id, params, reqEditors...)
 	if err != nil {
 		return nil, err
 	}

@@ -113,7 +113,15 @@ func TestSDKFlow(t *testing.T) {
 	if list.JSON200.Total != 3 {
 		t.Errorf("listed %d conversations, want 3 (chat, stream, created)", list.JSON200.Total)
 	}
-	detail, err := c.GetConversationWithResponse(ctx, id, key)
+	two, before := int64(2), int64(3)
+	older, err := c.GetConversationWithResponse(ctx, id, &ccgateway.GetConversationParams{MessagesLimit: &two, MessagesBefore: &before}, key)
+	if err != nil || older.JSON200 == nil {
+		t.Fatalf("get page: %v %s", err, body(older.Body))
+	}
+	if p := older.JSON200; len(p.Messages) != 2 || p.Messages[0].Seq != 1 || p.MessagesHasMore || p.MessagesTotal != 4 {
+		t.Errorf("messages page before seq 3: %s", body(older.Body))
+	}
+	detail, err := c.GetConversationWithResponse(ctx, id, nil, key)
 	if err != nil || detail.JSON200 == nil {
 		t.Fatalf("get: %v %s", err, body(detail.Body))
 	}
@@ -128,7 +136,7 @@ func TestSDKFlow(t *testing.T) {
 	if err != nil || del.StatusCode() != http.StatusNoContent {
 		t.Fatalf("delete: %v %d %s", err, del.StatusCode(), body(del.Body))
 	}
-	gone, err := c.GetConversationWithResponse(ctx, id, key)
+	gone, err := c.GetConversationWithResponse(ctx, id, nil, key)
 	if err != nil || gone.ApplicationproblemJSON404 == nil || gone.ApplicationproblemJSON404.Code != "not_found" {
 		t.Fatalf("get after delete: %v %d %s", err, gone.StatusCode(), body(gone.Body))
 	}

@@ -473,7 +473,7 @@ export interface paths {
         };
         /**
          * Get a conversation and its messages
-         * @description Metadata and the message history, with per-turn usage on assistant messages. Another key's conversation is 404.
+         * @description Metadata and one page of the message history, with per-turn usage on assistant messages. Another key's conversation is 404. The page is the latest messages_limit messages (default 100) in seq order; when messages_has_more is true, older ones follow with messages_before set to the page's first seq.
          */
         get: operations["get-conversation"];
         put?: never;
@@ -1259,7 +1259,15 @@ export interface components {
             id: string;
             /** Format: int64 */
             max_tokens?: number;
+            /** @description One page of messages in seq order: the latest messages_limit before the messages_before cursor (all the latest when none), fewer when the page reaches 2 MiB of stored text (at least one message) */
             messages: components["schemas"]["ConversationMessage"][];
+            /** @description Older messages exist than the page's first: request them with messages_before set to messages[0].seq */
+            messages_has_more: boolean;
+            /**
+             * Format: int64
+             * @description The number of messages in the conversation
+             */
+            messages_total: number;
             metadata: {
                 [key: string]: string;
             };
@@ -4564,7 +4572,12 @@ export interface operations {
     };
     "get-conversation": {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description At most this many messages, the latest before messages_before; a page also stops at 2 MiB of stored text (at least one message) */
+                messages_limit?: number;
+                /** @description Only messages with a seq below this (a cursor: the previous page's messages[0].seq); none: the latest messages */
+                messages_before?: number;
+            };
             header?: never;
             path: {
                 /** @description The conversation id */

@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"bytes"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -135,5 +136,76 @@ func testTranscripts(t *testing.T, open Open) {
 	t.Run("unknown conversation", func(t *testing.T) {
 		err := s.PutTranscript(ctx, &store.Transcript{ConversationID: uuid.NewString(), SessionID: "s"})
 		isErr(t, err, store.ErrNotFound)
+	})
+}
+
+func testMessagesPage(t *testing.T, open Open) {
+	s := open(t)
+	ctx := t.Context()
+	k := newKey(t, s)
+	c := newConversation(t, s, k.ID)
+	const n = 25
+	all := make([]*store.Message, n)
+	for i := range all {
+		all[i] = &store.Message{Role: []string{"user", "assistant"}[i%2], Content: strings.Repeat("x", i+1)}
+	}
+	noErr(t, s.AppendMessages(ctx, c.ID, all))
+	// Noise in another conversation must not show up or count.
+	noErr(t, s.AppendMessages(ctx, newConversation(t, s, k.ID).ID, []*store.Message{{Role: "user", Content: "other"}}))
+	seqs := func(ms []*store.Message) []int64 {
+		out := make([]int64, len(ms))
+		for i, m := range ms {
+			out[i] = m.Seq
+		}
+		return out
+	}
+	span := func(from, to int64) []int64 { // from..to inclusive
+		var out []int64
+		for q := from; q <= to; q++ {
+			out = append(out, q)
+		}
+		return out
+	}
+	tests := []struct {
+		name    string
+		q       store.MessagePageQuery
+		want    []int64
+		hasMore bool
+	}{
+		{"latest page", store.MessagePageQuery{Limit: 10}, span(16, 25), true},
+		{"before cursor", store.MessagePageQuery{Limit: 10, Before: 16}, span(6, 15), true},
+		{"reaches the first", store.MessagePageQuery{Limit: 10, Before: 6}, span(1, 5), false},
+		{"exact fit", store.MessagePageQuery{Limit: 5, Before: 6}, span(1, 5), false},
+		{"limit above total", store.MessagePageQuery{Limit: 1000}, span(1, 25), false},
+		{"default limit", store.MessagePageQuery{}, span(1, 25), false},
+		{"cursor past the end", store.MessagePageQuery{Limit: 3, Before: 1000}, span(23, 25), true},
+		{"cursor at the first", store.MessagePageQuery{Limit: 3, Before: 1}, nil, false},
+		// MessageSize of seq 25 is 256+4+25 = 285, of seq 24 256+9+24 = 289: 600 fits two.
+		{"byte bound", store.MessagePageQuery{Limit: 10, MaxBytes: 600}, span(24, 25), true},
+		{"byte bound keeps one", store.MessagePageQuery{Limit: 10, MaxBytes: 1}, span(25, 25), true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			p, err := s.ListMessagesPage(ctx, c.ID, tc.q)
+			noErr(t, err)
+			if tc.want == nil {
+				tc.want = []int64{}
+			}
+			equal(t, "seqs", seqs(p.Messages), tc.want)
+			equal(t, "total", p.Total, n)
+			equal(t, "has more", p.HasMore, tc.hasMore)
+		})
+	}
+	t.Run("messages match ListMessages", func(t *testing.T) {
+		p, err := s.ListMessagesPage(ctx, c.ID, store.MessagePageQuery{Limit: 4, Before: 10})
+		noErr(t, err)
+		full, err := s.ListMessages(ctx, c.ID)
+		noErr(t, err)
+		equal(t, "messages", p.Messages, full[5:9])
+	})
+	t.Run("unknown conversation", func(t *testing.T) {
+		p, err := s.ListMessagesPage(ctx, uuid.NewString(), store.MessagePageQuery{Limit: 10})
+		noErr(t, err)
+		equal(t, "page", *p, store.MessagePage{Messages: []*store.Message{}})
 	})
 }

@@ -28,6 +28,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"APIKeys", testAPIKeys},
 		{"Conversations", testConversations},
 		{"Messages", testMessages},
+		{"MessagesPage", testMessagesPage},
 		{"HistoryHashes", testHistoryHashes},
 		{"Responses", testResponses},
 		{"Idempotency", testIdempotency},

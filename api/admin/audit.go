@@ -1,8 +1,6 @@
 package admin
 
 import (
-	"github.com/ccgateway/ccgateway/api"
-
 	"context"
 	"encoding/json"
 	"net/http"
@@ -10,6 +8,7 @@ import (
 
 	"github.com/danielgtaylor/huma/v2"
 
+	"github.com/ccgateway/ccgateway/api"
 	"github.com/ccgateway/ccgateway/internal/auth"
 	"github.com/ccgateway/ccgateway/internal/store"
 )

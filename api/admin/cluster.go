@@ -1,13 +1,13 @@
 package admin
 
 import (
-	"github.com/ccgateway/ccgateway/api"
-
 	"context"
 	"net/http"
 	"time"
 
 	"github.com/danielgtaylor/huma/v2"
+
+	"github.com/ccgateway/ccgateway/api"
 )
 
 // ClusterMember is one node of the cluster as the answering node sees it.

@@ -1,10 +1,9 @@
 package admin
 
 import (
-	"github.com/ccgateway/ccgateway/api"
-
 	"time"
 
+	"github.com/ccgateway/ccgateway/api"
 	"github.com/ccgateway/ccgateway/internal/auth"
 	"github.com/ccgateway/ccgateway/internal/store"
 )

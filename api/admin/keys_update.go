@@ -1,11 +1,10 @@
 package admin
 
 import (
-	"github.com/ccgateway/ccgateway/api"
-
 	"context"
 	"time"
 
+	"github.com/ccgateway/ccgateway/api"
 	"github.com/ccgateway/ccgateway/internal/auth"
 	"github.com/ccgateway/ccgateway/internal/store"
 )

@@ -1,12 +1,11 @@
 package admin
 
 import (
-	"github.com/ccgateway/ccgateway/actors"
-	"github.com/ccgateway/ccgateway/api"
-
 	"fmt"
 	"time"
 
+	"github.com/ccgateway/ccgateway/actors"
+	"github.com/ccgateway/ccgateway/api"
 	"github.com/ccgateway/ccgateway/internal/auth"
 	"github.com/ccgateway/ccgateway/internal/store"
 )

@@ -1,14 +1,14 @@
 package admin
 
 import (
-	"github.com/ccgateway/ccgateway/api"
-
 	"context"
 	"net/http"
 	"sort"
 	"time"
 
 	"github.com/danielgtaylor/huma/v2"
+
+	"github.com/ccgateway/ccgateway/api"
 )
 
 // ProcessEntry is one live Claude CLI process on this node.

@@ -1,8 +1,6 @@
 package admin
 
 import (
-	"github.com/ccgateway/ccgateway/api"
-
 	"context"
 	"fmt"
 	"net/http"
@@ -11,6 +9,7 @@ import (
 
 	"github.com/danielgtaylor/huma/v2"
 
+	"github.com/ccgateway/ccgateway/api"
 	"github.com/ccgateway/ccgateway/internal/store"
 )
 

@@ -1,12 +1,12 @@
 package compat
 
 import (
-	"github.com/ccgateway/ccgateway/api"
-
 	"context"
 	"net/http"
 
 	"github.com/danielgtaylor/huma/v2"
+
+	"github.com/ccgateway/ccgateway/api"
 )
 
 // AnthropicMessageParam documents one message of a Messages request.

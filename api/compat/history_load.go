@@ -1,12 +1,11 @@
 package compat
 
 import (
-	"github.com/ccgateway/ccgateway/api"
-
 	"context"
 	"errors"
 	"net/http"
 
+	"github.com/ccgateway/ccgateway/api"
 	"github.com/ccgateway/ccgateway/internal/store"
 )
 

@@ -1,13 +1,13 @@
 package compat
 
 import (
-	"github.com/ccgateway/ccgateway/api"
-
 	"context"
 	"fmt"
 	"net/http"
 
 	"github.com/danielgtaylor/huma/v2"
+
+	"github.com/ccgateway/ccgateway/api"
 )
 
 // CompatModel is one model in OpenAI's or Anthropic's shape (a list entry, or the

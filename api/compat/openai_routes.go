@@ -1,13 +1,13 @@
 package compat
 
 import (
-	"github.com/ccgateway/ccgateway/api"
-
 	"context"
 	"net/http"
 	"reflect"
 
 	"github.com/danielgtaylor/huma/v2"
+
+	"github.com/ccgateway/ccgateway/api"
 )
 
 // OpenAIChatMessage documents one message of a Chat Completions request.

@@ -1,12 +1,12 @@
 package compat
 
 import (
-	"github.com/ccgateway/ccgateway/api"
-
 	"encoding/json"
 	"net/http"
 
 	"github.com/danielgtaylor/huma/v2"
+
+	"github.com/ccgateway/ccgateway/api"
 )
 
 // dialect is the client family of a compatibility route; it decides the shape of

@@ -1,8 +1,6 @@
 package compat
 
 import (
-	"github.com/ccgateway/ccgateway/api"
-
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -14,6 +12,7 @@ import (
 	"github.com/danielgtaylor/huma/v2"
 
 	"github.com/ccgateway/ccgateway/actors"
+	"github.com/ccgateway/ccgateway/api"
 	"github.com/ccgateway/ccgateway/internal/store"
 )
 

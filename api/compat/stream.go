@@ -1,13 +1,12 @@
 package compat
 
 import (
-	"github.com/ccgateway/ccgateway/api"
-
 	"encoding/json"
 
 	"github.com/danielgtaylor/huma/v2"
 
 	"github.com/ccgateway/ccgateway/actors"
+	"github.com/ccgateway/ccgateway/api"
 )
 
 // compatEmitter writes one dialect's event stream.

@@ -1,14 +1,13 @@
 package tenant
 
 import (
-	"github.com/ccgateway/ccgateway/api"
-
 	"context"
 	"net/http"
 
 	"github.com/danielgtaylor/huma/v2"
 
 	"github.com/ccgateway/ccgateway/actors"
+	"github.com/ccgateway/ccgateway/api"
 )
 
 type chatInput struct{ Body api.ChatRequest }

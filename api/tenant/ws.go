@@ -1,8 +1,6 @@
 package tenant
 
 import (
-	"github.com/ccgateway/ccgateway/api"
-
 	"context"
 	"encoding/json"
 	"errors"
@@ -17,6 +15,7 @@ import (
 	"github.com/danielgtaylor/huma/v2/adapters/humachi"
 
 	"github.com/ccgateway/ccgateway/actors"
+	"github.com/ccgateway/ccgateway/api"
 	"github.com/ccgateway/ccgateway/internal/auth"
 	"github.com/ccgateway/ccgateway/internal/store"
 )

@@ -86,9 +86,9 @@ func TestRealCLIUsage(t *testing.T) {
 		})
 		defer api.SetReply(nil)
 		cfg := realConfig(t, api)
-		cfg.Watchdog = 2 * time.Second
 		p := start(t, cfg, newSpec(t))
 		_, warm := mustSucceed(t, p, "warm up")
+		p.cfg.Watchdog = 2 * time.Second // short only for the turn under test (no turn runs now)
 		_, _, e := turn(t, p, "stall", 15*time.Second)
 		if e == nil || e.Class != ClassTimeout {
 			t.Fatalf("error = %v, want timeout", e)

@@ -1,13 +1,13 @@
 package gateway
 
 import (
-	"github.com/ccgateway/ccgateway/api"
-	"github.com/ccgateway/ccgateway/api/admin"
-
 	"context"
 	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/ccgateway/ccgateway/api"
+	"github.com/ccgateway/ccgateway/api/admin"
 )
 
 // TestAdminKeyToolGrants checks that the admin API accepts exactly the tool grants

@@ -1,9 +1,6 @@
 package gateway
 
 import (
-	"github.com/ccgateway/ccgateway/api"
-	"github.com/ccgateway/ccgateway/api/admin"
-
 	"context"
 	"strings"
 	"testing"
@@ -11,6 +8,8 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 
+	"github.com/ccgateway/ccgateway/api"
+	"github.com/ccgateway/ccgateway/api/admin"
 	"github.com/ccgateway/ccgateway/internal/auth"
 	"github.com/ccgateway/ccgateway/internal/store"
 )

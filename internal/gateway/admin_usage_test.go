@@ -1,10 +1,6 @@
 package gateway
 
 import (
-	"github.com/ccgateway/ccgateway/api"
-	"github.com/ccgateway/ccgateway/api/admin"
-	"github.com/ccgateway/ccgateway/api/tenant"
-
 	"bufio"
 	"context"
 	"encoding/json"
@@ -13,6 +9,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ccgateway/ccgateway/api"
+	"github.com/ccgateway/ccgateway/api/admin"
+	"github.com/ccgateway/ccgateway/api/tenant"
 	"github.com/ccgateway/ccgateway/internal/store"
 	"github.com/ccgateway/ccgateway/internal/testkit"
 )

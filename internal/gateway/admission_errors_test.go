@@ -1,14 +1,13 @@
 package gateway
 
 import (
-	"github.com/ccgateway/ccgateway/api"
-
 	"context"
 	"fmt"
 	"net/http"
 	"testing"
 
 	"github.com/ccgateway/ccgateway/actors"
+	"github.com/ccgateway/ccgateway/api"
 )
 
 // TestAdmissionTimeoutIsNotATurnTimeout: a tenant grain that does not answer in

@@ -1,8 +1,6 @@
 package gateway
 
 import (
-	"github.com/ccgateway/ccgateway/api"
-
 	"context"
 	"io"
 	"log/slog"
@@ -13,6 +11,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/ccgateway/ccgateway/api"
 	"github.com/ccgateway/ccgateway/internal/auth"
 	"github.com/ccgateway/ccgateway/internal/config"
 	"github.com/ccgateway/ccgateway/internal/store"

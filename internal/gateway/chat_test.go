@@ -1,8 +1,6 @@
 package gateway
 
 import (
-	"github.com/ccgateway/ccgateway/api"
-
 	"context"
 	"encoding/json"
 	"net/http"
@@ -11,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ccgateway/ccgateway/api"
 	"github.com/ccgateway/ccgateway/internal/claudecli"
 	"github.com/ccgateway/ccgateway/internal/config"
 	"github.com/ccgateway/ccgateway/internal/store"
@@ -72,7 +71,7 @@ func TestChatNonStream(t *testing.T) {
 		}
 	})
 	t.Run("usage event", func(t *testing.T) {
-		evs := g.usage.all()
+		evs := g.usageAfter(t, 1)
 		if len(evs) != 1 {
 			t.Fatalf("%d usage events, want 1", len(evs))
 		}

@@ -54,7 +54,7 @@ func TestCompatAnthropicNonStream(t *testing.T) {
 	if hr.Header.Get("X-Conversation-Id") == "" {
 		t.Error("no X-Conversation-Id header")
 	}
-	if ev := g.usage.all(); len(ev) != 1 || ev[0].Endpoint != "/v1/messages" || ev[0].StatusCode != 200 {
+	if ev := g.usageAfter(t, 1); len(ev) != 1 || ev[0].Endpoint != "/v1/messages" || ev[0].StatusCode != 200 {
 		t.Errorf("usage events %+v", ev)
 	}
 }

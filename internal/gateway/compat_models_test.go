@@ -1,14 +1,13 @@
 package gateway
 
 import (
-	"github.com/ccgateway/ccgateway/api"
-
 	"errors"
 	"testing"
 
 	"github.com/anthropics/anthropic-sdk-go"
 	"github.com/openai/openai-go/v3"
 
+	"github.com/ccgateway/ccgateway/api"
 	"github.com/ccgateway/ccgateway/internal/store"
 )
 

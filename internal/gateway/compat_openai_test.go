@@ -47,7 +47,7 @@ func TestCompatOpenAINonStream(t *testing.T) {
 	if len(reqs) == 0 || !strings.Contains(reqs[len(reqs)-1].System, "You are terse.") {
 		t.Errorf("the system prompt did not reach the API")
 	}
-	usage := g.usage.all()
+	usage := g.usageAfter(t, 1)
 	if len(usage) != 1 || usage[0].Endpoint != "/v1/chat/completions" || usage[0].StatusCode != 200 || usage[0].ResponseTokens != 5 {
 		t.Errorf("usage events %+v", usage)
 	}
@@ -76,7 +76,7 @@ func TestCompatOpenAIStream(t *testing.T) {
 	if acc.Usage.CompletionTokens != 5 || acc.Usage.TotalTokens == 0 {
 		t.Errorf("usage %+v", acc.Usage)
 	}
-	if ev := g.usage.all(); len(ev) != 1 || ev[0].Endpoint != "/v1/chat/completions" || ev[0].TotalTokens == 0 {
+	if ev := g.usageAfter(t, 1); len(ev) != 1 || ev[0].Endpoint != "/v1/chat/completions" || ev[0].TotalTokens == 0 {
 		t.Errorf("usage events %+v", ev)
 	}
 }

@@ -1,8 +1,6 @@
 package gateway
 
 import (
-	"github.com/ccgateway/ccgateway/api/tenant"
-
 	"context"
 	"encoding/json"
 	"fmt"
@@ -11,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ccgateway/ccgateway/api/tenant"
 	"github.com/ccgateway/ccgateway/internal/store"
 )
 

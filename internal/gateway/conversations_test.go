@@ -1,9 +1,6 @@
 package gateway
 
 import (
-	"github.com/ccgateway/ccgateway/api"
-	"github.com/ccgateway/ccgateway/api/tenant"
-
 	"context"
 	"encoding/json"
 	"fmt"
@@ -16,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ccgateway/ccgateway/api"
+	"github.com/ccgateway/ccgateway/api/tenant"
 	"github.com/ccgateway/ccgateway/internal/claudecli"
 	"github.com/ccgateway/ccgateway/internal/config"
 	"github.com/ccgateway/ccgateway/internal/store"

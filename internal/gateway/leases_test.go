@@ -1,8 +1,6 @@
 package gateway
 
 import (
-	"github.com/ccgateway/ccgateway/api"
-
 	"context"
 	"encoding/json"
 	"io"
@@ -13,6 +11,7 @@ import (
 	"time"
 
 	"github.com/ccgateway/ccgateway/actors"
+	"github.com/ccgateway/ccgateway/api"
 	"github.com/ccgateway/ccgateway/internal/auth"
 	"github.com/ccgateway/ccgateway/internal/claudecli"
 	"github.com/ccgateway/ccgateway/internal/config"

@@ -1,9 +1,6 @@
 package gateway
 
 import (
-	"github.com/ccgateway/ccgateway/api"
-	"github.com/ccgateway/ccgateway/api/tenant"
-
 	"context"
 	"net/http"
 	"os"
@@ -15,6 +12,8 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/ccgateway/ccgateway/api"
+	"github.com/ccgateway/ccgateway/api/tenant"
 	"github.com/ccgateway/ccgateway/internal/claudecli"
 	"github.com/ccgateway/ccgateway/internal/config"
 	"github.com/ccgateway/ccgateway/internal/store"
@@ -156,6 +155,7 @@ func TestTimedOutTurnRecordsItsUsage(t *testing.T) {
 	if p := decodeProblem(t, resp, body); resp.StatusCode != http.StatusGatewayTimeout || p.Code != api.CodeTimeout {
 		t.Fatalf("got %d %s, want 504 %s", resp.StatusCode, body, api.CodeTimeout)
 	}
+	testkit.Eventually(t, 10*time.Second, "the timed-out turn's usage record", func() bool { return len(g.usageOf(k.ID)) > 0 })
 	for _, ev := range g.usage.all() {
 		if ev.APIKeyID == k.ID && ev.Endpoint == "/api/chat" {
 			if ev.StatusCode != http.StatusGatewayTimeout || ev.RequestTokens == 0 || ev.CostUSD <= 0 {

@@ -1,9 +1,6 @@
 package gateway
 
 import (
-	"github.com/ccgateway/ccgateway/api"
-	"github.com/ccgateway/ccgateway/api/admin"
-
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -12,6 +9,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ccgateway/ccgateway/api"
+	"github.com/ccgateway/ccgateway/api/admin"
 	"github.com/ccgateway/ccgateway/internal/config"
 )
 

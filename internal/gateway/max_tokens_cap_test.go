@@ -1,16 +1,15 @@
 package gateway
 
 import (
-	"github.com/ccgateway/ccgateway/api"
-	"github.com/ccgateway/ccgateway/api/admin"
-	"github.com/ccgateway/ccgateway/api/tenant"
-
 	"context"
 	"net/http"
 	"testing"
 
 	"github.com/google/uuid"
 
+	"github.com/ccgateway/ccgateway/api"
+	"github.com/ccgateway/ccgateway/api/admin"
+	"github.com/ccgateway/ccgateway/api/tenant"
 	"github.com/ccgateway/ccgateway/internal/store"
 	"github.com/ccgateway/ccgateway/policies"
 )

@@ -1,13 +1,12 @@
 package gateway
 
 import (
-	"github.com/ccgateway/ccgateway/api"
-	"github.com/ccgateway/ccgateway/api/admin"
-
 	"net/http"
 	"testing"
 	"time"
 
+	"github.com/ccgateway/ccgateway/api"
+	"github.com/ccgateway/ccgateway/api/admin"
 	"github.com/ccgateway/ccgateway/internal/store"
 )
 

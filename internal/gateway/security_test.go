@@ -1,9 +1,6 @@
 package gateway
 
 import (
-	"github.com/ccgateway/ccgateway/api"
-	"github.com/ccgateway/ccgateway/api/admin"
-
 	"bytes"
 	"context"
 	"crypto/tls"
@@ -17,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ccgateway/ccgateway/api"
+	"github.com/ccgateway/ccgateway/api/admin"
 	"github.com/ccgateway/ccgateway/internal/auth"
 	"github.com/ccgateway/ccgateway/internal/claudecli"
 	"github.com/ccgateway/ccgateway/internal/config"

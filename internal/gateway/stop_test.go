@@ -1,8 +1,6 @@
 package gateway
 
 import (
-	"github.com/ccgateway/ccgateway/api"
-
 	"context"
 	"fmt"
 	"reflect"
@@ -11,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ccgateway/ccgateway/api"
 	"github.com/ccgateway/ccgateway/internal/claudecli"
 	"github.com/ccgateway/ccgateway/internal/store"
 	"github.com/ccgateway/ccgateway/internal/testkit"

@@ -1,11 +1,9 @@
 package gateway
 
 import (
-	"github.com/ccgateway/ccgateway/api"
-	"github.com/ccgateway/ccgateway/api/tenant"
-
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -15,6 +13,8 @@ import (
 	"github.com/coder/websocket"
 	"github.com/coder/websocket/wsjson"
 
+	"github.com/ccgateway/ccgateway/api"
+	"github.com/ccgateway/ccgateway/api/tenant"
 	"github.com/ccgateway/ccgateway/internal/store"
 	"github.com/ccgateway/ccgateway/internal/testkit"
 )
@@ -265,6 +265,14 @@ func testUsagePerTransport(t *testing.T) {
 }
 
 // usageOf is the usage events recorded for one key.
+// usageAfter waits until at least n usage events were recorded and returns them
+// all: the pipeline finishes a turn's record after the reply reached the client.
+func (g *gateway) usageAfter(t *testing.T, n int) []store.UsageEvent {
+	t.Helper()
+	testkit.Eventually(t, 10*time.Second, fmt.Sprintf("%d usage events", n), func() bool { return len(g.usage.all()) >= n })
+	return g.usage.all()
+}
+
 func (g *gateway) usageOf(keyID string) []store.UsageEvent {
 	var out []store.UsageEvent
 	for _, ev := range g.usage.all() {

@@ -1,8 +1,6 @@
 package gateway
 
 import (
-	"github.com/ccgateway/ccgateway/api/tenant"
-
 	"context"
 	"net/http"
 	"strings"
@@ -12,6 +10,7 @@ import (
 	"github.com/coder/websocket"
 	"github.com/coder/websocket/wsjson"
 
+	"github.com/ccgateway/ccgateway/api/tenant"
 	"github.com/ccgateway/ccgateway/internal/store"
 )
 

@@ -35,8 +35,12 @@ type Config struct {
 	MaxPending   int           // turns waiting behind a running one per conversation; default 8
 	// Retention deletes conversations idle longer than this; 0 keeps them forever.
 	Retention time.Duration
-	Cluster   cluster.Config // default: name "ccgateway", bind 127.0.0.1:0
-	Node      string         // this node's name, prefixed to the lease owner; default "local"
+	// SweepInterval is the time between sweeps, which remove the directories of
+	// deleted keys and, with a Retention, idle conversations (then at least every
+	// Retention/10); default 1h.
+	SweepInterval time.Duration
+	Cluster       cluster.Config // default: name "ccgateway", bind 127.0.0.1:0
+	Node          string         // this node's name, prefixed to the lease owner; default "local"
 	// HTTPAddr and Version are published to the other members (the admin view).
 	HTTPAddr string
 	Version  string

@@ -57,32 +57,52 @@ func (s *System) ProcessStatus() ProcessStatus {
 	return st
 }
 
-// sweep deletes conversations idle longer than the retention period, and the
-// directories of keys that no longer exist.
+// sweep removes the directories of keys that no longer exist and, with a
+// retention period, deletes conversations idle longer than it: once at start
+// (what a previous run left), then every sweepInterval.
 func (s *System) sweep(ctx context.Context) {
 	defer s.bg.Done()
-	every := min(max(s.cfg.Retention/10, time.Second), time.Hour)
-	t := time.NewTicker(every)
+	t := time.NewTicker(s.sweepInterval())
 	defer t.Stop()
 	for {
+		s.sweepOnce(ctx)
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
 		}
-		idle, err := s.st.ListIdleConversations(ctx, time.Now().Add(-s.cfg.Retention), 100)
-		if err != nil {
-			s.log.Warn("sweeper: list idle conversations", "err", err)
-			continue
+	}
+}
+
+// sweepInterval is SweepInterval (default 1h), shortened to Retention/10 (at
+// least a second) when conversations are retained for less.
+func (s *System) sweepInterval() time.Duration {
+	every := s.cfg.SweepInterval
+	if every <= 0 {
+		every = time.Hour
+	}
+	if s.cfg.Retention > 0 {
+		every = min(every, max(s.cfg.Retention/10, time.Second))
+	}
+	return every
+}
+
+func (s *System) sweepOnce(ctx context.Context) {
+	defer s.sweepTenantDirs(ctx)
+	if s.cfg.Retention <= 0 {
+		return
+	}
+	idle, err := s.st.ListIdleConversations(ctx, time.Now().Add(-s.cfg.Retention), 100)
+	if err != nil {
+		s.log.Warn("sweeper: list idle conversations", "err", err)
+		return
+	}
+	for _, c := range idle {
+		if err := s.DeleteConversation(ctx, c.APIKeyID, c.ID); err != nil && ctx.Err() == nil {
+			s.log.Warn("sweeper: delete conversation", "conversation", c.ID, "err", err)
 		}
-		for _, c := range idle {
-			if err := s.DeleteConversation(ctx, c.APIKeyID, c.ID); err != nil && ctx.Err() == nil {
-				s.log.Warn("sweeper: delete conversation", "conversation", c.ID, "err", err)
-			}
-		}
-		if len(idle) > 0 {
-			s.log.Info("sweeper deleted idle conversations", "count", len(idle))
-		}
-		s.sweepTenantDirs(ctx)
+	}
+	if len(idle) > 0 {
+		s.log.Info("sweeper deleted idle conversations", "count", len(idle))
 	}
 }

@@ -113,10 +113,8 @@ func New(cfg Config, st store.Store, log *slog.Logger) (*System, error) {
 	}
 	bgctx, stop := context.WithCancel(context.Background())
 	s.stopBG = stop
-	if cfg.Retention > 0 {
-		s.bg.Add(1)
-		go s.sweep(bgctx)
-	}
+	s.bg.Add(1)
+	go s.sweep(bgctx)
 	s.mem.budget = cfg.MemoryBudget
 	s.bg.Add(1)
 	go s.watchMemory(bgctx, 2*time.Second)

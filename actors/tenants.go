@@ -92,9 +92,8 @@ func (s *System) DeleteTenant(ctx context.Context, keyID string) error {
 	if err := os.RemoveAll(base); err != nil {
 		errs = append(errs, fmt.Errorf("actors: remove tenant dir: %w", err))
 	}
-	// The key is gone: what is left behind is logged. The sweeper removes a
-	// directory left over only when conversation-retention is above 0 (it runs
-	// with the idle-conversation sweep); otherwise it stays until removed by hand.
+	// The key is gone: what is left behind is logged, and the sweeper removes a
+	// directory left over (every SweepInterval, and at the next start).
 	if err := errors.Join(errs...); err != nil {
 		s.log.Warn("delete key: cleanup incomplete", "key", keyID, "err", err)
 	}

@@ -307,7 +307,7 @@ func actorsConfig(cfg *config.Config, cli claudecli.Config) actors.Config {
 		Scheduler: scheduler.Config{MaxProcesses: cfg.MaxProcesses, MaxBusy: cfg.MaxBusyTurns,
 			MaxQueue: cfg.QueueSize, MaxQueuePerKey: cfg.QueuePerKey, QueueTimeout: cfg.QueueTimeout},
 		Prewarm: cfg.Prewarm, PrewarmMinIdle: cfg.PrewarmMinIdle, MemoryBudget: cfg.CLIMemoryBudget, DefaultModel: cfg.ResolveModel(cfg.DefaultModel), IdleTTL: cfg.IdleTTL,
-		MaxPending: cfg.ConversationQueue, Retention: cfg.ConversationRetention, KeyDefaultConcurrency: cfg.KeyConcurrency(),
+		MaxPending: cfg.ConversationQueue, Retention: cfg.ConversationRetention, SweepInterval: cfg.RetentionInterval, KeyDefaultConcurrency: cfg.KeyConcurrency(),
 		LeaseTTL: cfg.LeaseTTL, LeaseRenew: cfg.LeaseRenew,
 		Cluster: clusterConfig(cfg), Node: cfg.NodeName, Version: version,
 	}

@@ -192,7 +192,7 @@ func (g *gateway) actorsConfig(cli claudecli.Config) actors.Config {
 		CLI: cli, DataDir: g.dir, TurnTimeout: c.TurnTimeout,
 		Scheduler: scheduler.Config{MaxProcesses: c.MaxProcesses, MaxBusy: c.MaxBusyTurns, MaxQueue: c.QueueSize, QueueTimeout: c.QueueTimeout},
 		Prewarm:   c.Prewarm, DefaultModel: c.ResolveModel(c.DefaultModel), IdleTTL: c.IdleTTL,
-		MaxPending: c.ConversationQueue, Retention: c.ConversationRetention, KeyDefaultConcurrency: c.KeyConcurrency(),
+		MaxPending: c.ConversationQueue, Retention: c.ConversationRetention, SweepInterval: c.RetentionInterval, KeyDefaultConcurrency: c.KeyConcurrency(),
 		Policies: g.registry(),
 		LeaseTTL: c.LeaseTTL, LeaseRenew: c.LeaseRenew,
 	}

@@ -65,7 +65,8 @@ func TestDeleteKeyEndsItsProcessesAndRemovesItsDirectory(t *testing.T) {
 // TestSweeperRemovesDirectoriesOfDeletedKeys: a tenant dir whose key no longer
 // exists (deleted while the node was down) is removed; a live key's dir stays.
 func TestSweeperRemovesDirectoriesOfDeletedKeys(t *testing.T) {
-	g := newGateway(t, func(c *config.Config, _ *claudecli.Config) { c.ConversationRetention = 5 * time.Second }) // a sweep every second
+	// conversation-retention stays 0 (the default): the directory sweep runs anyway.
+	g := newGateway(t, func(c *config.Config, _ *claudecli.Config) { c.RetentionInterval = time.Second })
 	_, k := g.newKey(store.KeyActive)
 	orphan := filepath.Join(g.dir, "tenants", uuid.NewString(), "claude")
 	kept := filepath.Join(g.dir, "tenants", k.ID, "work")

@@ -28,6 +28,7 @@ const (
 	CodeConflict            = "conflict"
 	CodeTooLarge            = "request_too_large"
 	CodeUnsupportedMedia    = "unsupported_media_type"
+	CodeMethodNotAllowed    = "method_not_allowed"
 	CodeTooManyAuthFailures = "too_many_auth_failures"
 	CodeInternal            = "internal_error"
 	CodeCLIUnavailable      = "cli_unavailable"

@@ -68,6 +68,9 @@ type Server struct {
 	keys       *keyCache
 	signatures *auth.SignatureVerifier
 	failures   *auth.FailureLimiter
+	// unmatched is the Operation metadata of requests no route matches, by path
+	// prefix (HandleUnmatched).
+	unmatched map[string]map[string]any
 }
 
 // A Group registers the routes of one audience (tenant, compat, admin): its huma
@@ -89,6 +92,8 @@ func New(d Deps, groups ...Group) (http.Handler, huma.API) {
 		r.Use(d.Telemetry.HTTPMiddleware)
 	}
 	r.Use(requestID, s.accessLog, recoverer(d.Log), securityHeaders, s.bodyDeadline, s.httpsPolicy, s.cors)
+	r.NotFound(s.noRoute(r))
+	r.MethodNotAllowed(s.noRoute(r))
 	if d.Telemetry != nil && d.Config.MetricsListen == "" {
 		r.Get(metricsPath, s.serveMetrics) // a plain chi route, left out of the OpenAPI spec
 	}

@@ -10,6 +10,7 @@ import (
 // Register is the api.Group of /v1/*: the OpenAI and Anthropic dialects.
 func Register(as *api.Server, hapi huma.API, _ chi.Router) {
 	s := &server{as}
+	as.HandleUnmatched("/v1/", dialectMeta(dialectByHeader))
 	registerCompatModels(hapi, s)
 	registerCompatOpenAI(hapi, s)
 	registerCompatAnthropic(hapi, s)

@@ -16,9 +16,7 @@ import (
 	"time"
 
 	"github.com/ccgateway/ccgateway/actors"
-	"github.com/ccgateway/ccgateway/actors/scheduler"
 	"github.com/ccgateway/ccgateway/api"
-	"github.com/ccgateway/ccgateway/cluster"
 	"github.com/ccgateway/ccgateway/internal/auth"
 	"github.com/ccgateway/ccgateway/internal/claudecli"
 	"github.com/ccgateway/ccgateway/internal/config"
@@ -110,7 +108,7 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	}
 	defer closePolicies(pols, log)
 	cliCfg := cliConfig(cfg, e.vars)
-	acfg := actorsConfig(cfg, cliCfg)
+	acfg := gateway.ActorsConfig(cfg, cliCfg, version)
 	acfg.Policies = pols.Registry()
 	acfg.HTTPAddr = ln.Addr().String()
 	acfg.Telemetry = tel
@@ -300,19 +298,6 @@ func jwtSecret(cfg *config.Config) (string, error) {
 	return secret, nil
 }
 
-// actorsConfig is the actor system's share of the configuration.
-func actorsConfig(cfg *config.Config, cli claudecli.Config) actors.Config {
-	return actors.Config{
-		CLI: cli, DataDir: cfg.DataDir, TurnTimeout: cfg.TurnTimeout,
-		Scheduler: scheduler.Config{MaxProcesses: cfg.MaxProcesses, MaxBusy: cfg.MaxBusyTurns,
-			MaxQueue: cfg.QueueSize, MaxQueuePerKey: cfg.QueuePerKey, QueueTimeout: cfg.QueueTimeout},
-		Prewarm: cfg.Prewarm, PrewarmMinIdle: cfg.PrewarmMinIdle, MemoryBudget: cfg.CLIMemoryBudget, DefaultModel: cfg.ResolveModel(cfg.DefaultModel), IdleTTL: cfg.IdleTTL,
-		MaxPending: cfg.ConversationQueue, Retention: cfg.ConversationRetention, SweepInterval: cfg.RetentionInterval, KeyDefaultConcurrency: cfg.KeyConcurrency(),
-		LeaseTTL: cfg.LeaseTTL, LeaseRenew: cfg.LeaseRenew,
-		Cluster: clusterConfig(cfg), Node: cfg.NodeName, Version: version,
-	}
-}
-
 // topicPolicies is the cluster broadcast of a policy chain change.
 const topicPolicies = "policies"
 
@@ -340,16 +325,6 @@ func clusterPolicies(ctx context.Context, sys *actors.System, pols *policyset.Ma
 	done := make(chan struct{})
 	go func() { pols.Watch(wctx, 10*time.Second, log); close(done) }()
 	return func() { cancel(); <-done }
-}
-
-// clusterConfig is the cluster's share of the configuration.
-func clusterConfig(cfg *config.Config) cluster.Config {
-	return cluster.Config{
-		Name: cfg.ClusterName, Bind: cfg.ClusterBind, Gossip: cfg.ClusterGossip, Join: cfg.ClusterJoin,
-		Advertise: cfg.ClusterAdvertise, Secret: cfg.ClusterSecret,
-		Failure: cluster.FailureDetection{ProbeInterval: cfg.ClusterProbeInterval, ProbeTimeout: cfg.ClusterProbeTimeout,
-			SuspicionMult: cfg.ClusterSuspicionMult},
-	}
 }
 
 func cliConfig(cfg *config.Config, vars []string) claudecli.Config {

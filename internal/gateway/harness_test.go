@@ -18,7 +18,6 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/ccgateway/ccgateway/actors"
-	"github.com/ccgateway/ccgateway/actors/scheduler"
 	"github.com/ccgateway/ccgateway/api"
 	"github.com/ccgateway/ccgateway/internal/auth"
 	"github.com/ccgateway/ccgateway/internal/claudecli"
@@ -185,17 +184,12 @@ func newGateway(t testing.TB, opts ...gatewayOption) *gateway {
 	return g
 }
 
-// actorsConfig maps the gateway config onto the actor system's, as serve does.
+// actorsConfig is the actor system's configuration, as serve builds it, with
+// the test's CLI and policies.
 func (g *gateway) actorsConfig(cli claudecli.Config) actors.Config {
-	c := g.cfg
-	return actors.Config{
-		CLI: cli, DataDir: g.dir, TurnTimeout: c.TurnTimeout,
-		Scheduler: scheduler.Config{MaxProcesses: c.MaxProcesses, MaxBusy: c.MaxBusyTurns, MaxQueue: c.QueueSize, QueueTimeout: c.QueueTimeout},
-		Prewarm:   c.Prewarm, DefaultModel: c.ResolveModel(c.DefaultModel), IdleTTL: c.IdleTTL,
-		MaxPending: c.ConversationQueue, Retention: c.ConversationRetention, SweepInterval: c.RetentionInterval, KeyDefaultConcurrency: c.KeyConcurrency(),
-		Policies: g.registry(),
-		LeaseTTL: c.LeaseTTL, LeaseRenew: c.LeaseRenew,
-	}
+	c := ActorsConfig(g.cfg, cli, "test")
+	c.Policies = g.registry()
+	return c
 }
 
 // newKey creates an API key with the given status and returns its secret.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/url"
 	"time"
 
 	"github.com/danielgtaylor/huma/v2"
@@ -22,6 +23,11 @@ type policyNamePath struct {
 type createPolicyInput struct{ Body PolicyUpload }
 
 type policyVersionOutput struct{ Body PolicyVersionBody }
+
+type createPolicyOutput struct {
+	Location string `header:"Location" doc:"The policy's versions (GET /admin/policies/{name}/versions)"`
+	Body     PolicyVersionBody
+}
 
 type policyListOutput struct{ Body PolicyList }
 
@@ -102,7 +108,7 @@ func registerAdminPolicies(hapi huma.API, s *server) {
 	}, requirePolicies(s, s.dryRunPolicy))
 }
 
-func (s *server) createPolicy(ctx context.Context, in *createPolicyInput) (*policyVersionOutput, error) {
+func (s *server) createPolicy(ctx context.Context, in *createPolicyInput) (*createPolicyOutput, error) {
 	b := &in.Body
 	u := &policyset.Upload{Name: b.Name, Wasm: b.Wasm, Config: b.Config, FailureMode: b.FailureMode,
 		Activate: b.Activate, CreatedBy: api.CallerFrom(ctx).Admin}
@@ -124,7 +130,7 @@ func (s *server) createPolicy(ctx context.Context, in *createPolicyInput) (*poli
 	}
 	body := versionBody(pv)
 	s.audit(ctx, "policy.create", "policy/"+pv.Name, nil, body)
-	return &policyVersionOutput{Body: body}, nil
+	return &createPolicyOutput{Location: "/admin/policies/" + url.PathEscape(body.Name) + "/versions", Body: body}, nil
 }
 
 func (s *server) listPolicies(ctx context.Context, _ *struct{}) (*policyListOutput, error) {

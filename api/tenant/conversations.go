@@ -64,7 +64,10 @@ type ConversationList struct {
 }
 
 type convCreateInput struct{ Body ConversationCreate }
-type convCreateOutput struct{ Body Conversation }
+type convCreateOutput struct {
+	Location string `header:"Location" doc:"The new conversation's URL"`
+	Body     Conversation
+}
 type convListInput struct {
 	Limit  int `query:"limit" minimum:"1" maximum:"200" default:"50" doc:"Page size; a page also stops at 2 MiB of stored text (at least one conversation): continue from offset + the number returned"`
 	Offset int `query:"offset" minimum:"0" doc:"Items to skip"`
@@ -145,7 +148,7 @@ func (s *server) createConversation(ctx context.Context, in *convCreateInput) (*
 	if err != nil {
 		return nil, api.ToProblem(err)
 	}
-	return &convCreateOutput{Body: conversationOut(c)}, nil
+	return &convCreateOutput{Location: "/api/conversations/" + c.ID, Body: conversationOut(c)}, nil
 }
 
 func (s *server) listConversations(ctx context.Context, in *convListInput) (*convListOutput, error) {

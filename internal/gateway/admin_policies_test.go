@@ -78,6 +78,9 @@ func TestPolicyUploadActivateRollback(t *testing.T) {
 		if v := decode[admin.PolicyVersionBody](t, b); v.Version != 1 || !v.Active || len(v.Tests) != 1 {
 			t.Fatalf("version %+v", v)
 		}
+		if loc := resp.Header.Get("Location"); loc != "/admin/policies/timewindow/versions" {
+			t.Errorf("Location %q", loc)
+		}
 		st, p := g.admitOnly(t, key, api.ChatRequest{})
 		wantDenied(t, "outside the window", st, p, http.StatusTooManyRequests, "outside_time_window")
 		_, b = g.adminDo(t, "GET", "/admin/policies", nil)

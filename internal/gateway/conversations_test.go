@@ -79,6 +79,9 @@ func TestConversationLifecycleAndIsolation(t *testing.T) {
 	var conv tenant.Conversation
 	_ = json.Unmarshal(b, &conv)
 	path := "/api/conversations/" + conv.ID
+	if loc := resp.Header.Get("Location"); loc != path {
+		t.Errorf("Location %q, want %q", loc, path)
+	}
 	resp, b = g.do(context.Background(), "POST", path+"/continue", key, api.ChatRequest{Message: "token=abc"})
 	if resp.StatusCode != 200 {
 		t.Fatalf("continue: %d %s", resp.StatusCode, b)

@@ -8006,6 +8006,11 @@ func (r ListPoliciesResponse) ContentType() string {
 	return ""
 }
 
+// CreatePolicyVersionResponse201Headers the declared response headers of an HTTP 201 response for CreatePolicyVersion
+type CreatePolicyVersionResponse201Headers struct {
+	Location *string
+}
+
 type CreatePolicyVersionResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -8027,6 +8032,8 @@ type CreatePolicyVersionResponse struct {
 	ApplicationproblemJSON500 *Problem
 	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
 	ApplicationproblemJSON503 *Problem
+	// Headers201 the parsed response headers for an HTTP 201 response
+	Headers201 *CreatePolicyVersionResponse201Headers
 }
 
 // GetJSON201 returns the response for an HTTP 201 `application/json` response
@@ -9121,6 +9128,11 @@ func (r ListConversationsResponse) ContentType() string {
 	return ""
 }
 
+// CreateConversationResponse201Headers the declared response headers of an HTTP 201 response for CreateConversation
+type CreateConversationResponse201Headers struct {
+	Location *string
+}
+
 type CreateConversationResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -9140,6 +9152,8 @@ type CreateConversationResponse struct {
 	ApplicationproblemJSON500 *Problem
 	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
 	ApplicationproblemJSON503 *Problem
+	// Headers201 the parsed response headers for an HTTP 201 response
+	Headers201 *CreateConversationResponse201Headers
 }
 
 // GetJSON201 returns the response for an HTTP 201 `application/json` response
@@ -12388,6 +12402,19 @@ func ParseCreatePolicyVersionResponse(rsp *http.Response) (*CreatePolicyVersionR
 
 	}
 
+	switch {
+	case rsp.StatusCode == 201:
+		var headers CreatePolicyVersionResponse201Headers
+		if values := rsp.Header.Values("Location"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Location", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Location = &value
+		}
+		response.Headers201 = &headers
+	}
+
 	return response, nil
 }
 
@@ -13326,6 +13353,19 @@ func ParseCreateConversationResponse(rsp *http.Response) (*CreateConversationRes
 		}
 		response.ApplicationproblemJSON503 = &dest
 
+	}
+
+	switch {
+	case rsp.StatusCode == 201:
+		var headers CreateConversationResponse201Headers
+		if values := rsp.Header.Values("Location"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Location", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Location = &value
+		}
+		response.Headers201 = &headers
 	}
 
 	return response, nil

@@ -3370,6 +3370,7 @@ export interface operations {
             /** @description Created */
             201: {
                 headers: {
+                    Location?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4499,6 +4500,7 @@ export interface operations {
             /** @description Created */
             201: {
                 headers: {
+                    Location?: string;
                     [name: string]: unknown;
                 };
                 content: {

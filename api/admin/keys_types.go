@@ -53,6 +53,14 @@ type MetadataBody struct {
 	Description string `json:"description" maxLength:"2000" example:"Staging key for the support bot"`
 }
 
+// MetadataInput is MetadataBody in requests: every field is optional, and the
+// object replaces the key's metadata (a field left out is empty).
+type MetadataInput struct {
+	UserID      string `json:"user_id,omitempty" maxLength:"200" example:"u_42"`
+	Project     string `json:"project,omitempty" maxLength:"200" example:"support-bot"`
+	Description string `json:"description,omitempty" maxLength:"2000" example:"Staging key for the support bot"`
+}
+
 // APIKeyBody is an API key as the admin API shows it.
 type APIKeyBody struct {
 	ID                    string             `json:"id" format:"uuid" example:"5a0f7c1e-4d1e-4c8b-9a51-1f6f0d8d2b7e"`
@@ -81,7 +89,7 @@ type APIKeyCreate struct {
 	ExpiresAt             *time.Time        `json:"expires_at,omitempty" doc:"When the key stops working; omit for never"`
 	UsageLimit            *UsageLimitInput  `json:"usage_limit,omitempty"`
 	Permissions           *PermissionsInput `json:"permissions,omitempty"`
-	Metadata              *MetadataBody     `json:"metadata,omitempty"`
+	Metadata              *MetadataInput    `json:"metadata,omitempty"`
 	MaxConcurrentRequests int64             `json:"max_concurrent_requests,omitempty" minimum:"0" maximum:"10000" doc:"Requests in flight at once; 0 = the gateway's default cap (key-default-concurrency)" example:"4"`
 	CostUSDPerDay         float64           `json:"cost_usd_per_day,omitempty" minimum:"0" example:"5"`
 	AllowedIPs            []string          `json:"allowed_ips,omitempty" maxItems:"100" doc:"CIDRs or addresses" example:"[\"203.0.113.0/24\"]"`
@@ -98,7 +106,7 @@ type APIKeyUpdate struct {
 	ClearExpiry           bool              `json:"clear_expiry,omitempty" doc:"Remove the expiry (the key never expires)"`
 	UsageLimit            *UsageLimitInput  `json:"usage_limit,omitempty"`
 	Permissions           *PermissionsInput `json:"permissions,omitempty"`
-	Metadata              *MetadataBody     `json:"metadata,omitempty"`
+	Metadata              *MetadataInput    `json:"metadata,omitempty"`
 	MaxConcurrentRequests *int64            `json:"max_concurrent_requests,omitempty" minimum:"0" maximum:"10000" doc:"Requests in flight at once; 0 = the gateway's default cap (key-default-concurrency)"`
 	CostUSDPerDay         *float64          `json:"cost_usd_per_day,omitempty" minimum:"0"`
 	AllowedIPs            []string          `json:"allowed_ips,omitempty" maxItems:"100" doc:"Replaces the list; send [] to allow any address"`

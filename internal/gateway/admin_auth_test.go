@@ -130,7 +130,7 @@ func TestAdminAuthModes(t *testing.T) {
 		code   string
 	}{
 		{"local login token", login.Token, 200, ""},
-		{"local issued token", g.adminen(), 200, ""},
+		{"local issued token", g.adminToken(), 200, ""},
 		{"shared secret", hs(sharedSecret, claims("https://sso.example.com", "ccgateway", sharedOK)), 200, ""},
 		{"shared secret, wrong secret", hs("another-secret-of-32-bytes-or-more-000000", claims("https://sso.example.com", "ccgateway", sharedOK)), 401, api.CodeUnauthorized},
 		{"shared secret, wrong audience", hs(sharedSecret, claims("https://sso.example.com", "other", sharedOK)), 401, api.CodeUnauthorized},

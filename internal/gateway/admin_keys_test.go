@@ -16,7 +16,7 @@ import (
 
 func TestAdminKeyLifecycle(t *testing.T) {
 	g := newGateway(t)
-	adminTok := g.adminen()
+	adminTok := g.adminToken()
 	ctx := context.Background()
 
 	resp, body := g.do(ctx, "POST", "/admin/api-keys", adminTok, map[string]any{
@@ -146,7 +146,7 @@ func TestAdminKeyLifecycle(t *testing.T) {
 
 func TestAdminKeyRotation(t *testing.T) {
 	g := newGateway(t)
-	adminTok := g.adminen()
+	adminTok := g.adminToken()
 	ctx := context.Background()
 	_, body := g.do(ctx, "POST", "/admin/api-keys", adminTok, map[string]any{"name": "rotating"})
 	k := decode[admin.APIKeyBody](t, body)
@@ -186,7 +186,7 @@ func TestAdminKeyRotation(t *testing.T) {
 
 func TestExpiredKeysListAsExpired(t *testing.T) {
 	g := newGateway(t)
-	adminTok := g.adminen()
+	adminTok := g.adminToken()
 	past := time.Now().Add(-time.Hour)
 	_, k := g.newKey(store.KeyActive, func(k *store.APIKey) { k.ExpiresAt = &past })
 	_, b := g.do(context.Background(), "GET", "/admin/api-keys?status=expired", adminTok, nil)
@@ -223,7 +223,7 @@ func assertNoSecrets(t *testing.T, g *gateway, secrets ...string) {
 // out keep their values.
 func TestAdminKeyPartialUpdate(t *testing.T) {
 	g := newGateway(t)
-	adminTok := g.adminen()
+	adminTok := g.adminToken()
 	ctx := context.Background()
 	resp, body := g.do(ctx, "POST", "/admin/api-keys", adminTok, map[string]any{
 		"name":        "partial",
@@ -254,5 +254,29 @@ func TestAdminKeyPartialUpdate(t *testing.T) {
 	}
 	if got.Permissions.MaxTokens != 50 || got.Permissions.AllowStreaming || len(got.Permissions.Models) != 1 {
 		t.Errorf("permissions %+v, want max_tokens 50 with the rest unchanged", got.Permissions)
+	}
+}
+
+// TestKeyMetadataFieldsAreOptional: metadata with one field is accepted on create
+// and on update, where it replaces the whole metadata.
+func TestKeyMetadataFieldsAreOptional(t *testing.T) {
+	t.Parallel()
+	g := newGateway(t)
+	tok := g.adminToken()
+	ctx := context.Background()
+	resp, body := g.do(ctx, "POST", "/admin/api-keys", tok, map[string]any{"name": "m", "metadata": map[string]any{"project": "p"}})
+	if resp.StatusCode != http.StatusCreated {
+		t.Fatalf("create: %d %s", resp.StatusCode, body)
+	}
+	k := decode[admin.APIKeyBody](t, body)
+	if k.Metadata != (admin.MetadataBody{Project: "p"}) {
+		t.Fatalf("metadata %+v", k.Metadata)
+	}
+	resp, body = g.do(ctx, "PUT", "/admin/api-keys/"+k.ID, tok, map[string]any{"metadata": map[string]any{"user_id": "u"}})
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("update: %d %s", resp.StatusCode, body)
+	}
+	if k := decode[admin.APIKeyBody](t, body); k.Metadata != (admin.MetadataBody{UserID: "u"}) {
+		t.Fatalf("metadata after update %+v", k.Metadata)
 	}
 }

@@ -14,7 +14,7 @@ import (
 // the CLI driver can run (claudecli.ValidateTool), on create and on update.
 func TestAdminKeyToolGrants(t *testing.T) {
 	g := newGateway(t)
-	adminTok := g.adminen()
+	adminTok := g.adminToken()
 	ctx := context.Background()
 
 	grant := []string{"Read", "Bash(git status:*)"}

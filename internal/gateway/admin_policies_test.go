@@ -18,7 +18,7 @@ import (
 // adminDo sends an admin request and returns the status and body.
 func (g *gateway) adminDo(t *testing.T, method, path string, body any) (*http.Response, []byte) {
 	t.Helper()
-	return g.do(context.Background(), method, path, g.adminen(), body)
+	return g.do(context.Background(), method, path, g.adminToken(), body)
 }
 
 // forbiddenImportWasm is a module importing env.foo; emptyWasm exports nothing.

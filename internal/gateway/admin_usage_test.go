@@ -42,7 +42,7 @@ func seedUsage(t *testing.T, g *gateway, a, b string) time.Time {
 
 func TestAdminUsageAPI(t *testing.T) {
 	g := newGateway(t)
-	adminTok := g.adminen()
+	adminTok := g.adminToken()
 	ctx := context.Background()
 	_, ka := g.newKey(store.KeyActive, func(k *store.APIKey) { k.Name = "alpha" })
 	_, kb := g.newKey(store.KeyActive, func(k *store.APIKey) { k.Name = "beta" })
@@ -157,7 +157,7 @@ func TestOwnUsage(t *testing.T) {
 
 func TestEventsFeedAndOneEventPerRequest(t *testing.T) {
 	g := newGateway(t)
-	adminTok := g.adminen()
+	adminTok := g.adminToken()
 	key, k := g.newKey(store.KeyActive)
 	req, _ := http.NewRequest("GET", g.srv.URL+"/admin/events?api_key_id="+k.ID, nil)
 	req.Header.Set("Authorization", "Bearer "+adminTok)

@@ -345,16 +345,16 @@ func testAuthConfig(cfg *config.Config, localSecret string) auth.Config {
 // testTLS as tls-cert-file makes newGateway serve HTTPS with httptest's certificate.
 const testTLS = "test:tls"
 
-// adminen returns a token of the local admin "root".
-func (g *gateway) adminen() string {
+// adminToken returns a token of the local admin "root".
+func (g *gateway) adminToken() string {
 	g.t.Helper()
-	return g.adminenFor("root")
+	return g.adminTokenFor("root")
 }
 
-// adminenFor returns a token of the local admin username, creating the admin
+// adminTokenFor returns a token of the local admin username, creating the admin
 // (with an unusable password) when it does not exist yet; the token carries the
 // admin's current token version.
-func (g *gateway) adminenFor(username string) string {
+func (g *gateway) adminTokenFor(username string) string {
 	g.t.Helper()
 	ctx := context.Background()
 	a, err := g.st.GetAdminByUsername(ctx, username)

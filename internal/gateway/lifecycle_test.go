@@ -50,7 +50,7 @@ func TestDeleteKeyEndsItsProcessesAndRemovesItsDirectory(t *testing.T) {
 	if _, err := os.Stat(dir); err != nil {
 		t.Fatalf("no tenant dir before the delete: %v", err)
 	}
-	if r, b := g.do(context.Background(), "DELETE", "/admin/api-keys/"+k.ID, g.adminen(), nil); r.StatusCode != http.StatusNoContent {
+	if r, b := g.do(context.Background(), "DELETE", "/admin/api-keys/"+k.ID, g.adminToken(), nil); r.StatusCode != http.StatusNoContent {
 		t.Fatalf("delete key: %d %s", r.StatusCode, b)
 	}
 	assertGone(t, pid, 3*time.Second)

@@ -78,7 +78,7 @@ func TestMetricsCountPolicyDecisionsAndRequests(t *testing.T) {
 // clients and admin tokens; with metrics-listen set it is not there at all.
 func TestMetricsAccessRule(t *testing.T) {
 	g := newGateway(t)
-	adminTok := http.Header{"Authorization": {"Bearer " + g.adminen()}}
+	adminTok := http.Header{"Authorization": {"Bearer " + g.adminToken()}}
 	remote := func(h http.Header) int {
 		r := httptest.NewRequest("GET", "/metrics", nil)
 		r.RemoteAddr = "192.0.2.7:40000"

@@ -20,7 +20,7 @@ import (
 // processes fetches GET /admin/processes with an admin token.
 func (g *gateway) processes(t *testing.T) admin.ProcessStatus {
 	t.Helper()
-	resp, b := g.do(context.Background(), "GET", "/admin/processes", g.adminen(), nil)
+	resp, b := g.do(context.Background(), "GET", "/admin/processes", g.adminToken(), nil)
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("GET /admin/processes: %d %s", resp.StatusCode, b)
 	}

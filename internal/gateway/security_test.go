@@ -81,7 +81,7 @@ func TestIPAllowlist(t *testing.T) {
 
 func TestRequestSigning(t *testing.T) {
 	g := newGateway(t)
-	adminTok := g.adminen()
+	adminTok := g.adminToken()
 	_, body := g.do(context.Background(), "POST", "/admin/api-keys", adminTok, map[string]any{"name": "signed", "require_signature": true})
 	k := decode[admin.APIKeyBody](t, body)
 	if !strings.HasPrefix(k.SigningSecret, auth.SigningSecretPrefix) {
@@ -237,7 +237,7 @@ func TestFailedAuthLimiter(t *testing.T) {
 		t.Fatalf("good key before the burst: %d %s", resp.StatusCode, body)
 	}
 	unseen, _ := g.newKey(store.KeyActive) // valid, but never used from here
-	adminTok := g.adminen()
+	adminTok := g.adminToken()
 	bad, _ := auth.GenerateKey()
 	for i := range 3 {
 		if resp, _ := g.do(context.Background(), "GET", "/api/models", bad.Secret, nil); resp.StatusCode != 401 {

@@ -141,7 +141,7 @@ func TestWebSocketAppliesKeyRules(t *testing.T) {
 func TestWebSocketRechecksTheKey(t *testing.T) {
 	g := newGateway(t)
 	key, k := g.newKey(store.KeyActive)
-	adminTok := g.adminenFor("admin")
+	adminTok := g.adminTokenFor("admin")
 	url := "ws" + strings.TrimPrefix(g.srv.URL, "http") + "/api/ws"
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()

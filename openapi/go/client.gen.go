@@ -447,8 +447,8 @@ type APIKeyCreate struct {
 	// MaxConcurrentRequests Requests in flight at once; 0 = the gateway's default cap (key-default-concurrency)
 	//
 	// Example: 4
-	MaxConcurrentRequests *int64        `json:"max_concurrent_requests,omitempty"`
-	Metadata              *MetadataBody `json:"metadata,omitempty"`
+	MaxConcurrentRequests *int64         `json:"max_concurrent_requests,omitempty"`
+	Metadata              *MetadataInput `json:"metadata,omitempty"`
 
 	// Name Example: support-bot
 	Name        string            `json:"name"`
@@ -504,8 +504,8 @@ type APIKeyUpdate struct {
 	ExpiresAt *time.Time `json:"expires_at,omitempty"`
 
 	// MaxConcurrentRequests Requests in flight at once; 0 = the gateway's default cap (key-default-concurrency)
-	MaxConcurrentRequests *int64        `json:"max_concurrent_requests,omitempty"`
-	Metadata              *MetadataBody `json:"metadata,omitempty"`
+	MaxConcurrentRequests *int64         `json:"max_concurrent_requests,omitempty"`
+	Metadata              *MetadataInput `json:"metadata,omitempty"`
 
 	// Name Example: support-bot
 	Name        *string           `json:"name,omitempty"`
@@ -1040,6 +1040,18 @@ type MetadataBody struct {
 
 	// UserId Example: u_42
 	UserId string `json:"user_id"`
+}
+
+// MetadataInput defines model for MetadataInput.
+type MetadataInput struct {
+	// Description Example: Staging key for the support bot
+	Description *string `json:"description,omitempty"`
+
+	// Project Example: support-bot
+	Project *string `json:"project,omitempty"`
+
+	// UserId Example: u_42
+	UserId *string `json:"user_id,omitempty"`
 }
 
 // ModelInfo defines model for ModelInfo.

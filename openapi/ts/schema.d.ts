@@ -827,7 +827,7 @@ export interface components {
              * @example 4
              */
             max_concurrent_requests?: number;
-            metadata?: components["schemas"]["MetadataBody"];
+            metadata?: components["schemas"]["MetadataInput"];
             /** @example support-bot */
             name: string;
             permissions?: components["schemas"]["PermissionsInput"];
@@ -884,7 +884,7 @@ export interface components {
              * @description Requests in flight at once; 0 = the gateway's default cap (key-default-concurrency)
              */
             max_concurrent_requests?: number;
-            metadata?: components["schemas"]["MetadataBody"];
+            metadata?: components["schemas"]["MetadataInput"];
             /** @example support-bot */
             name?: string;
             permissions?: components["schemas"]["PermissionsInput"];
@@ -1375,6 +1375,14 @@ export interface components {
             project: string;
             /** @example u_42 */
             user_id: string;
+        };
+        MetadataInput: {
+            /** @example Staging key for the support bot */
+            description?: string;
+            /** @example support-bot */
+            project?: string;
+            /** @example u_42 */
+            user_id?: string;
         };
         ModelInfo: {
             /**

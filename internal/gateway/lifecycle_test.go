@@ -23,7 +23,9 @@ import (
 // TestFailedFirstChatLeavesNoConversation: a new chat whose first turn fails
 // (upstream 401) leaves no empty conversation behind.
 func TestFailedFirstChatLeavesNoConversation(t *testing.T) {
-	g := newGateway(t)
+	// The stream holds its headers until the first turn failed (a CLI spawn and
+	// an upstream 401): on a loaded host that can take more than the default hold.
+	g := newGateway(t, func(c *config.Config, _ *claudecli.Config) { c.StreamHold = 20 * time.Second })
 	key, k := g.newKey(store.KeyActive)
 	g.fake.SetReply(func(*testkit.Request) testkit.Reply { return testkit.Reply{Status: 401} })
 	for _, stream := range []bool{false, true} {

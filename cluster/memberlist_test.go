@@ -144,10 +144,10 @@ func TestProviderGracefulLeaveAndDeath(t *testing.T) {
 		t.Fatal(err)
 	}
 	cid := c.c.ActorSystem.ID
-	eventually(t, 3*time.Second, "a sees c leave", func() bool { _, ok := a.seen(MemberLeft, cid); return ok })
+	eventually(t, 10*time.Second, "a sees c leave", func() bool { _, ok := a.seen(MemberLeft, cid); return ok })
 	at, _ := a.seen(MemberLeft, cid)
 	t.Logf("graceful leave seen after %s", at.Sub(left))
-	eventually(t, 3*time.Second, "c leaves the actor topology", func() bool { return len(memberIDs(a.c)) == 2 })
+	eventually(t, 10*time.Second, "c leaves the actor topology", func() bool { return len(memberIDs(a.c)) == 2 })
 	if _, ok := a.seen(MemberDead, cid); ok {
 		t.Error("a graceful leave reported as a death")
 	}

@@ -1,7 +1,9 @@
-// Package api is ccgateway's HTTP layer: huma operations on chi, one file per
-// resource, the SSE and WebSocket handlers, and the middleware for request ids,
-// logging and authentication. errors.go is the one place where domain errors
-// become RFC 9457 problems.
+// Package api is ccgateway's HTTP kernel: the chi router with huma on it, the
+// middleware order (request ids, logging, security headers, body deadlines,
+// CORS), key and admin authentication, the turn helpers and SSE writer every
+// transport shares, health, metrics and the spec. errors.go is the one place
+// where domain errors become RFC 9457 problems. The routes of each audience
+// live in the groups api/tenant, api/compat and api/admin, mounted by New.
 package api
 
 import (

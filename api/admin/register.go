@@ -1,3 +1,6 @@
+// Package admin serves every /admin route: login and login options, API keys,
+// usage and the request log, the live event feed, the audit log, CLI processes,
+// the cluster view and policies. It is an api.Group (Register).
 package admin
 
 import (

@@ -1,3 +1,6 @@
+// Package tenant serves a key holder's own routes, /api/*: chat (JSON and
+// SSE), conversations, models, usage and the WebSocket. It is an api.Group
+// (Register).
 package tenant
 
 import (

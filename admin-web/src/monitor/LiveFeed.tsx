@@ -1,18 +1,23 @@
-import { useState } from "react";
+import { useEffect, useRef, useState } from "react";
 import { Button, Card, CardContent, Chip, Stack, TextField, Typography } from "@mui/material";
 import PauseIcon from "@mui/icons-material/Pause";
 import PlayIcon from "@mui/icons-material/PlayArrow";
 import { useQueryClient } from "@tanstack/react-query";
 import { useRequestFeed } from "../api/events";
 import { keyQueries, type APIKey } from "../api/keys";
-import type { RequestEvent } from "../api/requests";
+import { requestQueries, type RequestEvent } from "../api/requests";
 import { RequestTable } from "../common/RequestTable";
 import { useT } from "../i18n/I18n";
 import { KeySelect, StatusSelect, type StatusFilter } from "./FeedFilters";
 
 const maxRows = 200;
+// logRefreshDelay is how long after a live event the request log is refetched:
+// the gateway publishes an event when the request ends and writes its row within
+// usage-flush-interval (1 s by default), so the log reads it on the next refetch.
+const logRefreshDelay = 1_500;
 
-/** LiveFeed shows requests as they end, from GET /admin/events; pausing buffers nothing. */
+/** LiveFeed shows requests as they end, from GET /admin/events; pausing buffers nothing.
+ * Each event also refreshes the request log (and any other request list) shortly after. */
 export function LiveFeed({ keys, names, onOpen }: { keys: APIKey[]; names: Map<string, string>; onOpen: (r: RequestEvent) => void }) {
   const t = useT();
   const [rows, setRows] = useState<RequestEvent[]>([]);
@@ -21,8 +26,14 @@ export function LiveFeed({ keys, names, onOpen }: { keys: APIKey[]; names: Map<s
   const [status, setStatus] = useState<StatusFilter>("");
   const [model, setModel] = useState("");
   const qc = useQueryClient();
+  const refresh = useRef<ReturnType<typeof setTimeout>>();
+  useEffect(() => () => clearTimeout(refresh.current), []);
   const state = useRequestFeed(
     (e) => {
+      refresh.current ??= setTimeout(() => {
+        refresh.current = undefined;
+        qc.invalidateQueries({ queryKey: requestQueries.all });
+      }, logRefreshDelay);
       if (paused) return;
       if (e.api_key_id && !names.has(e.api_key_id)) qc.invalidateQueries({ queryKey: keyQueries.names });
       setRows((r) => [e, ...r].slice(0, maxRows));

@@ -268,6 +268,8 @@ func (p spares) Take(sig conversation.Signature) (string, conversation.Process, 
 	return id, proc, true
 }
 
+func (p spares) Refill() { p.pool.Refill() }
+
 func defaultSignature(cfg Config) conversation.Signature {
 	return conversation.SignatureOf(cfg.DefaultModel, "", 0, nil, nil, nil)
 }

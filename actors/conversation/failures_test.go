@@ -183,6 +183,48 @@ func TestSpareSlotFreedWhenAdoptionFails(t *testing.T) {
 	if !h.l.closed(1) {
 		t.Error("the taken spare was not ended")
 	}
+	if n := spares.refilled(); n != 1 {
+		t.Errorf("%d refills asked for after the spare was used up, want 1", n)
+	}
 	h.l.gate <- struct{}{}
 	running.done(t)
+}
+
+// TestSpareRefilledAfterItsFirstTurn: a new conversation that takes a spare runs
+// its first turn on it and asks for a replacement only once that turn is over.
+func TestSpareRefilledAfterItsFirstTurn(t *testing.T) {
+	var sched *scheduler.Scheduler
+	spares := &fakeSpares{id: "spare-" + uuid.NewString()}
+	h := newHarness(t, func(d *Deps) {
+		var err error
+		sched, err = scheduler.New(scheduler.Config{MaxProcesses: 2, MaxBusy: 2, MaxQueue: 10, QueueTimeout: time.Second})
+		if err != nil {
+			t.Fatal(err)
+		}
+		d.Sched, d.Spares = sched, spares
+	})
+	t.Cleanup(func() { sched.Close(context.Background()) })
+	proc, err := h.l.Launch(t.Context(), LaunchSpec{SessionID: uuid.NewString()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !sched.ReserveSpare(spares.id) {
+		t.Fatal("no slot for the spare")
+	}
+	sched.AttachSpare(spares.id, proc.Pid(), time.Now(), func() { _ = proc.Close() })
+	spares.proc = proc
+	h.l.gate = make(chan struct{})
+
+	conv, pid := h.grain()
+	_, s := h.turn(pid, conv, "first turn on the spare")
+	eventually(t, "turn running", func() bool { return len(h.l.seen()) == 1 })
+	if n := spares.refilled(); n != 0 {
+		t.Fatalf("a refill was asked for while the spare's first turn ran (%d)", n)
+	}
+	h.l.gate <- struct{}{}
+	s.done(t)
+	eventually(t, "a refill after the turn", func() bool { return spares.refilled() == 1 })
+	if got := len(h.l.specs()); got != 1 {
+		t.Errorf("%d processes launched, want only the spare", got)
+	}
 }

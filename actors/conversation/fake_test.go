@@ -217,9 +217,22 @@ func encode(err error) *messages.TurnError {
 // fakeSpares hands out one prewarmed fake process, booked in the scheduler as
 // the pool books its spares.
 type fakeSpares struct {
-	mu   sync.Mutex
-	id   string
-	proc Process
+	mu      sync.Mutex
+	id      string
+	proc    Process
+	refills int
+}
+
+func (f *fakeSpares) Refill() {
+	f.mu.Lock()
+	f.refills++
+	f.mu.Unlock()
+}
+
+func (f *fakeSpares) refilled() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.refills
 }
 
 func (f *fakeSpares) Take(Signature) (string, Process, bool) {

@@ -124,4 +124,8 @@ type Launcher interface {
 type Spares interface {
 	// Take returns a spare (its scheduler id and process) when sig is the default.
 	Take(sig Signature) (id string, p Process, ok bool)
+	// Refill asks for a replacement spare; a turn that took one calls it once its
+	// first turn is over, so the spawn does not compete with that turn for CPU and
+	// the next new conversation finds a spare without waiting for a periodic refill.
+	Refill()
 }

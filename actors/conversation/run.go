@@ -107,6 +107,7 @@ func (r *run) exec(ctx context.Context) (*messages.TurnDone, error) {
 	if r.proc == nil && r.hist == historyNone && r.d.Spares != nil {
 		if id, p, ok := r.d.Spares.Take(sig); ok {
 			adopt, r.proc = id, p
+			defer r.d.Spares.Refill()
 		}
 	}
 	waited := r.queueWait(ctx)

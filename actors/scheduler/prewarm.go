@@ -102,7 +102,8 @@ func (p *Pool[S, P]) Take(sig S) (id string, proc P, ok bool) {
 	}
 	p.mu.Unlock()
 	// No refill here: spawning the replacement now would compete for CPU with the
-	// adopted process's first turn; the periodic refill follows shortly.
+	// adopted process's first turn; the taker calls Refill when that turn is over
+	// (and the periodic refill catches up otherwise).
 	return id, proc, ok
 }
 

@@ -5,6 +5,7 @@
 #
 #   scripts/perf.sh steady      new conversations at steady state (cap full) vs a cold `claude -p`
 #   scripts/perf.sh continued   continued turns (SSE, WebSocket, REST), 1 key vs 10 keys
+#   scripts/perf.sh resume      a continued turn through the gateway vs `claude -p --resume`
 #   scripts/perf.sh streams N   N streams held open on a slow upstream (RSS per open stream)
 #   scripts/perf.sh budget      the CLI memory budget at work
 #   scripts/perf.sh burst [N]   N (1000) requests at once on one API key (KEYS=k: spread over k keys), new conversations
@@ -69,6 +70,23 @@ cold() {
   printf '%s\n' "${times[@]}" | sort -n | awk '{a[NR]=$1} END {printf "cold claude -p: n=%d median %d ms (min %d, max %d)\n", NR, a[int((NR+1)/2)], a[1], a[NR]}'
 }
 
+# resume N: median wall time of N `claude -p --resume` runs of one session (each adds a turn).
+resume() {
+  local n=$1 dir="$WORK/resume" times=() sid
+  mkdir -p "$dir/claude" "$dir/work"
+  sid=$(python3 -c 'import uuid;print(uuid.uuid4())')
+  run() { (cd "$dir/work" && CLAUDE_CONFIG_DIR="$dir/claude" ANTHROPIC_BASE_URL=$FAKE_URL ANTHROPIC_API_KEY=sk-ant-fake \
+    CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC=1 "$CLAUDE" -p --tools "" --setting-sources "" --strict-mcp-config \
+    --model sonnet "$@" >/dev/null); }
+  run --session-id "$sid" "Say hello."
+  for i in $(seq "$n"); do
+    s=$(date +%s%N)
+    run --resume "$sid" "And again."
+    times+=($(( ($(date +%s%N) - s) / 1000000 )))
+  done
+  printf '%s\n' "${times[@]}" | sort -n | awk '{a[NR]=$1} END {printf "claude -p --resume: n=%d median %d ms (min %d, max %d)\n", NR, a[int((NR+1)/2)], a[1], a[NR]}'
+}
+
 case "${1:-}" in
 steady)
   fake
@@ -82,6 +100,13 @@ steady)
   lt --transport rest --mode new --clients 1 --requests 10 --rate 0.2
   # Which process each turn's first token came from (spare = prewarmed, spawn = cold).
   curl -fs "$GW_URL/metrics" | grep -E '^ccgateway_turn_time_to_first_token_seconds_(count|sum)' || true
+  ;;
+resume)
+  fake
+  load; resume 10
+  gateway 1 --max-processes 10
+  lt --transport rest --mode continued --clients 1 --requests 50
+  lt --transport sse --mode continued --clients 1 --requests 50
   ;;
 continued)
   fake

@@ -61,6 +61,7 @@ func (s *sqlStore) Migrate(ctx context.Context) error {
 		return err
 	}
 	return s.inTx(ctx, func(c conn) error {
+		c.stmts = nil // schema statements run once: not worth a prepared statement
 		if s.d.migrateLock != "" {
 			if _, err := c.exec(ctx, s.d.migrateLock); err != nil {
 				return s.d.wrap(err, "migrate: lock")

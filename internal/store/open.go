@@ -88,6 +88,8 @@ func openSQLite(dsn string) (*sqlStore, error) {
 	w.SetConnMaxLifetime(0)
 	w.SetConnMaxIdleTime(0)
 	s := &sqlStore{d: sqliteDialect(), w: w, r: w, now: time.Now}
+	s.wc = newStmtCache(w)
+	s.rc = s.wc
 	if strings.Contains(path, ":memory:") || strings.Contains(params, "mode=memory") {
 		return s, nil // a second pool would see a different in-memory database
 	}
@@ -103,7 +105,7 @@ func openSQLite(dsn string) (*sqlStore, error) {
 	n := max(4, runtime.GOMAXPROCS(0))
 	r.SetMaxOpenConns(n)
 	r.SetMaxIdleConns(n)
-	s.r = r
+	s.r, s.rc = r, newStmtCache(r)
 	return s, nil
 }
 
@@ -136,6 +138,8 @@ func (s *sqlStore) Ping(ctx context.Context) error {
 // Close closes both pools.
 func (s *sqlStore) Close() error {
 	var err error
+	s.rc.close()
+	s.wc.close()
 	if s.r != s.w {
 		err = s.r.Close()
 	}

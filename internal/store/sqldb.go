@@ -19,6 +19,8 @@ type sqlStore struct {
 	// r runs plain reads. For SQLite it is a separate read-only pool, which WAL
 	// lets run alongside the writer; for PostgreSQL it is w.
 	r *sql.DB
+	// wc and rc prepare the statements run on w and r (nil for PostgreSQL).
+	wc, rc *stmtCache
 	// now is the store's clock; tests of expiry never need to fake it because
 	// every expiry input is an argument.
 	now func() time.Time
@@ -33,22 +35,47 @@ type querier interface {
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }
 
-// conn runs shared "?" SQL on a querier after rebinding it for the dialect.
+// conn runs shared "?" SQL on a querier after rebinding it for the dialect,
+// through the pool's prepared statement when it has one.
 type conn struct {
-	q querier
-	d *dialect
+	q     querier
+	d     *dialect
+	tx    *sql.Tx    // set when q is a transaction
+	stmts *stmtCache // the pool's statements; nil = run unprepared
+}
+
+// stmt returns q's prepared statement, bound to the transaction when there is
+// one, or nil.
+func (c conn) stmt(ctx context.Context, q string) *sql.Stmt {
+	st := c.stmts.get(ctx, q, c.tx != nil)
+	if st == nil || c.tx == nil {
+		return st
+	}
+	return c.tx.StmtContext(ctx, st)
 }
 
 func (c conn) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
-	return c.q.ExecContext(ctx, c.d.rebind(q), args...)
+	q = c.d.rebind(q)
+	if st := c.stmt(ctx, q); st != nil {
+		return st.ExecContext(ctx, args...)
+	}
+	return c.q.ExecContext(ctx, q, args...)
 }
 
 func (c conn) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
-	return c.q.QueryContext(ctx, c.d.rebind(q), args...)
+	q = c.d.rebind(q)
+	if st := c.stmt(ctx, q); st != nil {
+		return st.QueryContext(ctx, args...)
+	}
+	return c.q.QueryContext(ctx, q, args...)
 }
 
 func (c conn) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
-	return c.q.QueryRowContext(ctx, c.d.rebind(q), args...)
+	q = c.d.rebind(q)
+	if st := c.stmt(ctx, q); st != nil {
+		return st.QueryRowContext(ctx, args...)
+	}
+	return c.q.QueryRowContext(ctx, q, args...)
 }
 
 // execOne runs a statement that must touch at least one row; otherwise it reports
@@ -68,8 +95,8 @@ func (c conn) execOne(ctx context.Context, what string, q string, args ...any) e
 	return nil
 }
 
-func (s *sqlStore) rd() conn { return conn{q: s.r, d: s.d} }
-func (s *sqlStore) wr() conn { return conn{q: s.w, d: s.d} }
+func (s *sqlStore) rd() conn { return conn{q: s.r, d: s.d, stmts: s.rc} }
+func (s *sqlStore) wr() conn { return conn{q: s.w, d: s.d, stmts: s.wc} }
 
 // inTx runs fn in a write transaction, committing when fn returns nil.
 func (s *sqlStore) inTx(ctx context.Context, fn func(c conn) error) error {
@@ -77,7 +104,7 @@ func (s *sqlStore) inTx(ctx context.Context, fn func(c conn) error) error {
 	if err != nil {
 		return fmt.Errorf("store: begin: %w", err)
 	}
-	if err := fn(conn{q: tx, d: s.d}); err != nil {
+	if err := fn(conn{q: tx, d: s.d, tx: tx, stmts: s.wc}); err != nil {
 		_ = tx.Rollback()
 		return err
 	}

@@ -77,3 +77,18 @@ func transcriptFixture(tb testing.TB) (*sqlStore, string, *Lease) {
 	}
 	return st, c.ID, lease
 }
+
+// BenchmarkGetConversation reads one conversation row, as every turn's
+// admission does.
+func BenchmarkGetConversation(b *testing.B) {
+	st, id, _ := transcriptFixture(b)
+	var key string
+	if err := st.rd().queryRow(b.Context(), `SELECT api_key_id FROM conversations WHERE id = ?`, id).Scan(&key); err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		if _, err := st.GetConversation(b.Context(), key, id); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

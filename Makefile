@@ -9,12 +9,18 @@ CLAUDE_PATH    ?= $(if $(CLAUDE_ON_PATH),$(CLAUDE_ON_PATH),$(CLAUDE_BIN))
 VERSION        ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 TEST_TIMEOUT   ?= 15m
 
-.PHONY: all build run test lint openapi openapi-tools sdk-go proto proto-tools plugins tools generate clean console ts-client chromium screenshots web-test
+.PHONY: all build run test lint openapi openapi-tools sdk-go proto proto-tools plugins tools generate clean console ts-client ts-deps chromium screenshots web-test
+
+# The TypeScript client (openapi/ts): the generated types, index.ts and the streaming
+# helper; the console imports it, and its own package (openapi/ts/package.json) holds
+# what its tests need.
+TS_CLIENT := openapi/ts/index.ts openapi/ts/stream.ts openapi/ts/schema.d.ts
+TS_DEPS   := openapi/ts/node_modules/.installed
 
 # The admin console (admin-web/): npm ci when the lock file changes, a Vite build
 # when a source changes; the build goes to admin-web/dist, which the binary embeds.
 WEB_DEPS  := admin-web/node_modules/.installed
-WEB_SRC   := $(shell find admin-web/src admin-web/public openapi/ts -type f 2>/dev/null) \
+WEB_SRC   := $(shell find admin-web/src admin-web/public -type f 2>/dev/null) $(TS_CLIENT) \
              admin-web/index.html admin-web/vite.config.ts admin-web/tsconfig.json
 
 all: build
@@ -28,8 +34,9 @@ run: build $(if $(CLAUDE_ON_PATH),,tools)
 
 # Every test. Tests drive the real CLI installed by `make tools`; the generated-code
 # staleness test needs protoc (proto-tools); the spec lint test needs openapi-tools.
-test: tools proto-tools openapi-tools console chromium
+test: tools proto-tools openapi-tools console ts-deps chromium
 	cd admin-web && npx vitest run
+	cd openapi/ts && npx vitest run
 	PATH="$$PATH:$$($(GO) env GOPATH)/bin" $(GO) test -count=1 -timeout $(TEST_TIMEOUT) ./...
 
 lint:
@@ -83,6 +90,15 @@ $(WEB_DEPS): admin-web/package.json admin-web/package-lock.json
 admin-web/dist/index.html: $(WEB_DEPS) $(WEB_SRC)
 	cd admin-web && npm run build
 
+# What the TypeScript client's tests need (openapi/ts/package.json: TypeScript, Vitest,
+# the Vercel AI SDK): npm ci when the lock file changes. The live suite
+# (TestTypeScriptClient in openapi/ts) fails without it.
+ts-deps: $(TS_DEPS)
+
+$(TS_DEPS): openapi/ts/package.json openapi/ts/package-lock.json
+	cd openapi/ts && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
 # The typed TypeScript client's types (openapi/ts/schema.d.ts), from openapi.yaml.
 # A Vitest test fails when the committed copy is stale.
 ts-client: openapi $(WEB_DEPS)
@@ -115,5 +131,5 @@ proto-tools:
 	$(GO) install google.golang.org/protobuf/cmd/protoc-gen-go@$$($(GO) list -m -f '{{.Version}}' google.golang.org/protobuf)
 
 clean:
-	rm -rf bin admin-web/node_modules/.installed
+	rm -rf bin admin-web/node_modules/.installed openapi/ts/node_modules/.installed
 	find admin-web/dist -mindepth 1 ! -name placeholder.txt -delete

@@ -1,4 +1,4 @@
-import type { Schema } from "../../../openapi/ts";
+import { ProblemError, type Schema } from "../../../openapi/ts";
 
 export type Problem = Schema<"Problem">;
 
@@ -18,6 +18,7 @@ export class ApiError extends Error {
 /** toApiError turns whatever a call failed with into an ApiError. */
 export function toApiError(err: unknown, status = 0): ApiError {
   if (err instanceof ApiError) return err;
+  if (err instanceof ProblemError) return new ApiError(err.problem);
   if (err && typeof err === "object" && "status" in err && "title" in err) return new ApiError(err as Problem);
   const msg = err instanceof Error ? err.message : String(err ?? "request failed");
   return new ApiError({ status, title: msg, code: "client_error" });

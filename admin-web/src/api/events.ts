@@ -1,9 +1,9 @@
 // The live request feed: GET /admin/events read as a stream (EventSource cannot
 // send the Authorization header), reconnecting with backoff.
 import { useEffect, useRef, useState } from "react";
+import { readEvents } from "../../../openapi/ts";
 import { client } from "./client";
 import type { RequestEvent } from "./requests";
-import { readSSE } from "./sse";
 
 export type FeedState = "connecting" | "open" | "retrying";
 
@@ -26,7 +26,7 @@ export function useRequestFeed(onEvent: (e: RequestEvent) => void, filter: { api
           if (!response.ok || !response.body) throw new Error(`HTTP ${response.status}`);
           setState("open");
           attempt = 0;
-          for await (const ev of readSSE(response.body, ctl.signal)) {
+          for await (const ev of readEvents(response.body, ctl.signal)) {
             if (ev.event === "request") cb.current(JSON.parse(ev.data) as RequestEvent);
           }
         } catch {

@@ -51,7 +51,7 @@ func (s *server) resolveHistory(ctx context.Context, keyID, header string, r *Re
 }
 
 // findConversation looks the earlier messages up by hash and checks the candidate
-// against its stored messages. A store failure only costs the match: the request
+// against its latest stored messages. A store failure only costs the match: the request
 // then runs as a new conversation with a transcript.
 func (s *server) findConversation(ctx context.Context, keyID, system string, prior []Message) (string, bool) {
 	c, err := s.Store.FindConversationByHistoryHash(ctx, keyID, HistoryHash(system, prior))
@@ -61,13 +61,19 @@ func (s *server) findConversation(ctx context.Context, keyID, system string, pri
 		}
 		return "", false
 	}
-	msgs, err := s.Store.ListMessages(ctx, c.ID)
+	// A match has at most len(prior) stored messages: read one more than that, so
+	// the read is bounded by the request's own history, whatever the conversation
+	// holds.
+	page, err := s.Store.ListMessagesPage(ctx, c.ID, store.MessagePageQuery{Limit: len(prior) + 1})
 	if err != nil {
 		s.Log.Warn("compat: history lookup failed", "conversation_id", c.ID, "err", err)
 		return "", false
 	}
-	stored := make([]Message, 0, len(msgs))
-	for _, m := range msgs {
+	if page.HasMore {
+		return "", false
+	}
+	stored := make([]Message, 0, len(page.Messages))
+	for _, m := range page.Messages {
 		stored = append(stored, Message{Role: m.Role, Text: m.Content})
 	}
 	return c.ID, MatchStored(prior, stored)

@@ -11,6 +11,7 @@ import (
 	"github.com/openai/openai-go/v3"
 	"github.com/openai/openai-go/v3/option"
 
+	"github.com/ccgateway/ccgateway/api"
 	"github.com/ccgateway/ccgateway/internal/store"
 	"github.com/ccgateway/ccgateway/internal/testkit"
 )
@@ -232,4 +233,35 @@ func TestCompatOpenAIModels(t *testing.T) {
 // own reminders before the user's text).
 func isEcho(reply, text string) bool {
 	return strings.HasPrefix(reply, "echo: ") && strings.HasSuffix(reply, text)
+}
+
+// TestCompatHistoryGrownElsewhereIsNotContinued: a conversation found by its
+// history hash but continued meanwhile through the native API holds more
+// messages than the client's history, so the client's next call starts a new
+// conversation (with a transcript) instead of continuing one it has not seen.
+func TestCompatHistoryGrownElsewhereIsNotContinued(t *testing.T) {
+	g := newGateway(t)
+	key, _ := g.newKey(store.KeyActive)
+	c := g.openAIClient(key)
+	history := []openai.ChatCompletionMessageParamUnion{openai.UserMessage("first question")}
+	var hr *http.Response
+	resp, err := c.Chat.Completions.New(t.Context(), openai.ChatCompletionNewParams{Model: "sonnet", Messages: history}, option.WithResponseInto(&hr))
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := hr.Header.Get("X-Conversation-Id")
+	if r, body := g.do(t.Context(), "POST", "/api/chat", key, api.ChatRequest{Message: "a native turn", ConversationID: first}); r.StatusCode != 200 {
+		t.Fatalf("native continue: %d %s", r.StatusCode, body)
+	}
+	history = append(history, openai.AssistantMessage(resp.Choices[0].Message.Content), openai.UserMessage("second question"))
+	if _, err := c.Chat.Completions.New(t.Context(), openai.ChatCompletionNewParams{Model: "sonnet", Messages: history}, option.WithResponseInto(&hr)); err != nil {
+		t.Fatal(err)
+	}
+	if second := hr.Header.Get("X-Conversation-Id"); second == "" || second == first {
+		t.Fatalf("the second call went to conversation %q, want a new one (not %q)", second, first)
+	}
+	reqs := g.fake.Requests()
+	if got := reqs[len(reqs)-1].LastUserText(); !strings.Contains(got, "<transcript>") || !strings.Contains(got, "first question") {
+		t.Errorf("the new conversation's first turn lacks the client's history: %q", got)
+	}
 }

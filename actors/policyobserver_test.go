@@ -2,19 +2,16 @@ package actors
 
 import (
 	"context"
-	"io"
-	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"go.opentelemetry.io/otel/attribute"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 
 	"github.com/ccgateway/ccgateway/internal/telemetry"
+	"github.com/ccgateway/ccgateway/internal/testkit"
 	"github.com/ccgateway/ccgateway/policies"
 	"github.com/ccgateway/ccgateway/policies/abi"
 )
@@ -28,40 +25,6 @@ func newObservedTelemetry(t *testing.T) (*telemetry.Telemetry, *tracetest.SpanRe
 	}
 	t.Cleanup(func() { _ = tel.Shutdown(context.Background()) })
 	return tel, rec
-}
-
-// scrapeMetrics returns what GET /metrics serves.
-func scrapeMetrics(t *testing.T, tel *telemetry.Telemetry) string {
-	t.Helper()
-	srv := httptest.NewServer(tel.MetricsHandler())
-	defer srv.Close()
-	resp, err := http.Get(srv.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return string(b)
-}
-
-func wantMetricLines(t *testing.T, body string, lines ...string) {
-	t.Helper()
-	for _, l := range lines {
-		if !strings.Contains(body, l) {
-			t.Errorf("metrics lack %s", l)
-		}
-	}
-	if t.Failed() {
-		t.Logf("metrics:\n%s", body)
-	}
-}
-
-func spanAttrs(kvs []attribute.KeyValue) map[string]string {
-	m := map[string]string{}
-	for _, kv := range kvs {
-		m[string(kv.Key)] = kv.Value.Emit()
-	}
-	return m
 }
 
 // TestPolicyDecisionsAreCountedAndTraced evaluates the bundled chain through an
@@ -96,8 +59,8 @@ func TestPolicyDecisionsAreCountedAndTraced(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	body := scrapeMetrics(t, tel)
-	wantMetricLines(t, body,
+	body := testkit.ScrapeMetrics(t, tel.MetricsHandler())
+	testkit.WantMetricLines(t, body,
 		`ccgateway_policy_decisions_total{allow="false",code="model_not_allowed",policy="permissions"} 1`,
 		`ccgateway_policy_decisions_total{allow="true",code="",policy="permissions"} 1`,
 		`ccgateway_policy_decisions_total{allow="true",code="",policy="ratelimit"} 2`,
@@ -125,11 +88,11 @@ func TestPolicyDecisionsAreCountedAndTraced(t *testing.T) {
 		t.Fatalf("%d chain spans, want 3", len(chains))
 	}
 	deny := chains[1]
-	if a := spanAttrs(deny.Attributes()); a["ccgateway.policy.allow"] != "false" || a["ccgateway.policy.code"] != "model_not_allowed" ||
+	if a := testkit.SpanAttrs(deny.Attributes()); a["ccgateway.policy.allow"] != "false" || a["ccgateway.policy.code"] != "model_not_allowed" ||
 		a["ccgateway.policy.name"] != "permissions" {
 		t.Errorf("deny chain span attributes %v", a)
 	}
-	if a := spanAttrs(chains[2].Attributes()); a["ccgateway.policy.dry_run"] != "true" {
+	if a := testkit.SpanAttrs(chains[2].Attributes()); a["ccgateway.policy.dry_run"] != "true" {
 		t.Errorf("dry-run chain span attributes %v", a)
 	}
 	var calls int
@@ -138,7 +101,7 @@ func TestPolicyDecisionsAreCountedAndTraced(t *testing.T) {
 			continue
 		}
 		calls++
-		a := spanAttrs(s.Attributes())
+		a := testkit.SpanAttrs(s.Attributes())
 		if a["ccgateway.policy.name"] == "permissions" &&
 			(a["ccgateway.policy.allow"] != "false" || a["ccgateway.policy.code"] != "model_not_allowed" || a["ccgateway.policy.version"] != "0") {
 			t.Errorf("permissions call span attributes %v", a)

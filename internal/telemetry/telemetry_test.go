@@ -3,16 +3,16 @@ package telemetry
 import (
 	"context"
 	"fmt"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
 
 	"github.com/go-chi/chi/v5"
-	"go.opentelemetry.io/otel/attribute"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
+
+	"github.com/ccgateway/ccgateway/internal/testkit"
 )
 
 func newTestTelemetry(t *testing.T) (*Telemetry, *tracetest.SpanRecorder) {
@@ -26,43 +26,6 @@ func newTestTelemetry(t *testing.T) (*Telemetry, *tracetest.SpanRecorder) {
 	return tel, rec
 }
 
-// scrape returns what GET /metrics serves.
-func scrape(t *testing.T, tel *Telemetry) string {
-	t.Helper()
-	srv := httptest.NewServer(tel.MetricsHandler())
-	defer srv.Close()
-	resp, err := http.Get(srv.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != http.StatusOK || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/plain") {
-		t.Fatalf("metrics: %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
-	}
-	return string(b)
-}
-
-func wantLines(t *testing.T, body string, lines ...string) {
-	t.Helper()
-	for _, l := range lines {
-		if !strings.Contains(body, l) {
-			t.Errorf("metrics lack %s", l)
-		}
-	}
-	if t.Failed() {
-		t.Logf("metrics:\n%s", body)
-	}
-}
-
-func attrs(kvs []attribute.KeyValue) map[string]string {
-	m := map[string]string{}
-	for _, kv := range kvs {
-		m[string(kv.Key)] = kv.Value.Emit()
-	}
-	return m
-}
-
 // TestPolicyErrorIsCountedAndTraced records a failed call and a chain decision
 // without StartPolicyChain, as another engine might.
 func TestPolicyErrorIsCountedAndTraced(t *testing.T) {
@@ -71,7 +34,7 @@ func TestPolicyErrorIsCountedAndTraced(t *testing.T) {
 	fail := fmt.Errorf("policy custom v3: %w", context.DeadlineExceeded)
 	tel.RecordPolicyCall(ctx, PolicyCall{Policy: "custom", Version: 3, Err: fail})
 	tel.RecordPolicyChain(ctx, PolicyChain{Code: "policy_error", Policy: "custom", Version: 3, Err: fail})
-	wantLines(t, scrape(t, tel),
+	testkit.WantMetricLines(t, testkit.ScrapeMetrics(t, tel.MetricsHandler()),
 		`ccgateway_policy_decisions_total{allow="false",code="policy_error",policy="custom"} 1`,
 		`ccgateway_policy_errors_total{policy="custom"} 1`,
 		`ccgateway_policy_chain_decisions_total{allow="false",code="policy_error",policy="custom"} 1`,
@@ -101,14 +64,14 @@ func TestHTTPMiddleware(t *testing.T) {
 		}
 		resp.Body.Close()
 	}
-	wantLines(t, scrape(t, tel),
+	testkit.WantMetricLines(t, testkit.ScrapeMetrics(t, tel.MetricsHandler()),
 		`ccgateway_http_requests_total{method="GET",route="/things/{id}",status="418"} 2`,
 		`ccgateway_http_requests_total{method="GET",route="unmatched",status="404"} 1`,
 		`ccgateway_http_request_duration_seconds_count{method="GET",route="/things/{id}",status="418"} 2`,
 		`ccgateway_http_requests_in_flight{method="GET"} 0`,
 	)
 	spans := rec.Ended()
-	if len(spans) != 3 || spans[0].Name() != "GET /things/{id}" || attrs(spans[0].Attributes())["http.response.status_code"] != "418" {
+	if len(spans) != 3 || spans[0].Name() != "GET /things/{id}" || testkit.SpanAttrs(spans[0].Attributes())["http.response.status_code"] != "418" {
 		t.Fatalf("spans %v", spans)
 	}
 }
@@ -120,7 +83,7 @@ func TestProcessGauges(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	wantLines(t, scrape(t, tel),
+	testkit.WantMetricLines(t, testkit.ScrapeMetrics(t, tel.MetricsHandler()),
 		`ccgateway_cli_processes{state="busy"} 2`,
 		`ccgateway_cli_processes{state="idle"} 1`,
 		`ccgateway_cli_processes{state="prewarmed"} 0`,
@@ -164,8 +127,8 @@ func TestMetricLabelsAreAClosedSet(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	body := scrape(t, tel)
-	wantLines(t, body,
+	body := testkit.ScrapeMetrics(t, tel.MetricsHandler())
+	testkit.WantMetricLines(t, body,
 		// chi answers an unknown method 405 before it routes.
 		fmt.Sprintf(`ccgateway_http_requests_total{method="other",route="unmatched",status="405"} %d`, 3*n),
 		`ccgateway_http_requests_in_flight{method="other"} 0`,

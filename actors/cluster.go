@@ -30,6 +30,9 @@ func (s *System) newProvider() (*cluster.Provider, error) {
 // Every node does it (the store statement is idempotent): whoever sees the death
 // first frees the leases. A member that left gracefully releases its own.
 func (s *System) onMemberEvent(ev cluster.Event) {
+	if ev.Type == cluster.MemberJoined {
+		s.renewFeedsNow() // admins watching the cluster's events see the newcomer's
+	}
 	if ev.Type != cluster.MemberDead {
 		return
 	}

@@ -243,6 +243,17 @@ func (s *System) feedSubscribe(m *messages.FeedSubscribe) {
 	}
 }
 
+// forget ends the subscription of the member at addr (it died or left).
+func (v *clusterView) forget(addr string) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	for k, t := range v.out {
+		if t.pid.Address == addr {
+			delete(v.out, k)
+		}
+	}
+}
+
 // feedTargets lists the subscribed nodes, dropping those whose subscription
 // lapsed; when none is left it stops the forwarder (returns nil).
 func (v *clusterView) feedTargets(now time.Time) []*actor.PID {

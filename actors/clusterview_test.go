@@ -3,6 +3,7 @@ package actors
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"testing"
 	"time"
@@ -51,6 +52,20 @@ func TestClusterViewProcessesAndEvents(t *testing.T) {
 		}
 	case <-time.After(10 * time.Second):
 		t.Fatal("y's event did not reach x's feed")
+	}
+
+	// A subscriber that does not read misses events (counted) rather than
+	// holding up the node that records them: Publish never waits.
+	slow := x.ClusterEvents(context.Background(), 1)
+	defer slow.Close()
+	for i := range 50 {
+		yEvents.Publish(&store.UsageEvent{Node: "y", RequestID: fmt.Sprint("burst", i)})
+	}
+	testkit.Eventually(t, 10*time.Second, "the slow subscriber counts what it missed", func() bool {
+		return len(slow.C) == 1 && slow.Missed() == 49
+	})
+	if ev := <-slow.C; ev.RequestID != "burst0" {
+		t.Errorf("the slow subscriber kept %q, want the first event", ev.RequestID)
 	}
 
 	// Processes: the conversation's CLI process is listed by the other node too,

@@ -116,6 +116,15 @@ func TestClusterConversationAcrossNodesAndFailover(t *testing.T) {
 		}
 		view <- ps
 	}()
+	members := make(chan clusterMembers, 1)
+	go func() {
+		var cl clusterMembers
+		status, raw := c.call(survivors[1], "GET", "/admin/cluster", c.admin, nil)
+		if status != http.StatusOK || json.Unmarshal(raw, &cl) != nil {
+			t.Errorf("/admin/cluster on %s right after the crash: %d %s", survivors[1].name, status, raw)
+		}
+		members <- cl
+	}()
 	status, r = c.chat(survivors[0], key, conv, "after the crash")
 	if status != http.StatusOK {
 		t.Fatalf("the first turn after the owner's crash: %d %s", status, r.raw)
@@ -142,6 +151,16 @@ func TestClusterConversationAcrossNodesAndFailover(t *testing.T) {
 	for _, p := range ps.Processes {
 		if p.Node == owner.name {
 			t.Errorf("/admin/processes right after the crash lists a process on the dead owner: %+v", p)
+		}
+	}
+	// /admin/cluster: the dead owner's counts are unknown (it did not answer, or
+	// was declared dead by then), the survivors' known.
+	for _, m := range (<-members).Members {
+		if unknown := m.Processes == nil && m.Busy == nil && m.Queued == nil && m.StatsError != ""; unknown != (m.Node == owner.name) {
+			t.Errorf("/admin/cluster right after the crash: %s %s processes %v busy %v queued %v (%q)",
+				m.Node, m.Status, deref(m.Processes), deref(m.Busy), deref(m.Queued), m.StatsError)
+		} else if unknown {
+			t.Logf("/admin/cluster right after the crash: %s %s, counts unknown (%s)", m.Node, m.Status, m.StatsError)
 		}
 	}
 	t.Logf("failover checked after %s", time.Since(t0))

@@ -60,6 +60,8 @@ type clusterView struct {
 	done chan struct{} // closed at Shutdown
 	stop sync.Once
 	kick chan struct{} // a member joined: renew the subscriptions now
+	// renewEvery is feedRenew (shorter in tests).
+	renewEvery time.Duration
 
 	mu         sync.Mutex
 	src        EventSource
@@ -75,7 +77,7 @@ type feedTarget struct {
 }
 
 func newClusterView() *clusterView {
-	return &clusterView{done: make(chan struct{}), kick: make(chan struct{}, 1), out: map[string]feedTarget{}}
+	return &clusterView{done: make(chan struct{}), kick: make(chan struct{}, 1), out: map[string]feedTarget{}, renewEvery: feedRenew}
 }
 
 func (v *clusterView) close() { v.stop.Do(func() { close(v.done) }) }
@@ -340,7 +342,7 @@ func (s *System) ClusterEvents(ctx context.Context, buf int) *usage.Subscription
 // has admins watching, and ends the subscriptions when the last one leaves.
 func (s *System) renewFeeds(ready chan struct{}) {
 	v := s.view
-	tick := time.NewTicker(feedRenew)
+	tick := time.NewTicker(v.renewEvery)
 	defer tick.Stop()
 	s.subscribeFeeds()
 	close(ready)

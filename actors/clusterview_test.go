@@ -39,6 +39,7 @@ func TestClusterViewProcessesAndEvents(t *testing.T) {
 
 	// Events: y's recorded requests reach x's subscribers, and only from the
 	// subscription on (the hub stands for y's usage writer).
+	x.view.renewEvery = 100 * time.Millisecond // so that the end of the subscription is seen soon
 	var yEvents usage.Hub
 	y.ShareEvents(&yEvents)
 	yEvents.Publish(&store.UsageEvent{Node: "y", RequestID: "before"})
@@ -67,6 +68,15 @@ func TestClusterViewProcessesAndEvents(t *testing.T) {
 	if ev := <-slow.C; ev.RequestID != "burst0" {
 		t.Errorf("the slow subscriber kept %q, want the first event", ev.RequestID)
 	}
+
+	// Once x's last admin leaves, x ends its subscription: y sends nothing more.
+	slow.Close()
+	sub.Close()
+	testkit.Eventually(t, 10*time.Second, "y stops sending its events to x", func() bool {
+		y.view.mu.Lock()
+		defer y.view.mu.Unlock()
+		return len(y.view.out) == 0 && !y.view.forwarding
+	})
 
 	// Processes: the conversation's CLI process is listed by the other node too,
 	// under its owner.

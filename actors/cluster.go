@@ -30,6 +30,12 @@ func (s *System) newProvider() (*cluster.Provider, error) {
 // Every node does it (the store statement is idempotent): whoever sees the death
 // first frees the leases. A member that left gracefully releases its own.
 func (s *System) onMemberEvent(ev cluster.Event) {
+	switch ev.Type {
+	case cluster.MemberJoined:
+		s.renewFeedsNow() // admins watching the cluster's events see the newcomer's
+	case cluster.MemberDead, cluster.MemberLeft:
+		s.view.forget(ev.Member.Address()) // no more events to it
+	}
 	if ev.Type != cluster.MemberDead {
 		return
 	}

@@ -54,6 +54,8 @@ type System struct {
 	// deaths follows the members declared dead, so that grain calls move on
 	// (grainrequest.go).
 	deaths *deathWatch
+	// view is this node's part in the admin view of the cluster (clusterview.go).
+	view *clusterView
 
 	mu       sync.Mutex
 	closing  bool
@@ -81,7 +83,7 @@ func New(cfg Config, st store.Store, log *slog.Logger) (*System, error) {
 		return nil, err
 	}
 	kill, killCancel := context.WithCancel(context.Background())
-	s := &System{cfg: cfg, log: log, st: st, sched: sched, kill: kill, killCancel: killCancel, started: time.Now(), deaths: newDeathWatch(),
+	s := &System{cfg: cfg, log: log, st: st, sched: sched, kill: kill, killCancel: killCancel, started: time.Now(), deaths: newDeathWatch(), view: newClusterView(),
 		tn: keyTurns{turns: map[string]map[string]int{}, deleting: map[string]int{}}}
 	if s.cli, err = newLauncher(cfg, log); err != nil {
 		killCancel()
@@ -170,6 +172,11 @@ func (s *System) startCluster(deps *conversation.Deps) error {
 			s.deaths.topology(t)
 		}
 	})
+	// The admin actor is reached by name: it is there before the others hear of
+	// this node.
+	if err := s.spawnNodeActor(); err != nil {
+		return fmt.Errorf("actors: start the admin actor: %w", err)
+	}
 	var startErr error
 	func() {
 		defer func() {
@@ -203,6 +210,7 @@ func (s *System) Shutdown(ctx context.Context) error {
 	// Leave first: the others stop placing grains here, and this node's
 	// conversations move on as soon as their turns end and their leases go.
 	s.Leave()
+	s.view.close()
 	s.stopBG()
 	s.bg.Wait()
 	done := make(chan struct{})

@@ -13,13 +13,16 @@ const (
 	topicSignatures = "signatures"
 )
 
-// joinCluster makes key changes and accepted request signatures cluster-wide: a
-// key changed on another node drops this node's key cache, and a signature
-// accepted on another node is refused here as a replay.
+// joinCluster makes key changes, accepted request signatures and the live request
+// feed cluster-wide: a key changed on another node drops this node's key cache, a
+// signature accepted on another node is refused here as a replay, and this node's
+// finished requests reach the admins watching GET /admin/events on the others.
 func (s *Server) joinCluster() {
 	if s.Actors == nil || !s.Actors.Clustered() {
 		return
 	}
+	// The admins of the other nodes see this node's requests (GET /admin/events).
+	s.Actors.ShareEvents(s.Events)
 	s.Actors.HandleBroadcast(topicKeys, func([]byte) { s.keys.Invalidate() })
 	// A signature message is the signing secret's SHA-256 (the replay cache is
 	// per secret), the signature and its stale-after second, big-endian.

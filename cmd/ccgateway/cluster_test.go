@@ -49,7 +49,7 @@ func TestClusterConversationAcrossNodesAndFailover(t *testing.T) {
 	t0 := time.Now()
 	c := startTestCluster(t, 3)
 	t.Logf("cluster up after %s", time.Since(t0))
-	_, key := c.newKey(c.nodes[0], map[string]any{})
+	keyID, key := c.newKey(c.nodes[0], map[string]any{})
 	var ready struct {
 		ClusterMembers int `json:"cluster_members"`
 		Checks         []struct {
@@ -98,12 +98,33 @@ func TestClusterConversationAcrossNodesAndFailover(t *testing.T) {
 	if pids := cliProcessesUnder(owner.data); len(pids) != 1 {
 		t.Fatalf("owner %s runs %d CLI processes for one conversation", owner.name, len(pids))
 	}
+	checkClusterView(t, c, survivors[0], owner, survivors[1], keyID, key, conv)
 
 	// kill -9 of the owner while the conversation is idle. The first turn after it,
 	// through a survivor, succeeds: its request to the dead owner is abandoned
 	// once the cluster declares the owner dead, and sent again to the new one.
 	owner.kill()
 	killed := time.Now()
+	// Meanwhile the admin view on the other survivor still answers, without the
+	// dead owner's processes.
+	view := make(chan clusterProcesses, 1)
+	go func() {
+		var ps clusterProcesses
+		status, raw := c.call(survivors[1], "GET", "/admin/processes", c.admin, nil)
+		if status != http.StatusOK || json.Unmarshal(raw, &ps) != nil {
+			t.Errorf("/admin/processes on %s right after the crash: %d %s", survivors[1].name, status, raw)
+		}
+		view <- ps
+	}()
+	members := make(chan clusterMembers, 1)
+	go func() {
+		var cl clusterMembers
+		status, raw := c.call(survivors[1], "GET", "/admin/cluster", c.admin, nil)
+		if status != http.StatusOK || json.Unmarshal(raw, &cl) != nil {
+			t.Errorf("/admin/cluster on %s right after the crash: %d %s", survivors[1].name, status, raw)
+		}
+		members <- cl
+	}()
 	status, r = c.chat(survivors[0], key, conv, "after the crash")
 	if status != http.StatusOK {
 		t.Fatalf("the first turn after the owner's crash: %d %s", status, r.raw)
@@ -117,6 +138,30 @@ func TestClusterConversationAcrossNodesAndFailover(t *testing.T) {
 		took.Round(time.Millisecond), detected)
 	if h := lastHistory(c.fake); !hasAll(h, "turn one through a", "turn 2 through node-b", "turn 3 through node-c", "after the crash") {
 		t.Fatalf("the turn after failover lost history: %q", h)
+	}
+	ps := <-view
+	for _, n := range ps.Nodes {
+		if n.Node == owner.name {
+			if n.Status != "unavailable" || n.Error == "" {
+				t.Errorf("/admin/processes right after the crash reports the dead owner as %+v", n)
+			}
+			t.Logf("/admin/processes right after the crash: %s %s (%s)", n.Node, n.Status, n.Error)
+		}
+	}
+	for _, p := range ps.Processes {
+		if p.Node == owner.name {
+			t.Errorf("/admin/processes right after the crash lists a process on the dead owner: %+v", p)
+		}
+	}
+	// /admin/cluster: the dead owner's counts are unknown (it did not answer, or
+	// was declared dead by then), the survivors' known.
+	for _, m := range (<-members).Members {
+		if unknown := m.Processes == nil && m.Busy == nil && m.Queued == nil && m.StatsError != ""; unknown != (m.Node == owner.name) {
+			t.Errorf("/admin/cluster right after the crash: %s %s processes %v busy %v queued %v (%q)",
+				m.Node, m.Status, deref(m.Processes), deref(m.Busy), deref(m.Queued), m.StatsError)
+		} else if unknown {
+			t.Logf("/admin/cluster right after the crash: %s %s, counts unknown (%s)", m.Node, m.Status, m.StatsError)
+		}
 	}
 	t.Logf("failover checked after %s", time.Since(t0))
 	if owners := c.processOwners(); len(owners) != 1 || owners[0] == owner.name {
@@ -251,7 +296,9 @@ func TestClusterLimitsAndChanges(t *testing.T) {
 	})
 }
 
-// processesByNode maps each node's name to the conversations its CLI processes serve.
+// processesByNode maps each node's name to the conversations its CLI processes
+// serve, as the first running node's GET /admin/processes lists them (it covers
+// the cluster); every node must answer.
 func (c *testCluster) processesByNode() map[string][]string {
 	out := map[string][]string{}
 	for _, n := range c.nodes {
@@ -260,15 +307,17 @@ func (c *testCluster) processesByNode() map[string][]string {
 			continue
 		default:
 		}
-		var st struct {
-			Processes []struct {
-				ConversationID string `json:"conversation_id"`
+		var st clusterProcesses
+		c.do(n, "GET", "/admin/processes", c.admin, nil, http.StatusOK, &st)
+		for _, m := range st.Nodes {
+			if m.Status != "ok" {
+				c.t.Fatalf("/admin/processes on %s: %s is %s (%s)", n.name, m.Node, m.Status, m.Error)
 			}
 		}
-		c.do(n, "GET", "/admin/processes", c.admin, nil, http.StatusOK, &st)
 		for _, p := range st.Processes {
-			out[n.name] = append(out[n.name], p.ConversationID)
+			out[p.Node] = append(out[p.Node], p.ConversationID)
 		}
+		return out
 	}
 	return out
 }

@@ -46,7 +46,7 @@ func (g *gateway) waitProcesses(t *testing.T, what string, cond func(admin.Proce
 // a prewarmed spare, adopted and busy, a second key's turn queued behind it, then
 // idle with its turns counted.
 func TestAdminProcesses(t *testing.T) {
-	g := newGateway(t, func(c *config.Config, _ *claudecli.Config) { c.MaxProcesses, c.Prewarm = 1, 1 })
+	g := newGateway(t, func(c *config.Config, _ *claudecli.Config) { c.MaxProcesses, c.Prewarm, c.NodeName = 1, 1, "solo" })
 	var slow atomic.Bool
 	slow.Store(true)
 	g.fake.SetReply(func(*testkit.Request) testkit.Reply {
@@ -65,6 +65,11 @@ func TestAdminProcesses(t *testing.T) {
 	spare := st.Processes[0]
 	if spare.PID <= 0 || spare.ConversationID != "" || spare.APIKeyID != "" || st.MaxProcesses != 1 || len(st.Queue) != 0 {
 		t.Fatalf("spare view %+v", st)
+	}
+	// A single node: its own table, the process and the one node named.
+	if len(st.Nodes) != 1 || st.Nodes[0].Node != "solo" || st.Node != "solo" || !st.Nodes[0].Self || st.Nodes[0].Status != "ok" ||
+		st.Nodes[0].Processes != 1 || st.Nodes[0].MaxProcesses != 1 || spare.Node != st.Node {
+		t.Fatalf("single node view %+v", st)
 	}
 
 	var wg sync.WaitGroup
@@ -99,6 +104,13 @@ func TestAdminProcesses(t *testing.T) {
 		p.Turns != 2 || p.RSSBytes <= 0 || p.PID <= 0 || p.StartedAt.Before(start.Add(-time.Second)) ||
 		p.StartedAt.After(time.Now()) || p.LastUsedAt.Before(p.StartedAt) {
 		t.Fatalf("idle process %+v", p)
+	}
+	// The cluster view of a single node counts the same process.
+	_, b := g.do(context.Background(), "GET", "/admin/cluster", g.adminToken(), nil)
+	cl := decode[admin.ClusterStatus](t, b)
+	if len(cl.Members) != 1 || cl.Clustered || !cl.Members[0].Self || cl.Members[0].Processes == nil || *cl.Members[0].Processes != 1 ||
+		cl.Members[0].Busy == nil || *cl.Members[0].Busy != 0 || cl.Members[0].Queued == nil || *cl.Members[0].Queued != 0 {
+		t.Fatalf("/admin/cluster %s", b)
 	}
 
 	t.Run("an API key is not an admin", func(t *testing.T) {

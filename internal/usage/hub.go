@@ -6,9 +6,12 @@ import (
 	"github.com/ccgateway/ccgateway/internal/store"
 )
 
-// hub fans recorded events out to live subscribers. A subscriber that does not
-// keep up misses events (counted in its Missed) rather than slowing requests.
-type hub struct {
+// Hub fans events out to live subscribers. A subscriber that does not keep up
+// misses events (counted in its Missed) rather than slowing the publisher. The
+// zero Hub is ready to use. The Writer publishes the events it records to its
+// own; a cluster node publishes the other nodes' events to another
+// (actors.System's cluster feed).
+type Hub struct {
 	mu   sync.Mutex
 	subs map[*Subscription]struct{}
 }
@@ -19,26 +22,38 @@ type Subscription struct {
 	C <-chan store.UsageEvent
 
 	c      chan store.UsageEvent
-	h      *hub
+	h      *Hub
 	mu     sync.Mutex
 	missed int64
 	closed bool
 }
 
-// Subscribe starts a live feed with room for buf events; call Close when done.
-func (w *Writer) Subscribe(buf int) *Subscription {
+// Subscribe starts a live feed of the events this writer records, with room for
+// buf events; call Close when done.
+func (w *Writer) Subscribe(buf int) *Subscription { return w.hub.Subscribe(buf) }
+
+// Subscribe starts a live feed with room for buf events (256 when buf < 1); call
+// Close when done.
+func (h *Hub) Subscribe(buf int) *Subscription {
 	if buf < 1 {
 		buf = 256
 	}
-	s := &Subscription{c: make(chan store.UsageEvent, buf), h: &w.hub}
+	s := &Subscription{c: make(chan store.UsageEvent, buf), h: h}
 	s.C = s.c
-	w.hub.mu.Lock()
-	if w.hub.subs == nil {
-		w.hub.subs = map[*Subscription]struct{}{}
+	h.mu.Lock()
+	if h.subs == nil {
+		h.subs = map[*Subscription]struct{}{}
 	}
-	w.hub.subs[s] = struct{}{}
-	w.hub.mu.Unlock()
+	h.subs[s] = struct{}{}
+	h.mu.Unlock()
 	return s
+}
+
+// Subscribers returns how many subscriptions are open.
+func (h *Hub) Subscribers() int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return len(h.subs)
 }
 
 // Missed returns how many events the subscriber was too slow to receive.
@@ -78,7 +93,8 @@ func (s *Subscription) send(ev store.UsageEvent) {
 	}
 }
 
-func (h *hub) publish(ev *store.UsageEvent) {
+// Publish hands ev to every subscriber that has room for it; it never blocks.
+func (h *Hub) Publish(ev *store.UsageEvent) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	for s := range h.subs {
@@ -86,7 +102,20 @@ func (h *hub) publish(ev *store.UsageEvent) {
 	}
 }
 
-func (h *hub) closeAll() {
+// AddMissed counts n events as missed by every subscriber (events lost before
+// they reached the hub).
+func (h *Hub) AddMissed(n int64) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for s := range h.subs {
+		s.mu.Lock()
+		s.missed += n
+		s.mu.Unlock()
+	}
+}
+
+// CloseAll ends every subscription (their C close).
+func (h *Hub) CloseAll() {
 	h.mu.Lock()
 	subs := h.subs
 	h.subs = nil

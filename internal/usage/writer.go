@@ -74,7 +74,7 @@ type Writer struct {
 	st  Store
 	cfg Config
 	log *slog.Logger
-	hub hub
+	hub Hub
 
 	mu      sync.Mutex
 	pending []*store.UsageEvent
@@ -126,7 +126,7 @@ func (w *Writer) Record(ev *store.UsageEvent) {
 	full := len(w.pending) >= w.cfg.BatchSize
 	w.mu.Unlock()
 	w.recorded.Add(1)
-	w.hub.publish(ev)
+	w.hub.Publish(ev)
 	if full {
 		select {
 		case w.kick <- struct{}{}:
@@ -178,7 +178,7 @@ func (w *Writer) Close(ctx context.Context) error {
 		}
 		select {
 		case <-ctx.Done():
-			w.hub.closeAll()
+			w.hub.CloseAll()
 			lost := w.Stats().Pending
 			w.log.Error("usage events not written at shutdown", "lost", lost, "err", err)
 			return fmt.Errorf("usage: %d events not written: %w", lost, err)
@@ -186,7 +186,7 @@ func (w *Writer) Close(ctx context.Context) error {
 			backoff = min(2*backoff, w.cfg.MaxBackoff)
 		}
 	}
-	w.hub.closeAll()
+	w.hub.CloseAll()
 	return nil
 }
 

@@ -156,6 +156,24 @@ func (e ConversationMessageRole) Valid() bool {
 	}
 }
 
+// Defines values for NodeProcessesStatus.
+const (
+	Ok          NodeProcessesStatus = "ok"
+	Unavailable NodeProcessesStatus = "unavailable"
+)
+
+// Valid indicates whether the value is a known member of the NodeProcessesStatus enum.
+func (e NodeProcessesStatus) Valid() bool {
+	switch e {
+	case Ok:
+		return true
+	case Unavailable:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for OpenAIChatMessageRole.
 const (
 	OpenAIChatMessageRoleAssistant OpenAIChatMessageRole = "assistant"
@@ -772,6 +790,9 @@ type ClusterMember struct {
 	// Example: 10.0.0.1:7947
 	ActorAddress string `json:"actor_address"`
 
+	// Busy Its processes running a turn; null when unknown
+	Busy *int64 `json:"busy"`
+
 	// GossipAddress host:port the node gossips on; empty on a single node
 	//
 	// Example: 10.0.0.1:7946
@@ -793,13 +814,24 @@ type ClusterMember struct {
 	// Example: node-a
 	Node string `json:"node"`
 
+	// Processes Its live CLI processes; null when unknown (the member is dead, has left, or did not answer within 1 s)
+	Processes *int64 `json:"processes"`
+
+	// Queued Turns waiting for a process on it; null when unknown
+	Queued *int64 `json:"queued"`
+
 	// Self The node that answered
 	Self bool `json:"self"`
 
 	// Since When this node last saw the status change
-	Since   time.Time           `json:"since"`
-	Status  ClusterMemberStatus `json:"status"`
-	Version *string             `json:"version,omitempty"`
+	Since time.Time `json:"since"`
+
+	// StatsError Why the counts are unknown
+	//
+	// Example: no answer within 1s
+	StatsError *string             `json:"stats_error,omitempty"`
+	Status     ClusterMemberStatus `json:"status"`
+	Version    *string             `json:"version,omitempty"`
 }
 
 // ClusterMemberStatus defines model for ClusterMember.Status.
@@ -1085,6 +1117,48 @@ type ModelUsageTotals struct {
 	ResponseTokens int64   `json:"response_tokens"`
 	TotalTokens    int64   `json:"total_tokens"`
 }
+
+// NodeProcesses defines model for NodeProcesses.
+type NodeProcesses struct {
+	// Busy Processes running a turn
+	Busy int64 `json:"busy"`
+
+	// Error Why the member is unavailable
+	//
+	// Example: no answer within 1s
+	Error        *string `json:"error,omitempty"`
+	MaxBusy      int64   `json:"max_busy"`
+	MaxProcesses int64   `json:"max_processes"`
+	MaxQueue     int64   `json:"max_queue"`
+
+	// MemberId The member id (actor system id, new at each start)
+	MemberId          string `json:"member_id"`
+	MemoryBudgetBytes int64  `json:"memory_budget_bytes"`
+
+	// Node The member's node-name
+	//
+	// Example: node-b
+	Node string `json:"node"`
+
+	// Processes Live CLI processes (0 when unavailable)
+	Processes int64 `json:"processes"`
+
+	// Queued Turns waiting for a process on that node
+	Queued int64 `json:"queued"`
+
+	// ResponseTimeMs How long the member took to answer (or to fail); 0 for the node that answered
+	ResponseTimeMs int64 `json:"response_time_ms"`
+
+	// Self The node that answered
+	Self bool `json:"self"`
+
+	// Status ok: its processes are listed; unavailable: it did not answer within the deadline (1 s) or failed (see error), and its processes are missing from the lists and totals
+	Status        NodeProcessesStatus `json:"status"`
+	TotalRssBytes int64               `json:"total_rss_bytes"`
+}
+
+// NodeProcessesStatus ok: its processes are listed; unavailable: it did not answer within the deadline (1 s) or failed (see error), and its processes are missing from the lists and totals
+type NodeProcessesStatus string
 
 // OIDCOption defines model for OIDCOption.
 type OIDCOption struct {
@@ -1461,13 +1535,20 @@ type ProcessEntry struct {
 	ApiKeyId *string `json:"api_key_id,omitempty"`
 
 	// ConversationId Empty for a prewarmed spare
-	ConversationId *string           `json:"conversation_id,omitempty"`
-	LastUsedAt     time.Time         `json:"last_used_at"`
-	Pid            int64             `json:"pid"`
-	RssBytes       int64             `json:"rss_bytes"`
-	StartedAt      time.Time         `json:"started_at"`
-	State          ProcessEntryState `json:"state"`
-	Turns          int64             `json:"turns"`
+	ConversationId *string   `json:"conversation_id,omitempty"`
+	LastUsedAt     time.Time `json:"last_used_at"`
+
+	// Node The node the process runs on (its node-name)
+	//
+	// Example: node-a
+	Node string `json:"node"`
+
+	// Pid Process id on that node's host
+	Pid       int64             `json:"pid"`
+	RssBytes  int64             `json:"rss_bytes"`
+	StartedAt time.Time         `json:"started_at"`
+	State     ProcessEntryState `json:"state"`
+	Turns     int64             `json:"turns"`
 }
 
 // ProcessEntryState defines model for ProcessEntry.State.
@@ -1475,18 +1556,32 @@ type ProcessEntryState string
 
 // ProcessStatus defines model for ProcessStatus.
 type ProcessStatus struct {
-	Busy         int64 `json:"busy"`
-	MaxBusy      int64 `json:"max_busy"`
-	MaxProcesses int64 `json:"max_processes"`
-	MaxQueue     int64 `json:"max_queue"`
+	// Busy Processes running a turn, over the members that answered
+	Busy int64 `json:"busy"`
 
-	// MemoryBudgetBytes The cli-memory-budget: idle processes are ended to keep the total within it (0 = none)
+	// MaxBusy Sum of the answering members' concurrent-turn caps
+	MaxBusy int64 `json:"max_busy"`
+
+	// MaxProcesses Sum of the answering members' max-processes
+	MaxProcesses int64 `json:"max_processes"`
+
+	// MaxQueue Sum of the answering members' queue caps
+	MaxQueue int64 `json:"max_queue"`
+
+	// MemoryBudgetBytes Sum of the answering members' cli-memory-budget: each node ends idle processes to keep its own total within its budget (0 = none)
 	MemoryBudgetBytes int64 `json:"memory_budget_bytes"`
 
-	// Node The node these processes run on (node-name)
-	Node      string         `json:"node"`
+	// Node The node that answered (node-name)
+	Node string `json:"node"`
+
+	// Nodes Every live member (alive or suspect): its totals, or that it did not answer
+	Nodes []NodeProcesses `json:"nodes"`
+
+	// Processes The live CLI processes of every member that answered, each with its node
 	Processes []ProcessEntry `json:"processes"`
-	Queue     []QueueEntry   `json:"queue"`
+
+	// Queue Turns waiting for a process, by API key, summed over the members that answered
+	Queue []QueueEntry `json:"queue"`
 
 	// TotalRssBytes Sum of the listed processes' resident memory
 	TotalRssBytes int64 `json:"total_rss_bytes"`
@@ -2791,14 +2886,14 @@ type ClientInterface interface {
 
 	// AdminGetCluster Show the cluster's members
 	//
-	// The cluster's members as the answering node sees them: name, addresses, status (alive, suspect, dead, left), version and when each joined.
+	// The cluster's members as the answering node sees them: name, addresses, status (alive, suspect, dead, left), version and when each joined, and each live member's CLI processes, busy processes and queued turns, asked of the member (at most 1 s each, all at once): null when a member is dead, has left or does not answer in time.
 	//
 	// Corresponds with GET /admin/cluster (the `AdminGetCluster` operationId).
 	AdminGetCluster(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// AdminEvents Live request feed
 	//
-	// Server-sent events for the monitor: one `request` event (a RequestEvent) per API request as it ends on this node, and `dropped` events ({"missed": n}) when the client reads too slowly to get them all. Keep-alive comments are sent during silences.
+	// Server-sent events for the monitor: one `request` event (a RequestEvent, whose `node` names the node that served it) per API request as it ends on any node of the cluster, and `dropped` events ({"missed": n}) when the client, or the cluster's relay of another node's events, was too slow to carry them all. The stream starts (a `: connected` comment) once every live member has confirmed that it sends its events here (or failed to within 1 s). Keep-alive comments are sent during silences.
 	//
 	// Corresponds with GET /admin/events (the `AdminEvents` operationId).
 	AdminEvents(ctx context.Context, params *AdminEventsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -2919,7 +3014,7 @@ type ClientInterface interface {
 
 	// AdminListProcesses List CLI processes and the queue
 	//
-	// This node's live Claude CLI processes (busy, idle or prewarmed) with RSS (and their total against the memory budget), start time and turns served, and the turns waiting for a process, by API key.
+	// The live Claude CLI processes (busy, idle or prewarmed) of every node of the cluster, each with its node, RSS, start time and turns served, and the turns waiting for a process, by API key; totals over the cluster, and per node in `nodes`. The answering node asks every other live member and waits at most 1 s for each: a member that does not answer in time is listed in `nodes` as unavailable (with the error), and its processes are missing, rather than failing the call.
 	//
 	// Corresponds with GET /admin/processes (the `AdminListProcesses` operationId).
 	AdminListProcesses(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -3350,7 +3445,7 @@ func (c *Client) ListAuditLog(ctx context.Context, params *ListAuditLogParams, r
 
 // AdminGetCluster Show the cluster's members
 //
-// The cluster's members as the answering node sees them: name, addresses, status (alive, suspect, dead, left), version and when each joined.
+// The cluster's members as the answering node sees them: name, addresses, status (alive, suspect, dead, left), version and when each joined, and each live member's CLI processes, busy processes and queued turns, asked of the member (at most 1 s each, all at once): null when a member is dead, has left or does not answer in time.
 //
 // Corresponds with GET /admin/cluster (the `AdminGetCluster` operationId).
 func (c *Client) AdminGetCluster(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -3367,7 +3462,7 @@ func (c *Client) AdminGetCluster(ctx context.Context, reqEditors ...RequestEdito
 
 // AdminEvents Live request feed
 //
-// Server-sent events for the monitor: one `request` event (a RequestEvent) per API request as it ends on this node, and `dropped` events ({"missed": n}) when the client reads too slowly to get them all. Keep-alive comments are sent during silences.
+// Server-sent events for the monitor: one `request` event (a RequestEvent, whose `node` names the node that served it) per API request as it ends on any node of the cluster, and `dropped` events ({"missed": n}) when the client, or the cluster's relay of another node's events, was too slow to carry them all. The stream starts (a `: connected` comment) once every live member has confirmed that it sends its events here (or failed to within 1 s). Keep-alive comments are sent during silences.
 //
 // Corresponds with GET /admin/events (the `AdminEvents` operationId).
 func (c *Client) AdminEvents(ctx context.Context, params *AdminEventsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -3638,7 +3733,7 @@ func (c *Client) ListPolicyVersions(ctx context.Context, name string, reqEditors
 
 // AdminListProcesses List CLI processes and the queue
 //
-// This node's live Claude CLI processes (busy, idle or prewarmed) with RSS (and their total against the memory budget), start time and turns served, and the turns waiting for a process, by API key.
+// The live Claude CLI processes (busy, idle or prewarmed) of every node of the cluster, each with its node, RSS, start time and turns served, and the turns waiting for a process, by API key; totals over the cluster, and per node in `nodes`. The answering node asks every other live member and waits at most 1 s for each: a member that does not answer in time is listed in `nodes` as unavailable (with the error), and its processes are missing, rather than failing the call.
 //
 // Corresponds with GET /admin/processes (the `AdminListProcesses` operationId).
 func (c *Client) AdminListProcesses(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -6431,7 +6526,7 @@ type ClientWithResponsesInterface interface {
 
 	// AdminGetClusterWithResponse Show the cluster's members
 	//
-	// The cluster's members as the answering node sees them: name, addresses, status (alive, suspect, dead, left), version and when each joined.
+	// The cluster's members as the answering node sees them: name, addresses, status (alive, suspect, dead, left), version and when each joined, and each live member's CLI processes, busy processes and queued turns, asked of the member (at most 1 s each, all at once): null when a member is dead, has left or does not answer in time.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -6440,7 +6535,7 @@ type ClientWithResponsesInterface interface {
 
 	// AdminEventsWithResponse Live request feed
 	//
-	// Server-sent events for the monitor: one `request` event (a RequestEvent) per API request as it ends on this node, and `dropped` events ({"missed": n}) when the client reads too slowly to get them all. Keep-alive comments are sent during silences.
+	// Server-sent events for the monitor: one `request` event (a RequestEvent, whose `node` names the node that served it) per API request as it ends on any node of the cluster, and `dropped` events ({"missed": n}) when the client, or the cluster's relay of another node's events, was too slow to carry them all. The stream starts (a `: connected` comment) once every live member has confirmed that it sends its events here (or failed to within 1 s). Keep-alive comments are sent during silences.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -6575,7 +6670,7 @@ type ClientWithResponsesInterface interface {
 
 	// AdminListProcessesWithResponse List CLI processes and the queue
 	//
-	// This node's live Claude CLI processes (busy, idle or prewarmed) with RSS (and their total against the memory budget), start time and turns served, and the turns waiting for a process, by API key.
+	// The live Claude CLI processes (busy, idle or prewarmed) of every node of the cluster, each with its node, RSS, start time and turns served, and the turns waiting for a process, by API key; totals over the cluster, and per node in `nodes`. The answering node asks every other live member and waits at most 1 s for each: a member that does not answer in time is listed in `nodes` as unavailable (with the error), and its processes are missing, rather than failing the call.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -10677,7 +10772,7 @@ func (c *ClientWithResponses) ListAuditLogWithResponse(ctx context.Context, para
 
 // AdminGetClusterWithResponse Show the cluster's members
 //
-// The cluster's members as the answering node sees them: name, addresses, status (alive, suspect, dead, left), version and when each joined.
+// The cluster's members as the answering node sees them: name, addresses, status (alive, suspect, dead, left), version and when each joined, and each live member's CLI processes, busy processes and queued turns, asked of the member (at most 1 s each, all at once): null when a member is dead, has left or does not answer in time.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -10692,7 +10787,7 @@ func (c *ClientWithResponses) AdminGetClusterWithResponse(ctx context.Context, r
 
 // AdminEventsWithResponse Live request feed
 //
-// Server-sent events for the monitor: one `request` event (a RequestEvent) per API request as it ends on this node, and `dropped` events ({"missed": n}) when the client reads too slowly to get them all. Keep-alive comments are sent during silences.
+// Server-sent events for the monitor: one `request` event (a RequestEvent, whose `node` names the node that served it) per API request as it ends on any node of the cluster, and `dropped` events ({"missed": n}) when the client, or the cluster's relay of another node's events, was too slow to carry them all. The stream starts (a `: connected` comment) once every live member has confirmed that it sends its events here (or failed to within 1 s). Keep-alive comments are sent during silences.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -10917,7 +11012,7 @@ func (c *ClientWithResponses) ListPolicyVersionsWithResponse(ctx context.Context
 
 // AdminListProcessesWithResponse List CLI processes and the queue
 //
-// This node's live Claude CLI processes (busy, idle or prewarmed) with RSS (and their total against the memory budget), start time and turns served, and the turns waiting for a process, by API key.
+// The live Claude CLI processes (busy, idle or prewarmed) of every node of the cluster, each with its node, RSS, start time and turns served, and the turns waiting for a process, by API key; totals over the cluster, and per node in `nodes`. The answering node asks every other live member and waits at most 1 s for each: a member that does not answer in time is listed in `nodes` as unavailable (with the error), and its processes are missing, rather than failing the call.
 //
 // Returns a wrapper object for the known response body format(s).
 //

@@ -125,7 +125,7 @@ export interface paths {
         };
         /**
          * Show the cluster's members
-         * @description The cluster's members as the answering node sees them: name, addresses, status (alive, suspect, dead, left), version and when each joined.
+         * @description The cluster's members as the answering node sees them: name, addresses, status (alive, suspect, dead, left), version and when each joined, and each live member's CLI processes, busy processes and queued turns, asked of the member (at most 1 s each, all at once): null when a member is dead, has left or does not answer in time.
          */
         get: operations["admin-get-cluster"];
         put?: never;
@@ -145,7 +145,7 @@ export interface paths {
         };
         /**
          * Live request feed
-         * @description Server-sent events for the monitor: one `request` event (a RequestEvent) per API request as it ends on this node, and `dropped` events ({"missed": n}) when the client reads too slowly to get them all. Keep-alive comments are sent during silences.
+         * @description Server-sent events for the monitor: one `request` event (a RequestEvent, whose `node` names the node that served it) per API request as it ends on any node of the cluster, and `dropped` events ({"missed": n}) when the client, or the cluster's relay of another node's events, was too slow to carry them all. The stream starts (a `: connected` comment) once every live member has confirmed that it sends its events here (or failed to within 1 s). Keep-alive comments are sent during silences.
          */
         get: operations["admin-events"];
         put?: never;
@@ -349,7 +349,7 @@ export interface paths {
         };
         /**
          * List CLI processes and the queue
-         * @description This node's live Claude CLI processes (busy, idle or prewarmed) with RSS (and their total against the memory budget), start time and turns served, and the turns waiting for a process, by API key.
+         * @description The live Claude CLI processes (busy, idle or prewarmed) of every node of the cluster, each with its node, RSS, start time and turns served, and the turns waiting for a process, by API key; totals over the cluster, and per node in `nodes`. The answering node asks every other live member and waits at most 1 s for each: a member that does not answer in time is listed in `nodes` as unavailable (with the error), and its processes are missing, rather than failing the call.
          */
         get: operations["admin-list-processes"];
         put?: never;
@@ -1134,6 +1134,11 @@ export interface components {
              */
             actor_address: string;
             /**
+             * Format: int64
+             * @description Its processes running a turn; null when unknown
+             */
+            busy: number | null;
+            /**
              * @description host:port the node gossips on; empty on a single node
              * @example 10.0.0.1:7946
              */
@@ -1155,6 +1160,16 @@ export interface components {
              * @example node-a
              */
             node: string;
+            /**
+             * Format: int64
+             * @description Its live CLI processes; null when unknown (the member is dead, has left, or did not answer within 1 s)
+             */
+            processes: number | null;
+            /**
+             * Format: int64
+             * @description Turns waiting for a process on it; null when unknown
+             */
+            queued: number | null;
             /** @description The node that answered */
             self: boolean;
             /**
@@ -1162,6 +1177,11 @@ export interface components {
              * @description When this node last saw the status change
              */
             since: string;
+            /**
+             * @description Why the counts are unknown
+             * @example no answer within 1s
+             */
+            stats_error?: string;
             /** @enum {string} */
             status: "alive" | "suspect" | "dead" | "left";
             version?: string;
@@ -1417,6 +1437,57 @@ export interface components {
             response_tokens: number;
             /** Format: int64 */
             total_tokens: number;
+        };
+        NodeProcesses: {
+            /**
+             * Format: int64
+             * @description Processes running a turn
+             */
+            busy: number;
+            /**
+             * @description Why the member is unavailable
+             * @example no answer within 1s
+             */
+            error?: string;
+            /** Format: int64 */
+            max_busy: number;
+            /** Format: int64 */
+            max_processes: number;
+            /** Format: int64 */
+            max_queue: number;
+            /** @description The member id (actor system id, new at each start) */
+            member_id: string;
+            /** Format: int64 */
+            memory_budget_bytes: number;
+            /**
+             * @description The member's node-name
+             * @example node-b
+             */
+            node: string;
+            /**
+             * Format: int64
+             * @description Live CLI processes (0 when unavailable)
+             */
+            processes: number;
+            /**
+             * Format: int64
+             * @description Turns waiting for a process on that node
+             */
+            queued: number;
+            /**
+             * Format: int64
+             * @description How long the member took to answer (or to fail); 0 for the node that answered
+             */
+            response_time_ms: number;
+            /** @description The node that answered */
+            self: boolean;
+            /**
+             * @description ok: its processes are listed; unavailable: it did not answer within the deadline (1 s) or failed (see error), and its processes are missing from the lists and totals
+             * @enum {string}
+             */
+            status: "ok" | "unavailable";
+            /** Format: int64 */
+            total_rss_bytes: number;
         };
         OIDCOption: {
             /**
@@ -1787,7 +1858,15 @@ export interface components {
             conversation_id?: string;
             /** Format: date-time */
             last_used_at: string;
-            /** Format: int64 */
+            /**
+             * @description The node the process runs on (its node-name)
+             * @example node-a
+             */
+            node: string;
+            /**
+             * Format: int64
+             * @description Process id on that node's host
+             */
             pid: number;
             /** Format: int64 */
             rss_bytes: number;
@@ -1799,22 +1878,38 @@ export interface components {
             turns: number;
         };
         ProcessStatus: {
-            /** Format: int64 */
+            /**
+             * Format: int64
+             * @description Processes running a turn, over the members that answered
+             */
             busy: number;
-            /** Format: int64 */
+            /**
+             * Format: int64
+             * @description Sum of the answering members' concurrent-turn caps
+             */
             max_busy: number;
-            /** Format: int64 */
+            /**
+             * Format: int64
+             * @description Sum of the answering members' max-processes
+             */
             max_processes: number;
-            /** Format: int64 */
+            /**
+             * Format: int64
+             * @description Sum of the answering members' queue caps
+             */
             max_queue: number;
             /**
              * Format: int64
-             * @description The cli-memory-budget: idle processes are ended to keep the total within it (0 = none)
+             * @description Sum of the answering members' cli-memory-budget: each node ends idle processes to keep its own total within its budget (0 = none)
              */
             memory_budget_bytes: number;
-            /** @description The node these processes run on (node-name) */
+            /** @description The node that answered (node-name) */
             node: string;
+            /** @description Every live member (alive or suspect): its totals, or that it did not answer */
+            nodes: components["schemas"]["NodeProcesses"][];
+            /** @description The live CLI processes of every member that answered, each with its node */
             processes: components["schemas"]["ProcessEntry"][];
+            /** @description Turns waiting for a process, by API key, summed over the members that answered */
             queue: components["schemas"]["QueueEntry"][];
             /**
              * Format: int64

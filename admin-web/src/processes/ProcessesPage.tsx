@@ -1,4 +1,4 @@
-import { Box, Card, CardContent, Chip, Grid, Table, TableBody, TableCell, TableContainer, TableHead, TableRow, Typography } from "@mui/material";
+import { Alert, Box, Card, CardContent, Chip, Grid, Table, TableBody, TableCell, TableContainer, TableHead, TableRow, Typography } from "@mui/material";
 import { useKeyNames } from "../api/keys";
 import { useProcesses } from "../api/processes";
 import { ErrorAlert } from "../common/ErrorAlert";
@@ -14,15 +14,21 @@ export function ProcessesPage() {
   const p = useProcesses(3_000);
   const { names } = useKeyNames();
   const d = p.data;
+  const down = d?.nodes.filter((n) => n.status !== "ok") ?? [];
   return (
     <Box>
       <PageHeader title={t("Processes")} subtitle={t("Refreshes every 3 seconds.")} />
       <ErrorAlert error={p.error} />
+      {down.length > 0 && (
+        <Alert severity="warning" sx={{ mb: 2 }}>
+          {t("Not answering (their processes are missing):")} {down.map((n) => `${n.node} (${n.error ?? n.status})`).join(", ")}
+        </Alert>
+      )}
       <Grid container spacing={2} sx={{ mb: 2 }}>
         <Grid size={{ xs: 6, md: 3 }}><StatCard label={t("Live processes")} value={d ? `${d.processes.length} / ${d.max_processes}` : "–"} /></Grid>
         <Grid size={{ xs: 6, md: 3 }}><StatCard label={t("Busy turns")} value={d ? `${d.busy} / ${d.max_busy || "∞"}` : "–"} /></Grid>
         <Grid size={{ xs: 6, md: 3 }}><StatCard label={t("Queue length")} value={d ? `${d.queue.reduce((n, q) => n + q.waiting, 0)} / ${d.max_queue}` : "–"} /></Grid>
-        <Grid size={{ xs: 6, md: 3 }}><StatCard label={t("Node")} value={<Box component="span" sx={{ fontSize: 16, wordBreak: "break-all" }}>{d?.node || "–"}</Box>} /></Grid>
+        <Grid size={{ xs: 6, md: 3 }}><StatCard label={t("Nodes answering")} value={d ? `${d.nodes.length - down.length} / ${d.nodes.length}` : "–"} /></Grid>
       </Grid>
       <Card component="section" aria-label={t("Processes")} sx={{ mb: 2 }}>
         <TableContainer>
@@ -42,9 +48,9 @@ export function ProcessesPage() {
             </TableHead>
             <TableBody>
               {d?.processes.map((pr) => (
-                <TableRow key={pr.pid}>
+                <TableRow key={`${pr.node}/${pr.pid}`}>
                   <TableCell sx={{ fontFamily: "monospace" }}>{pr.pid}</TableCell>
-                  <TableCell>{d.node}</TableCell>
+                  <TableCell>{pr.node}</TableCell>
                   <TableCell><Chip variant="outlined" color={stateColor[pr.state]} label={pr.state} /></TableCell>
                   <TableCell>{pr.api_key_id ? names.get(pr.api_key_id) ?? pr.api_key_id : "–"}</TableCell>
                   <TableCell sx={{ fontFamily: "monospace", fontSize: 12 }}>{pr.conversation_id || "–"}</TableCell>

@@ -67,6 +67,11 @@ type Node struct {
 	sys      *actors.System
 	handler  http.Handler
 	srv      *http.Server
+	records  *usagelog.Sweeper // usage and audit retention, swept by the retention loop
+
+	// stopRetention ends the retention loop; it stops before the actor system,
+	// through which it deletes idle conversations.
+	stopRetention func()
 
 	// releases are what Start opened after the store, released in reverse
 	// order: the defers of serve as it was.
@@ -144,7 +149,8 @@ func (n *Node) start(ctx context.Context, opts Options) error {
 	return nil
 }
 
-// startUsage starts the batching usage writer and the retention sweeper.
+// startUsage starts the batching usage writer and builds the usage and
+// audit retention that the retention loop sweeps.
 func (n *Node) startUsage() error {
 	cfg, log := n.cfg, n.log
 	recorder, err := usagelog.New(n.store, usagelog.Config{
@@ -156,11 +162,7 @@ func (n *Node) startUsage() error {
 	recorder.Start()
 	n.usage = recorder
 	n.onRelease(func() error { return closeRecorder(recorder, log) })
-	sweeper := usagelog.NewSweeper(n.store, usagelog.RetentionConfig{
-		UsageAge: cfg.UsageRetention, AuditAge: cfg.AuditRetention, Interval: cfg.RetentionInterval,
-	}, log)
-	sweeper.Start()
-	n.onRelease(func() error { sweeper.Stop(); return nil })
+	n.records = usagelog.NewSweeper(n.store, usagelog.RetentionConfig{UsageAge: cfg.UsageRetention, AuditAge: cfg.AuditRetention}, log)
 	return nil
 }
 
@@ -194,11 +196,13 @@ func (n *Node) startActors(opts Options) error {
 	}
 	acfg.HTTPAddr = opts.HTTPAddr
 	acfg.Telemetry = n.tel
+	acfg.OwnerSweeps = true // the retention loop sweeps
 	sys, err := actors.New(acfg, n.store, n.log)
 	if err != nil {
 		return err
 	}
 	n.sys = sys
+	n.stopRetention = retention(sys, n.records)
 	if sys.Clustered() && n.policies != nil {
 		stopWatch := clusterPolicies(sys, n.policies, n.log)
 		n.onRelease(func() error { stopWatch(); return nil })
@@ -244,6 +248,9 @@ func (n *Node) release() error {
 
 // abort undoes a Start that failed part way.
 func (n *Node) abort() {
+	if n.stopRetention != nil {
+		n.stopRetention()
+	}
 	if n.sys != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
@@ -252,9 +259,9 @@ func (n *Node) abort() {
 	_ = n.release()
 }
 
-// Shutdown stops the node: it stops accepting, lets in-flight turns finish
-// until ctx ends, then interrupts and kills what is left, so no CLI process
-// outlives it; then it releases the rest in reverse order of Start, the usage
+// Shutdown stops the node: it ends the retention loop, stops accepting, lets
+// in-flight turns finish until ctx ends, then interrupts and kills what is
+// left, so no CLI process outlives it; then it releases the rest in reverse order of Start, the usage
 // writer's final flush after every handler returned. It returns what could not
 // be finished cleanly (usage events lost, the store's close); a second call
 // returns the first one's result.
@@ -264,6 +271,7 @@ func (n *Node) Shutdown(ctx context.Context) error {
 }
 
 func (n *Node) shutdown(ctx context.Context) error {
+	n.stopRetention()
 	httpDone := make(chan error, 1)
 	go func() { httpDone <- n.srv.Shutdown(ctx) }()
 	if err := n.sys.Shutdown(ctx); err != nil {

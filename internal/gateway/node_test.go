@@ -138,10 +138,47 @@ func TestShutdownRecordsTheRequestInFlight(t *testing.T) {
 	}
 }
 
+// TestRetentionLoopSweepsUsageAndAudit: the node's one retention loop purges
+// usage events and audit entries past their age at start (conversations and
+// key directories: TestRetentionSweeperDeletesIdleConversations), and keeps
+// the younger ones.
+func TestRetentionLoopSweepsUsageAndAudit(t *testing.T) {
+	cfg := nodeConfig(t)
+	cfg.UsageRetention, cfg.AuditRetention = time.Hour, time.Hour
+	ctx := context.Background()
+	st, err := OpenStore(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	now := time.Now().UTC()
+	for _, at := range []time.Time{now.Add(-2 * time.Hour), now} {
+		ev := &store.UsageEvent{APIKeyID: "k", Timestamp: at, Endpoint: "/api/chat", Method: "POST", StatusCode: 200}
+		if err := st.InsertUsageEvents(ctx, []*store.UsageEvent{ev}); err != nil {
+			t.Fatal(err)
+		}
+		if err := st.InsertAudit(ctx, &store.AuditEntry{Time: at, Actor: "admin", Action: "key.create", Target: "k"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	opts := nodeOptions(io.Discard)
+	opts.Store, opts.NoPolicies = st, true
+	n, err := Start(ctx, cfg, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer n.Shutdown(ctx)
+	testkit.Eventually(t, 10*time.Second, "the old usage event and audit entry purged", func() bool {
+		_, usage, err1 := st.ListUsageEvents(ctx, store.UsageFilter{APIKeyID: "k"})
+		_, audit, err2 := st.ListAudit(ctx, store.AuditFilter{Target: "k"})
+		return err1 == nil && err2 == nil && usage == 1 && audit == 1
+	})
+}
+
 // TestFailedStartReleasesWhatItOpened: Start fails at its last step (the
 // actor system refuses its settings) after it opened the store, started the
-// usage writer and sweeper, telemetry and the policy chain; all of it is
-// released again, except a store the caller gave it.
+// usage writer, telemetry and the policy chain; all of it is released again,
+// except a store the caller gave it.
 func TestFailedStartReleasesWhatItOpened(t *testing.T) {
 	for _, tc := range []struct {
 		name  string
@@ -169,7 +206,7 @@ func TestFailedStartReleasesWhatItOpened(t *testing.T) {
 			if !strings.Contains(err.Error(), "prewarm") {
 				t.Fatalf("Start failed with %v, not at the actor system", err)
 			}
-			testkit.Eventually(t, 10*time.Second, "the usage writer and sweeper ended", func() bool {
+			testkit.Eventually(t, 10*time.Second, "the usage writer ended", func() bool {
 				return !goroutinesIn("internal/usage.")
 			})
 			open := openFilesUnder(t, cfg.DataDir)

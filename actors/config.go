@@ -39,8 +39,11 @@ type Config struct {
 	// deleted keys and, with a Retention, idle conversations (then at least every
 	// Retention/10); default 1h.
 	SweepInterval time.Duration
-	Cluster       cluster.Config // default: name "ccgateway", bind 127.0.0.1:0
-	Node          string         // this node's name, prefixed to the lease owner; default "local"
+	// OwnerSweeps leaves the sweeps to the system's owner, which calls Sweep
+	// every SweepEvery (the node's one retention loop); the system runs none.
+	OwnerSweeps bool
+	Cluster     cluster.Config // default: name "ccgateway", bind 127.0.0.1:0
+	Node        string         // this node's name, prefixed to the lease owner; default "local"
 	// HTTPAddr and Version are published to the other members (the admin view).
 	HTTPAddr string
 	Version  string

@@ -59,13 +59,13 @@ func (s *System) ProcessStatus() ProcessStatus {
 
 // sweep removes the directories of keys that no longer exist and, with a
 // retention period, deletes conversations idle longer than it: once at start
-// (what a previous run left), then every sweepInterval.
+// (what a previous run left), then every SweepEvery.
 func (s *System) sweep(ctx context.Context) {
 	defer s.bg.Done()
-	t := time.NewTicker(s.sweepInterval())
+	t := time.NewTicker(s.SweepEvery())
 	defer t.Stop()
 	for {
-		s.sweepOnce(ctx)
+		s.Sweep(ctx)
 		select {
 		case <-ctx.Done():
 			return
@@ -74,9 +74,10 @@ func (s *System) sweep(ctx context.Context) {
 	}
 }
 
-// sweepInterval is SweepInterval (default 1h), shortened to Retention/10 (at
-// least a second) when conversations are retained for less.
-func (s *System) sweepInterval() time.Duration {
+// SweepEvery is the time between two sweeps: SweepInterval (default 1h),
+// shortened to Retention/10 (at least a second) when conversations are
+// retained for less.
+func (s *System) SweepEvery() time.Duration {
 	every := s.cfg.SweepInterval
 	if every <= 0 {
 		every = time.Hour
@@ -87,7 +88,9 @@ func (s *System) sweepInterval() time.Duration {
 	return every
 }
 
-func (s *System) sweepOnce(ctx context.Context) {
+// Sweep deletes the conversations idle longer than the retention, then the
+// directories of keys that no longer exist.
+func (s *System) Sweep(ctx context.Context) {
 	defer s.sweepTenantDirs(ctx)
 	if s.cfg.Retention <= 0 {
 		return

@@ -115,8 +115,10 @@ func New(cfg Config, st store.Store, log *slog.Logger) (*System, error) {
 	}
 	bgctx, stop := context.WithCancel(context.Background())
 	s.stopBG = stop
-	s.bg.Add(1)
-	go s.sweep(bgctx)
+	if !cfg.OwnerSweeps {
+		s.bg.Add(1)
+		go s.sweep(bgctx)
+	}
 	s.mem.budget = cfg.MemoryBudget
 	s.bg.Add(1)
 	go s.watchMemory(bgctx, 2*time.Second)

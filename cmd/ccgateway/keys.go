@@ -15,6 +15,7 @@ import (
 
 	"github.com/ccgateway/ccgateway/internal/auth"
 	"github.com/ccgateway/ccgateway/internal/config"
+	"github.com/ccgateway/ccgateway/internal/gateway"
 	"github.com/ccgateway/ccgateway/internal/store"
 )
 
@@ -24,12 +25,12 @@ func cmdMigrate(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	st, err := openStore(ctx, cfg)
+	st, err := gateway.OpenStore(ctx, cfg)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	fmt.Fprintf(e.stdout, "migrations applied (%s)\n", storeKind(cfg))
+	fmt.Fprintf(e.stdout, "migrations applied (%s)\n", gateway.StoreKind(cfg))
 	return nil
 }
 
@@ -70,7 +71,7 @@ func keysCreate(ctx context.Context, e *env, args []string) error {
 	if strings.TrimSpace(name) == "" {
 		return errors.New("keys create: --name is required")
 	}
-	st, err := openStore(ctx, cfg)
+	st, err := gateway.OpenStore(ctx, cfg)
 	if err != nil {
 		return err
 	}
@@ -100,7 +101,7 @@ func keysList(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	st, err := openStore(ctx, cfg)
+	st, err := gateway.OpenStore(ctx, cfg)
 	if err != nil {
 		return err
 	}
@@ -147,12 +148,12 @@ func cmdAdmin(ctx context.Context, e *env, args []string) error {
 	if len(password) < 8 {
 		return errors.New("admin set-password: the password must be at least 8 characters")
 	}
-	st, err := openStore(ctx, cfg)
+	st, err := gateway.OpenStore(ctx, cfg)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	if err := setAdminPassword(ctx, st, username, password); err != nil {
+	if err := gateway.SetAdminPassword(ctx, st, username, password); err != nil {
 		return err
 	}
 	fmt.Fprintf(e.stdout, "password set for admin %q\n", username)

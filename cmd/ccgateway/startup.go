@@ -1,15 +1,11 @@
 package main
 
 import (
-	"context"
-	"fmt"
 	"io/fs"
 	"log/slog"
-	"strings"
 
 	adminweb "github.com/ccgateway/ccgateway/admin-web"
 	"github.com/ccgateway/ccgateway/internal/claudecli"
-	"github.com/ccgateway/ccgateway/internal/telemetry"
 )
 
 // startupNotes logs what an operator needs at start: the admin console's URL (or
@@ -26,25 +22,4 @@ func startupNotes(log *slog.Logger, base string, cli claudecli.Config) {
 		log.Warn("no CLI credentials: every chat turn will fail until the gateway's environment has CLAUDE_CODE_OAUTH_TOKEN (from `claude setup-token`) or ANTHROPIC_API_KEY",
 			"check", base+"/readyz")
 	}
-}
-
-// telemetryConfig adds the OTLP trace exporter when the standard OTEL_EXPORTER_OTLP_*
-// variables ask for it.
-func telemetryConfig(ctx context.Context, vars []string, node string, log *slog.Logger) (telemetry.Config, error) {
-	cfg := telemetry.Config{Version: version, Node: node}
-	for _, kv := range vars {
-		if v, ok := strings.CutPrefix(kv, "OTEL_SERVICE_NAME="); ok && v != "" {
-			cfg.ServiceName = v
-		}
-	}
-	if !telemetry.OTLPEnabled(vars) {
-		return cfg, nil
-	}
-	sp, err := telemetry.NewOTLPProcessor(ctx, vars)
-	if err != nil {
-		return cfg, fmt.Errorf("otlp: %w", err)
-	}
-	cfg.SpanProcessors = append(cfg.SpanProcessors, sp)
-	log.Info("exporting traces over OTLP HTTP/protobuf (OTEL_EXPORTER_OTLP_*)")
-	return cfg, nil
 }

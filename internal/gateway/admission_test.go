@@ -148,7 +148,7 @@ func TestDailyQuotasSurviveARestart(t *testing.T) {
 
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	if err := g.system().Shutdown(ctx); err != nil {
+	if err := g.node().Shutdown(ctx); err != nil {
 		t.Fatal(err)
 	}
 	for _, id := range []string{rk.ID, tk.ID} { // the batching writer has stored them

@@ -122,7 +122,7 @@ func TestConversationLifecycleAndIsolation(t *testing.T) {
 		t.Errorf("GET after delete: %d", resp.StatusCode)
 	}
 	assertNoSessionFiles(t, g.dir, k.ID)
-	if n := len(g.sys.Processes()); n != 0 {
+	if n := len(g.system().Processes()); n != 0 {
 		t.Errorf("%d processes after delete", n)
 	}
 }
@@ -152,7 +152,7 @@ func TestResumeAfterPassivationAndRestart(t *testing.T) {
 	// A restart with the CLI's session files gone: the transcript comes from the store.
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	if err := g.sys.Shutdown(ctx); err != nil {
+	if err := g.node().Shutdown(ctx); err != nil {
 		t.Fatal(err)
 	}
 	if err := os.RemoveAll(filepath.Join(g.dir, "tenants", k.ID, "claude", "projects")); err != nil {

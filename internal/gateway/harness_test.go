@@ -22,81 +22,58 @@ import (
 	"github.com/ccgateway/ccgateway/internal/auth"
 	"github.com/ccgateway/ccgateway/internal/claudecli"
 	"github.com/ccgateway/ccgateway/internal/config"
-	"github.com/ccgateway/ccgateway/internal/policyset"
 	"github.com/ccgateway/ccgateway/internal/store"
 	"github.com/ccgateway/ccgateway/internal/telemetry"
 	"github.com/ccgateway/ccgateway/internal/testkit"
 	"github.com/ccgateway/ccgateway/internal/usage"
 )
 
-// gateway is a running API on an httptest server with a real SQLite store, the
-// real Claude CLI and a fake Anthropic API.
+// gateway is a running node (the assembly serve runs, Start) on an httptest
+// server, with a real SQLite store, the real Claude CLI and a fake Anthropic API.
 type gateway struct {
-	t      testing.TB
-	srv    *httptest.Server
-	st     store.Store
-	fake   *testkit.FakeAPI
-	sys    *actors.System
-	cfg    *config.Config
-	dir    string
-	logs   *syncBuffer
-	usage  *memUsage
-	writer *usage.Writer
-	issuer *auth.Issuer
-	cli    claudecli.Config
-	log    *slog.Logger
-	swap   swapHandler
-	// policies is set by withPolicies: the chain from the store, as serve runs it.
-	policies *policyset.Manager
+	t     testing.TB
+	srv   *httptest.Server // restart replaces it
+	st    store.Store
+	fake  *testkit.FakeAPI
+	cfg   *config.Config
+	dir   string
+	logs  *syncBuffer
+	usage *memUsage
+	cli   claudecli.Config
+	log   *slog.Logger
+	// withPols is set by withPolicies: the node runs the policy chain from its
+	// store, as serve does; without it the node has no chain (Options.NoPolicies).
 	withPols bool
-	// tel is the gateway's telemetry (metrics on /metrics, spans dropped), as serve has.
-	tel *telemetry.Telemetry
-}
 
-// swapHandler lets a test restart the gateway behind the same URL.
-type swapHandler struct {
 	mu sync.Mutex
-	h  http.Handler
+	n  *Node // restart replaces it
 }
 
-func (s *swapHandler) set(h http.Handler) { s.mu.Lock(); s.h = h; s.mu.Unlock() }
-
-func (s *swapHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	s.mu.Lock()
-	h := s.h
-	s.mu.Unlock()
-	h.ServeHTTP(w, r)
+// node returns the current node (restart replaces it).
+func (g *gateway) node() *Node {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.n
 }
 
-// system returns the current actor system (restart replaces it).
-func (g *gateway) system() *actors.System {
-	g.swap.mu.Lock()
-	defer g.swap.mu.Unlock()
-	return g.sys
-}
+// system returns the current node's actor system.
+func (g *gateway) system() *actors.System { return g.node().System() }
 
-// restart starts a new actor system and API on the same store and data dir, as a
-// gateway restart would; the caller shut the old system down.
+// restart stops the node and starts a new one on the same store and data dir,
+// served on a new address, as a gateway restart would. A test that stopped the
+// node itself (to look at the store in between) loses nothing: Shutdown runs once.
 func (g *gateway) restart() {
 	g.t.Helper()
-	if g.policies != nil {
-		g.closePolicies()
-		g.startPolicies()
-	}
-	sys, err := actors.New(g.actorsConfig(g.cli), g.st, g.log)
-	if err != nil {
-		g.t.Fatal(err)
-	}
-	verifier, err := auth.NewVerifier(auth.Config{Local: auth.LocalConfig{Secret: strings.Repeat("s", 32)}})
-	if err != nil {
-		g.t.Fatal(err)
-	}
-	h, _ := api.New(api.Deps{Config: APIConfig(g.cfg), Store: g.st, Actors: sys, Tokens: g.issuer, Admins: verifier, Log: g.log,
-		Usage: teeUsage{g.usage, g.writer}, Version: "test", Policies: g.policies, Telemetry: g.tel}, Groups...)
-	g.swap.mu.Lock()
-	g.sys = sys
-	g.swap.mu.Unlock()
-	g.swap.set(h)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	_ = g.node().Shutdown(ctx)
+	n := g.startNode(g.cfg)
+	srv := g.serve(n)
+	g.mu.Lock()
+	old := g.srv
+	g.n, g.srv = n, srv
+	g.mu.Unlock()
+	old.Close()
 }
 
 type gatewayOption func(cfg *config.Config, cli *claudecli.Config)
@@ -107,8 +84,10 @@ func newGateway(t testing.TB, opts ...gatewayOption) *gateway {
 	g := &gateway{t: t, dir: t.TempDir(), fake: testkit.NewFakeAPI(t), logs: &syncBuffer{}, usage: &memUsage{}}
 	cfg := config.Defaults()
 	cfg.DataDir = g.dir
-	cfg.StreamHold = 3 * time.Second // generous: an early failure on a loaded host must still come back as an HTTP error
-	cfg.Prewarm = 0                  // each spare costs a CLI spawn: tests that want one ask for it
+	cfg.StreamHold = 3 * time.Second               // generous: an early failure on a loaded host must still come back as an HTTP error
+	cfg.Prewarm = 0                                // each spare costs a CLI spawn: tests that want one ask for it
+	cfg.JWTSecret = strings.Repeat("s", 32)        // the tests sign their own admin tokens with it
+	cfg.UsageFlushInterval = 20 * time.Millisecond // the admin usage API has a request's event at once
 	cli := claudecli.Config{
 		Path: testkit.ClaudePath(t), MaxRetries: -1, APITimeout: 10 * time.Second,
 		Watchdog: 20 * time.Second, Env: append(os.Environ(), g.fake.Env()...),
@@ -120,76 +99,54 @@ func newGateway(t testing.TB, opts ...gatewayOption) *gateway {
 	if g.withPols {
 		cfg.PolicyMemoryMB = config.Defaults().PolicyMemoryMB
 	}
-	g.cfg = cfg
-	tel, err := telemetry.New(telemetry.Config{Version: "test"})
+	g.cfg, g.cli = cfg, cli
+	g.log = slog.New(slog.NewJSONHandler(g.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	// The store outlives the node: restart and secondNode start nodes on it.
+	st, err := OpenStore(context.Background(), cfg)
 	if err != nil {
-		t.Fatal(err)
-	}
-	g.tel = tel
-	ctx := context.Background()
-	st, err := store.Open(ctx, "", g.dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := st.Migrate(ctx); err != nil {
 		t.Fatal(err)
 	}
 	g.st = st
-	log := slog.New(slog.NewJSONHandler(g.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	g.log = log
-	if g.withPols {
-		g.startPolicies()
-	}
-	g.sys, err = actors.New(g.actorsConfig(cli), st, log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	secret := strings.Repeat("s", 32)
-	g.issuer, err = auth.NewIssuer(auth.LocalConfig{Secret: secret})
-	if err != nil {
-		t.Fatal(err)
-	}
-	verifier, err := auth.NewVerifier(testAuthConfig(cfg, secret))
-	if err != nil {
-		t.Fatal(err)
-	}
-	g.cli, g.log = cli, log
-	g.writer, err = usage.New(st, usage.Config{FlushInterval: 20 * time.Millisecond}, log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	g.writer.Start()
-	stopping := make(chan struct{})
-	h, _ := api.New(api.Deps{Config: APIConfig(cfg), Store: st, Actors: g.sys, Tokens: g.issuer, Admins: verifier, Log: log,
-		Usage: teeUsage{g.usage, g.writer}, Events: g.writer, Stopping: stopping, Version: "test", Policies: g.policies,
-		Telemetry: g.tel,
-		Ready:     []api.ReadyCheck{{Name: "cli", Check: func(ctx context.Context) error { _, err := claudecli.Probe(ctx, cli); return err }}}}, Groups...)
-	g.srv = httptest.NewUnstartedServer(conformance.Wrap(&g.swap))
-	g.swap.set(h)
-	if cfg.TLSCertFile == testTLS {
-		g.srv.StartTLS()
-	} else {
-		g.srv.Start()
-	}
+	t.Cleanup(func() { _ = st.Close() })
+	g.n = g.startNode(cfg)
+	g.srv = g.serve(g.n)
 	t.Cleanup(func() {
-		close(stopping)
-		g.srv.Close()
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
-		_ = g.system().Shutdown(ctx)
-		g.closePolicies()
-		_ = g.writer.Close(ctx)
-		_ = st.Close()
+		_ = g.node().Shutdown(ctx)
+		g.srv.Close()
 	})
 	return g
 }
 
-// actorsConfig is the actor system's configuration, as serve builds it, with
-// the test's CLI and policies.
-func (g *gateway) actorsConfig(cli claudecli.Config) actors.Config {
-	c := ActorsConfig(g.cfg, cli, "test")
-	c.Policies = g.registry()
-	return c
+// startNode starts a node with cfg and the test's options: its store, CLI,
+// logger, the usage events teed into memory, no trace export.
+func (g *gateway) startNode(cfg *config.Config) *Node {
+	g.t.Helper()
+	cli := g.cli
+	n, err := Start(context.Background(), cfg, Options{
+		Log: g.log, Version: "test", CLI: &cli, Store: g.st,
+		Usage:     func(w *usage.Writer) api.UsageRecorder { return teeUsage{g.usage, w} },
+		Telemetry: &telemetry.Config{Version: "test"}, NoPolicies: !g.withPols, PolicyCacheDir: policyCacheDir(),
+	})
+	if err != nil {
+		g.t.Fatal(err)
+	}
+	return n
+}
+
+// serve serves n's HTTP server on a new loopback address (HTTPS with
+// httptest's certificate under testTLS), every response checked by conformance.
+func (g *gateway) serve(n *Node) *httptest.Server {
+	srv := httptest.NewUnstartedServer(nil)
+	srv.Config = n.Server()
+	srv.Config.Handler = conformance.Wrap(srv.Config.Handler)
+	if g.cfg.TLSCertFile == testTLS {
+		srv.StartTLS()
+	} else {
+		srv.Start()
+	}
+	return srv
 }
 
 // newKey creates an API key with the given status and returns its secret.
@@ -327,21 +284,6 @@ func (t teeUsage) Record(ev *store.UsageEvent) {
 	t.w.Record(ev)
 }
 
-// testAuthConfig mirrors cmd's wiring of the admin token sources.
-func testAuthConfig(cfg *config.Config, localSecret string) auth.Config {
-	return auth.Config{
-		Local: auth.LocalConfig{Secret: localSecret},
-		SharedSecret: auth.SharedSecretConfig{
-			Secret: cfg.SharedJWTSecret, Issuer: cfg.SharedJWTIssuer, Audience: cfg.SharedJWTAudience,
-			RoleClaim: cfg.SharedJWTRoleClaim, AdminValue: cfg.SharedJWTAdminValue,
-		},
-		OIDC: auth.OIDCConfig{
-			Issuer: cfg.OIDCIssuer, JWKSURL: cfg.OIDCJWKSURL, Audience: cfg.OIDCAudience,
-			RoleClaim: cfg.OIDCRoleClaim, AdminValue: cfg.OIDCAdminValue,
-		},
-	}
-}
-
 // testTLS as tls-cert-file makes newGateway serve HTTPS with httptest's certificate.
 const testTLS = "test:tls"
 
@@ -365,7 +307,7 @@ func (g *gateway) adminTokenFor(username string) string {
 	if err != nil {
 		g.t.Fatal(err)
 	}
-	tok, _, err := g.issuer.Issue(username, a.TokenVersion, time.Hour)
+	tok, _, err := g.node().Issuer().Issue(username, a.TokenVersion, time.Hour)
 	if err != nil {
 		g.t.Fatal(err)
 	}

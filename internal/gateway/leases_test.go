@@ -5,50 +5,39 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/ccgateway/ccgateway/actors"
 	"github.com/ccgateway/ccgateway/api"
-	"github.com/ccgateway/ccgateway/internal/auth"
 	"github.com/ccgateway/ccgateway/internal/claudecli"
 	"github.com/ccgateway/ccgateway/internal/config"
 	"github.com/ccgateway/ccgateway/internal/store"
 )
 
-// node is a second gateway node: its own actor system and data dir on g's store.
-type node struct {
-	sys *actors.System
+// peer is a second gateway node: its own actor system and data dir on g's store.
+type peer struct {
+	n   *Node
 	url string
 }
 
-func (g *gateway) secondNode(t *testing.T) *node {
+func (g *gateway) secondNode(t *testing.T) *peer {
 	t.Helper()
-	cfg := g.actorsConfig(g.cli)
+	cfg := *g.cfg
 	cfg.DataDir = t.TempDir()
-	sys, err := actors.New(cfg, g.st, g.log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	verifier, err := auth.NewVerifier(auth.Config{Local: auth.LocalConfig{Secret: strings.Repeat("s", 32)}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	h, _ := api.New(api.Deps{Config: APIConfig(g.cfg), Store: g.st, Actors: sys, Tokens: g.issuer, Admins: verifier, Log: g.log, Usage: g.usage, Version: "test"}, Groups...)
-	srv := httptest.NewServer(h)
+	n := g.startNode(&cfg)
+	srv := g.serve(n)
 	t.Cleanup(func() {
-		srv.Close()
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
-		_ = sys.Shutdown(ctx)
+		_ = n.Shutdown(ctx)
+		srv.Close()
 	})
-	return &node{sys: sys, url: srv.URL}
+	return &peer{n: n, url: srv.URL}
 }
 
 // chat continues conv on n and returns the status, body and Retry-After.
-func (n *node) chat(t *testing.T, key, conv, msg string) (int, []byte, string) {
+func (n *peer) chat(t *testing.T, key, conv, msg string) (int, []byte, string) {
 	t.Helper()
 	body, _ := json.Marshal(api.ChatRequest{Message: msg, ConversationID: conv})
 	req, _ := http.NewRequest("POST", n.url+"/api/chat", strings.NewReader(string(body)))
@@ -80,7 +69,7 @@ func TestLeaseFencesASecondNode(t *testing.T) {
 	if status != http.StatusServiceUnavailable || retry != "30" || !strings.Contains(string(body), api.CodeOwnedElsewhere) {
 		t.Fatalf("node 2 under node 1's lease: %d retry=%q %s", status, retry, body)
 	}
-	if n := len(n2.sys.Processes()); n != 0 {
+	if n := len(n2.n.System().Processes()); n != 0 {
 		t.Fatalf("node 2 started %d CLI processes without the lease", n)
 	}
 

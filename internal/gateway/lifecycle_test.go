@@ -56,7 +56,7 @@ func TestDeleteKeyEndsItsProcessesAndRemovesItsDirectory(t *testing.T) {
 		t.Fatalf("delete key: %d %s", r.StatusCode, b)
 	}
 	assertGone(t, pid, 3*time.Second)
-	if n := len(g.sys.Processes()); n != 0 {
+	if n := len(g.system().Processes()); n != 0 {
 		t.Errorf("%d processes after the key's delete", n)
 	}
 	if _, err := os.Stat(dir); !os.IsNotExist(err) {
@@ -106,7 +106,7 @@ func TestProcessKilledBetweenTurnsIsReplaced(t *testing.T) {
 	if got.Content != "token K1" {
 		t.Fatalf("after the kill: %+v", got)
 	}
-	if ps := g.sys.Processes(); len(ps) != 1 || ps[0].PID == pid {
+	if ps := g.system().Processes(); len(ps) != 1 || ps[0].PID == pid {
 		t.Errorf("processes after the turn: %+v", ps)
 	}
 }

@@ -86,7 +86,7 @@ func TestMetricsAccessRule(t *testing.T) {
 			r.Header[k] = vs
 		}
 		w := httptest.NewRecorder()
-		g.swap.ServeHTTP(w, r)
+		g.node().Handler().ServeHTTP(w, r)
 		return w.Code
 	}
 	tests := []struct {

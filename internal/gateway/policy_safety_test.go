@@ -29,7 +29,7 @@ func TestMisbehavingPolicyFollowsItsFailureMode(t *testing.T) {
 		}
 	}
 	upload("closed")
-	before := g.policies.Engine().Counters()
+	before := g.node().Policies().Engine().Counters()
 	for _, mode := range []string{"loop", "trap", "trap", "alloc"} {
 		start := time.Now()
 		st, p := g.admitOnly(t, keys[mode], api.ChatRequest{})
@@ -40,7 +40,7 @@ func TestMisbehavingPolicyFollowsItsFailureMode(t *testing.T) {
 			t.Errorf("the looping policy held the request %v; the deadline is %v", took, g.cfg.PolicyCallTimeout)
 		}
 	}
-	after := g.policies.Engine().Counters()
+	after := g.node().Policies().Engine().Counters()
 	if after.Timeouts-before.Timeouts < 1 || after.InstancesDiscarded-before.InstancesDiscarded < 4 {
 		t.Errorf("engine counters before %+v after %+v: want a timeout and 4 discarded instances", before, after)
 	}

@@ -349,18 +349,10 @@ func testUsageAtShutdown(t *testing.T) {
 	// What serve does once the signal arrived; the turns outlive the deadline.
 	sctx, scancel := context.WithTimeout(ctx, time.Second)
 	defer scancel()
-	httpDone := make(chan error, 1)
-	go func() { httpDone <- g.srv.Config.Shutdown(sctx) }()
-	_ = g.system().Shutdown(sctx)
-	if err := <-httpDone; err != nil {
-		fctx, fcancel := context.WithTimeout(ctx, 5*time.Second)
-		_ = g.srv.Config.Shutdown(fctx)
-		fcancel()
-	}
-	if err := g.writer.Close(ctx); err != nil {
+	if err := g.node().Shutdown(sctx); err != nil {
 		t.Fatal(err)
 	}
-	if d := g.writer.Stats().Dropped; d != 0 {
+	if d := g.node().Usage().Stats().Dropped; d != 0 {
 		t.Errorf("the usage writer dropped %d events", d)
 	}
 	for name, id := range keys {
@@ -372,5 +364,4 @@ func testUsageAtShutdown(t *testing.T) {
 			t.Errorf("%s/sigterm: %d usage events in the store (%+v), want 1 failed", name, len(evs), evs)
 		}
 	}
-	g.restart() // a system for the cleanup to shut down: a stopped one panics on a second Shutdown
 }

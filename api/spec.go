@@ -41,7 +41,8 @@ func SpecFiles(version string, cfg *Config, groups ...Group) (v31, v30 []byte, e
 // clean30 removes what huma's Downgrade leaves behind that OpenAPI 3.0 does not
 // allow: `const` becomes a one-value enum, `contentMediaType` and `$schema` go,
 // and a `$ref` loses its documentation siblings (3.0 ignores them; validators
-// refuse them).
+// refuse them). A property of any type (no type, no $ref, no composition) gets
+// `nullable: true`: in 3.1 it admits null, in 3.0 only when it says so.
 func clean30(v any) {
 	switch v := v.(type) {
 	case map[string]any:
@@ -56,6 +57,11 @@ func clean30(v any) {
 		}
 		delete(v, "contentMediaType")
 		delete(v, "$schema")
+		if props, ok := v["properties"].(map[string]any); ok {
+			for _, p := range props {
+				nullableAny(p)
+			}
+		}
 		for _, child := range v {
 			clean30(child)
 		}
@@ -64,4 +70,18 @@ func clean30(v any) {
 			clean30(child)
 		}
 	}
+}
+
+// nullableAny marks a property schema that admits any JSON value as nullable.
+func nullableAny(p any) {
+	m, ok := p.(map[string]any)
+	if !ok {
+		return
+	}
+	for _, k := range []string{"type", "$ref", "oneOf", "anyOf", "allOf", "enum", "not"} {
+		if _, ok := m[k]; ok {
+			return
+		}
+	}
+	m["nullable"] = true
 }

@@ -47,6 +47,10 @@ func registerCompatOpenAI(hapi huma.API, s *server) {
 		return s.startCompat(ctx, dialectOpenAI, in, ParseOpenAI)
 	})
 	documentCompat(hapi, op, OpenAIChatRequest{}, ChatCompletion{}, ChatCompletionChunk{}, OpenAIErrorBody{})
+	// The stream ends with the line data: [DONE], which is not JSON.
+	data := hapi.OpenAPI().Paths[op.Path].Post.Responses["200"].Content["text/event-stream"].Schema.Items.Properties
+	data["data"] = &huma.Schema{OneOf: []*huma.Schema{data["data"],
+		{Type: "string", Enum: []any{"[DONE]"}, Description: "The end of the stream"}}}
 }
 
 // compatMaxBody bounds a compatibility request: these clients resend the whole

@@ -70,7 +70,7 @@ type OpenAIChoice struct {
 	Index        int           `json:"index"`
 	Message      OpenAIMessage `json:"message"`
 	FinishReason string        `json:"finish_reason"`
-	Logprobs     *struct{}     `json:"logprobs"`
+	Logprobs     any           `json:"logprobs" doc:"Always null: the gateway does not report log probabilities"`
 }
 
 // OpenAIMessage is the assistant message of a choice.
@@ -106,7 +106,7 @@ type ChunkChoice struct {
 	Index        int        `json:"index"`
 	Delta        ChunkDelta `json:"delta"`
 	FinishReason *string    `json:"finish_reason"`
-	Logprobs     *struct{}  `json:"logprobs"`
+	Logprobs     any        `json:"logprobs" doc:"Always null: the gateway does not report log probabilities"`
 }
 
 // ChunkDelta is the new text (and, first, the role) of a chunk.

@@ -768,14 +768,13 @@ type ChatUsage struct {
 
 // ChunkChoice defines model for ChunkChoice.
 type ChunkChoice struct {
-	Delta        ChunkDelta                `json:"delta"`
-	FinishReason *string                   `json:"finish_reason"`
-	Index        int64                     `json:"index"`
-	Logprobs     ChunkChoiceLogprobsStruct `json:"logprobs"`
-}
+	Delta        ChunkDelta `json:"delta"`
+	FinishReason *string    `json:"finish_reason"`
+	Index        int64      `json:"index"`
 
-// ChunkChoiceLogprobsStruct defines model for ChunkChoiceLogprobsStruct.
-type ChunkChoiceLogprobsStruct = map[string]interface{}
+	// Logprobs Always null: the gateway does not report log probabilities
+	Logprobs interface{} `json:"logprobs"`
+}
 
 // ChunkDelta defines model for ChunkDelta.
 type ChunkDelta struct {
@@ -1221,14 +1220,13 @@ type OpenAIChatRequestStreamOptionsStruct struct {
 
 // OpenAIChoice defines model for OpenAIChoice.
 type OpenAIChoice struct {
-	FinishReason string                     `json:"finish_reason"`
-	Index        int64                      `json:"index"`
-	Logprobs     OpenAIChoiceLogprobsStruct `json:"logprobs"`
-	Message      OpenAIMessage              `json:"message"`
-}
+	FinishReason string `json:"finish_reason"`
+	Index        int64  `json:"index"`
 
-// OpenAIChoiceLogprobsStruct defines model for OpenAIChoiceLogprobsStruct.
-type OpenAIChoiceLogprobsStruct = map[string]interface{}
+	// Logprobs Always null: the gateway does not report log probabilities
+	Logprobs interface{}   `json:"logprobs"`
+	Message  OpenAIMessage `json:"message"`
+}
 
 // OpenAIErrorBody defines model for OpenAIErrorBody.
 type OpenAIErrorBody struct {

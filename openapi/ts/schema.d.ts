@@ -1120,9 +1120,9 @@ export interface components {
             finish_reason: string | null;
             /** Format: int64 */
             index: number;
-            logprobs: components["schemas"]["ChunkChoiceLogprobsStruct"];
+            /** @description Always null: the gateway does not report log probabilities */
+            logprobs: unknown;
         };
-        ChunkChoiceLogprobsStruct: Record<string, never>;
         ChunkDelta: {
             content?: string;
             role?: string;
@@ -1555,10 +1555,10 @@ export interface components {
             finish_reason: string;
             /** Format: int64 */
             index: number;
-            logprobs: components["schemas"]["OpenAIChoiceLogprobsStruct"];
+            /** @description Always null: the gateway does not report log probabilities */
+            logprobs: unknown;
             message: components["schemas"]["OpenAIMessage"];
         };
-        OpenAIChoiceLogprobsStruct: Record<string, never>;
         OpenAIErrorBody: {
             error: components["schemas"]["OpenAIErrorDetail"];
         };
@@ -5134,7 +5134,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ChatCompletion"];
                     "text/event-stream": {
-                        data: components["schemas"]["ChatCompletionChunk"];
+                        data: components["schemas"]["ChatCompletionChunk"] | "[DONE]";
                         /** @description The event name, when the dialect sends one */
                         event?: string;
                     }[];

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"slices"
 
@@ -128,21 +129,22 @@ func (s *sqlStore) ListMessagesPage(ctx context.Context, conversationID string, 
 	var w where
 	w.add("conversation_id = ?", conversationID)
 	page := &MessagePage{Messages: []*Message{}}
-	if err := s.rd().queryRow(ctx, `SELECT COUNT(*) FROM messages`+w.sql(), w.args...).Scan(&page.Total); err != nil {
-		return nil, s.d.wrap(err, what)
-	}
+	total := w.sql()
+	countArgs := slices.Clone(w.args)
 	if q.Before > 0 {
 		w.add("seq < ?", q.Before)
 	}
-	rows, err := s.rd().query(ctx, `SELECT `+messageColumns+` FROM messages`+w.sql()+
-		` ORDER BY seq DESC LIMIT ?`, append(w.args, limit+1)...)
+	// The total rides along on every row, so the page and its total are one
+	// statement: one snapshot, even while turns append.
+	rows, err := s.rd().query(ctx, `SELECT `+messageColumns+`, (SELECT COUNT(*) FROM messages`+total+`) FROM messages`+w.sql()+
+		` ORDER BY seq DESC LIMIT ?`, append(append(countArgs, w.args...), limit+1)...)
 	if err != nil {
 		return nil, s.d.wrap(err, what)
 	}
 	defer rows.Close()
 	size := 0
 	for rows.Next() {
-		m, err := scanMessage(rows)
+		m, err := scanMessage(withColumn{rows, &page.Total})
 		if err != nil {
 			return nil, s.d.wrap(err, what)
 		}
@@ -157,8 +159,23 @@ func (s *sqlStore) ListMessagesPage(ctx context.Context, conversationID string, 
 		return nil, s.d.wrap(err, what)
 	}
 	slices.Reverse(page.Messages)
+	if len(page.Messages) == 0 && q.Before > 0 {
+		// An empty page past the oldest message still reports the total.
+		if err := s.rd().queryRow(ctx, `SELECT COUNT(*) FROM messages`+total, countArgs...).Scan(&page.Total); err != nil {
+			return nil, s.d.wrap(err, what)
+		}
+	}
 	return page, nil
 }
+
+// withColumn scans a row's leading columns with the caller's destinations and
+// its last column into extra.
+type withColumn struct {
+	rows  *sql.Rows
+	extra any
+}
+
+func (w withColumn) Scan(dest ...any) error { return w.rows.Scan(append(dest, w.extra)...) }
 
 // PutTranscript inserts or replaces the conversation's CLI transcript and sets
 // t.UpdatedAt. The conversation must exist (otherwise ErrNotFound).

@@ -22,6 +22,7 @@ import (
 	"github.com/ccgateway/ccgateway/internal/config"
 	"github.com/ccgateway/ccgateway/internal/connlimit"
 	"github.com/ccgateway/ccgateway/internal/gateway"
+	"github.com/ccgateway/ccgateway/internal/idempotency"
 	"github.com/ccgateway/ccgateway/internal/policyset"
 	"github.com/ccgateway/ccgateway/internal/store"
 	"github.com/ccgateway/ccgateway/internal/telemetry"
@@ -87,7 +88,8 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	recorder.Start()
 	defer closeRecorder(recorder, log)
 	sweeper := usagelog.NewSweeper(st, usagelog.RetentionConfig{
-		UsageAge: cfg.UsageRetention, AuditAge: cfg.AuditRetention, Interval: cfg.RetentionInterval,
+		UsageAge: cfg.UsageRetention, AuditAge: cfg.AuditRetention, IdempotencyAge: idempotency.DefaultTTL,
+		Interval: cfg.RetentionInterval,
 	}, log)
 	sweeper.Start()
 	defer sweeper.Stop()

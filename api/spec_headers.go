@@ -31,7 +31,9 @@ func replayable(status string) bool {
 // documentResponseHeaders declares, on every operation of oapi, the response
 // fields the kernel adds: the RateLimit fields on every answer of a key
 // operation, and Idempotent-Replayed on the answers of an Idempotent create that
-// may be replayed.
+// may be replayed. A "default" response (the compatible dialects' errors) is
+// left as it is, although its answers carry the fields too: ogen's client does
+// not compile headers on a default response that other statuses share.
 func documentResponseHeaders(oapi *huma.OpenAPI) {
 	if oapi.Components.Headers == nil {
 		oapi.Components.Headers = map[string]*huma.Header{}
@@ -48,7 +50,7 @@ func documentResponseHeaders(oapi *huma.OpenAPI) {
 			_, idem := op.Metadata[MetaIdempotent].(Idempotent)
 			keyOp := requires(op, schemeAPIKey)
 			for status, resp := range op.Responses {
-				if resp.Ref != "" || (!keyOp && !(idem && replayable(status))) {
+				if resp.Ref != "" || status == "default" || (!keyOp && !(idem && replayable(status))) {
 					continue
 				}
 				if resp.Headers == nil {

@@ -10097,13 +10097,6 @@ type ListModelsResponse200Headers struct {
 	RateLimitReset     *int
 }
 
-// ListModelsResponseDefaultHeaders the declared response headers of an HTTP default response for ListModels
-type ListModelsResponseDefaultHeaders struct {
-	RateLimitLimit     *int
-	RateLimitRemaining *int
-	RateLimitReset     *int
-}
-
 type ListModelsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -10113,8 +10106,6 @@ type ListModelsResponse struct {
 	ApplicationproblemJSONDefault *Problem
 	// Headers200 the parsed response headers for an HTTP 200 response
 	Headers200 *ListModelsResponse200Headers
-	// HeadersDefault the parsed response headers for an HTTP default response
-	HeadersDefault *ListModelsResponseDefaultHeaders
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -10458,13 +10449,6 @@ type OpenaiChatCompletionsResponse504Headers struct {
 	RateLimitReset     *int
 }
 
-// OpenaiChatCompletionsResponseDefaultHeaders the declared response headers of an HTTP default response for OpenaiChatCompletions
-type OpenaiChatCompletionsResponseDefaultHeaders struct {
-	RateLimitLimit     *int
-	RateLimitRemaining *int
-	RateLimitReset     *int
-}
-
 type OpenaiChatCompletionsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -10522,8 +10506,6 @@ type OpenaiChatCompletionsResponse struct {
 	Headers503 *OpenaiChatCompletionsResponse503Headers
 	// Headers504 the parsed response headers for an HTTP 504 response
 	Headers504 *OpenaiChatCompletionsResponse504Headers
-	// HeadersDefault the parsed response headers for an HTTP default response
-	HeadersDefault *OpenaiChatCompletionsResponseDefaultHeaders
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -10717,13 +10699,6 @@ type AnthropicMessagesResponse504Headers struct {
 	RateLimitReset     *int
 }
 
-// AnthropicMessagesResponseDefaultHeaders the declared response headers of an HTTP default response for AnthropicMessages
-type AnthropicMessagesResponseDefaultHeaders struct {
-	RateLimitLimit     *int
-	RateLimitRemaining *int
-	RateLimitReset     *int
-}
-
 type AnthropicMessagesResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -10781,8 +10756,6 @@ type AnthropicMessagesResponse struct {
 	Headers503 *AnthropicMessagesResponse503Headers
 	// Headers504 the parsed response headers for an HTTP 504 response
 	Headers504 *AnthropicMessagesResponse504Headers
-	// HeadersDefault the parsed response headers for an HTTP default response
-	HeadersDefault *AnthropicMessagesResponseDefaultHeaders
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -10933,13 +10906,6 @@ type AnthropicCountTokensResponse500Headers struct {
 	RateLimitReset     *int
 }
 
-// AnthropicCountTokensResponseDefaultHeaders the declared response headers of an HTTP default response for AnthropicCountTokens
-type AnthropicCountTokensResponseDefaultHeaders struct {
-	RateLimitLimit     *int
-	RateLimitRemaining *int
-	RateLimitReset     *int
-}
-
 type AnthropicCountTokensResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -10971,8 +10937,6 @@ type AnthropicCountTokensResponse struct {
 	Headers422 *AnthropicCountTokensResponse422Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
 	Headers500 *AnthropicCountTokensResponse500Headers
-	// HeadersDefault the parsed response headers for an HTTP default response
-	HeadersDefault *AnthropicCountTokensResponseDefaultHeaders
 }
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
@@ -11046,13 +11010,6 @@ type CompatListModelsResponse200Headers struct {
 	RateLimitReset     *int
 }
 
-// CompatListModelsResponseDefaultHeaders the declared response headers of an HTTP default response for CompatListModels
-type CompatListModelsResponseDefaultHeaders struct {
-	RateLimitLimit     *int
-	RateLimitRemaining *int
-	RateLimitReset     *int
-}
-
 type CompatListModelsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -11062,8 +11019,6 @@ type CompatListModelsResponse struct {
 	ApplicationproblemJSONDefault *Problem
 	// Headers200 the parsed response headers for an HTTP 200 response
 	Headers200 *CompatListModelsResponse200Headers
-	// HeadersDefault the parsed response headers for an HTTP default response
-	HeadersDefault *CompatListModelsResponseDefaultHeaders
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -11342,13 +11297,6 @@ type OpenaiCreateResponseResponse504Headers struct {
 	RateLimitReset     *int
 }
 
-// OpenaiCreateResponseResponseDefaultHeaders the declared response headers of an HTTP default response for OpenaiCreateResponse
-type OpenaiCreateResponseResponseDefaultHeaders struct {
-	RateLimitLimit     *int
-	RateLimitRemaining *int
-	RateLimitReset     *int
-}
-
 type OpenaiCreateResponseResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -11410,8 +11358,6 @@ type OpenaiCreateResponseResponse struct {
 	Headers503 *OpenaiCreateResponseResponse503Headers
 	// Headers504 the parsed response headers for an HTTP 504 response
 	Headers504 *OpenaiCreateResponseResponse504Headers
-	// HeadersDefault the parsed response headers for an HTTP default response
-	HeadersDefault *OpenaiCreateResponseResponseDefaultHeaders
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -11560,13 +11506,6 @@ type OpenaiDeleteResponseResponse500Headers struct {
 	RateLimitReset     *int
 }
 
-// OpenaiDeleteResponseResponseDefaultHeaders the declared response headers of an HTTP default response for OpenaiDeleteResponse
-type OpenaiDeleteResponseResponseDefaultHeaders struct {
-	RateLimitLimit     *int
-	RateLimitRemaining *int
-	RateLimitReset     *int
-}
-
 type OpenaiDeleteResponseResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -11596,8 +11535,6 @@ type OpenaiDeleteResponseResponse struct {
 	Headers422 *OpenaiDeleteResponseResponse422Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
 	Headers500 *OpenaiDeleteResponseResponse500Headers
-	// HeadersDefault the parsed response headers for an HTTP default response
-	HeadersDefault *OpenaiDeleteResponseResponseDefaultHeaders
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -11706,13 +11643,6 @@ type OpenaiGetResponseResponse500Headers struct {
 	RateLimitReset     *int
 }
 
-// OpenaiGetResponseResponseDefaultHeaders the declared response headers of an HTTP default response for OpenaiGetResponse
-type OpenaiGetResponseResponseDefaultHeaders struct {
-	RateLimitLimit     *int
-	RateLimitRemaining *int
-	RateLimitReset     *int
-}
-
 type OpenaiGetResponseResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -11742,8 +11672,6 @@ type OpenaiGetResponseResponse struct {
 	Headers422 *OpenaiGetResponseResponse422Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
 	Headers500 *OpenaiGetResponseResponse500Headers
-	// HeadersDefault the parsed response headers for an HTTP default response
-	HeadersDefault *OpenaiGetResponseResponseDefaultHeaders
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -16375,30 +16303,6 @@ func ParseListModelsResponse(rsp *http.Response) (*ListModelsResponse, error) {
 			headers.RateLimitReset = &value
 		}
 		response.Headers200 = &headers
-	case true:
-		var headers ListModelsResponseDefaultHeaders
-		if values := rsp.Header.Values("RateLimit-Limit"); len(values) > 0 {
-			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.RateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("RateLimit-Remaining"); len(values) > 0 {
-			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.RateLimitRemaining = &value
-		}
-		if values := rsp.Header.Values("RateLimit-Reset"); len(values) > 0 {
-			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.RateLimitReset = &value
-		}
-		response.HeadersDefault = &headers
 	}
 
 	return response, nil
@@ -17084,30 +16988,6 @@ func ParseOpenaiChatCompletionsResponse(rsp *http.Response) (*OpenaiChatCompleti
 			headers.RateLimitReset = &value
 		}
 		response.Headers504 = &headers
-	case true:
-		var headers OpenaiChatCompletionsResponseDefaultHeaders
-		if values := rsp.Header.Values("RateLimit-Limit"); len(values) > 0 {
-			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.RateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("RateLimit-Remaining"); len(values) > 0 {
-			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.RateLimitRemaining = &value
-		}
-		if values := rsp.Header.Values("RateLimit-Reset"); len(values) > 0 {
-			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.RateLimitReset = &value
-		}
-		response.HeadersDefault = &headers
 	}
 
 	return response, nil
@@ -17550,30 +17430,6 @@ func ParseAnthropicMessagesResponse(rsp *http.Response) (*AnthropicMessagesRespo
 			headers.RateLimitReset = &value
 		}
 		response.Headers504 = &headers
-	case true:
-		var headers AnthropicMessagesResponseDefaultHeaders
-		if values := rsp.Header.Values("RateLimit-Limit"); len(values) > 0 {
-			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.RateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("RateLimit-Remaining"); len(values) > 0 {
-			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.RateLimitRemaining = &value
-		}
-		if values := rsp.Header.Values("RateLimit-Reset"); len(values) > 0 {
-			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.RateLimitReset = &value
-		}
-		response.HeadersDefault = &headers
 	}
 
 	return response, nil
@@ -17816,30 +17672,6 @@ func ParseAnthropicCountTokensResponse(rsp *http.Response) (*AnthropicCountToken
 			headers.RateLimitReset = &value
 		}
 		response.Headers500 = &headers
-	case true:
-		var headers AnthropicCountTokensResponseDefaultHeaders
-		if values := rsp.Header.Values("RateLimit-Limit"); len(values) > 0 {
-			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.RateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("RateLimit-Remaining"); len(values) > 0 {
-			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.RateLimitRemaining = &value
-		}
-		if values := rsp.Header.Values("RateLimit-Reset"); len(values) > 0 {
-			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.RateLimitReset = &value
-		}
-		response.HeadersDefault = &headers
 	}
 
 	return response, nil
@@ -17900,30 +17732,6 @@ func ParseCompatListModelsResponse(rsp *http.Response) (*CompatListModelsRespons
 			headers.RateLimitReset = &value
 		}
 		response.Headers200 = &headers
-	case true:
-		var headers CompatListModelsResponseDefaultHeaders
-		if values := rsp.Header.Values("RateLimit-Limit"); len(values) > 0 {
-			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.RateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("RateLimit-Remaining"); len(values) > 0 {
-			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.RateLimitRemaining = &value
-		}
-		if values := rsp.Header.Values("RateLimit-Reset"); len(values) > 0 {
-			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.RateLimitReset = &value
-		}
-		response.HeadersDefault = &headers
 	}
 
 	return response, nil
@@ -18661,30 +18469,6 @@ func ParseOpenaiCreateResponseResponse(rsp *http.Response) (*OpenaiCreateRespons
 			headers.RateLimitReset = &value
 		}
 		response.Headers504 = &headers
-	case true:
-		var headers OpenaiCreateResponseResponseDefaultHeaders
-		if values := rsp.Header.Values("RateLimit-Limit"); len(values) > 0 {
-			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.RateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("RateLimit-Remaining"); len(values) > 0 {
-			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.RateLimitRemaining = &value
-		}
-		if values := rsp.Header.Values("RateLimit-Reset"); len(values) > 0 {
-			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.RateLimitReset = &value
-		}
-		response.HeadersDefault = &headers
 	}
 
 	return response, nil
@@ -18900,30 +18684,6 @@ func ParseOpenaiDeleteResponseResponse(rsp *http.Response) (*OpenaiDeleteRespons
 			headers.RateLimitReset = &value
 		}
 		response.Headers500 = &headers
-	case true:
-		var headers OpenaiDeleteResponseResponseDefaultHeaders
-		if values := rsp.Header.Values("RateLimit-Limit"); len(values) > 0 {
-			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.RateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("RateLimit-Remaining"); len(values) > 0 {
-			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.RateLimitRemaining = &value
-		}
-		if values := rsp.Header.Values("RateLimit-Reset"); len(values) > 0 {
-			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.RateLimitReset = &value
-		}
-		response.HeadersDefault = &headers
 	}
 
 	return response, nil
@@ -19139,30 +18899,6 @@ func ParseOpenaiGetResponseResponse(rsp *http.Response) (*OpenaiGetResponseRespo
 			headers.RateLimitReset = &value
 		}
 		response.Headers500 = &headers
-	case true:
-		var headers OpenaiGetResponseResponseDefaultHeaders
-		if values := rsp.Header.Values("RateLimit-Limit"); len(values) > 0 {
-			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.RateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("RateLimit-Remaining"); len(values) > 0 {
-			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.RateLimitRemaining = &value
-		}
-		if values := rsp.Header.Values("RateLimit-Reset"); len(values) > 0 {
-			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.RateLimitReset = &value
-		}
-		response.HeadersDefault = &headers
 	}
 
 	return response, nil

@@ -74,6 +74,8 @@ type Server struct {
 	// idem keeps the answers of creates sent with an Idempotency-Key (nil
 	// without a store: the spec is built that way).
 	idem *idempotency.Middleware
+	// windows is the latest requests-per-minute window of each key (RateLimit fields).
+	windows windowCache
 	// unmatched is the Operation metadata of requests no route matches, by path
 	// prefix (HandleUnmatched).
 	unmatched map[string]map[string]any

@@ -263,6 +263,14 @@ func TestRateLimitFields(t *testing.T) {
 		t.Errorf("a read after the 429: %q", got)
 	}
 
+	streamed, _ := g.newKey(store.KeyActive, func(k *store.APIKey) { k.UsageLimit.RequestsPerMinute = 5 })
+	resp, b = g.do(context.Background(), "POST", "/api/chat", streamed, api.ChatRequest{Message: "stream it", Stream: true})
+	evs := parseSSE(b)
+	if got := fields(resp); resp.StatusCode != http.StatusOK || got[0] != "5" || got[1] != "4" || !resetInWindow(got[2]) ||
+		len(evs) == 0 || evs[len(evs)-1].Name != "done" {
+		t.Errorf("a stream: %d %q %s", resp.StatusCode, got, b)
+	}
+
 	free, _ := g.newKey(store.KeyActive)
 	resp, _ = g.do(context.Background(), "GET", "/api/conversations", free, nil)
 	if got := fields(resp); got != [3]string{} {

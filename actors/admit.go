@@ -45,6 +45,18 @@ type Decision struct {
 	Model      *string
 	FailedOpen []string // policies that failed and were skipped
 	Denial     *Denial  // set when denied
+	// Window is the key's requests-per-minute window once the request was
+	// decided (nil when the grain could not tell): the RateLimit response fields.
+	Window *MinuteWindow
+}
+
+// MinuteWindow is a key's requests-per-minute window at time At: the requests
+// counted in the last 60 seconds, and how long until the oldest of them leaves
+// the window (0 when none is counted).
+type MinuteWindow struct {
+	Requests int64
+	Reset    time.Duration
+	At       time.Time
 }
 
 // Denial is a policy's refusal, an error the API maps to 429 or 403 with Code.
@@ -104,6 +116,9 @@ func (s *System) Admit(ctx context.Context, a Admission) (Decision, *Reservation
 		return Decision{}, nil, fmt.Errorf("actors: admit: %s", r.Error)
 	}
 	d := Decision{Allow: r.Allow, FailedOpen: r.FailedOpen}
+	if r.HasMinuteWindow {
+		d.Window = &MinuteWindow{Requests: r.MinuteRequests, Reset: time.Duration(r.MinuteResetMs) * time.Millisecond, At: time.Now()}
+	}
 	if !r.Allow {
 		d.Denial = &Denial{Code: r.Code, Reason: r.Reason, RetryAfter: time.Duration(r.RetryAfterS) * time.Second,
 			Policy: r.Policy, Version: r.PolicyVersion}
@@ -163,6 +178,18 @@ func (s *System) Counters(ctx context.Context, keyID string) (abi.Counters, erro
 	}
 	return abi.Counters{RequestsLastMinute: c.RequestsLastMinute, RequestsToday: c.RequestsToday,
 		TokensToday: c.TokensToday, CostToday: c.CostToday, InFlight: c.InFlight}, nil
+}
+
+// MinuteWindow returns a key's requests-per-minute window now (the RateLimit
+// response fields of a request that admission did not decide).
+func (s *System) MinuteWindow(ctx context.Context, keyID string) (MinuteWindow, error) {
+	ctx, cancel := context.WithTimeout(ctx, requestTimeout)
+	defer cancel()
+	c, err := ask[*messages.TenantCounters](ctx, s, keyOr(keyID), tenant.Kind, &messages.TenantCountersRequest{})
+	if err != nil {
+		return MinuteWindow{}, fmt.Errorf("actors: minute window: %w", err)
+	}
+	return MinuteWindow{Requests: c.RequestsLastMinute, Reset: time.Duration(c.MinuteResetMs) * time.Millisecond, At: time.Now()}, nil
 }
 
 // keyOr names the grain of requests without a key (a test harness without auth).

@@ -41,6 +41,9 @@ func (s *Server) Admit(ctx context.Context, t *actors.Turn, req *actors.ChatRequ
 		}
 	}
 	d, err := t.Admit(ctx, a)
+	if d.Window != nil {
+		CallerFrom(ctx).Window = d.Window
+	}
 	if err != nil {
 		return ToProblem(err)
 	}
@@ -76,6 +79,9 @@ func (s *Server) CheckSettings(ctx context.Context, spec *actors.ConversationSpe
 	d, ticket, err := s.Actors.Admit(ctx, a)
 	if err != nil {
 		return ToProblem(err)
+	}
+	if d.Window != nil {
+		CallerFrom(ctx).Window = d.Window
 	}
 	if !d.Allow {
 		return ToProblem(d.Denial)

@@ -181,7 +181,7 @@ func (s *Server) serveKeyOperation(ctx huma.Context, next func(huma.Context), c 
 		return
 	}
 	c.KeyID = k.ID
-	ctx = huma.WithValue(ctx, keyCtx{}, k)
+	ctx = s.withRateLimit(huma.WithValue(ctx, keyCtx{}, k), k)
 	next(ctx)
 	if !c.UsageOwned {
 		s.RecordRequest(ctx, k, start, ctx.Status(), "")

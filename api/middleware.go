@@ -17,6 +17,8 @@ import (
 	"time"
 
 	"github.com/danielgtaylor/huma/v2"
+
+	"github.com/ccgateway/ccgateway/actors"
 )
 
 type ctxKey int
@@ -38,6 +40,9 @@ type Caller struct {
 	UsageOwned bool
 	// Admitted is set when admission counted the request (its usage event says so).
 	Admitted bool
+	// Window is the key's requests-per-minute window as admission left it, for
+	// the RateLimit response fields (nil when admission did not run).
+	Window *actors.MinuteWindow
 	// Err is the internal error behind a 5xx answer: logged, never sent.
 	Err error
 }

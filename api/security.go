@@ -114,7 +114,10 @@ func (b *deadlineBody) Read(p []byte) (int, error) {
 func (b *deadlineBody) Close() error { return b.ReadCloser.Close() }
 
 // corsAllowHeaders are the request headers a browser client may send.
-const corsAllowHeaders = "Authorization, Content-Type, X-Api-Key, X-Request-Id, " + auth.HeaderTimestamp + ", " + auth.HeaderSignature
+const corsAllowHeaders = "Authorization, Content-Type, X-Api-Key, X-Request-Id, Idempotency-Key, " + auth.HeaderTimestamp + ", " + auth.HeaderSignature
+
+// corsExposeHeaders are the response headers a browser client may read.
+const corsExposeHeaders = "X-Request-Id, Retry-After, RateLimit-Limit, RateLimit-Remaining, RateLimit-Reset, Idempotent-Replayed"
 
 // cors answers preflights and sets Access-Control-Allow-Origin for origins in
 // cors-origins ("*" allows any). With no origins configured it does nothing, so
@@ -135,7 +138,7 @@ func (s *Server) cors(next http.Handler) http.Handler {
 		preflight := r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != ""
 		if allowed {
 			w.Header().Set("Access-Control-Allow-Origin", origin)
-			w.Header().Set("Access-Control-Expose-Headers", "X-Request-Id, Retry-After")
+			w.Header().Set("Access-Control-Expose-Headers", corsExposeHeaders)
 		}
 		if !preflight {
 			next.ServeHTTP(w, r)

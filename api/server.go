@@ -19,6 +19,7 @@ import (
 	"github.com/ccgateway/ccgateway/actors"
 	adminweb "github.com/ccgateway/ccgateway/admin-web"
 	"github.com/ccgateway/ccgateway/internal/auth"
+	"github.com/ccgateway/ccgateway/internal/idempotency"
 	"github.com/ccgateway/ccgateway/internal/policyset"
 	"github.com/ccgateway/ccgateway/internal/store"
 	"github.com/ccgateway/ccgateway/internal/telemetry"
@@ -70,6 +71,11 @@ type Server struct {
 	keys       *keyCache
 	signatures *auth.SignatureVerifier
 	failures   *auth.FailureLimiter
+	// idem keeps the answers of creates sent with an Idempotency-Key (nil
+	// without a store: the spec is built that way).
+	idem *idempotency.Middleware
+	// windows is the latest requests-per-minute window of each key (RateLimit fields).
+	windows windowCache
 	// unmatched is the Operation metadata of requests no route matches, by path
 	// prefix (HandleUnmatched).
 	unmatched map[string]map[string]any
@@ -88,6 +94,9 @@ func New(d Deps, groups ...Group) (http.Handler, huma.API) {
 		signatures: auth.NewSignatureVerifier(auth.SigningConfig{Window: d.Config.SignatureWindow}),
 		failures:   auth.NewFailureLimiter(auth.LimiterConfig{Burst: d.Config.AuthFailureBurst, Per: d.Config.AuthFailureWindow}),
 	}
+	if d.Store != nil {
+		s.idem = idempotency.New(d.Store, idempotency.Config{}, d.Log, nil)
+	}
 	s.joinCluster()
 	r := chi.NewRouter()
 	if d.Telemetry != nil {
@@ -101,11 +110,12 @@ func New(d Deps, groups ...Group) (http.Handler, huma.API) {
 	}
 	adminweb.New(adminweb.Files(), adminweb.Config{OIDCIssuer: d.Config.OIDCIssuer}).Mount(r) // /, /console/, /docs
 	api := humachi.New(r, humaConfig(d.Version))
-	api.UseMiddleware(s.authenticate(api))
+	api.UseMiddleware(s.authenticate(api), s.idempotent)
 	registerHealth(api, s)
 	for _, g := range groups {
 		g(s, api, r)
 	}
+	documentResponseHeaders(api.OpenAPI())
 	return r, api
 }
 

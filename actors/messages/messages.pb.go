@@ -1087,8 +1087,15 @@ type AdmitReply struct {
 	PolicyVersion    int64                  `protobuf:"varint,9,opt,name=policy_version,json=policyVersion,proto3" json:"policy_version,omitempty"`
 	Error            string                 `protobuf:"bytes,10,opt,name=error,proto3" json:"error,omitempty"`
 	FailedOpen       []string               `protobuf:"bytes,11,rep,name=failed_open,json=failedOpen,proto3" json:"failed_open,omitempty"`
-	unknownFields    protoimpl.UnknownFields
-	sizeCache        protoimpl.SizeCache
+	// has_minute_window says minute_requests and minute_reset_ms are set: the
+	// requests counted in the key's last 60 s once this one was decided (itself
+	// included when allowed), and the milliseconds until the oldest of them
+	// leaves that window (0 when none is counted).
+	HasMinuteWindow bool  `protobuf:"varint,12,opt,name=has_minute_window,json=hasMinuteWindow,proto3" json:"has_minute_window,omitempty"`
+	MinuteRequests  int64 `protobuf:"varint,13,opt,name=minute_requests,json=minuteRequests,proto3" json:"minute_requests,omitempty"`
+	MinuteResetMs   int64 `protobuf:"varint,14,opt,name=minute_reset_ms,json=minuteResetMs,proto3" json:"minute_reset_ms,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
 }
 
 func (x *AdmitReply) Reset() {
@@ -1196,6 +1203,27 @@ func (x *AdmitReply) GetFailedOpen() []string {
 		return x.FailedOpen
 	}
 	return nil
+}
+
+func (x *AdmitReply) GetHasMinuteWindow() bool {
+	if x != nil {
+		return x.HasMinuteWindow
+	}
+	return false
+}
+
+func (x *AdmitReply) GetMinuteRequests() int64 {
+	if x != nil {
+		return x.MinuteRequests
+	}
+	return 0
+}
+
+func (x *AdmitReply) GetMinuteResetMs() int64 {
+	if x != nil {
+		return x.MinuteResetMs
+	}
+	return 0
 }
 
 // Settle ends an admitted request: it frees the in-flight slot of ticket and adds
@@ -1352,8 +1380,11 @@ type TenantCounters struct {
 	TokensToday        int64                  `protobuf:"varint,3,opt,name=tokens_today,json=tokensToday,proto3" json:"tokens_today,omitempty"`
 	CostToday          float64                `protobuf:"fixed64,4,opt,name=cost_today,json=costToday,proto3" json:"cost_today,omitempty"`
 	InFlight           int64                  `protobuf:"varint,5,opt,name=in_flight,json=inFlight,proto3" json:"in_flight,omitempty"`
-	unknownFields      protoimpl.UnknownFields
-	sizeCache          protoimpl.SizeCache
+	// minute_reset_ms is how long until the oldest request counted in
+	// requests_last_minute leaves the window (0 when none is counted).
+	MinuteResetMs int64 `protobuf:"varint,6,opt,name=minute_reset_ms,json=minuteResetMs,proto3" json:"minute_reset_ms,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *TenantCounters) Reset() {
@@ -1417,6 +1448,13 @@ func (x *TenantCounters) GetCostToday() float64 {
 func (x *TenantCounters) GetInFlight() int64 {
 	if x != nil {
 		return x.InFlight
+	}
+	return 0
+}
+
+func (x *TenantCounters) GetMinuteResetMs() int64 {
+	if x != nil {
+		return x.MinuteResetMs
 	}
 	return 0
 }
@@ -2060,7 +2098,7 @@ const file_messages_proto_rawDesc = "" +
 	"\x05input\x18\x03 \x01(\fR\x05input\x12(\n" +
 	"\x10deadline_unix_ms\x18\x04 \x01(\x03R\x0edeadlineUnixMs\x12\x17\n" +
 	"\adry_run\x18\x05 \x01(\bR\x06dryRun\x12 \n" +
-	"\vtraceparent\x18\x06 \x01(\tR\vtraceparent\"\xda\x02\n" +
+	"\vtraceparent\x18\x06 \x01(\tR\vtraceparent\"\xd7\x03\n" +
 	"\n" +
 	"AdmitReply\x12\x14\n" +
 	"\x05allow\x18\x01 \x01(\bR\x05allow\x12\x12\n" +
@@ -2076,7 +2114,10 @@ const file_messages_proto_rawDesc = "" +
 	"\x05error\x18\n" +
 	" \x01(\tR\x05error\x12\x1f\n" +
 	"\vfailed_open\x18\v \x03(\tR\n" +
-	"failedOpen\"q\n" +
+	"failedOpen\x12*\n" +
+	"\x11has_minute_window\x18\f \x01(\bR\x0fhasMinuteWindow\x12'\n" +
+	"\x0fminute_requests\x18\r \x01(\x03R\x0eminuteRequests\x12&\n" +
+	"\x0fminute_reset_ms\x18\x0e \x01(\x03R\rminuteResetMs\"q\n" +
 	"\x06Settle\x12\x1c\n" +
 	"\n" +
 	"api_key_id\x18\x01 \x01(\tR\bapiKeyId\x12\x16\n" +
@@ -2084,14 +2125,15 @@ const file_messages_proto_rawDesc = "" +
 	"\x06tokens\x18\x03 \x01(\x03R\x06tokens\x12\x19\n" +
 	"\bcost_usd\x18\x04 \x01(\x01R\acostUsd\"\v\n" +
 	"\tSettleAck\"\x17\n" +
-	"\x15TenantCountersRequest\"\xc8\x01\n" +
+	"\x15TenantCountersRequest\"\xf0\x01\n" +
 	"\x0eTenantCounters\x120\n" +
 	"\x14requests_last_minute\x18\x01 \x01(\x03R\x12requestsLastMinute\x12%\n" +
 	"\x0erequests_today\x18\x02 \x01(\x03R\rrequestsToday\x12!\n" +
 	"\ftokens_today\x18\x03 \x01(\x03R\vtokensToday\x12\x1d\n" +
 	"\n" +
 	"cost_today\x18\x04 \x01(\x01R\tcostToday\x12\x1b\n" +
-	"\tin_flight\x18\x05 \x01(\x03R\binFlight\"\x13\n" +
+	"\tin_flight\x18\x05 \x01(\x03R\binFlight\x12&\n" +
+	"\x0fminute_reset_ms\x18\x06 \x01(\x03R\rminuteResetMs\"\x13\n" +
 	"\x11NodeStatusRequest\"\x82\x02\n" +
 	"\vNodeProcess\x12\x10\n" +
 	"\x03pid\x18\x01 \x01(\x03R\x03pid\x12'\n" +

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
 
@@ -85,10 +86,19 @@ func (g *grain) onEvaluated(ctx actor.Context, m *evaluated) {
 	case m.reply.Allow:
 		now := g.d.Now().UTC()
 		g.c.addRequests(now, now, 1)
+		g.withWindow(m.reply, now)
 		g.holds[m.w.req.Ticket] = hold{since: now, reply: m.reply}
+	default:
+		g.withWindow(m.reply, g.d.Now().UTC())
 	}
 	g.answer(ctx, m.w, m.reply)
 	g.pump(ctx)
+}
+
+// withWindow adds the key's requests-per-minute window to r, for the
+// RateLimit response fields.
+func (g *grain) withWindow(r *messages.AdmitReply, now time.Time) {
+	r.HasMinuteWindow, r.MinuteRequests, r.MinuteResetMs = true, g.c.lastMinute(now), g.c.minuteReset(now).Milliseconds()
 }
 
 func (g *grain) answer(ctx actor.Context, w waiting, r *messages.AdmitReply) {

@@ -68,6 +68,23 @@ func (c *counters) lastMinute(now time.Time) int64 {
 	return n
 }
 
+// minuteReset returns how long until the oldest request counted in the last
+// minute leaves the window, that is until lastMinute drops; 0 when none is
+// counted. A request counted in second s leaves it at s+60.
+func (c *counters) minuteReset(now time.Time) time.Duration {
+	sec := now.Unix()
+	oldest := int64(-1)
+	for _, b := range c.secs {
+		if b.n > 0 && b.sec > sec-60 && b.sec <= sec && (oldest < 0 || b.sec < oldest) {
+			oldest = b.sec
+		}
+	}
+	if oldest < 0 {
+		return 0
+	}
+	return time.Unix(oldest+60, 0).Sub(now)
+}
+
 // snapshot returns the counters in the policies' form.
 func (c *counters) snapshot(now time.Time, inFlight int) abi.Counters {
 	c.roll(now)

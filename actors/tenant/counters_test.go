@@ -44,3 +44,29 @@ func TestCounters(t *testing.T) {
 		})
 	}
 }
+
+// TestMinuteReset: the RateLimit-Reset of the window is the time until its
+// oldest counted request leaves it, and the window empties then.
+func TestMinuteReset(t *testing.T) {
+	t0 := time.Date(2025, 3, 1, 12, 0, 10, 0, time.UTC)
+	var c counters
+	if got := c.minuteReset(t0); got != 0 {
+		t.Fatalf("an empty window resets in %v, want 0", got)
+	}
+	c.addRequests(t0, t0, 1)
+	c.addRequests(t0.Add(20*time.Second), t0.Add(20*time.Second), 2)
+	now := t0.Add(30*time.Second + 400*time.Millisecond)
+	if got, want := c.minuteReset(now), 29600*time.Millisecond; got != want {
+		t.Errorf("reset %v, want %v (the request of 12:00:10 leaves at 12:01:10)", got, want)
+	}
+	leave := t0.Add(time.Minute)
+	if n := c.lastMinute(leave); n != 2 {
+		t.Errorf("when the oldest left: %d in the window, want 2", n)
+	}
+	if got, want := c.minuteReset(leave), 20*time.Second; got != want {
+		t.Errorf("then the reset is %v, want %v", got, want)
+	}
+	if got := c.minuteReset(t0.Add(80 * time.Second)); got != 0 || c.lastMinute(t0.Add(80*time.Second)) != 0 {
+		t.Errorf("a minute after the last request: reset %v, %d requests", got, c.lastMinute(t0.Add(80*time.Second)))
+	}
+}

@@ -199,6 +199,9 @@ func (g *grain) onAdmit(ctx actor.Context, m *messages.AdmitRequest) {
 		return
 	}
 	if r := g.overDefaultCap(m, &in); r != nil {
+		if g.ready {
+			g.withWindow(r, g.d.Now().UTC())
+		}
 		ctx.Respond(r)
 		return
 	}
@@ -224,7 +227,9 @@ func (g *grain) failQueue(ctx actor.Context, text string) {
 }
 
 func (g *grain) countersReply() *messages.TenantCounters {
-	c := g.c.snapshot(g.d.Now().UTC(), len(g.holds))
+	now := g.d.Now().UTC()
+	c := g.c.snapshot(now, len(g.holds))
 	return &messages.TenantCounters{RequestsLastMinute: c.RequestsLastMinute, RequestsToday: c.RequestsToday,
-		TokensToday: c.TokensToday, CostToday: c.CostToday, InFlight: c.InFlight}
+		TokensToday: c.TokensToday, CostToday: c.CostToday, InFlight: c.InFlight,
+		MinuteResetMs: g.c.minuteReset(now).Milliseconds()}
 }

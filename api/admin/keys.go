@@ -2,6 +2,7 @@ package admin
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"time"
 
@@ -50,12 +51,14 @@ var adminErrors = []int{400, 401, 403, 422, 429, 503}
 
 func registerAdminKeys(hapi huma.API, s *server) {
 	tags := []string{"admin: keys"}
-	huma.Register(hapi, huma.Operation{
+	create := huma.Operation{
 		OperationID: "create-api-key", Method: http.MethodPost, Path: "/admin/api-keys",
 		Summary: "Create an API key", Tags: tags, Security: api.AdminSecurity, DefaultStatus: http.StatusCreated,
 		Description: "Creates a key. The response is the only time the full secret (and, with require_signature, the signing secret) is shown.",
 		Errors:      append(adminErrors, 409),
-	}, s.createKey)
+	}
+	api.IdempotentOperation(&create, api.Idempotent{Redact: redactCreatedKey})
+	huma.Register(hapi, create, s.createKey)
 	huma.Register(hapi, huma.Operation{
 		OperationID: "list-api-keys", Method: http.MethodGet, Path: "/admin/api-keys",
 		Summary: "List API keys", Tags: tags, Security: api.AdminSecurity, Errors: adminErrors,
@@ -178,4 +181,24 @@ func (s *server) expireKeys(ctx context.Context) error {
 		}
 		offset -= expired // expired keys left the active set
 	}
+}
+
+// redactCreatedKey is what an Idempotency-Key keeps of a created key: the
+// answer with its secret masked and without its signing secret. Secrets are
+// stored hashed only, so a replay cannot show them again; a client that lost
+// the first answer learns the key's id and rotates it for a new secret.
+func redactCreatedKey(body []byte) []byte {
+	var b APIKeyBody
+	if err := json.Unmarshal(body, &b); err != nil {
+		return nil // not the documented answer: keep nothing of it
+	}
+	if auth.LooksLikeKey(b.Key) {
+		b.Key = auth.MaskKey(b.Key)
+	}
+	b.SigningSecret = ""
+	out, err := json.Marshal(b)
+	if err != nil {
+		return nil
+	}
+	return append(out, '\n')
 }

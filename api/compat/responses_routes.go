@@ -55,6 +55,7 @@ func registerCompatResponses(hapi huma.API, s *server) {
 		Metadata: dialectMeta(dialectOpenAI),
 		Errors:   []int{400, 401, 403, 404, 413, 415, 429, 502, 503, 504},
 	}
+	api.IdempotentOperation(&op, api.Idempotent{Streams: true})
 	huma.Register(hapi, op, func(ctx context.Context, in *compatInput) (*huma.StreamResponse, error) {
 		return s.startResponse(ctx, in)
 	})

@@ -21,6 +21,7 @@ func registerChat(hapi huma.API, s *server) {
 		Errors:       []int{400, 401, 403, 404, 408, 413, 422, 429, 502, 503, 504},
 	}
 	api.DocumentChatResponses(hapi, &op)
+	api.IdempotentOperation(&op, api.Idempotent{Streams: true})
 	huma.Register(hapi, op, s.chat)
 }
 

@@ -89,13 +89,15 @@ type convContinueInput struct {
 
 func registerConversations(hapi huma.API, s *server) {
 	tags := []string{"conversations"}
-	huma.Register(hapi, huma.Operation{
+	create := huma.Operation{
 		OperationID: "create-conversation", Method: http.MethodPost, Path: "/api/conversations", DefaultStatus: http.StatusCreated,
 		Summary: "Create a conversation", Tags: tags, Security: api.KeySecurity, Errors: []int{400, 401, 403, 422, 429, 503},
 		Description: "Creates a conversation owned by the calling API key. Its CLI process starts with the first turn (POST /api/conversations/{id}/continue). " +
 			"The key's policies check the model and max_tokens now (403 with the policy's code, or max_tokens clamped, as they would on a turn) and its limits: the create counts as one request (429 when the key's limits are spent). " +
 			"Metadata: at most 16 entries, keys of 1..64 bytes, values of at most 512 bytes.",
-	}, s.createConversation)
+	}
+	api.IdempotentOperation(&create, api.Idempotent{})
+	huma.Register(hapi, create, s.createConversation)
 	huma.Register(hapi, huma.Operation{
 		OperationID: "list-conversations", Method: http.MethodGet, Path: "/api/conversations",
 		Summary: "List your conversations", Tags: tags, Security: api.KeySecurity, Errors: []int{401, 403},

@@ -14,6 +14,7 @@ import (
 	"github.com/ccgateway/ccgateway/internal/auth"
 	"github.com/ccgateway/ccgateway/internal/claudecli"
 	"github.com/ccgateway/ccgateway/internal/config"
+	"github.com/ccgateway/ccgateway/internal/idempotency"
 	"github.com/ccgateway/ccgateway/internal/policyset"
 	"github.com/ccgateway/ccgateway/internal/store"
 	"github.com/ccgateway/ccgateway/internal/telemetry"
@@ -162,7 +163,8 @@ func (n *Node) startUsage() error {
 	recorder.Start()
 	n.usage = recorder
 	n.onRelease(func() error { return closeRecorder(recorder, log) })
-	n.records = usagelog.NewSweeper(n.store, usagelog.RetentionConfig{UsageAge: cfg.UsageRetention, AuditAge: cfg.AuditRetention}, log)
+	n.records = usagelog.NewSweeper(n.store, usagelog.RetentionConfig{UsageAge: cfg.UsageRetention, AuditAge: cfg.AuditRetention,
+		IdempotencyAge: idempotency.DefaultTTL}, log)
 	return nil
 }
 

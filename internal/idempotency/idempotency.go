@@ -22,6 +22,10 @@ import (
 	"github.com/ccgateway/ccgateway/internal/store"
 )
 
+// DefaultTTL is how long a key's first answer is kept unless Config.TTL says
+// otherwise; the retention sweeper purges older records.
+const DefaultTTL = 24 * time.Hour
+
 // Header is the request header that carries the key.
 const Header = "Idempotency-Key"
 
@@ -79,10 +83,11 @@ type Middleware struct {
 }
 
 // New returns a Middleware; refuse writes a refusal in the caller's error shape
-// (an RFC 9457 problem, or a compatible dialect's error).
+// (an RFC 9457 problem, or a compatible dialect's error) for Wrap, and may be
+// nil when only Check is used.
 func New(st Store, cfg Config, log *slog.Logger, refuse func(http.ResponseWriter, *http.Request, Refusal)) *Middleware {
 	if cfg.TTL <= 0 {
-		cfg.TTL = 24 * time.Hour
+		cfg.TTL = DefaultTTL
 	}
 	if cfg.Abandoned <= 0 {
 		cfg.Abandoned = 15 * time.Minute
@@ -93,9 +98,91 @@ func New(st Store, cfg Config, log *slog.Logger, refuse func(http.ResponseWriter
 	return &Middleware{store: st, cfg: cfg, log: log, refuse: refuse, now: time.Now}
 }
 
-// Wrap applies the key to operation. scope names whose key it is (the
-// authenticated API key id, or the admin subject); a request without a key, or
-// with an empty scope, runs as is.
+// Request is what a key is checked against: whose key (Scope: the
+// authenticated API key id, or "admin:" and the admin's subject), the operation,
+// the key, and the request that must match the first one (method, path, body).
+type Request struct {
+	Scope, Operation, Key string
+	Method, Path          string
+	Body                  []byte
+}
+
+// Answer is a response as the wrapped operation gave it. Cut says it is not
+// the whole answer (larger than MaxBody, or the client went away): it is not
+// kept, and the key is released.
+type Answer struct {
+	Status int
+	Header http.Header
+	Body   []byte
+	Cut    bool
+}
+
+// Claim is a key held for a request that runs now; exactly one of Finish and
+// Release ends it.
+type Claim struct {
+	m   *Middleware
+	rec *store.IdempotencyRecord
+}
+
+// MaxBody is how much of a request body is hashed and of an answer kept.
+func (m *Middleware) MaxBody() int { return m.cfg.MaxBody }
+
+// Check validates q's key and claims it. It returns a Claim when the request is
+// to run; otherwise the first answer to replay (marked with ReplayedHeader by
+// Replay), or a refusal: 400 for an invalid key, 422 for a key used with
+// another request, 409 while the first request still runs, 503 when the store
+// does not answer.
+func (m *Middleware) Check(ctx context.Context, q Request) (*Claim, *store.IdempotencyRecord, *Refusal) {
+	if !validKey(q.Key) {
+		return nil, nil, &Refusal{http.StatusBadRequest, CodeInvalidKey, "the Idempotency-Key header must be 1 to 255 visible ASCII characters"}
+	}
+	h := sha256.New()
+	io.WriteString(h, q.Method+" "+q.Path+"\n")
+	h.Write(q.Body)
+	rec := &store.IdempotencyRecord{Scope: q.Scope, Operation: q.Operation, Key: q.Key, RequestHash: hex.EncodeToString(h.Sum(nil))}
+	ctx = context.WithoutCancel(ctx)
+	prev, err := m.store.ClaimIdempotencyKey(ctx, rec, m.now().Add(-m.cfg.TTL))
+	if err == nil && prev != nil && prev.Status == 0 && m.now().Sub(prev.CreatedAt) > m.cfg.Abandoned {
+		m.release(ctx, prev)
+		prev, err = m.store.ClaimIdempotencyKey(ctx, rec, m.now().Add(-m.cfg.TTL))
+	}
+	switch {
+	case err != nil:
+		m.log.Warn("idempotency: claim failed", "operation", q.Operation, "err", err)
+		return nil, nil, &Refusal{http.StatusServiceUnavailable, CodeStore, "the Idempotency-Key could not be checked; retry later"}
+	case prev != nil && prev.RequestHash != rec.RequestHash:
+		return nil, nil, &Refusal{http.StatusUnprocessableEntity, CodeKeyReused, "this Idempotency-Key was used within the last 24 hours with a different request"}
+	case prev != nil && prev.Status == 0:
+		return nil, nil, &Refusal{http.StatusConflict, CodeInProgress, "a request with this Idempotency-Key is still running; retry when it has finished"}
+	case prev != nil:
+		return nil, prev, nil
+	}
+	return &Claim{m: m, rec: rec}, nil, nil
+}
+
+// Finish keeps a final answer for the key's retries (headers that belong to one
+// exchange left out) and releases the key for any other: a 429 or 5xx (a retry
+// may succeed), no answer at all, or a cut one.
+func (c *Claim) Finish(ctx context.Context, a Answer) {
+	ctx = context.WithoutCancel(ctx)
+	if !keep(a.Status) || a.Cut {
+		c.m.release(ctx, c.rec)
+		return
+	}
+	rec := *c.rec
+	rec.Status, rec.Header, rec.Body = a.Status, kept(a.Header), a.Body
+	if err := c.m.store.CompleteIdempotencyKey(ctx, &rec); err != nil {
+		c.m.log.Warn("idempotency: could not keep the answer", "operation", rec.Operation, "err", err)
+		c.m.release(ctx, c.rec)
+	}
+}
+
+// Release forgets the claim: the request did not get an answer worth keeping.
+func (c *Claim) Release(ctx context.Context) { c.m.release(context.WithoutCancel(ctx), c.rec) }
+
+// Wrap applies the key to operation on a plain handler. scope names whose key it
+// is (the authenticated API key id, or the admin subject); a request without a
+// key, or with an empty scope, runs as is.
 func (m *Middleware) Wrap(operation string, scope func(*http.Request) string, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		key := r.Header.Get(Header)
@@ -107,37 +194,20 @@ func (m *Middleware) Wrap(operation string, scope func(*http.Request) string, ne
 			next.ServeHTTP(w, r)
 			return
 		}
-		if !validKey(key) {
-			m.refuse(w, r, Refusal{http.StatusBadRequest, CodeInvalidKey, "the Idempotency-Key header must be 1 to 255 visible ASCII characters"})
-			return
-		}
 		body, err := io.ReadAll(io.LimitReader(r.Body, int64(m.cfg.MaxBody)+1))
 		if err != nil {
 			next.ServeHTTP(w, r)
 			return
 		}
 		r.Body = io.NopCloser(io.MultiReader(bytes.NewReader(body), r.Body))
-		h := sha256.New()
-		io.WriteString(h, r.Method+" "+r.URL.Path+"\n")
-		h.Write(body)
-		rec := &store.IdempotencyRecord{Scope: owner, Operation: operation, Key: key, RequestHash: hex.EncodeToString(h.Sum(nil))}
-		ctx := context.WithoutCancel(r.Context())
-		prev, err := m.store.ClaimIdempotencyKey(ctx, rec, m.now().Add(-m.cfg.TTL))
-		if err == nil && prev != nil && prev.Status == 0 && m.now().Sub(prev.CreatedAt) > m.cfg.Abandoned {
-			m.release(ctx, prev)
-			prev, err = m.store.ClaimIdempotencyKey(ctx, rec, m.now().Add(-m.cfg.TTL))
-		}
+		claim, prev, refusal := m.Check(r.Context(), Request{Scope: owner, Operation: operation, Key: key,
+			Method: r.Method, Path: r.URL.Path, Body: body})
 		switch {
-		case err != nil:
-			m.log.Warn("idempotency: claim failed", "operation", operation, "err", err)
-			m.refuse(w, r, Refusal{http.StatusServiceUnavailable, CodeStore, "the Idempotency-Key could not be checked; retry later"})
-			return
-		case prev != nil && prev.RequestHash != rec.RequestHash:
-			m.refuse(w, r, Refusal{http.StatusUnprocessableEntity, CodeKeyReused, "this Idempotency-Key was used within the last 24 hours with a different request"})
-			return
-		case prev != nil && prev.Status == 0:
-			w.Header().Set("Retry-After", "1")
-			m.refuse(w, r, Refusal{http.StatusConflict, CodeInProgress, "a request with this Idempotency-Key is still running; retry when it has finished"})
+		case refusal != nil:
+			if refusal.Status == http.StatusConflict {
+				w.Header().Set("Retry-After", "1")
+			}
+			m.refuse(w, r, *refusal)
 			return
 		case prev != nil:
 			replay(w, prev)
@@ -146,20 +216,13 @@ func (m *Middleware) Wrap(operation string, scope func(*http.Request) string, ne
 		cw := &captureWriter{ResponseWriter: w, max: m.cfg.MaxBody}
 		defer func() {
 			if p := recover(); p != nil {
-				m.release(ctx, rec)
+				claim.Release(r.Context())
 				panic(p)
 			}
 		}()
 		next.ServeHTTP(cw, r)
-		if !keep(cw.status, r.Context().Err()) || cw.overflow {
-			m.release(ctx, rec)
-			return
-		}
-		rec.Status, rec.Header, rec.Body = cw.status, kept(w.Header()), cw.body.Bytes()
-		if err := m.store.CompleteIdempotencyKey(ctx, rec); err != nil {
-			m.log.Warn("idempotency: could not keep the answer", "operation", operation, "err", err)
-			m.release(ctx, rec)
-		}
+		claim.Finish(r.Context(), Answer{Status: cw.status, Header: w.Header(), Body: cw.body.Bytes(),
+			Cut: cw.overflow || r.Context().Err() != nil})
 	})
 }
 
@@ -170,9 +233,9 @@ func (m *Middleware) release(ctx context.Context, rec *store.IdempotencyRecord) 
 }
 
 // keep reports whether an answer is final: not a 429 or 5xx (a retry may
-// succeed) and not cut short by the client going away.
-func keep(status int, ctxErr error) bool {
-	return status != 0 && status != http.StatusTooManyRequests && status < 500 && ctxErr == nil
+// succeed).
+func keep(status int) bool {
+	return status != 0 && status != http.StatusTooManyRequests && status < 500
 }
 
 func validKey(k string) bool {
@@ -187,8 +250,16 @@ func validKey(k string) bool {
 	return true
 }
 
-// unkept are the headers that belong to one exchange, not to the answer.
-var unkept = map[string]bool{"Date": true, "Content-Length": true, "X-Request-Id": true, "Set-Cookie": true, "Ratelimit-Limit": true, "Ratelimit-Remaining": true, "Ratelimit-Reset": true}
+// unkept are the headers that belong to one exchange, not to the answer: its
+// date, length and request id, cookies, the rate-limit window of the moment, and
+// what the CORS and HTTPS middleware set for the client that sent it.
+var unkept = map[string]bool{
+	"Date": true, "Content-Length": true, "X-Request-Id": true, "Set-Cookie": true,
+	"Ratelimit-Limit": true, "Ratelimit-Remaining": true, "Ratelimit-Reset": true,
+	"Access-Control-Allow-Origin": true, "Access-Control-Allow-Credentials": true,
+	"Access-Control-Expose-Headers": true, "Vary": true, "Strict-Transport-Security": true,
+	"Idempotent-Replayed": true,
+}
 
 func kept(h http.Header) map[string][]string {
 	out := map[string][]string{}

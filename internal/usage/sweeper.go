@@ -12,24 +12,29 @@ import (
 type RetentionStore interface {
 	DeleteUsageBefore(ctx context.Context, before time.Time) (int64, error)
 	DeleteAuditBefore(ctx context.Context, before time.Time) (int64, error)
+	PurgeIdempotencyKeys(ctx context.Context, before time.Time) (int64, error)
 }
 
 // RetentionConfig says how long records are kept. A zero age keeps them forever.
 type RetentionConfig struct {
 	UsageAge time.Duration // usage events, which are also the request log (90 days)
 	AuditAge time.Duration // audit entries (365 days)
-	Interval time.Duration // time between sweeps (1h)
+	// IdempotencyAge is how long the answers kept for Idempotency-Keys live
+	// (internal/idempotency.DefaultTTL); a key older than that is free again
+	// whether swept or not, so the sweep only bounds the table.
+	IdempotencyAge time.Duration
+	Interval       time.Duration // time between sweeps (1h)
 }
 
 // Validate checks the configuration.
 func (c RetentionConfig) Validate() error {
-	if c.UsageAge < 0 || c.AuditAge < 0 || c.Interval < 0 {
+	if c.UsageAge < 0 || c.AuditAge < 0 || c.IdempotencyAge < 0 || c.Interval < 0 {
 		return errors.New("usage: retention ages and interval must not be negative")
 	}
 	return nil
 }
 
-// Sweeper purges old usage events and audit entries: once at Start, then every
+// Sweeper purges old usage events, audit entries and Idempotency-Key records: once at Start, then every
 // Interval, in a goroutine that Stop ends.
 type Sweeper struct {
 	st  RetentionStore
@@ -93,6 +98,14 @@ func (s *Sweeper) Sweep(ctx context.Context) (usageDeleted, auditDeleted int64) 
 			s.log.Warn("audit retention sweep failed", "err", err)
 		}
 		auditDeleted = n
+	}
+	if s.cfg.IdempotencyAge > 0 {
+		n, err := s.st.PurgeIdempotencyKeys(ctx, now.Add(-s.cfg.IdempotencyAge))
+		if err != nil && ctx.Err() == nil {
+			s.log.Warn("idempotency key retention sweep failed", "err", err)
+		} else if n > 0 {
+			s.log.Debug("retention sweep", "idempotency_keys_deleted", n)
+		}
 	}
 	if usageDeleted > 0 || auditDeleted > 0 {
 		s.log.Info("retention sweep", "usage_events_deleted", usageDeleted, "audit_entries_deleted", auditDeleted)

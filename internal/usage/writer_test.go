@@ -26,6 +26,7 @@ type memStore struct {
 	touches  map[string]int
 	usageDel time.Time
 	auditDel time.Time
+	idemDel  time.Time
 }
 
 var errDown = errors.New("database down")
@@ -67,6 +68,13 @@ func (m *memStore) DeleteAuditBefore(_ context.Context, t time.Time) (int64, err
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.auditDel = t
+	return 1, nil
+}
+
+func (m *memStore) PurgeIdempotencyKeys(_ context.Context, t time.Time) (int64, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.idemDel = t
 	return 1, nil
 }
 
@@ -214,7 +222,8 @@ func TestSubscribersGetEvents(t *testing.T) {
 
 func TestSweeper(t *testing.T) {
 	st := &memStore{}
-	s := NewSweeper(st, RetentionConfig{UsageAge: 90 * 24 * time.Hour, AuditAge: 365 * 24 * time.Hour, Interval: time.Hour}, quiet())
+	s := NewSweeper(st, RetentionConfig{UsageAge: 90 * 24 * time.Hour, AuditAge: 365 * 24 * time.Hour,
+		IdempotencyAge: 24 * time.Hour, Interval: time.Hour}, quiet())
 	now := time.Date(2025, 6, 1, 0, 0, 0, 0, time.UTC)
 	s.now = func() time.Time { return now }
 	s.Start()
@@ -225,6 +234,9 @@ func TestSweeper(t *testing.T) {
 	}
 	if want := now.Add(-365 * 24 * time.Hour); !st.auditDel.Equal(want) {
 		t.Errorf("audit purged before %v, want %v", st.auditDel, want)
+	}
+	if want := now.Add(-24 * time.Hour); !st.idemDel.Equal(want) {
+		t.Errorf("idempotency keys purged before %v, want %v", st.idemDel, want)
 	}
 }
 

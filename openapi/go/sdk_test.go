@@ -40,7 +40,7 @@ func TestSDKFlow(t *testing.T) {
 	}
 	admin := bearer(login.JSON200.Token)
 
-	created, err := c.CreateApiKeyWithResponse(ctx, ccgateway.APIKeyCreate{Name: "sdk"}, admin)
+	created, err := c.CreateApiKeyWithResponse(ctx, nil, ccgateway.APIKeyCreate{Name: "sdk"}, admin)
 	if err != nil || created.JSON201 == nil {
 		t.Fatalf("create key: %v %s", err, body(created.Body))
 	}
@@ -49,7 +49,7 @@ func TestSDKFlow(t *testing.T) {
 	}
 	key := bearer(created.JSON201.Key)
 
-	chat, err := c.CreateChatWithResponse(ctx, ccgateway.ChatRequest{Message: "hello sdk"}, key)
+	chat, err := c.CreateChatWithResponse(ctx, nil, ccgateway.ChatRequest{Message: "hello sdk"}, key)
 	if err != nil || chat.JSON200 == nil {
 		t.Fatalf("chat: %v %d %s", err, chat.StatusCode(), body(chat.Body))
 	}
@@ -85,7 +85,7 @@ func TestSDKFlow(t *testing.T) {
 		t.Fatalf("stream deltas %q, done %q", deltas.String(), done.Content)
 	}
 
-	conv, err := c.CreateConversationWithResponse(ctx, ccgateway.ConversationCreate{Title: ptr("sdk conversation"), SystemPrompt: ptr("Be brief.")}, key)
+	conv, err := c.CreateConversationWithResponse(ctx, nil, ccgateway.ConversationCreate{Title: ptr("sdk conversation"), SystemPrompt: ptr("Be brief.")}, key)
 	if err != nil || conv.JSON201 == nil {
 		t.Fatalf("create conversation: %v %d %s", err, conv.StatusCode(), body(conv.Body))
 	}

@@ -119,7 +119,7 @@ func (c *ClientWithResponses) ContinueConversationStream(ctx context.Context, id
 func chatStream(ctx context.Context, c ClientInterface, body CreateChatJSONRequestBody, reqEditors []RequestEditorFn) (iter.Seq2[ChatEvent, error], error) {
 	stream := true
 	body.Stream = &stream
-	resp, err := c.CreateChat(ctx, body, reqEditors...)
+	resp, err := c.CreateChat(ctx, nil, body, reqEditors...) // a stream takes no Idempotency-Key
 	if err != nil {
 		return nil, err
 	}

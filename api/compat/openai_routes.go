@@ -47,9 +47,11 @@ func registerCompatOpenAI(hapi huma.API, s *server) {
 		return s.startCompat(ctx, dialectOpenAI, in, ParseOpenAI)
 	})
 	documentCompat(hapi, op, OpenAIChatRequest{}, ChatCompletion{}, ChatCompletionChunk{}, OpenAIErrorBody{})
-	// The stream ends with the line data: [DONE], which is not JSON.
+	// The stream ends with the line data: [DONE], which is not JSON, or with an
+	// error in OpenAI's shape (the SDKs raise it), after which no [DONE] follows.
 	data := hapi.OpenAPI().Paths[op.Path].Post.Responses["200"].Content["text/event-stream"].Schema.Items.Properties
 	data["data"] = &huma.Schema{OneOf: []*huma.Schema{data["data"],
+		hapi.OpenAPI().Components.Schemas.Schema(reflect.TypeOf(OpenAIErrorBody{}), true, ""),
 		{Type: "string", Enum: []any{"[DONE]"}, Description: "The end of the stream"}}}
 }
 

@@ -174,5 +174,5 @@ func TestDailyQuotasSurviveARestart(t *testing.T) {
 // waitFor polls cond for up to 10 s.
 func waitFor(t *testing.T, cond func() bool) {
 	t.Helper()
-	testkit.Eventually(t, 10*time.Second, "condition", cond)
+	testkit.Eventually(t, 30*time.Second, "condition", cond)
 }

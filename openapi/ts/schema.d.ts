@@ -5374,7 +5374,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ChatCompletion"];
                     "text/event-stream": {
-                        data: components["schemas"]["ChatCompletionChunk"] | "[DONE]";
+                        data: components["schemas"]["ChatCompletionChunk"] | components["schemas"]["OpenAIErrorBody"] | "[DONE]";
                         /** @description The event name, when the dialect sends one */
                         event?: string;
                     }[];

@@ -171,7 +171,7 @@ func TestDailyQuotasSurviveARestart(t *testing.T) {
 	}
 }
 
-// waitFor polls cond for up to 10 s.
+// waitFor polls cond for up to 30 s.
 func waitFor(t *testing.T, cond func() bool) {
 	t.Helper()
 	testkit.Eventually(t, 30*time.Second, "condition", cond)

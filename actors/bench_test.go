@@ -30,7 +30,7 @@ func benchSystem(b testing.TB, mutate func(*Config)) (*System, store.Store) {
 		b.Fatal(err)
 	}
 	cfg := Config{
-		CLI:     claudecli.Config{Path: testkit.ClaudePath(b), MaxRetries: 0, APITimeout: 10 * time.Second, Watchdog: 20 * time.Second, Env: append(os.Environ(), fake.Env()...)},
+		CLI:     claudecli.Config{Path: testkit.ClaudePath(b), MaxRetries: 0, APITimeout: 10 * time.Second, Watchdog: time.Minute, Env: append(os.Environ(), fake.Env()...)},
 		DataDir: dir, TurnTimeout: time.Minute, DefaultModel: benchModel,
 	}
 	if mutate != nil {

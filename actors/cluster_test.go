@@ -26,7 +26,7 @@ func clusterSystem(tb testing.TB, st store.Store, fake *testkit.FakeAPI, node st
 	tb.Helper()
 	dir := tb.TempDir()
 	cfg := Config{
-		CLI:     claudecli.Config{Path: testkit.ClaudePath(tb), MaxRetries: -1, APITimeout: 10 * time.Second, Watchdog: 20 * time.Second, Env: append(os.Environ(), fake.Env()...)},
+		CLI:     claudecli.Config{Path: testkit.ClaudePath(tb), MaxRetries: -1, APITimeout: 10 * time.Second, Watchdog: time.Minute, Env: append(os.Environ(), fake.Env()...)},
 		DataDir: dir, TurnTimeout: time.Minute, DefaultModel: benchModel, Node: node,
 		Cluster:           cluster.Config{Name: "test", Bind: "127.0.0.1:0", Gossip: "127.0.0.1:0", Join: join},
 		LeaseHandoverWait: 200 * time.Millisecond,

@@ -122,12 +122,17 @@ func New(d Deps, groups ...Group) (http.Handler, huma.API) {
 // humaConfig is the OpenAPI document's frame: info, servers and security schemes.
 func humaConfig(version string) huma.Config {
 	cfg := huma.DefaultConfig("ccgateway", version)
-	cfg.Info.Description = "Serves the Claude Code CLI as a multi-tenant HTTP API: chat over REST, SSE and WebSocket, API keys with limits, usage tracking and admin operations."
+	cfg.Info.Description = "Serves the Claude Code CLI as a multi-tenant HTTP API: chat over REST, SSE and WebSocket, API keys with limits, usage tracking and admin operations. " +
+		"With force-https=redirect, a plain-HTTP GET or HEAD (other than the health probes) is answered 308 to its https:// address before any operation runs; other plain-HTTP requests get 403 https_required."
 	cfg.Components.SecuritySchemes = map[string]*huma.SecurityScheme{
 		schemeAPIKey:    {Type: "http", Scheme: "bearer", Description: "An API key (sk-ccg-...) as a bearer token."},
 		schemeAPIKeyHdr: {Type: "apiKey", In: "header", Name: "x-api-key", Description: "An API key (sk-ccg-...) in the x-api-key header."},
 		schemeAdmin:     {Type: "http", Scheme: "bearer", BearerFormat: "JWT", Description: "An admin JWT from POST /admin/login or a configured identity provider."},
 	}
+	// The repository grants no open-source licence yet: until its owner picks one,
+	// the document says so rather than inventing one.
+	cfg.Info.License = &huma.License{Name: "Proprietary (no licence granted)", Identifier: "LicenseRef-Proprietary"}
+	cfg.Info.Contact = &huma.Contact{Name: "ccgateway maintainers"}
 	cfg.Servers = []*huma.Server{{URL: "http://127.0.0.1:8080", Description: "A gateway on its default listen address (CCGATEWAY_LISTEN)"}}
 	cfg.Tags = specTags
 	// Operations without a security requirement are public: say so (security: [])

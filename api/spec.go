@@ -32,6 +32,11 @@ func SpecFiles(version string, cfg *Config, groups ...Group) (v31, v30 []byte, e
 		return nil, nil, fmt.Errorf("api: spec 3.0: %w", err)
 	}
 	clean30(doc)
+	if info, ok := doc.(map[string]any)["info"].(map[string]any); ok {
+		if lic, ok := info["license"].(map[string]any); ok {
+			delete(lic, "identifier") // 3.1 only
+		}
+	}
 	if v30, err = yaml.Marshal(doc); err != nil {
 		return nil, nil, fmt.Errorf("api: spec 3.0: %w", err)
 	}

@@ -94,6 +94,9 @@ func registerAdminPolicies(hapi huma.API, s *server) {
 		OperationID: "rollback-policy", Method: http.MethodPost, Path: "/admin/policies/{name}/rollback",
 		Summary: "Roll a policy back", Tags: tags, Security: api.AdminSecurity, Errors: append(adminErrors, 404, 409),
 		Description: "Activates the version before the active one. When the active one is the first, the policy leaves the chain (a bundled policy's own version serves again); the answer is then 204.",
+		Responses: map[string]*huma.Response{
+			"204": {Description: "The policy left the chain: no version of it is active"},
+		},
 	}, requirePolicies(s, s.rollbackPolicy))
 	huma.Register(hapi, huma.Operation{
 		OperationID: "delete-policy", Method: http.MethodDelete, Path: "/admin/policies/{name}",

@@ -3,6 +3,7 @@ package compat
 import (
 	"context"
 	"net/http"
+	"reflect"
 
 	"github.com/danielgtaylor/huma/v2"
 
@@ -64,5 +65,9 @@ func registerCompatAnthropic(hapi huma.API, s *server) {
 		return nil, asCompat(dialectAnthropic, api.NewProblem(http.StatusBadRequest, "unsupported_endpoint",
 			"count_tokens is not available through this gateway: the Claude CLI cannot count tokens without running a turn, and an estimate would not match what the model bills; use the usage of a response instead"), "")
 	})
-	documentCompatErrors(hapi, hapi.OpenAPI().Paths[count.Path].Post, AnthropicErrorBody{})
+	// It never succeeds: no 2xx, and the body it is sent is a Messages request.
+	countOp := hapi.OpenAPI().Paths[count.Path].Post
+	delete(countOp.Responses, "204")
+	countOp.RequestBody.Content["application/json"].Schema = hapi.OpenAPI().Components.Schemas.Schema(reflect.TypeOf(AnthropicMessagesRequest{}), true, "")
+	documentCompatErrors(hapi, countOp, AnthropicErrorBody{})
 }

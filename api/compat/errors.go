@@ -40,6 +40,23 @@ func NewOpenAIError(status int, code, param, message string) OpenAIErrorBody {
 	return OpenAIErrorBody{Error: d}
 }
 
+// EitherErrorBody documents the errors of an operation that answers in either
+// dialect, chosen by the anthropic-version header (the model list and lookup): one
+// schema both shapes fit, since the two have no property whose value tells them
+// apart for a generator. OpenAI's has param and code; Anthropic's has type "error".
+type EitherErrorBody struct {
+	Type  string            `json:"type,omitempty" enum:"error" doc:"error, in Anthropic's shape only"`
+	Error EitherErrorDetail `json:"error"`
+}
+
+// EitherErrorDetail is the inner object of an EitherErrorBody.
+type EitherErrorDetail struct {
+	Message string  `json:"message"`
+	Type    string  `json:"type"`
+	Param   *string `json:"param,omitempty" nullable:"true" doc:"In OpenAI's shape only (null)"`
+	Code    string  `json:"code,omitempty" doc:"In OpenAI's shape only"`
+}
+
 // AnthropicErrorBody is Anthropic's error document: {"type":"error","error":{"type","message"}}.
 type AnthropicErrorBody struct {
 	Type  string               `json:"type"`

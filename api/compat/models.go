@@ -61,6 +61,7 @@ func registerCompatModels(hapi huma.API, s *server) {
 		Summary: "List models (OpenAI- and Anthropic-compatible)", Tags: []string{"compatibility"}, Security: api.KeySecurity,
 		Description: "The configured models and their aliases, in OpenAI's shape, or in Anthropic's when the request carries anthropic-version.",
 		Metadata:    dialectMeta(dialectByHeader),
+		Errors:      []int{401, 403},
 	}, func(ctx context.Context, in *compatModelsInput) (*compatModelsOutput, error) {
 		var ids []string
 		for _, m := range s.Config.Models {
@@ -108,4 +109,7 @@ func registerCompatModels(hapi huma.API, s *server) {
 		}
 		return &compatModelOutput{Body: openAIModel(id)}, nil
 	})
+	for _, path := range []string{"/v1/models", "/v1/models/{id}"} {
+		documentCompatErrors(hapi, hapi.OpenAPI().Paths[path].Get, EitherErrorBody{})
+	}
 }

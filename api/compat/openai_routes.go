@@ -50,8 +50,10 @@ func registerCompatOpenAI(hapi huma.API, s *server) {
 	// The stream ends with the line data: [DONE], which is not JSON, or with an
 	// error in OpenAI's shape (the SDKs raise it), after which no [DONE] follows.
 	data := hapi.OpenAPI().Paths[op.Path].Post.Responses["200"].Content["text/event-stream"].Schema.Items.Properties
-	data["data"] = &huma.Schema{OneOf: []*huma.Schema{data["data"],
-		hapi.OpenAPI().Components.Schemas.Schema(reflect.TypeOf(OpenAIErrorBody{}), true, ""),
+	// Nested so that a generator tells the three apart: an object (a chunk or an error,
+	// by their fields) or the string.
+	data["data"] = &huma.Schema{OneOf: []*huma.Schema{
+		{OneOf: []*huma.Schema{data["data"], hapi.OpenAPI().Components.Schemas.Schema(reflect.TypeOf(OpenAIErrorBody{}), true, "")}},
 		{Type: "string", Enum: []any{"[DONE]"}, Description: "The end of the stream"}}}
 }
 

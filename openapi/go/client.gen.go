@@ -156,6 +156,21 @@ func (e ConversationMessageRole) Valid() bool {
 	}
 }
 
+// Defines values for EitherErrorBodyType.
+const (
+	EitherErrorBodyTypeError EitherErrorBodyType = "error"
+)
+
+// Valid indicates whether the value is a known member of the EitherErrorBodyType enum.
+func (e EitherErrorBodyType) Valid() bool {
+	switch e {
+	case EitherErrorBodyTypeError:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for NodeProcessesStatus.
 const (
 	Ok          NodeProcessesStatus = "ok"
@@ -272,34 +287,34 @@ func (e ResponseDeletedObject) Valid() bool {
 
 // Defines values for StreamEventDocType.
 const (
-	ContentBlockDelta StreamEventDocType = "content_block_delta"
-	ContentBlockStart StreamEventDocType = "content_block_start"
-	ContentBlockStop  StreamEventDocType = "content_block_stop"
-	Error             StreamEventDocType = "error"
-	MessageDelta      StreamEventDocType = "message_delta"
-	MessageStart      StreamEventDocType = "message_start"
-	MessageStop       StreamEventDocType = "message_stop"
-	Ping              StreamEventDocType = "ping"
+	StreamEventDocTypeContentBlockDelta StreamEventDocType = "content_block_delta"
+	StreamEventDocTypeContentBlockStart StreamEventDocType = "content_block_start"
+	StreamEventDocTypeContentBlockStop  StreamEventDocType = "content_block_stop"
+	StreamEventDocTypeError             StreamEventDocType = "error"
+	StreamEventDocTypeMessageDelta      StreamEventDocType = "message_delta"
+	StreamEventDocTypeMessageStart      StreamEventDocType = "message_start"
+	StreamEventDocTypeMessageStop       StreamEventDocType = "message_stop"
+	StreamEventDocTypePing              StreamEventDocType = "ping"
 )
 
 // Valid indicates whether the value is a known member of the StreamEventDocType enum.
 func (e StreamEventDocType) Valid() bool {
 	switch e {
-	case ContentBlockDelta:
+	case StreamEventDocTypeContentBlockDelta:
 		return true
-	case ContentBlockStart:
+	case StreamEventDocTypeContentBlockStart:
 		return true
-	case ContentBlockStop:
+	case StreamEventDocTypeContentBlockStop:
 		return true
-	case Error:
+	case StreamEventDocTypeError:
 		return true
-	case MessageDelta:
+	case StreamEventDocTypeMessageDelta:
 		return true
-	case MessageStart:
+	case StreamEventDocTypeMessageStart:
 		return true
-	case MessageStop:
+	case StreamEventDocTypeMessageStop:
 		return true
-	case Ping:
+	case StreamEventDocTypePing:
 		return true
 	default:
 		return false
@@ -981,6 +996,28 @@ type ConversationMessageRole string
 // DeltaEvent defines model for DeltaEvent.
 type DeltaEvent struct {
 	Text string `json:"text"`
+}
+
+// EitherErrorBody defines model for EitherErrorBody.
+type EitherErrorBody struct {
+	Error EitherErrorDetail `json:"error"`
+
+	// Type error, in Anthropic's shape only
+	Type *EitherErrorBodyType `json:"type,omitempty"`
+}
+
+// EitherErrorBodyType error, in Anthropic's shape only
+type EitherErrorBodyType string
+
+// EitherErrorDetail defines model for EitherErrorDetail.
+type EitherErrorDetail struct {
+	// Code In OpenAI's shape only
+	Code    *string `json:"code,omitempty"`
+	Message string  `json:"message"`
+
+	// Param In OpenAI's shape only (null)
+	Param *string `json:"param,omitempty"`
+	Type  string  `json:"type"`
 }
 
 // ErrorDetail defines model for ErrorDetail.
@@ -2115,9 +2152,6 @@ type AnthropicMessagesParams struct {
 	AnthropicVersion *string `json:"anthropic-version,omitempty"`
 }
 
-// AnthropicCountTokensJSONBody defines parameters for AnthropicCountTokens.
-type AnthropicCountTokensJSONBody = openapi_types.File
-
 // AnthropicCountTokensParams defines parameters for AnthropicCountTokens.
 type AnthropicCountTokensParams struct {
 	// XConversationId Continue this stored conversation; then only the last user message is sent and the earlier messages of the request are not used
@@ -2188,7 +2222,7 @@ type OpenaiChatCompletionsJSONRequestBody = OpenAIChatRequest
 type AnthropicMessagesJSONRequestBody = AnthropicMessagesRequest
 
 // AnthropicCountTokensJSONRequestBody defines body for AnthropicCountTokens for application/json ContentType.
-type AnthropicCountTokensJSONRequestBody = AnthropicCountTokensJSONBody
+type AnthropicCountTokensJSONRequestBody = AnthropicMessagesRequest
 
 // OpenaiCreateResponseJSONRequestBody defines body for OpenaiCreateResponse for application/json ContentType.
 type OpenaiCreateResponseJSONRequestBody = ResponsesRequestDoc
@@ -10190,15 +10224,46 @@ type ListModelsResponse200Headers struct {
 	RateLimitReset     *int
 }
 
+// ListModelsResponse401Headers the declared response headers of an HTTP 401 response for ListModels
+type ListModelsResponse401Headers struct {
+	RateLimitLimit     *int
+	RateLimitRemaining *int
+	RateLimitReset     *int
+}
+
+// ListModelsResponse403Headers the declared response headers of an HTTP 403 response for ListModels
+type ListModelsResponse403Headers struct {
+	RateLimitLimit     *int
+	RateLimitRemaining *int
+	RateLimitReset     *int
+}
+
+// ListModelsResponse500Headers the declared response headers of an HTTP 500 response for ListModels
+type ListModelsResponse500Headers struct {
+	RateLimitLimit     *int
+	RateLimitRemaining *int
+	RateLimitReset     *int
+}
+
 type ListModelsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *ModelList
-	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
-	ApplicationproblemJSONDefault *Problem
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Problem
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Problem
 	// Headers200 the parsed response headers for an HTTP 200 response
 	Headers200 *ListModelsResponse200Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ListModelsResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *ListModelsResponse403Headers
+	// Headers500 the parsed response headers for an HTTP 500 response
+	Headers500 *ListModelsResponse500Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -10206,9 +10271,19 @@ func (r ListModelsResponse) GetJSON200() *ModelList {
 	return r.JSON200
 }
 
-// GetApplicationproblemJSONDefault returns the response for an HTTP default `application/problem+json` response
-func (r ListModelsResponse) GetApplicationproblemJSONDefault() *Problem {
-	return r.ApplicationproblemJSONDefault
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ListModelsResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ListModelsResponse) GetApplicationproblemJSON403() *Problem {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r ListModelsResponse) GetApplicationproblemJSON500() *Problem {
+	return r.ApplicationproblemJSON500
 }
 
 // GetBody returns the raw response body bytes
@@ -10950,13 +11025,6 @@ func (r AnthropicMessagesResponse) ContentType() string {
 	return ""
 }
 
-// AnthropicCountTokensResponse204Headers the declared response headers of an HTTP 204 response for AnthropicCountTokens
-type AnthropicCountTokensResponse204Headers struct {
-	RateLimitLimit     *int
-	RateLimitRemaining *int
-	RateLimitReset     *int
-}
-
 // AnthropicCountTokensResponse400Headers the declared response headers of an HTTP 400 response for AnthropicCountTokens
 type AnthropicCountTokensResponse400Headers struct {
 	RateLimitLimit     *int
@@ -11016,8 +11084,6 @@ type AnthropicCountTokensResponse struct {
 	JSON500 *AnthropicErrorBody
 	// JSONDefault the response for an HTTP default `application/json` response
 	JSONDefault *AnthropicErrorBody
-	// Headers204 the parsed response headers for an HTTP 204 response
-	Headers204 *AnthropicCountTokensResponse204Headers
 	// Headers400 the parsed response headers for an HTTP 400 response
 	Headers400 *AnthropicCountTokensResponse400Headers
 	// Headers401 the parsed response headers for an HTTP 401 response
@@ -11103,15 +11169,59 @@ type CompatListModelsResponse200Headers struct {
 	RateLimitReset     *int
 }
 
+// CompatListModelsResponse401Headers the declared response headers of an HTTP 401 response for CompatListModels
+type CompatListModelsResponse401Headers struct {
+	RateLimitLimit     *int
+	RateLimitRemaining *int
+	RateLimitReset     *int
+}
+
+// CompatListModelsResponse403Headers the declared response headers of an HTTP 403 response for CompatListModels
+type CompatListModelsResponse403Headers struct {
+	RateLimitLimit     *int
+	RateLimitRemaining *int
+	RateLimitReset     *int
+}
+
+// CompatListModelsResponse422Headers the declared response headers of an HTTP 422 response for CompatListModels
+type CompatListModelsResponse422Headers struct {
+	RateLimitLimit     *int
+	RateLimitRemaining *int
+	RateLimitReset     *int
+}
+
+// CompatListModelsResponse500Headers the declared response headers of an HTTP 500 response for CompatListModels
+type CompatListModelsResponse500Headers struct {
+	RateLimitLimit     *int
+	RateLimitRemaining *int
+	RateLimitReset     *int
+}
+
 type CompatListModelsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *CompatModelList
-	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
-	ApplicationproblemJSONDefault *Problem
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *EitherErrorBody
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *EitherErrorBody
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *EitherErrorBody
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *EitherErrorBody
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *EitherErrorBody
 	// Headers200 the parsed response headers for an HTTP 200 response
 	Headers200 *CompatListModelsResponse200Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *CompatListModelsResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *CompatListModelsResponse403Headers
+	// Headers422 the parsed response headers for an HTTP 422 response
+	Headers422 *CompatListModelsResponse422Headers
+	// Headers500 the parsed response headers for an HTTP 500 response
+	Headers500 *CompatListModelsResponse500Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -11119,9 +11229,29 @@ func (r CompatListModelsResponse) GetJSON200() *CompatModelList {
 	return r.JSON200
 }
 
-// GetApplicationproblemJSONDefault returns the response for an HTTP default `application/problem+json` response
-func (r CompatListModelsResponse) GetApplicationproblemJSONDefault() *Problem {
-	return r.ApplicationproblemJSONDefault
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r CompatListModelsResponse) GetJSON401() *EitherErrorBody {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r CompatListModelsResponse) GetJSON403() *EitherErrorBody {
+	return r.JSON403
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r CompatListModelsResponse) GetJSON422() *EitherErrorBody {
+	return r.JSON422
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r CompatListModelsResponse) GetJSON500() *EitherErrorBody {
+	return r.JSON500
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r CompatListModelsResponse) GetJSONDefault() *EitherErrorBody {
+	return r.JSONDefault
 }
 
 // GetBody returns the raw response body bytes
@@ -11200,16 +11330,18 @@ type CompatGetModelResponse struct {
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *CompatModel
-	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
-	ApplicationproblemJSON401 *Problem
-	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
-	ApplicationproblemJSON403 *Problem
-	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
-	ApplicationproblemJSON404 *Problem
-	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
-	ApplicationproblemJSON422 *Problem
-	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
-	ApplicationproblemJSON500 *Problem
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *EitherErrorBody
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *EitherErrorBody
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *EitherErrorBody
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *EitherErrorBody
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *EitherErrorBody
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *EitherErrorBody
 	// Headers200 the parsed response headers for an HTTP 200 response
 	Headers200 *CompatGetModelResponse200Headers
 	// Headers401 the parsed response headers for an HTTP 401 response
@@ -11229,29 +11361,34 @@ func (r CompatGetModelResponse) GetJSON200() *CompatModel {
 	return r.JSON200
 }
 
-// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
-func (r CompatGetModelResponse) GetApplicationproblemJSON401() *Problem {
-	return r.ApplicationproblemJSON401
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r CompatGetModelResponse) GetJSON401() *EitherErrorBody {
+	return r.JSON401
 }
 
-// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
-func (r CompatGetModelResponse) GetApplicationproblemJSON403() *Problem {
-	return r.ApplicationproblemJSON403
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r CompatGetModelResponse) GetJSON403() *EitherErrorBody {
+	return r.JSON403
 }
 
-// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
-func (r CompatGetModelResponse) GetApplicationproblemJSON404() *Problem {
-	return r.ApplicationproblemJSON404
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r CompatGetModelResponse) GetJSON404() *EitherErrorBody {
+	return r.JSON404
 }
 
-// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
-func (r CompatGetModelResponse) GetApplicationproblemJSON422() *Problem {
-	return r.ApplicationproblemJSON422
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r CompatGetModelResponse) GetJSON422() *EitherErrorBody {
+	return r.JSON422
 }
 
-// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
-func (r CompatGetModelResponse) GetApplicationproblemJSON500() *Problem {
-	return r.ApplicationproblemJSON500
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r CompatGetModelResponse) GetJSON500() *EitherErrorBody {
+	return r.JSON500
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r CompatGetModelResponse) GetJSONDefault() *EitherErrorBody {
+	return r.JSONDefault
 }
 
 // GetBody returns the raw response body bytes
@@ -13979,6 +14116,9 @@ func ParseRollbackPolicyResponse(rsp *http.Response) (*RollbackPolicyResponse, e
 		}
 		response.JSON200 = &dest
 
+	case rsp.StatusCode == 204:
+		break // No content-type
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
 		var dest Problem
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -16362,12 +16502,26 @@ func ParseListModelsResponse(rsp *http.Response) (*ListModelsResponse, error) {
 		}
 		response.JSON200 = &dest
 
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
 		var dest Problem
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
-		response.ApplicationproblemJSONDefault = &dest
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
 
 	}
 
@@ -16396,6 +16550,78 @@ func ParseListModelsResponse(rsp *http.Response) (*ListModelsResponse, error) {
 			headers.RateLimitReset = &value
 		}
 		response.Headers200 = &headers
+	case rsp.StatusCode == 401:
+		var headers ListModelsResponse401Headers
+		if values := rsp.Header.Values("RateLimit-Limit"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitLimit = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Remaining"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitRemaining = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Reset"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitReset = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers ListModelsResponse403Headers
+		if values := rsp.Header.Values("RateLimit-Limit"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitLimit = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Remaining"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitRemaining = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Reset"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitReset = &value
+		}
+		response.Headers403 = &headers
+	case rsp.StatusCode == 500:
+		var headers ListModelsResponse500Headers
+		if values := rsp.Header.Values("RateLimit-Limit"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitLimit = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Remaining"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitRemaining = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Reset"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitReset = &value
+		}
+		response.Headers500 = &headers
 	}
 
 	return response, nil
@@ -17542,9 +17768,6 @@ func ParseAnthropicCountTokensResponse(rsp *http.Response) (*AnthropicCountToken
 	}
 
 	switch {
-	case rsp.StatusCode == 204:
-		break // No content-type
-
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
 		var dest AnthropicErrorBody
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -17597,30 +17820,6 @@ func ParseAnthropicCountTokensResponse(rsp *http.Response) (*AnthropicCountToken
 	}
 
 	switch {
-	case rsp.StatusCode == 204:
-		var headers AnthropicCountTokensResponse204Headers
-		if values := rsp.Header.Values("RateLimit-Limit"); len(values) > 0 {
-			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.RateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("RateLimit-Remaining"); len(values) > 0 {
-			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.RateLimitRemaining = &value
-		}
-		if values := rsp.Header.Values("RateLimit-Reset"); len(values) > 0 {
-			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.RateLimitReset = &value
-		}
-		response.Headers204 = &headers
 	case rsp.StatusCode == 400:
 		var headers AnthropicCountTokensResponse400Headers
 		if values := rsp.Header.Values("RateLimit-Limit"); len(values) > 0 {
@@ -17791,12 +17990,40 @@ func ParseCompatListModelsResponse(rsp *http.Response) (*CompatListModelsRespons
 		}
 		response.JSON200 = &dest
 
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
-		var dest Problem
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest EitherErrorBody
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
-		response.ApplicationproblemJSONDefault = &dest
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest EitherErrorBody
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest EitherErrorBody
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest EitherErrorBody
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest EitherErrorBody
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
 
 	}
 
@@ -17825,6 +18052,102 @@ func ParseCompatListModelsResponse(rsp *http.Response) (*CompatListModelsRespons
 			headers.RateLimitReset = &value
 		}
 		response.Headers200 = &headers
+	case rsp.StatusCode == 401:
+		var headers CompatListModelsResponse401Headers
+		if values := rsp.Header.Values("RateLimit-Limit"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitLimit = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Remaining"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitRemaining = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Reset"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitReset = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers CompatListModelsResponse403Headers
+		if values := rsp.Header.Values("RateLimit-Limit"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitLimit = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Remaining"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitRemaining = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Reset"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitReset = &value
+		}
+		response.Headers403 = &headers
+	case rsp.StatusCode == 422:
+		var headers CompatListModelsResponse422Headers
+		if values := rsp.Header.Values("RateLimit-Limit"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitLimit = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Remaining"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitRemaining = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Reset"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitReset = &value
+		}
+		response.Headers422 = &headers
+	case rsp.StatusCode == 500:
+		var headers CompatListModelsResponse500Headers
+		if values := rsp.Header.Values("RateLimit-Limit"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitLimit = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Remaining"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitRemaining = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Reset"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitReset = &value
+		}
+		response.Headers500 = &headers
 	}
 
 	return response, nil
@@ -17852,39 +18175,46 @@ func ParseCompatGetModelResponse(rsp *http.Response) (*CompatGetModelResponse, e
 		response.JSON200 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
-		var dest Problem
+		var dest EitherErrorBody
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
-		response.ApplicationproblemJSON401 = &dest
+		response.JSON401 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
-		var dest Problem
+		var dest EitherErrorBody
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
-		response.ApplicationproblemJSON403 = &dest
+		response.JSON403 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
-		var dest Problem
+		var dest EitherErrorBody
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
-		response.ApplicationproblemJSON404 = &dest
+		response.JSON404 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
-		var dest Problem
+		var dest EitherErrorBody
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
-		response.ApplicationproblemJSON422 = &dest
+		response.JSON422 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
-		var dest Problem
+		var dest EitherErrorBody
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
-		response.ApplicationproblemJSON500 = &dest
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest EitherErrorBody
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
 
 	}
 

@@ -158,7 +158,7 @@ func TestSDKFlow(t *testing.T) {
 		t.Fatalf("the rotated key: %v %d %s", err, models.StatusCode(), body(models.Body))
 	}
 	old, err := c.ListModelsWithResponse(ctx, key)
-	if err != nil || old.ApplicationproblemJSONDefault == nil || old.ApplicationproblemJSONDefault.Status != http.StatusUnauthorized {
+	if err != nil || old.ApplicationproblemJSON401 == nil || old.ApplicationproblemJSON401.Status != http.StatusUnauthorized {
 		t.Fatalf("the replaced key still works: %v %d", err, old.StatusCode())
 	}
 }

@@ -10,6 +10,8 @@ package policyset
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -73,6 +75,25 @@ type Entry struct {
 	Version     int64
 	FailureMode string
 	Bundled     bool
+
+	key string // what the loaded policy is made of; see entryKey
+}
+
+// entryKey names what a stored version loads as: name, version, failure mode and
+// the digests of its module and configuration. A deleted policy's name starts again
+// at version 1, so the version alone does not name one module.
+func entryKey(p *store.PolicyVersion) string {
+	mode := p.FailureMode
+	if mode == "" {
+		mode = FailClosed
+	}
+	sum := p.SHA256
+	if sum == "" {
+		h := sha256.Sum256(p.Wasm)
+		sum = hex.EncodeToString(h[:])
+	}
+	cfg := sha256.Sum256([]byte(p.Config))
+	return fmt.Sprintf("%s@%d/%s/%s/%x", p.Name, p.Version, mode, sum, cfg[:8])
 }
 
 // New creates the engine and loads the active chain from st. A stored active
@@ -163,7 +184,7 @@ func (m *Manager) build(ctx context.Context, active []*store.PolicyVersion) (*po
 			continue // the stored version takes its place
 		}
 		specs = append(specs, b)
-		entries = append(entries, Entry{Name: b.Name, FailureMode: FailClosed, Bundled: true})
+		entries = append(entries, Entry{Name: b.Name, FailureMode: FailClosed, Bundled: true, key: b.Name + "@bundled"})
 	}
 	for _, p := range active {
 		spec, err := SpecOf(p)
@@ -171,24 +192,42 @@ func (m *Manager) build(ctx context.Context, active []*store.PolicyVersion) (*po
 			return nil, nil, &loadError{name: p.Name, version: p.Version, err: err}
 		}
 		specs = append(specs, spec)
-		entries = append(entries, Entry{Name: p.Name, Version: p.Version, FailureMode: modeName(spec.FailureMode)})
+		entries = append(entries, Entry{Name: p.Name, Version: p.Version, FailureMode: modeName(spec.FailureMode), key: entryKey(p)})
 	}
 	sort.SliceStable(specs, func(i, j int) bool { return before(specs[i].Name, specs[j].Name) })
 	sort.SliceStable(entries, func(i, j int) bool { return before(entries[i].Name, entries[j].Name) })
-	loaded := make([]*policies.Policy, 0, len(specs))
+	// A policy the active chain already runs, made of the same module, configuration
+	// and failure mode, is kept, not loaded again: a change loads (compiles,
+	// instantiates, self-tests) only what it changes.
+	running := map[string]*policies.Policy{}
+	if cur, release, err := m.reg.Acquire(); err == nil {
+		defer release() // the kept policies stay open until the new chain retains them
+		if ps := cur.Policies(); len(ps) == len(m.current) {
+			for i, p := range ps {
+				running[m.current[i].key] = p
+			}
+		}
+	}
+	loaded := make([]*policies.Policy, 0, len(specs)) // the new ones: this function's references
 	defer func() {
 		for _, p := range loaded {
 			p.Close()
 		}
 	}()
-	for _, s := range specs {
+	chainOf := make([]*policies.Policy, 0, len(specs))
+	for i, s := range specs {
+		if p := running[entries[i].key]; p != nil {
+			chainOf = append(chainOf, p)
+			continue
+		}
 		p, err := m.engine.Load(ctx, s)
 		if err != nil {
 			return nil, nil, &loadError{name: s.Name, version: s.Version, err: err}
 		}
 		loaded = append(loaded, p)
+		chainOf = append(chainOf, p)
 	}
-	chain, err := policies.NewChain(m.engine, loaded...)
+	chain, err := policies.NewChain(m.engine, chainOf...)
 	return chain, entries, err
 }
 

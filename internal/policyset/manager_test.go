@@ -36,7 +36,7 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-func newStore(t *testing.T) store.Store {
+func newStore(t testing.TB) store.Store {
 	t.Helper()
 	ctx := context.Background()
 	st, err := store.Open(ctx, "", t.TempDir())
@@ -51,7 +51,7 @@ func newStore(t *testing.T) store.Store {
 }
 
 // newManager starts a Manager on st; its log goes to the returned buffer.
-func newManager(t *testing.T, st store.Store) (*Manager, *testkit.SyncBuffer) {
+func newManager(t testing.TB, st store.Store) (*Manager, *testkit.SyncBuffer) {
 	t.Helper()
 	logs := &testkit.SyncBuffer{}
 	// A generous call deadline: this is about the chain, not about timeouts, and
@@ -65,7 +65,7 @@ func newManager(t *testing.T, st store.Store) (*Manager, *testkit.SyncBuffer) {
 	return m, logs
 }
 
-func timewindowWasm(t *testing.T) []byte {
+func timewindowWasm(t testing.TB) []byte {
 	t.Helper()
 	// The example policy is built beside the bundled ones but not embedded.
 	b, err := os.ReadFile(filepath.Join("..", "..", "policies", "bundled", policies.TimeWindow+".wasm"))
@@ -83,7 +83,7 @@ var (
 
 // windowUpload is a timewindow upload allowing only the given UTC hours, with
 // self-tests that hold for hours "9".
-func windowUpload(t *testing.T, name, hours string, activate bool) *Upload {
+func windowUpload(t testing.TB, name, hours string, activate bool) *Upload {
 	t.Helper()
 	u := &Upload{Name: name, Wasm: timewindowWasm(t), Activate: activate, CreatedBy: "test",
 		Config: json.RawMessage(fmt.Sprintf(`{"allowed_hours_utc":%q}`, hours))}

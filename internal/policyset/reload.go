@@ -38,20 +38,17 @@ func (m *Manager) Reload(ctx context.Context) (bool, error) {
 	return true, nil
 }
 
-// sameActive reports whether the chain's stored entries are exactly active.
+// sameActive reports whether the chain's stored entries are exactly active (the
+// same modules, configurations and failure modes, not only the same versions).
 func sameActive(current []Entry, active []*store.PolicyVersion) bool {
 	var have, want []string
 	for _, e := range current {
 		if !e.Bundled {
-			have = append(have, fmt.Sprintf("%s@%d/%s", e.Name, e.Version, e.FailureMode))
+			have = append(have, e.key)
 		}
 	}
 	for _, p := range active {
-		mode := p.FailureMode
-		if mode == "" {
-			mode = FailClosed
-		}
-		want = append(want, fmt.Sprintf("%s@%d/%s", p.Name, p.Version, mode))
+		want = append(want, entryKey(p))
 	}
 	slices.Sort(have)
 	slices.Sort(want)

@@ -101,6 +101,16 @@ func (s *System) Leave() {
 	}
 }
 
+// DeclaredDead is closed when the cluster declared this node dead (it stopped
+// answering for longer than failure detection allows, a paused VM say): the node
+// must start again under a new member id. Nil on a single node (never closed).
+func (s *System) DeclaredDead() <-chan struct{} {
+	if s.prov == nil {
+		return nil
+	}
+	return s.prov.Dead()
+}
+
 // ClusterReady is /readyz's cluster check: nil on a single node; in a cluster an
 // error while the node has not joined any of its cluster-join nodes yet, or once
 // it is leaving.
@@ -112,7 +122,7 @@ func (s *System) ClusterReady(context.Context) error {
 		return errors.New("this node is leaving the cluster")
 	}
 	if s.prov.DeclaredDead() {
-		return errors.New("the cluster declared this node dead (it was unresponsive); restart it to rejoin")
+		return errors.New("the cluster declared this node dead (it was unresponsive); it is rejoining under a new member id")
 	}
 	select {
 	case <-s.prov.Joined():

@@ -20,6 +20,13 @@ type Message struct {
 // the others tell it from a death (and leave the node's leases to it).
 const topicLeaving = "cluster.leaving"
 
+// topicDeclaredDead tells a member that came back after this node declared it
+// dead that its member id is gone for good (protoactor never takes one back): it
+// has to start again under a new one. memberlist lets a live member refute its
+// own death, and when it refutes the suspicion before the death reaches it, it
+// never hears of the death from memberlist itself.
+const topicDeclaredDead = "cluster.declared-dead"
+
 // msgVersion leads every user message, so a later format can be told apart.
 const msgVersion = 1
 
@@ -141,6 +148,10 @@ func (d *delegate) NotifyMsg(b []byte) {
 	m, err := decodeMessage(b)
 	if err != nil {
 		d.log.Warn("cluster: dropped a broadcast", "err", err)
+		return
+	}
+	if m.Topic == topicDeclaredDead {
+		(*Provider)(d).declaredDead()
 		return
 	}
 	if m.Topic == topicLeaving {

@@ -60,6 +60,7 @@ type Provider struct {
 	stop   chan struct{}  // closed at Shutdown
 	wg     sync.WaitGroup // run, dispatch, join
 	joined chan struct{}  // closed once a join succeeded (or none was asked)
+	deadCh chan struct{}  // closed when the others declared this node dead
 }
 
 var _ cluster.ClusterProvider = (*Provider)(nil)
@@ -140,7 +141,7 @@ func NewProvider(cfg Config, info NodeInfo, log *slog.Logger) (*Provider, error)
 		cfg: cfg, info: info, log: log,
 		nodes: map[string]*nodeRecord{}, handlers: map[string]func(Message){}, leaving: map[string]time.Time{},
 		events: make(chan Event, 1024), inbox: make(chan Message, 4096),
-		kick: make(chan struct{}, 1), stop: make(chan struct{}), joined: make(chan struct{}),
+		kick: make(chan struct{}, 1), stop: make(chan struct{}), joined: make(chan struct{}), deadCh: make(chan struct{}),
 	}, nil
 }
 
@@ -290,17 +291,21 @@ func (p *Provider) Leave(timeout time.Duration) error {
 
 // declaredDead notes that the others declared this node dead (memberlist refutes
 // it, but protoactor never takes a member id back): the node no longer hosts
-// grains the others can reach, its leases were taken over, and it should be
-// restarted (it rejoins under a new member id). /readyz reports it.
+// grains the others can reach, its leases were taken over, and it has to start
+// again under a new member id (serve does, in-process). /readyz reports it.
 func (p *Provider) declaredDead() {
 	p.mu.Lock()
 	first := !p.dead
 	p.dead = true
 	p.mu.Unlock()
 	if first {
-		p.log.Error("the cluster declared this node dead (it was unresponsive): restart it to rejoin under a new member id")
+		p.log.Error("the cluster declared this node dead (it was unresponsive): it rejoins under a new member id")
+		close(p.deadCh)
 	}
 }
+
+// Dead is closed when the others declared this node dead while it ran.
+func (p *Provider) Dead() <-chan struct{} { return p.deadCh }
 
 // DeclaredDead reports whether the others declared this node dead while it ran.
 func (p *Provider) DeclaredDead() bool {
@@ -417,6 +422,9 @@ func (p *Provider) run() {
 		case <-p.kick:
 			p.publish()
 		case ev := <-p.events:
+			if p.revived(ev) {
+				continue
+			}
 			p.record(ev)
 			p.publish()
 			p.mu.Lock()
@@ -427,6 +435,38 @@ func (p *Provider) run() {
 			}
 		}
 	}
+}
+
+// revived handles a member this node declared dead coming back alive under the
+// same id (it refuted its death): it stays dead here, and it is told so, so that
+// it starts again under a new id. It reports whether ev was such a return.
+func (p *Provider) revived(ev Event) bool {
+	if ev.Type != MemberJoined && ev.Type != MemberUpdated {
+		return false
+	}
+	p.mu.Lock()
+	r, ml := p.nodes[ev.Member.ID], p.ml
+	dead := r != nil && r.state == StateDead
+	self := p.self.ID
+	p.mu.Unlock()
+	if !dead || ml == nil {
+		return false
+	}
+	msg, err := encodeMessage(topicDeclaredDead, self, nil)
+	if err != nil {
+		return true
+	}
+	for _, n := range ml.Members() {
+		if n.Name == ev.Member.ID {
+			go func() {
+				if err := ml.SendReliable(n, msg); err != nil {
+					p.log.Warn("cluster: could not tell a revived member it was declared dead", "member", ev.Member.ID, "err", err)
+				}
+			}()
+		}
+	}
+	p.log.Info("a member declared dead came back under its old id; told it to rejoin under a new one", "member", ev.Member.ID, "node", ev.Member.Node)
+	return true
 }
 
 func (p *Provider) record(ev Event) {

@@ -419,3 +419,90 @@ func sigtermUnderLoad(t *testing.T, c *testCluster) {
 		t.Errorf("%d usage events for %d requests", n, requests)
 	}
 }
+
+// TestFalselySuspectedNodeRejoins: a node that stops answering for longer than
+// failure detection allows (SIGSTOP stands for a paused VM) is declared dead while
+// it still runs. When it resumes it learns so, shuts down as for SIGTERM (no CLI
+// process of its old self survives) and starts again in the same process, on the
+// same address, under a new member id; the cluster takes it back, and a
+// conversation continues through it with its history.
+func TestFalselySuspectedNodeRejoins(t *testing.T) {
+	c := startTestCluster(t, 2)
+	a, b := c.nodes[0], c.nodes[1]
+	_, key := c.newKey(a, map[string]any{})
+	status, r := c.chat(b, key, "", "before the pause")
+	if status != http.StatusOK {
+		t.Fatalf("first turn: %d %s", status, r.raw)
+	}
+	conv := r.ConversationID
+	oldID := c.memberOf(a, b.name).ID
+
+	if err := b.cmd.Process.Signal(syscall.SIGSTOP); err != nil {
+		t.Fatal(err)
+	}
+	stopped := true
+	defer func() {
+		if stopped {
+			_ = b.cmd.Process.Signal(syscall.SIGCONT)
+		}
+	}()
+	took := pollUntil(t, 30*time.Second, "a declares the paused b dead", func() bool {
+		return c.memberOf(a, b.name).Status == "dead"
+	})
+	t.Logf("paused node declared dead after %s", took)
+	if err := b.cmd.Process.Signal(syscall.SIGCONT); err != nil {
+		t.Fatal(err)
+	}
+	stopped = false
+	resumed := time.Now()
+
+	took = pollUntil(t, 60*time.Second, "b rejoins under a new member id", func() bool {
+		m := c.memberOf(a, b.name)
+		return m.Status == "alive" && m.ID != oldID
+	})
+	t.Logf("resumed node alive again under a new member id after %s", took)
+	select {
+	case <-b.exited:
+		t.Fatalf("b exited instead of rejoining:\n%s", b.logs)
+	default:
+	}
+	if !strings.Contains(b.logs.String(), "restarting the node to rejoin the cluster") {
+		t.Errorf("b's log does not say why it restarted")
+	}
+	pollUntil(t, 30*time.Second, "b is ready", func() bool {
+		status, _ := c.call(b, "GET", "/readyz", "", nil)
+		return status == http.StatusOK
+	})
+	status, r = c.chat(b, key, conv, "after the rejoin")
+	if status != http.StatusOK {
+		t.Fatalf("turn through the rejoined node: %d %s", status, r.raw)
+	}
+	if h := lastHistory(c.fake); !hasAll(h, "before the pause", "after the rejoin") {
+		t.Fatalf("the turn after the rejoin sent history %q", h)
+	}
+	if pids := cliProcessesUnder(b.data); len(pids) > 1 {
+		t.Errorf("b runs %d CLI processes after its restart: its old self left some", len(pids))
+	}
+	t.Logf("first turn through the rejoined node done %s after SIGCONT", time.Since(resumed))
+}
+
+// memberOf is the newest member named node in n's view of the cluster.
+func (c *testCluster) memberOf(n *clusterNode, node string) (m struct {
+	ID, Node, Status string
+	JoinedAt         time.Time `json:"joined_at"`
+}) {
+	c.t.Helper()
+	var st struct {
+		Members []struct {
+			ID, Node, Status string
+			JoinedAt         time.Time `json:"joined_at"`
+		}
+	}
+	c.do(n, "GET", "/admin/cluster", c.admin, nil, http.StatusOK, &st)
+	for _, x := range st.Members {
+		if x.Node == node && !x.JoinedAt.Before(m.JoinedAt) {
+			m = x
+		}
+	}
+	return m
+}

@@ -292,6 +292,10 @@ func (n *Node) shutdown(ctx context.Context) error {
 	return n.release()
 }
 
+// DeclaredDead is closed when the cluster declared this node dead; the node must
+// then be shut down and started again (a new member id). Nil on a single node.
+func (n *Node) DeclaredDead() <-chan struct{} { return n.sys.DeclaredDead() }
+
 // Server is the node's HTTP server (its handler, the header and idle
 // timeouts of the settings); the caller serves it on its listener, and
 // Shutdown stops it first.

@@ -100,18 +100,18 @@ func registerConversations(hapi huma.API, s *server) {
 	huma.Register(hapi, create, s.createConversation)
 	huma.Register(hapi, huma.Operation{
 		OperationID: "list-conversations", Method: http.MethodGet, Path: "/api/conversations",
-		Summary: "List your conversations", Tags: tags, Security: api.KeySecurity, Errors: []int{401, 403},
+		Summary: "List your conversations", Tags: tags, Security: api.KeySecurity, Errors: []int{401, 403, 429},
 		Description: "The calling key's conversations, most recently updated first, without their messages (GET /api/conversations/{id} has them).",
 	}, s.listConversations)
 	huma.Register(hapi, huma.Operation{
 		OperationID: "get-conversation", Method: http.MethodGet, Path: "/api/conversations/{id}",
-		Summary: "Get a conversation and its messages", Tags: tags, Security: api.KeySecurity, Errors: []int{401, 403, 404, 422},
+		Summary: "Get a conversation and its messages", Tags: tags, Security: api.KeySecurity, Errors: []int{401, 403, 404, 422, 429},
 		Description: "Metadata and one page of the message history, with per-turn usage on assistant messages. Another key's conversation is 404. " +
 			"The page is the latest messages_limit messages (default 100) in seq order; when messages_has_more is true, older ones follow with messages_before set to the page's first seq.",
 	}, s.getConversation)
 	huma.Register(hapi, huma.Operation{
 		OperationID: "delete-conversation", Method: http.MethodDelete, Path: "/api/conversations/{id}", DefaultStatus: http.StatusNoContent,
-		Summary: "Delete a conversation", Tags: tags, Security: api.KeySecurity, Errors: []int{401, 403, 404},
+		Summary: "Delete a conversation", Tags: tags, Security: api.KeySecurity, Errors: []int{401, 403, 404, 429},
 		Description: "Stops the conversation (a running turn is canceled, its CLI process killed) and deletes its messages, stored transcript and the CLI's session files.",
 	}, s.deleteConversation)
 	op := huma.Operation{

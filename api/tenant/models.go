@@ -28,7 +28,7 @@ func registerModels(hapi huma.API, s *server) {
 		OperationID: "list-models", Method: http.MethodGet, Path: "/api/models",
 		Summary: "List models", Tags: []string{"chat"}, Security: api.KeySecurity,
 		Description: "The models this gateway offers, with their aliases.",
-		Errors:      []int{401, 403},
+		Errors:      []int{401, 403, 429},
 	}, func(ctx context.Context, _ *struct{}) (*modelsOutput, error) {
 		def := s.Config.ResolveModel(s.Config.DefaultModel)
 		out := &modelsOutput{Body: ModelList{Models: []ModelInfo{}}}

@@ -11,7 +11,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -87,13 +86,8 @@ func entryKey(p *store.PolicyVersion) string {
 	if mode == "" {
 		mode = FailClosed
 	}
-	sum := p.SHA256
-	if sum == "" {
-		h := sha256.Sum256(p.Wasm)
-		sum = hex.EncodeToString(h[:])
-	}
 	cfg := sha256.Sum256([]byte(p.Config))
-	return fmt.Sprintf("%s@%d/%s/%s/%x", p.Name, p.Version, mode, sum, cfg[:8])
+	return fmt.Sprintf("%s@%d/%s/%s/%x", p.Name, p.Version, mode, p.SHA256, cfg[:8]) // the store sets SHA256 of every version
 }
 
 // New creates the engine and loads the active chain from st. A stored active

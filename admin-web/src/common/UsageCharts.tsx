@@ -54,7 +54,7 @@ export function UsageCharts({ series, height = 240 }: { series: UsageSeries; hei
       </Grid>
       <Grid size={{ xs: 12, lg: 6 }}>
         <ChartCard title={t("Cost (USD)")}>
-          <BarChart height={height} xAxis={bandAxis} margin={margin} yAxis={[{ valueFormatter: (v: number | null) => fmtUSD(v ?? 0) }]}
+          <BarChart height={height} xAxis={bandAxis} margin={margin} yAxis={[{ valueFormatter: (v: number | null) => fmtUSD(v ?? 0), width: 64 }]}
             series={[{ data: col.map((b) => b.cost_usd), label: t("Cost"), color: "#f59e0b", valueFormatter: (v) => `$${(v ?? 0).toFixed(4)}` }]} />
         </ChartCard>
       </Grid>

@@ -162,15 +162,7 @@ func TestSpareSlotFreedWhenAdoptionFails(t *testing.T) {
 	_, running := h.turn(bpid, busy, "holds the only busy slot")
 	eventually(t, "turn running", func() bool { return len(h.l.seen()) == 1 })
 
-	proc, err := h.l.Launch(t.Context(), LaunchSpec{SessionID: uuid.NewString()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !sched.ReserveSpare(spares.id) {
-		t.Fatal("no slot for the spare")
-	}
-	sched.AttachSpare(spares.id, proc.Pid(), time.Now(), func() { _ = proc.Close() })
-	spares.proc = proc
+	spares.attach(t, h, sched)
 
 	conv, pid := h.grain()
 	_, s := h.turn(pid, conv, "waits too long")
@@ -204,15 +196,7 @@ func TestSpareRefilledAfterItsFirstTurn(t *testing.T) {
 		d.Sched, d.Spares = sched, spares
 	})
 	t.Cleanup(func() { sched.Close(context.Background()) })
-	proc, err := h.l.Launch(t.Context(), LaunchSpec{SessionID: uuid.NewString()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !sched.ReserveSpare(spares.id) {
-		t.Fatal("no slot for the spare")
-	}
-	sched.AttachSpare(spares.id, proc.Pid(), time.Now(), func() { _ = proc.Close() })
-	spares.proc = proc
+	spares.attach(t, h, sched)
 	h.l.gate = make(chan struct{})
 
 	conv, pid := h.grain()
@@ -227,4 +211,20 @@ func TestSpareRefilledAfterItsFirstTurn(t *testing.T) {
 	if got := len(h.l.specs()); got != 1 {
 		t.Errorf("%d processes launched, want only the spare", got)
 	}
+}
+
+// attach launches a process on h's launcher and books it in sched as f's spare.
+func (f *fakeSpares) attach(t *testing.T, h *harness, sched *scheduler.Scheduler) {
+	t.Helper()
+	proc, err := h.l.Launch(t.Context(), LaunchSpec{SessionID: uuid.NewString()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !sched.ReserveSpare(f.id) {
+		t.Fatal("no slot for the spare")
+	}
+	sched.AttachSpare(f.id, proc.Pid(), time.Now(), func() { _ = proc.Close() })
+	f.mu.Lock()
+	f.proc = proc
+	f.mu.Unlock()
 }

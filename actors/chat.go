@@ -35,6 +35,18 @@ type ChatRequest struct {
 	Temperature    *float64
 	StopSequences  []string // checked by claudecli.ValidateStopSequences
 	Tools          []string
+	// Conversation is the row of ConversationID as the caller read it for this
+	// request with APIKeyID (admission reads it for the stored model and
+	// max_tokens): Chat then takes the ownership as checked and does not read
+	// the row again. Nil makes Chat read it.
+	Conversation *store.Conversation
+}
+
+// owned reports whether the request carries its conversation's row, read with
+// its own key.
+func (r *ChatRequest) owned() bool {
+	c := r.Conversation
+	return c != nil && c.ID == r.ConversationID && c.APIKeyID == r.APIKeyID
 }
 
 // ConversationSpec is what a new conversation is created with.
@@ -76,10 +88,11 @@ func (s *System) Chat(ctx context.Context, req ChatRequest) (<-chan Event, error
 	if err := req.Validate(); err != nil {
 		return nil, err // whatever the transport: no invalid turn reaches a grain
 	}
-	if req.ConversationID != "" {
+	if req.ConversationID != "" && !req.owned() {
 		// Ownership first, whatever the conversation's state: another key's turn
 		// must not wait in (or fill) its queue, nor learn from the timing that it
-		// exists. One indexed read; the grain checks again when the turn runs.
+		// exists. One indexed read, unless the caller made it; the grain checks
+		// again when it has no row of its own under its lease.
 		if _, err := s.st.GetConversation(ctx, req.APIKeyID, req.ConversationID); err != nil {
 			return nil, fmt.Errorf("actors: conversation %s: %w", req.ConversationID, err)
 		}

@@ -28,16 +28,23 @@ func (s *Server) Admit(ctx context.Context, t *actors.Turn, req *actors.ChatRequ
 	if ip := CallerFrom(ctx).IP; ip.IsValid() {
 		a.Request.ClientIP = ip.String()
 	}
-	if (a.Request.Model == "" || a.Request.MaxTokens == 0) && req.ConversationID != "" && k != nil {
+	if req.ConversationID != "" && k != nil && req.Conversation == nil {
+		// The continue's one read of its conversation row on this node: the turn
+		// carries it (Chat takes the ownership as checked). A conversation that
+		// is not there is admitted all the same and answered not_found by Chat,
+		// as before: a missing id costs the request like any other.
+		if c, err := s.Store.GetConversation(ctx, k.ID, req.ConversationID); err == nil {
+			req.Conversation = c
+		}
+	}
+	if c := req.Conversation; c != nil {
 		// A continue keeps the conversation's stored model and max_tokens where the
 		// request omits them: decide on what the turn will really run with.
-		if c, err := s.Store.GetConversation(ctx, k.ID, req.ConversationID); err == nil {
-			if a.Request.Model == "" {
-				a.Request.Model = c.Model
-			}
-			if a.Request.MaxTokens == 0 {
-				a.Request.MaxTokens = c.MaxTokens
-			}
+		if a.Request.Model == "" {
+			a.Request.Model = c.Model
+		}
+		if a.Request.MaxTokens == 0 {
+			a.Request.MaxTokens = c.MaxTokens
 		}
 	}
 	d, err := t.Admit(ctx, a)

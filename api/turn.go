@@ -10,6 +10,7 @@ import (
 	"github.com/danielgtaylor/huma/v2"
 
 	"github.com/ccgateway/ccgateway/actors"
+	"github.com/ccgateway/ccgateway/internal/store"
 )
 
 // ChatRequest is one user message, optionally continuing a conversation.
@@ -123,12 +124,15 @@ func RetryAfterResponse(desc string) *huma.Response {
 	}
 }
 
-// startTurn takes a chat request through validation, admission and the start of
-// its turn. On a problem the caller refuses the turn with the status it answers
-// (a turn that failed to start is already finished, and Refuse does nothing).
-func (s *Server) StartTurn(ctx context.Context, t *actors.Turn, b *ChatRequest) (actors.ChatRequest, <-chan actors.Event, *Problem) {
+// StartTurn takes a chat request through validation, admission and the start of
+// its turn. conv is the row of b.ConversationID when the caller has read it for
+// this request already (nil: admission reads it). On a problem the caller
+// refuses the turn with the status it answers (a turn that failed to start is
+// already finished, and Refuse does nothing).
+func (s *Server) StartTurn(ctx context.Context, t *actors.Turn, b *ChatRequest, conv *store.Conversation) (actors.ChatRequest, <-chan actors.Event, *Problem) {
 	req, p := s.chatRequest(ctx, b)
 	if p == nil {
+		req.Conversation = conv
 		t.SetModel(req.Model)
 		p = s.Admit(ctx, t, &req, b.Stream)
 	}

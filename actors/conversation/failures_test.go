@@ -102,6 +102,35 @@ func TestLiveTurnDoesNotReadTheTranscript(t *testing.T) {
 	}
 }
 
+// TestLiveTurnDoesNotReadTheConversation: the grain keeps the row it read or
+// wrote while it holds the lease, so only its first turn reads it; a setting a
+// turn changed holds for the next one (which then runs on the same process).
+func TestLiveTurnDoesNotReadTheConversation(t *testing.T) {
+	h := newHarness(t)
+	conv, pid := h.grain()
+	turns := []struct {
+		text, model string
+		spawns      int
+	}{{"one", "", 1}, {"two", "m2", 2}, {"three", "", 2}}
+	for _, tc := range turns {
+		_, s := h.turn(pid, conv, tc.text, func(r *messages.TurnRequest) { r.Spec = &messages.Spec{Model: tc.model} })
+		s.done(t)
+		if specs := h.l.specs(); len(specs) != tc.spawns {
+			t.Fatalf("after %s: %d launches, want %d", tc.text, len(specs), tc.spawns)
+		}
+	}
+	if m := h.l.specs()[1].Sig.Model; m != "m2" {
+		t.Errorf("second process runs %q, want the turn's m2", m)
+	}
+	if n := h.st.conversationReads(); n != 1 {
+		t.Errorf("%d conversation reads for three turns under one lease, want 1", n)
+	}
+	c, err := h.st.GetConversation(t.Context(), h.keyID, conv)
+	if err != nil || c.Model != "m2" {
+		t.Fatalf("stored row %+v, %v: want model m2", c, err)
+	}
+}
+
 // TestProcessDeadBetweenTurnsIsRespawned: a process that died while idle is
 // replaced with --resume before the next turn, which succeeds.
 func TestProcessDeadBetweenTurnsIsRespawned(t *testing.T) {

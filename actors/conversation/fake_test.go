@@ -156,6 +156,20 @@ type flakyStore struct {
 	renewErr  error
 	commitErr error
 	reads     int // GetTranscript calls
+	convReads int // GetConversation calls
+}
+
+func (s *flakyStore) GetConversation(ctx context.Context, keyID, id string) (*store.Conversation, error) {
+	s.mu.Lock()
+	s.convReads++
+	s.mu.Unlock()
+	return s.Store.GetConversation(ctx, keyID, id)
+}
+
+func (s *flakyStore) conversationReads() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.convReads
 }
 
 func (s *flakyStore) GetTranscript(ctx context.Context, id string) (*store.Transcript, error) {

@@ -62,19 +62,25 @@ type (
 		proc  Process // the live process after the turn, nil when it ended
 		sig   Signature
 		hist  history
-		gone  bool // the conversation was not found (or was just discarded)
-		final any  // the TurnDone or TurnFailed the receiver was sent
+		conv  *store.Conversation // the row as the turn left it, nil when in doubt
+		gone  bool                // the conversation was not found (or was just discarded)
+		final any                 // the TurnDone or TurnFailed the receiver was sent
 	}
 	evicted   struct{ proc Process }
 	leaseLost struct{}
 )
 
 type grain struct {
-	d        *Deps
-	id       string
-	proc     Process // idle process between turns; owned by the turn goroutine during a turn
-	sig      Signature
-	hist     history
+	d    *Deps
+	id   string
+	proc Process // idle process between turns; owned by the turn goroutine during a turn
+	sig  Signature
+	hist history
+	// conv is the conversation's row as this grain last read or wrote it. Only the
+	// lease holder changes the fields a turn runs with, so it stays true while
+	// the lease is held without a break: a turn then reads no row (a fresh lease
+	// drops it).
+	conv     *store.Conversation
 	running  *turn
 	pending  []*turn
 	stopping bool
@@ -176,7 +182,7 @@ func (g *grain) start(ctx actor.Context, t *turn) {
 	t.abort = func(cause error) { abort(cause); t.cancel() }
 	g.running = t
 	system, self := ctx.ActorSystem(), ctx.Self()
-	r := &run{d: g.d, system: system, self: self, convID: g.id, t: t, proc: g.proc, sig: g.sig, hist: g.hist,
+	r := &run{d: g.d, system: system, self: self, convID: g.id, t: t, proc: g.proc, sig: g.sig, hist: g.hist, conv: g.conv,
 		onLeaseLost: func() { system.Root.Send(self, &leaseLost{}) }}
 	g.proc = nil
 	go func() {
@@ -192,7 +198,7 @@ func (g *grain) onFinished(ctx actor.Context, m *turnFinished) {
 		g.ended(g.running.req.RequestId, m.final)
 	}
 	g.running = nil
-	g.proc, g.sig, g.hist = m.proc, m.sig, m.hist
+	g.proc, g.sig, g.hist, g.conv = m.proc, m.sig, m.hist, m.conv
 	if g.stopping {
 		g.finishStop(ctx)
 		return
@@ -324,6 +330,7 @@ func (g *grain) release() {
 // store's transcript.
 func (g *grain) onLeaseLost() {
 	g.d.Log.Warn("conversation lease lost: ending its CLI process", "conversation", g.id)
+	g.conv = nil // another node may change the row now
 	if g.running != nil {
 		g.running.abort(&OwnedElsewhereError{RetryAfter: g.d.Leases.cfg.TTL, Reason: "the conversation's lease was lost during the turn"})
 	}

@@ -53,11 +53,28 @@ func TestLostLeaseEndsTheProcess(t *testing.T) {
 		t.Fatal("a lost lease is still in the table")
 	}
 	h.st.failRenewals(nil)
+	// The node that held the lease meanwhile changed the model: the row the grain
+	// kept is stale, and the new lease makes it read the stored one.
+	c, err := h.st.GetConversation(t.Context(), h.keyID, conv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Model = "changed-elsewhere"
+	if err := h.st.UpdateConversation(t.Context(), c); err != nil {
+		t.Fatal(err)
+	}
+	reads := h.st.conversationReads()
 	_, s = h.turn(pid, conv, "second")
 	s.done(t)
 	specs := h.l.specs()
 	if len(specs) != 2 || !specs[1].Resume || string(specs[1].Transcript) != "first\n" {
 		t.Fatalf("second launch %+v, want a resume from the stored transcript", specs[len(specs)-1])
+	}
+	if m := specs[1].Sig.Model; m != "changed-elsewhere" {
+		t.Errorf("the turn under a new lease runs model %q, want the stored changed-elsewhere", m)
+	}
+	if n := h.st.conversationReads() - reads; n != 1 {
+		t.Errorf("%d conversation reads for the turn under a new lease, want 1", n)
 	}
 }
 

@@ -37,6 +37,9 @@ type run struct {
 	proc   Process
 	sig    Signature
 	hist   history
+	// conv is the row the grain kept from its last turn (nil: none, or in doubt);
+	// exec sets it to the row the turn runs with.
+	conv *store.Conversation
 	// spent is what the CLI reported for a turn that then failed.
 	spent   *messages.TurnUsage
 	spentUS float64
@@ -61,19 +64,31 @@ func (r *run) do(ctx context.Context) *turnFinished {
 		return r.failed(err)
 	}
 	r.send(done)
-	return &turnFinished{proc: r.proc, sig: r.sig, hist: r.hist, final: done}
+	return &turnFinished{proc: r.proc, sig: r.sig, hist: r.hist, conv: r.conv, final: done}
 }
 
 // exec runs the turn up to its end; on error, the process is kept only when it is
 // still fit for the next turn.
 func (r *run) exec(ctx context.Context) (*messages.TurnDone, error) {
 	req := r.t.req
-	conv, err := r.d.Store.GetConversation(ctx, req.ApiKeyId, r.convID)
-	if err != nil {
+	// A turn whose deadline passed while it waited behind another does not start.
+	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	// The row is read (which checks the key's ownership) unless the grain kept it
+	// from its last turn under a lease it still holds.
+	conv, kept := r.conv, r.conv != nil && r.conv.APIKeyID == req.ApiKeyId
+	r.conv = nil
+	if !kept {
+		c, err := r.d.Store.GetConversation(ctx, req.ApiKeyId, r.convID)
+		if err != nil {
+			return nil, err
+		}
+		conv = c
+	}
 	// Fencing: the CLI runs only under this node's lease. A new lease means another
-	// node may have run turns since: a process kept from before is stale.
+	// node may have run turns since: a process kept from before is stale, and so
+	// is a row kept from before.
 	fresh, err := r.d.Leases.Acquire(ctx, r.convID, r.onLeaseLost)
 	if err != nil {
 		if r.proc != nil { // kept from a lease since taken over: its slot goes too
@@ -85,6 +100,11 @@ func (r *run) exec(ctx context.Context) (*messages.TurnDone, error) {
 	if fresh {
 		r.closeProc()
 		r.hist = historyUnknown
+		if kept {
+			if conv, err = r.d.Store.GetConversation(ctx, req.ApiKeyId, r.convID); err != nil {
+				return nil, err
+			}
+		}
 	}
 	sig, err := r.settle(ctx, conv)
 	if err != nil {
@@ -154,7 +174,7 @@ func (r *run) exec(ctx context.Context) (*messages.TurnDone, error) {
 		return nil, err
 	}
 	alive = true
-	r.sig, r.hist = sig, historySome
+	r.sig, r.hist, r.conv = sig, historySome, conv
 	return done, nil
 }
 

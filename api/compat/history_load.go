@@ -13,6 +13,7 @@ import (
 // ("" starts one) and the text sent to the CLI.
 type compatTurn struct {
 	conversationID string
+	conv           *store.Conversation // its row, read to find it: the turn's admission reads it no more
 	message        string
 	matched        bool // an earlier conversation was found by its history
 	system         string
@@ -30,20 +31,21 @@ func (s *server) resolveHistory(ctx context.Context, keyID, header string, r *Re
 	t.prior, t.next = Split(r.Messages)
 	t.message = t.next
 	if header != "" {
-		if _, err := s.Store.GetConversation(ctx, keyID, header); err != nil {
+		c, err := s.Store.GetConversation(ctx, keyID, header)
+		if err != nil {
 			if errors.Is(err, store.ErrNotFound) {
 				return t, api.NewProblem(http.StatusNotFound, api.CodeNotFound, "conversation "+header+" (X-Conversation-Id) does not exist")
 			}
 			return t, api.ToProblem(err)
 		}
-		t.conversationID = header
+		t.conversationID, t.conv = header, c
 		return t, nil
 	}
 	if len(t.prior) == 0 {
 		return t, nil
 	}
-	if id, ok := s.findConversation(ctx, keyID, t.system, t.prior); ok {
-		t.conversationID, t.matched = id, true
+	if c, ok := s.findConversation(ctx, keyID, t.system, t.prior); ok {
+		t.conversationID, t.conv, t.matched = c.ID, c, true
 		return t, nil
 	}
 	t.message = Transcript(t.prior, t.next)
@@ -53,13 +55,13 @@ func (s *server) resolveHistory(ctx context.Context, keyID, header string, r *Re
 // findConversation looks the earlier messages up by hash and checks the candidate
 // against its latest stored messages. A store failure only costs the match: the request
 // then runs as a new conversation with a transcript.
-func (s *server) findConversation(ctx context.Context, keyID, system string, prior []Message) (string, bool) {
+func (s *server) findConversation(ctx context.Context, keyID, system string, prior []Message) (*store.Conversation, bool) {
 	c, err := s.Store.FindConversationByHistoryHash(ctx, keyID, HistoryHash(system, prior))
 	if err != nil {
 		if !errors.Is(err, store.ErrNotFound) {
 			s.Log.Warn("compat: history lookup failed", "err", err)
 		}
-		return "", false
+		return nil, false
 	}
 	// A match has at most len(prior) stored messages: read one more than that, so
 	// the read is bounded by the request's own history, whatever the conversation
@@ -67,16 +69,16 @@ func (s *server) findConversation(ctx context.Context, keyID, system string, pri
 	page, err := s.Store.ListMessagesPage(ctx, c.ID, store.MessagePageQuery{Limit: len(prior) + 1})
 	if err != nil {
 		s.Log.Warn("compat: history lookup failed", "conversation_id", c.ID, "err", err)
-		return "", false
+		return nil, false
 	}
 	if page.HasMore {
-		return "", false
+		return nil, false
 	}
 	stored := make([]Message, 0, len(page.Messages))
 	for _, m := range page.Messages {
 		stored = append(stored, Message{Role: m.Role, Text: m.Content})
 	}
-	return c.ID, MatchStored(prior, stored)
+	return c, MatchStored(prior, stored)
 }
 
 // rememberHistory records the history the client will send next time (this turn

@@ -140,7 +140,7 @@ func (s *server) startResponse(ctx context.Context, in *compatInput) (*huma.Stre
 		}
 		chat.ConversationID = conv
 	}
-	areq, events, p := s.StartTurn(ctx, t, chat)
+	areq, events, p := s.StartTurn(ctx, t, chat, nil)
 	if p != nil {
 		return fail(p, "")
 	}

@@ -77,7 +77,7 @@ func (s *server) startCompat(ctx context.Context, d dialect, in *compatInput, pa
 		Message: turn.message, ConversationID: turn.conversationID, Model: req.Model,
 		Temperature: req.Temperature, MaxTokens: req.MaxTokens, SystemPrompt: req.System, Stream: req.Stream,
 		StopSequences: req.StopSequences,
-	})
+	}, turn.conv)
 	if p != nil {
 		return fail(p, "")
 	}

@@ -34,7 +34,7 @@ func (s *server) chat(ctx context.Context, in *chatInput) (*huma.StreamResponse,
 	if s.Config.KnownModel(in.Body.Model) {
 		t.SetModel(s.Config.ResolveModel(in.Body.Model))
 	}
-	_, events, p := s.StartTurn(ctx, t, &in.Body)
+	_, events, p := s.StartTurn(ctx, t, &in.Body, nil)
 	if p != nil {
 		t.Refuse(p.Status, p)
 		return nil, p

@@ -249,7 +249,7 @@ func (ws *wsSession) run(sctx, ctx context.Context, m wsIn) {
 	ctx = api.WithKey(ctx, k)
 	body := m.ChatRequest
 	body.Stream = true // a socket always streams
-	_, events, p := ws.s.StartTurn(ctx, t, &body)
+	_, events, p := ws.s.StartTurn(ctx, t, &body, nil)
 	if p != nil {
 		fail(p)
 		return

@@ -81,6 +81,13 @@ type gatewayOption func(cfg *config.Config, cli *claudecli.Config)
 // newGateway starts a gateway for one test; everything stops at cleanup.
 func newGateway(t testing.TB, opts ...gatewayOption) *gateway {
 	t.Helper()
+	return newGatewayOn(t, nil, opts...)
+}
+
+// newGatewayOn is newGateway with the node's store wrapped by wrap (nil: none),
+// for a test that watches the store calls the node makes.
+func newGatewayOn(t testing.TB, wrap func(store.Store) store.Store, opts ...gatewayOption) *gateway {
+	t.Helper()
 	g := &gateway{t: t, dir: t.TempDir(), fake: testkit.NewFakeAPI(t), logs: &syncBuffer{}, usage: &memUsage{}}
 	cfg := config.Defaults()
 	cfg.DataDir = g.dir
@@ -106,8 +113,11 @@ func newGateway(t testing.TB, opts ...gatewayOption) *gateway {
 	if err != nil {
 		t.Fatal(err)
 	}
-	g.st = st
 	t.Cleanup(func() { _ = st.Close() })
+	if wrap != nil {
+		st = wrap(st)
+	}
+	g.st = st
 	g.n = g.startNode(cfg)
 	g.srv = g.serve(g.n)
 	t.Cleanup(func() {

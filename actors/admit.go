@@ -156,6 +156,16 @@ func (t *Reservation) Settle(u Usage, costUSD float64) {
 	})
 }
 
+// settleSlot is the conversation grain's settle of a turn it accepted, once the
+// turn ended: fire and forget, off the grain's goroutine (a tenant grain on
+// another node is resolved first). The turn's caller settles the same ticket
+// after its final event and waits for that answer (see Reservation.Settle); the
+// tenant grain counts whichever comes first, and both carry the same usage.
+func (s *System) settleSlot(key, ticket string, spent *messages.TurnUsage, costUSD float64) {
+	m := &messages.Settle{ApiKeyId: key, Ticket: ticket, Tokens: usageOf(spent).Total(), CostUsd: costUSD}
+	go s.sendTenant(key, m)
+}
+
 // releaseTicket frees an admission whose caller stopped waiting, fire and forget.
 func (s *System) releaseTicket(key, ticket string) {
 	s.sendTenant(key, &messages.Settle{ApiKeyId: key, Ticket: ticket})

@@ -8,6 +8,7 @@ import (
 
 	"github.com/ccgateway/ccgateway/actors/scheduler"
 	"github.com/ccgateway/ccgateway/actors/tenant"
+	"github.com/ccgateway/ccgateway/internal/testkit"
 	"github.com/ccgateway/ccgateway/policies/abi"
 )
 
@@ -61,5 +62,33 @@ func TestKeyDefaultConcurrency(t *testing.T) {
 				t.Fatalf("admission after a settle: %+v %v", d.Denial, err)
 			}
 		})
+	}
+}
+
+// TestGrainSettlesTheTurnItRan: the conversation grain settles the turn's
+// admission slot with what it spent once the turn ended, so the key's counters
+// are right even when the caller never settles (its node died with the turn in
+// flight); the caller's own settle of the same ticket then counts nothing more.
+func TestGrainSettlesTheTurnItRan(t *testing.T) {
+	s, st := benchSystem(t, nil)
+	ctx := context.Background()
+	key := newKeyID(t, st)
+	d, tk, err := s.Admit(ctx, Admission{Key: abi.Key{ID: key, Status: "active"}})
+	if err != nil || !d.Allow {
+		t.Fatalf("admission: %+v %v", d.Denial, err)
+	}
+	res := turn(t, s, ChatRequest{APIKeyID: key, Message: "hello", ticket: tk.id})
+	want := res.Usage.Total()
+	if want == 0 {
+		t.Fatal("the turn reported no tokens")
+	}
+	var c abi.Counters
+	testkit.Eventually(t, 10*time.Second, "the grain settled the slot with the turn's tokens", func() bool {
+		c, err = s.Counters(ctx, key)
+		return err == nil && c.InFlight == 0 && c.TokensToday == want
+	})
+	tk.Settle(res.Usage, res.CostUSD) // the caller's settle, as Turn.finish sends it
+	if c, err = s.Counters(ctx, key); err != nil || c.TokensToday != want || c.InFlight != 0 {
+		t.Fatalf("after the caller's settle: %+v %v, want %d tokens counted once", c, err, want)
 	}
 }

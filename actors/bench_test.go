@@ -58,7 +58,7 @@ func newKeyID(b testing.TB, st store.Store) string {
 	return k.ID
 }
 
-func turn(b *testing.B, s *System, req ChatRequest) Result {
+func turn(b testing.TB, s *System, req ChatRequest) Result {
 	b.Helper()
 	ch, err := s.Chat(context.Background(), req)
 	if err != nil {

@@ -40,6 +40,9 @@ type ChatRequest struct {
 	// max_tokens): Chat then takes the ownership as checked and does not read
 	// the row again. Nil makes Chat read it.
 	Conversation *store.Conversation
+	// ticket is the turn's admission ticket (Turn.Run sets it): the conversation
+	// grain settles it when the turn it accepted ends.
+	ticket string
 }
 
 // owned reports whether the request carries its conversation's row, read with
@@ -149,7 +152,7 @@ func (s *System) Chat(ctx context.Context, req ChatRequest) (<-chan Event, error
 	}
 	turn := &messages.TurnRequest{
 		RequestId: uuid.NewString(), ApiKeyId: req.APIKeyID, ConversationId: convID, Message: req.Message,
-		DeadlineUnixMs: deadline.UnixMilli(), Created: created, Traceparent: telemetry.Traceparent(ctx),
+		DeadlineUnixMs: deadline.UnixMilli(), Created: created, Traceparent: telemetry.Traceparent(ctx), Ticket: req.ticket,
 		Receiver: &messages.Receiver{Address: pid.Address, Id: pid.Id},
 		Spec: &messages.Spec{Model: req.Model, SystemPrompt: req.SystemPrompt, MaxTokens: int64(req.MaxTokens),
 			HasTemperature: req.Temperature != nil, Temperature: deref(req.Temperature), Tools: req.Tools,

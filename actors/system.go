@@ -92,6 +92,7 @@ func New(cfg Config, st store.Store, log *slog.Logger) (*System, error) {
 	deps := &conversation.Deps{
 		Store: st, Sched: sched, Launcher: s.cli, Encode: encodeError, Log: log,
 		IdleTTL: cfg.IdleTTL, MaxPending: cfg.MaxPending, TurnTimeout: cfg.TurnTimeout, Kill: kill,
+		SettleSlot: s.settleSlot,
 	}
 	if cfg.Telemetry != nil {
 		if deps.Turns, err = cfg.Telemetry.Turns(); err != nil {

@@ -26,8 +26,10 @@ type TurnOptions struct {
 //
 //	BeginTurn (the usage record starts) -> the transport validates, or Refuse
 //	-> Admit (the tenant grain runs the policies; the slot is held)
-//	-> Run (the conversation grain runs the turn; events stream to the caller)
-//	-> on the final event: settle the slot with the real usage, then finish the
+//	-> Run (the conversation grain runs the turn; events stream to the caller;
+//	   the grain settles the slot with what the turn spent when it ends)
+//	-> on the final event: settle the same ticket (the tenant grain counts it
+//	   once; its answer orders the record after the count), then finish the
 //	   record, both after the final event was handed to the caller.
 //
 // The record is finished exactly once whichever way the request ends: refused
@@ -107,6 +109,11 @@ func (t *Turn) Run(ctx context.Context, req ChatRequest) (<-chan Event, error) {
 	err := t.s.begin()
 	var in <-chan Event
 	if err == nil {
+		t.mu.Lock()
+		if t.ticket != nil {
+			req.ticket = t.ticket.id
+		}
+		t.mu.Unlock()
 		if in, err = t.s.Chat(ctx, req); err != nil {
 			t.s.inflight.Done()
 		}

@@ -40,6 +40,10 @@ type Deps struct {
 	// Turns traces turns and records their queue wait and time to first token;
 	// nil records nothing.
 	Turns *telemetry.Turns
+	// SettleSlot gives a turn's admission slot (TurnRequest.Ticket) back to its
+	// key's tenant grain with what the turn spent, once a turn this grain accepted
+	// ended; it must not block. Nil settles nothing here.
+	SettleSlot func(keyID, ticket string, spent *messages.TurnUsage, costUSD float64)
 }
 
 // Props returns the grain's props for the cluster kind.
@@ -195,7 +199,7 @@ func (g *grain) start(ctx actor.Context, t *turn) {
 func (g *grain) onFinished(ctx actor.Context, m *turnFinished) {
 	if g.running != nil {
 		ctx.Unwatch(g.running.receiver)
-		g.ended(g.running.req.RequestId, m.final)
+		g.ended(g.running.req, m.final)
 	}
 	g.running = nil
 	g.proc, g.sig, g.hist, g.conv = m.proc, m.sig, m.hist, m.conv
@@ -241,7 +245,7 @@ func (g *grain) onReceiverGone(ctx actor.Context, who *actor.PID) {
 			kept = append(kept, t)
 			continue
 		}
-		g.ended(t.req.RequestId, &messages.TurnFailed{RequestId: t.req.RequestId,
+		g.ended(t.req, &messages.TurnFailed{RequestId: t.req.RequestId,
 			Error: &messages.TurnError{Kind: KindCanceled, Message: "the turn was canceled"}})
 	}
 	g.pending = kept
@@ -250,7 +254,7 @@ func (g *grain) onReceiverGone(ctx actor.Context, who *actor.PID) {
 func (g *grain) fail(ctx actor.Context, t *turn, e *messages.TurnError) {
 	ctx.Unwatch(t.receiver)
 	final := &messages.TurnFailed{RequestId: t.req.RequestId, Error: e}
-	g.ended(t.req.RequestId, final)
+	g.ended(t.req, final)
 	ctx.Send(t.receiver, final)
 }
 
@@ -265,9 +269,23 @@ func (g *grain) accepted(requestID string) {
 	g.recent[requestID] = &recentTurn{}
 }
 
-// ended records a remembered turn's final event; the oldest ended turns beyond
-// recentKept are forgotten (turns still waiting or running never are).
-func (g *grain) ended(requestID string, final any) {
+// ended settles an accepted turn's admission slot with what it spent and records
+// its final event for a repeated request; the oldest ended turns beyond
+// recentKept are forgotten (turns still waiting or running never are). It runs
+// once per accepted turn.
+func (g *grain) ended(req *messages.TurnRequest, final any) {
+	if req.GetTicket() != "" && g.d.SettleSlot != nil {
+		var spent *messages.TurnUsage
+		var cost float64
+		switch f := final.(type) {
+		case *messages.TurnDone:
+			spent, cost = f.GetUsage(), f.GetCostUsd()
+		case *messages.TurnFailed:
+			spent, cost = f.GetUsage(), f.GetCostUsd()
+		}
+		g.d.SettleSlot(req.GetApiKeyId(), req.GetTicket(), spent, cost)
+	}
+	requestID := req.GetRequestId()
 	r := g.recent[requestID]
 	if r == nil || r.final != nil {
 		return

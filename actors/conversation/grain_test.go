@@ -2,7 +2,9 @@ package conversation
 
 import (
 	"context"
+	"reflect"
 	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -187,5 +189,55 @@ func TestRetriedRequestRunsOnce(t *testing.T) {
 	case m := <-waiting.ch:
 		t.Fatalf("the waiting turn's receiver got %T after its final event", m)
 	default:
+	}
+}
+
+// TestGrainSettlesEachAcceptedTurnOnce: every turn the grain accepted with a
+// ticket is settled once when it ends, with what it spent: run to the end,
+// canceled while queued, or sent twice. A refused turn and one without a
+// ticket are not the grain's to settle.
+func TestGrainSettlesEachAcceptedTurnOnce(t *testing.T) {
+	type settle struct {
+		tokens int64
+		cost   float64
+	}
+	var mu sync.Mutex
+	got := map[string][]settle{}
+	h := newHarness(t, func(d *Deps) {
+		d.MaxPending = 2
+		d.SettleSlot = func(key, ticket string, spent *messages.TurnUsage, cost float64) {
+			mu.Lock()
+			defer mu.Unlock()
+			got[ticket] = append(got[ticket], settle{spent.GetOutputTokens(), cost})
+		}
+	})
+	h.l.gate = make(chan struct{})
+	conv, pid := h.grain()
+	ticket := func(id string) func(*messages.TurnRequest) {
+		return func(r *messages.TurnRequest) { r.Ticket = id }
+	}
+	_, running := h.turn(pid, conv, "running", ticket("t-run"))
+	_, doomed := h.turn(pid, conv, "doomed", ticket("t-cancel"))
+	_, again := h.turn(pid, conv, "again", ticket("t-again"))
+	if ack, _ := h.turn(pid, conv, "refused", ticket("t-refused")); ack.Accepted {
+		t.Fatal("a turn past the pending bound was accepted")
+	}
+	if ack := h.resend(pid, again); !ack.Accepted {
+		t.Fatalf("the repeated request: %+v", ack.Error)
+	}
+	h.sys.Root.Send(pid, &messages.CancelTurn{RequestId: doomed.id})
+	doomed.failed(t)
+	h.l.gate <- struct{}{}
+	running.done(t)
+	h.l.gate <- struct{}{}
+	again.done(t)
+	_, free := h.turn(pid, conv, "no ticket")
+	h.l.gate <- struct{}{}
+	free.done(t)
+	mu.Lock()
+	defer mu.Unlock()
+	want := map[string][]settle{"t-run": {{1, 0}}, "t-cancel": {{0, 0}}, "t-again": {{1, 0}}}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("settles %v, want %v", got, want)
 	}
 }

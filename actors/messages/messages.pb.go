@@ -189,7 +189,14 @@ type TurnRequest struct {
 	Created bool `protobuf:"varint,8,opt,name=created,proto3" json:"created,omitempty"`
 	// traceparent is the W3C trace context of the caller's span, so the grain's spans
 	// (queue wait, CLI turn) join the client's trace, on any node.
-	Traceparent   string `protobuf:"bytes,9,opt,name=traceparent,proto3" json:"traceparent,omitempty"`
+	Traceparent string `protobuf:"bytes,9,opt,name=traceparent,proto3" json:"traceparent,omitempty"`
+	// ticket is the turn's admission ticket (empty: none). The grain settles it with
+	// the key's tenant grain once the turn it accepted ended, with what the turn
+	// spent: the slot is given back and the usage counted even when the caller's
+	// node is gone by then. The caller settles the same ticket after its final
+	// event (the tenant grain counts a ticket once) and alone settles a turn the
+	// grain never accepted.
+	Ticket        string `protobuf:"bytes,10,opt,name=ticket,proto3" json:"ticket,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -283,6 +290,13 @@ func (x *TurnRequest) GetCreated() bool {
 func (x *TurnRequest) GetTraceparent() string {
 	if x != nil {
 		return x.Traceparent
+	}
+	return ""
+}
+
+func (x *TurnRequest) GetTicket() string {
+	if x != nil {
+		return x.Ticket
 	}
 	return ""
 }
@@ -2017,7 +2031,7 @@ const file_messages_proto_rawDesc = "" +
 	"\x0estop_sequences\x18\a \x03(\tR\rstopSequences\"4\n" +
 	"\bReceiver\x12\x18\n" +
 	"\aaddress\x18\x01 \x01(\tR\aaddress\x12\x0e\n" +
-	"\x02id\x18\x02 \x01(\tR\x02id\"\xdb\x02\n" +
+	"\x02id\x18\x02 \x01(\tR\x02id\"\xf3\x02\n" +
 	"\vTurnRequest\x12\x1d\n" +
 	"\n" +
 	"request_id\x18\x01 \x01(\tR\trequestId\x12\x1c\n" +
@@ -2029,7 +2043,9 @@ const file_messages_proto_rawDesc = "" +
 	"\breceiver\x18\x06 \x01(\v2\x1c.ccgateway.messages.ReceiverR\breceiver\x12(\n" +
 	"\x10deadline_unix_ms\x18\a \x01(\x03R\x0edeadlineUnixMs\x12\x18\n" +
 	"\acreated\x18\b \x01(\bR\acreated\x12 \n" +
-	"\vtraceparent\x18\t \x01(\tR\vtraceparent\"Z\n" +
+	"\vtraceparent\x18\t \x01(\tR\vtraceparent\x12\x16\n" +
+	"\x06ticket\x18\n" +
+	" \x01(\tR\x06ticket\"Z\n" +
 	"\aTurnAck\x12\x1a\n" +
 	"\baccepted\x18\x01 \x01(\bR\baccepted\x123\n" +
 	"\x05error\x18\x02 \x01(\v2\x1d.ccgateway.messages.TurnErrorR\x05error\"+\n" +

@@ -57,10 +57,13 @@ type ConversationDetail struct {
 	MessagesHasMore bool                  `json:"messages_has_more" doc:"Older messages exist than the page's first: request them with messages_before set to messages[0].seq"`
 }
 
-// ConversationList is one page of the key's conversations, most recent first.
+// ConversationList is one page of the key's conversations, most recent first, in
+// the shape every paged list has (items, total, limit, offset).
 type ConversationList struct {
-	Conversations []Conversation `json:"conversations" nullable:"false"`
-	Total         int            `json:"total"`
+	Items  []Conversation `json:"items" nullable:"false" doc:"The page, most recently updated first; fewer than limit when the page reaches 2 MiB of stored text (at least one conversation)"`
+	Total  int            `json:"total" doc:"The key's conversations, over all pages"`
+	Limit  int            `json:"limit" doc:"The page size asked for"`
+	Offset int            `json:"offset" doc:"Conversations skipped before this page: the next page starts at offset + len(items)"`
 }
 
 type convCreateInput struct{ Body ConversationCreate }
@@ -158,16 +161,16 @@ func (s *server) listConversations(ctx context.Context, in *convListInput) (*con
 	if err != nil {
 		return nil, api.ToProblem(err)
 	}
-	out := &convListOutput{Body: ConversationList{Conversations: make([]Conversation, 0, len(list)), Total: total}}
+	out := &convListOutput{Body: ConversationList{Items: make([]Conversation, 0, len(list)), Total: total, Limit: in.Limit, Offset: in.Offset}}
 	size := 0
 	for _, c := range list {
 		// A page stops at maxListBytes (at least one conversation): system prompts
 		// of up to 256 KiB each would otherwise make a 200-item page tens of MB.
 		size += conversationSize(c)
-		if size > MaxListBytes && len(out.Body.Conversations) > 0 {
+		if size > MaxListBytes && len(out.Body.Items) > 0 {
 			break
 		}
-		out.Body.Conversations = append(out.Body.Conversations, conversationOut(c))
+		out.Body.Items = append(out.Body.Items, conversationOut(c))
 	}
 	return out, nil
 }

@@ -75,8 +75,8 @@ func TestConversationCreatesAreMeteredAndBounded(t *testing.T) {
 			t.Fatalf("list: %d", resp.StatusCode)
 		}
 		list := decode[tenant.ConversationList](t, b)
-		if list.Total != 16 || len(list.Conversations) == 0 || len(list.Conversations) >= 15 || len(b) > tenant.MaxListBytes+64<<10 {
-			t.Fatalf("list of %d bytes: %d of %d conversations; want a page bounded near %d bytes", len(b), len(list.Conversations), list.Total, tenant.MaxListBytes)
+		if list.Total != 16 || len(list.Items) == 0 || len(list.Items) >= 15 || len(b) > tenant.MaxListBytes+64<<10 {
+			t.Fatalf("list of %d bytes: %d of %d conversations; want a page bounded near %d bytes", len(b), len(list.Items), list.Total, tenant.MaxListBytes)
 		}
 	})
 }

@@ -95,7 +95,7 @@ func TestConversationLifecycleAndIsolation(t *testing.T) {
 	var list tenant.ConversationList
 	_, b = g.do(context.Background(), "GET", "/api/conversations", key, nil)
 	_ = json.Unmarshal(b, &list)
-	if list.Total != 1 || list.Conversations[0].ID != conv.ID {
+	if list.Total != 1 || list.Items[0].ID != conv.ID {
 		t.Fatalf("list %s", b)
 	}
 	for _, c := range []struct{ method, path string }{{"GET", path}, {"POST", path + "/continue"}, {"DELETE", path}} {

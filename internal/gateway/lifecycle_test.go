@@ -35,7 +35,7 @@ func TestFailedFirstChatLeavesNoConversation(t *testing.T) {
 		}
 	}
 	_, b := g.do(context.Background(), "GET", "/api/conversations", key, nil)
-	if list := decode[tenant.ConversationList](t, b); list.Total != 0 || len(list.Conversations) != 0 {
+	if list := decode[tenant.ConversationList](t, b); list.Total != 0 || len(list.Items) != 0 {
 		t.Fatalf("conversations after failed first chats: %s", b)
 	}
 	assertNoSessionFiles(t, g.dir, k.ID)

@@ -973,8 +973,17 @@ type ConversationDetail struct {
 
 // ConversationList defines model for ConversationList.
 type ConversationList struct {
-	Conversations []Conversation `json:"conversations"`
-	Total         int64          `json:"total"`
+	// Items The page, most recently updated first; fewer than limit when the page reaches 2 MiB of stored text (at least one conversation)
+	Items []Conversation `json:"items"`
+
+	// Limit The page size asked for
+	Limit int64 `json:"limit"`
+
+	// Offset Conversations skipped before this page: the next page starts at offset + len(items)
+	Offset int64 `json:"offset"`
+
+	// Total The key's conversations, over all pages
+	Total int64 `json:"total"`
 }
 
 // ConversationMessage defines model for ConversationMessage.

@@ -110,8 +110,8 @@ func TestSDKFlow(t *testing.T) {
 	if err != nil || list.JSON200 == nil {
 		t.Fatalf("list: %v %s", err, body(list.Body))
 	}
-	if list.JSON200.Total != 3 {
-		t.Errorf("listed %d conversations, want 3 (chat, stream, created)", list.JSON200.Total)
+	if l := list.JSON200; l.Total != 3 || len(l.Items) != 3 || l.Limit != 50 || l.Offset != 0 || l.Items[0].Id != id {
+		t.Errorf("list: %s, want the 3 conversations (chat, stream, the created one first) on one page of 50", body(list.Body))
 	}
 	two, before := int64(2), int64(3)
 	older, err := c.GetConversationWithResponse(ctx, id, &ccgateway.GetConversationParams{MessagesLimit: &two, MessagesBefore: &before}, key)

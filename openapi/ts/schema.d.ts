@@ -1301,8 +1301,22 @@ export interface components {
             updated_at: string;
         };
         ConversationList: {
-            conversations: components["schemas"]["Conversation"][];
-            /** Format: int64 */
+            /** @description The page, most recently updated first; fewer than limit when the page reaches 2 MiB of stored text (at least one conversation) */
+            items: components["schemas"]["Conversation"][];
+            /**
+             * Format: int64
+             * @description The page size asked for
+             */
+            limit: number;
+            /**
+             * Format: int64
+             * @description Conversations skipped before this page: the next page starts at offset + len(items)
+             */
+            offset: number;
+            /**
+             * Format: int64
+             * @description The key's conversations, over all pages
+             */
             total: number;
         };
         ConversationMessage: {

@@ -96,6 +96,8 @@ test("list, page, read and delete conversations", async () => {
   const list = await c.GET("/api/conversations", { headers: key });
   expect(list.error, JSON.stringify(list.error)).toBeUndefined();
   expect(list.data!.total).toBe(3); // chat, stream, created
+  expect(list.data!.items.map((c) => c.id)[0]).toBe(conversation); // the most recently updated first
+  expect([list.data!.items.length, list.data!.limit, list.data!.offset]).toEqual([3, 50, 0]);
 
   const path = { params: { path: { id: conversation } }, headers: key };
   const older = await c.GET("/api/conversations/{id}", { ...path, params: { ...path.params, query: { messages_limit: 2, messages_before: 3 } } });

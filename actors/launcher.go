@@ -2,13 +2,9 @@ package actors
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"io/fs"
 	"log/slog"
 	"os"
-	"path/filepath"
-	"strings"
 	"sync"
 	"time"
 
@@ -17,40 +13,36 @@ import (
 	"github.com/ccgateway/ccgateway/actors/conversation"
 	"github.com/ccgateway/ccgateway/actors/messages"
 	"github.com/ccgateway/ccgateway/internal/claudecli"
+	"github.com/ccgateway/ccgateway/internal/datadir"
 )
 
 // launcher starts CLI processes in per-tenant directories (prewarmed spares in
-// their own directories) and removes sessions' files.
+// their own directories) and removes sessions' files; internal/datadir says where.
 type launcher struct {
-	cfg     claudecli.Config
-	dataDir string // absolute
-	log     *slog.Logger
+	cfg  claudecli.Config
+	dirs datadir.Layout
+	log  *slog.Logger
 }
 
 var _ conversation.Launcher = (*launcher)(nil)
 
 func newLauncher(cfg Config, log *slog.Logger) (*launcher, error) {
-	dir, err := absDir(cfg.DataDir)
-	if err != nil {
-		return nil, err
+	dirs := datadir.New(cfg.DataDir)
+	if err := os.MkdirAll(dirs.Root(), 0o700); err != nil {
+		return nil, fmt.Errorf("actors: %w", err)
 	}
 	// Spares of a previous run are orphans: their transcripts are in the store.
-	_ = os.RemoveAll(filepath.Join(dir, "spares"))
-	return &launcher{cfg: cfg.CLI, dataDir: dir, log: log}, nil
+	_ = os.RemoveAll(dirs.Spares())
+	return &launcher{cfg: cfg.CLI, dirs: dirs, log: log}, nil
 }
 
-func (l *launcher) tenantDirs(keyID string) (configDir, workDir string, err error) {
-	base, err := l.tenantBase(keyID)
-	if err != nil {
-		return "", "", err
+// tenantDirs returns the key's CLI directories, made.
+func (l *launcher) tenantDirs(keyID string) (datadir.CLIDirs, error) {
+	d, err := l.dirs.Tenant(keyID)
+	if err == nil {
+		err = d.Make()
 	}
-	configDir, workDir = filepath.Join(base, "claude"), filepath.Join(base, "work")
-	for _, d := range []string{configDir, workDir} {
-		if err := os.MkdirAll(d, 0o700); err != nil {
-			return "", "", fmt.Errorf("actors: tenant dir: %w", err)
-		}
-	}
-	return configDir, workDir, nil
+	return d, err
 }
 
 // Launch starts a conversation's process in its tenant's directories. A resume
@@ -59,51 +51,31 @@ func (l *launcher) tenantDirs(keyID string) (configDir, workDir string, err erro
 // another node ran while it held the lease (the local file is then stale). A fresh
 // start drops a stale session file left by a turn that failed before it was stored.
 func (l *launcher) Launch(ctx context.Context, spec conversation.LaunchSpec) (conversation.Process, error) {
-	configDir, workDir, err := l.tenantDirs(spec.KeyID)
+	d, err := l.tenantDirs(spec.KeyID)
 	if err != nil {
 		return nil, err
 	}
-	path := claudecli.TranscriptPath(configDir, workDir, spec.SessionID)
 	if spec.Resume {
-		if err := restoreTranscript(path, spec.Transcript); err != nil {
-			return nil, err
-		}
-	} else if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("actors: stale session file: %w", err)
+		err = d.RestoreSession(spec.SessionID, spec.Transcript)
+	} else {
+		err = d.DropSessionFile(spec.SessionID)
 	}
-	return l.start(ctx, spec.Sig, spec.SessionID, spec.Resume, configDir, workDir, "")
-}
-
-// restoreTranscript replaces the session file with data through a rename, so the
-// CLI never reads a half-written file.
-func restoreTranscript(path string, data []byte) error {
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return fmt.Errorf("actors: restore transcript: %w", err)
+	if err != nil {
+		return nil, err
 	}
-	tmp := path + ".restore"
-	if err := os.WriteFile(tmp, data, 0o600); err != nil {
-		return fmt.Errorf("actors: restore transcript: %w", err)
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		_ = os.Remove(tmp)
-		return fmt.Errorf("actors: restore transcript: %w", err)
-	}
-	return nil
+	return l.start(ctx, spec.Sig, spec.SessionID, spec.Resume, d.Config, d.Work, "")
 }
 
 // spawnSpare starts a prewarmed process with signature sig in a directory of its
 // own, removed when the process ends (its transcript is stored by then).
 func (l *launcher) spawnSpare(ctx context.Context, id string, sig conversation.Signature) (*cliProcess, int, error) {
-	own := filepath.Join(l.dataDir, "spares", id)
-	configDir, workDir := filepath.Join(own, "claude"), filepath.Join(own, "work")
-	for _, d := range []string{configDir, workDir} {
-		if err := os.MkdirAll(d, 0o700); err != nil {
-			return nil, 0, fmt.Errorf("actors: spare dir: %w", err)
-		}
+	d := l.dirs.Spare(id)
+	if err := d.Make(); err != nil {
+		return nil, 0, err
 	}
-	p, err := l.start(ctx, sig, uuid.NewString(), false, configDir, workDir, own)
+	p, err := l.start(ctx, sig, uuid.NewString(), false, d.Config, d.Work, d.Base)
 	if err != nil {
-		_ = os.RemoveAll(own)
+		_ = os.RemoveAll(d.Base)
 		return nil, 0, err
 	}
 	return p, p.Pid(), nil
@@ -131,27 +103,11 @@ func (l *launcher) RemoveSession(keyID, sessionID string) error {
 	if sessionID == "" {
 		return nil
 	}
-	configDir, _, err := l.tenantDirs(keyID)
+	d, err := l.dirs.Tenant(keyID)
 	if err != nil {
 		return err
 	}
-	var doomed []string
-	_ = filepath.WalkDir(configDir, func(p string, d fs.DirEntry, err error) error {
-		if err == nil && strings.Contains(d.Name(), sessionID) {
-			doomed = append(doomed, p)
-			if d.IsDir() {
-				return fs.SkipDir
-			}
-		}
-		return nil
-	})
-	var errs []error
-	for _, p := range doomed {
-		if err := os.RemoveAll(p); err != nil {
-			errs = append(errs, fmt.Errorf("actors: remove session file: %w", err))
-		}
-	}
-	return errors.Join(errs...)
+	return d.RemoveSession(sessionID)
 }
 
 // cliProcess adapts a claudecli.Process to the grain's Process.

@@ -13,8 +13,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
-	"os"
-	"path/filepath"
 	"strconv"
 	"sync"
 	"time"
@@ -283,16 +281,4 @@ func (p spares) Refill() { p.pool.Refill() }
 
 func defaultSignature(cfg Config) conversation.Signature {
 	return conversation.SignatureOf(cfg.DefaultModel, "", 0, nil, nil, nil)
-}
-
-// absDir makes dir absolute (the CLI driver requires absolute paths).
-func absDir(dir string) (string, error) {
-	abs, err := filepath.Abs(dir)
-	if err != nil {
-		return "", fmt.Errorf("actors: %w", err)
-	}
-	if err := os.MkdirAll(abs, 0o700); err != nil {
-		return "", fmt.Errorf("actors: %w", err)
-	}
-	return abs, nil
 }

@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/ccgateway/ccgateway/actors/conversation"
@@ -135,7 +133,7 @@ func (s *System) awaitTurns(ctx context.Context, keyID string) error {
 // sweepTenantDirs removes the directories of keys that no longer exist (deleted
 // while this node was down, or by another node).
 func (s *System) sweepTenantDirs(ctx context.Context) {
-	entries, err := os.ReadDir(filepath.Join(s.cli.dataDir, "tenants"))
+	entries, err := os.ReadDir(s.cli.dirs.Tenants())
 	if err != nil {
 		if !errors.Is(err, os.ErrNotExist) {
 			s.log.Warn("sweeper: list tenant dirs", "err", err)
@@ -171,8 +169,6 @@ func (s *System) sweepTenantDirs(ctx context.Context) {
 
 // tenantBase is the directory of a key's CLI state, data/tenants/<key id>.
 func (l *launcher) tenantBase(keyID string) (string, error) {
-	if keyID == "" || strings.ContainsAny(keyID, `/\`) || keyID == "." || keyID == ".." {
-		return "", fmt.Errorf("actors: bad key id %q", keyID)
-	}
-	return filepath.Join(l.dataDir, "tenants", keyID), nil
+	d, err := l.dirs.Tenant(keyID)
+	return d.Base, err
 }

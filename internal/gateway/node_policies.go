@@ -3,11 +3,11 @@ package gateway
 import (
 	"context"
 	"log/slog"
-	"path/filepath"
 	"time"
 
 	"github.com/ccgateway/ccgateway/actors"
 	"github.com/ccgateway/ccgateway/internal/config"
+	"github.com/ccgateway/ccgateway/internal/datadir"
 	"github.com/ccgateway/ccgateway/internal/policyset"
 	"github.com/ccgateway/ccgateway/policies"
 )
@@ -25,7 +25,7 @@ func policyConfig(cfg *config.Config) policyset.Config {
 	}
 	return policyset.Config{
 		Engine: policies.Config{
-			CacheDir:         filepath.Join(cfg.DataDir, "policy-cache"),
+			CacheDir:         datadir.New(cfg.DataDir).PolicyCache(),
 			CallTimeout:      cfg.PolicyCallTimeout,
 			MemoryLimitPages: uint32(cfg.PolicyMemoryMB) * 16, // 64 KiB pages
 		},

@@ -8,12 +8,12 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/ccgateway/ccgateway/internal/auth"
 	"github.com/ccgateway/ccgateway/internal/config"
+	"github.com/ccgateway/ccgateway/internal/datadir"
 	"github.com/ccgateway/ccgateway/internal/store"
 	usagelog "github.com/ccgateway/ccgateway/internal/usage"
 )
@@ -78,7 +78,7 @@ func jwtSecret(cfg *config.Config) (string, error) {
 	if cfg.JWTSecret != "" {
 		return cfg.JWTSecret, nil
 	}
-	path := filepath.Join(cfg.DataDir, "jwt-secret")
+	path := datadir.New(cfg.DataDir).JWTSecret()
 	if b, err := os.ReadFile(path); err == nil && len(strings.TrimSpace(string(b))) >= 32 {
 		return strings.TrimSpace(string(b)), nil
 	} else if err != nil && !errors.Is(err, os.ErrNotExist) {

@@ -91,6 +91,7 @@ func claims(iss, aud string, extra jwt.MapClaims) jwt.MapClaims {
 }
 
 func TestAdminAuthModes(t *testing.T) {
+	t.Parallel()
 	idp := newJWKSServer(t)
 	const sharedSecret = "shared-secret-of-the-existing-system-0123"
 	g := newGateway(t, func(cfg *config.Config, _ *claudecli.Config) {

@@ -15,6 +15,7 @@ import (
 )
 
 func TestAdminKeyLifecycle(t *testing.T) {
+	t.Parallel()
 	g := newGateway(t)
 	adminTok := g.adminToken()
 	ctx := context.Background()
@@ -185,6 +186,7 @@ func TestAdminKeyRotation(t *testing.T) {
 }
 
 func TestExpiredKeysListAsExpired(t *testing.T) {
+	t.Parallel()
 	g := newGateway(t)
 	adminTok := g.adminToken()
 	past := time.Now().Add(-time.Hour)
@@ -222,6 +224,7 @@ func assertNoSecrets(t *testing.T, g *gateway, secrets ...string) {
 // TestAdminKeyPartialUpdate changes one limit and one permission: the fields left
 // out keep their values.
 func TestAdminKeyPartialUpdate(t *testing.T) {
+	t.Parallel()
 	g := newGateway(t)
 	adminTok := g.adminToken()
 	ctx := context.Background()

@@ -13,6 +13,7 @@ import (
 // TestAdminKeyToolGrants checks that the admin API accepts exactly the tool grants
 // the CLI driver can run (claudecli.ValidateTool), on create and on update.
 func TestAdminKeyToolGrants(t *testing.T) {
+	t.Parallel()
 	g := newGateway(t)
 	adminTok := g.adminToken()
 	ctx := context.Background()

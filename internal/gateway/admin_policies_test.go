@@ -33,6 +33,7 @@ var (
 func hourOutsideNow() string { return fmt.Sprint((time.Now().UTC().Hour() + 12) % 24) }
 
 func TestPolicyUploadActivateRollback(t *testing.T) {
+	t.Parallel()
 	g := newGateway(t, withPolicies())
 	key, _ := g.newKey(store.KeyActive)
 	timewindow, err := os.ReadFile(filepath.Join("..", "..", "policies", "bundled", policies.TimeWindow+".wasm")) // not embedded

@@ -19,6 +19,7 @@ import (
 // version; a reset or POST /admin/logout bumps it, and older tokens get 401
 // token_revoked, on the admin API and on /metrics alike.
 func TestAdminTokensAreRevocable(t *testing.T) {
+	t.Parallel()
 	g := newGateway(t)
 	ctx := context.Background()
 	setPassword := func(pw string) {

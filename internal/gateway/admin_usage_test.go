@@ -41,6 +41,7 @@ func seedUsage(t *testing.T, g *gateway, a, b string) time.Time {
 }
 
 func TestAdminUsageAPI(t *testing.T) {
+	t.Parallel()
 	g := newGateway(t)
 	adminTok := g.adminToken()
 	ctx := context.Background()
@@ -126,6 +127,7 @@ func TestAdminUsageAPI(t *testing.T) {
 }
 
 func TestOwnUsage(t *testing.T) {
+	t.Parallel()
 	g := newGateway(t)
 	key, k := g.newKey(store.KeyActive, func(k *store.APIKey) {
 		k.UsageLimit = store.UsageLimit{RequestsPerMinute: 100, RequestsPerDay: 50, TokensPerDay: 1000}
@@ -156,6 +158,7 @@ func TestOwnUsage(t *testing.T) {
 }
 
 func TestEventsFeedAndOneEventPerRequest(t *testing.T) {
+	t.Parallel()
 	g := newGateway(t)
 	adminTok := g.adminToken()
 	key, k := g.newKey(store.KeyActive)

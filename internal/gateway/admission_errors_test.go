@@ -13,6 +13,7 @@ import (
 // TestAdmissionTimeoutIsNotATurnTimeout: a tenant grain that does not answer in
 // time is a retryable 503, not the 504 of a turn that ran past its deadline.
 func TestAdmissionTimeoutIsNotATurnTimeout(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		err  error

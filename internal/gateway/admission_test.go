@@ -48,6 +48,7 @@ func wantDenied(t *testing.T, what string, status int, p api.Problem, wantStatus
 // TestAdmissionLimitsAndPermissions drives the bundled chain through HTTP. Denials
 // cost no CLI spawn; only the limits that need real usage run turns.
 func TestAdmissionLimitsAndPermissions(t *testing.T) {
+	t.Parallel()
 	g := newGateway(t, withPolicies())
 	t.Run("requests per minute", func(t *testing.T) {
 		key, _ := g.newKey(store.KeyActive, func(k *store.APIKey) { k.UsageLimit.RequestsPerMinute = 2 })
@@ -132,6 +133,7 @@ func TestAdmissionLimitsAndPermissions(t *testing.T) {
 // TestDailyQuotasSurviveARestart checks that requests and tokens per day deny at
 // the right request, and that a restart rebuilds both from the usage events.
 func TestDailyQuotasSurviveARestart(t *testing.T) {
+	t.Parallel()
 	g := newGateway(t, withPolicies())
 	reqKey, rk := g.newKey(store.KeyActive, func(k *store.APIKey) { k.UsageLimit.RequestsPerDay = 1 })
 	tokKey, tk := g.newKey(store.KeyActive, func(k *store.APIKey) { k.UsageLimit.TokensPerDay = 10 })

@@ -24,6 +24,7 @@ import (
 )
 
 func TestKeyAuthentication(t *testing.T) {
+	t.Parallel()
 	g := newGateway(t)
 	active, _ := g.newKey(store.KeyActive)
 	suspended, _ := g.newKey(store.KeySuspended)
@@ -80,6 +81,7 @@ func TestKeyAuthentication(t *testing.T) {
 }
 
 func TestKeysAreStoredHashed(t *testing.T) {
+	t.Parallel()
 	g := newGateway(t)
 	secret, k := g.newKey(store.KeyActive)
 	db, err := sql.Open("sqlite", filepath.Join(g.dir, "ccgateway.db"))
@@ -125,6 +127,7 @@ func TestKeysAreStoredHashed(t *testing.T) {
 }
 
 func TestChatValidation(t *testing.T) {
+	t.Parallel()
 	g := newGateway(t)
 	key, _ := g.newKey(store.KeyActive)
 	tests := []struct {
@@ -160,6 +163,7 @@ func TestChatValidation(t *testing.T) {
 }
 
 func TestAdminLogin(t *testing.T) {
+	t.Parallel()
 	g := newGateway(t)
 	hash, err := auth.HashPassword("correct horse battery")
 	if err != nil {
@@ -197,6 +201,7 @@ func TestAdminLogin(t *testing.T) {
 }
 
 func TestMessageTextIsNotLoggedByDefault(t *testing.T) {
+	t.Parallel()
 	for _, logMessages := range []bool{false, true} {
 		t.Run(map[bool]string{false: "default", true: "log-messages on"}[logMessages], func(t *testing.T) {
 			g := newGateway(t, func(c *config.Config, _ *claudecli.Config) { c.LogMessages = logMessages })
@@ -222,6 +227,7 @@ func TestMessageTextIsNotLoggedByDefault(t *testing.T) {
 // TestInternalErrorsAreLoggedNotSent breaks the store under a running gateway: the
 // client gets a bare 500 problem, and the cause reaches the log with the request id.
 func TestInternalErrorsAreLoggedNotSent(t *testing.T) {
+	t.Parallel()
 	var st *brokenListStore
 	g := newGatewayOn(t, func(s store.Store) store.Store { st = &brokenListStore{Store: s}; return st })
 	key, _ := g.newKey(store.KeyActive)

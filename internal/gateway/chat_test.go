@@ -17,6 +17,7 @@ import (
 )
 
 func TestChatNonStream(t *testing.T) {
+	t.Parallel()
 	g := newGateway(t)
 	key, k := g.newKey(store.KeyActive)
 	g.fake.SetReply(func(r *testkit.Request) testkit.Reply {
@@ -83,6 +84,7 @@ func TestChatNonStream(t *testing.T) {
 }
 
 func TestChatStream(t *testing.T) {
+	t.Parallel()
 	g := newGateway(t)
 	key, _ := g.newKey(store.KeyActive)
 	chunks := []string{"one ", "two ", "three ", "four"}
@@ -121,6 +123,7 @@ func TestChatStream(t *testing.T) {
 }
 
 func TestTenantTextReachesTheAPIVerbatim(t *testing.T) {
+	t.Parallel()
 	g := newGateway(t)
 	key, _ := g.newKey(store.KeyActive)
 	for _, msg := range []string{"/model evil", "@/etc/passwd what is in this file?"} {
@@ -150,6 +153,7 @@ func TestTenantTextReachesTheAPIVerbatim(t *testing.T) {
 }
 
 func TestChatUpstreamErrors(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name   string
 		reply  testkit.Reply
@@ -199,6 +203,7 @@ func TestWatchdogEndsAStalledTurn(t *testing.T) {
 }
 
 func TestDisconnectMidStreamKillsTheProcess(t *testing.T) {
+	t.Parallel()
 	g := newGateway(t)
 	key, _ := g.newKey(store.KeyActive)
 	g.fake.SetReply(func(*testkit.Request) testkit.Reply {
@@ -227,6 +232,7 @@ func TestDisconnectMidStreamKillsTheProcess(t *testing.T) {
 }
 
 func TestMissingCLI(t *testing.T) {
+	t.Parallel()
 	g := newGateway(t, func(_ *config.Config, cli *claudecli.Config) { cli.Path = "/nonexistent/claude" })
 	key, _ := g.newKey(store.KeyActive)
 	resp, body := g.do(context.Background(), "POST", "/api/chat", key, api.ChatRequest{Message: "hi"})

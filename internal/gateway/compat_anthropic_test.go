@@ -36,6 +36,7 @@ func userParams(texts ...string) anthropic.MessageNewParams {
 }
 
 func TestCompatAnthropicNonStream(t *testing.T) {
+	t.Parallel()
 	g := newGateway(t)
 	key, _ := g.newKey(store.KeyActive)
 	p := userParams("Hello there")
@@ -60,6 +61,7 @@ func TestCompatAnthropicNonStream(t *testing.T) {
 }
 
 func TestCompatAnthropicStream(t *testing.T) {
+	t.Parallel()
 	g := newGateway(t)
 	key, _ := g.newKey(store.KeyActive)
 	stream := g.anthropicClient(key).Messages.NewStreaming(t.Context(), userParams("stream me please"))
@@ -89,6 +91,7 @@ func TestCompatAnthropicStream(t *testing.T) {
 
 // TestCompatAnthropicConversation is the three-turn conversation of the Anthropic SDK.
 func TestCompatAnthropicConversation(t *testing.T) {
+	t.Parallel()
 	g := newGateway(t)
 	key, _ := g.newKey(store.KeyActive)
 	c := g.anthropicClient(key)
@@ -107,6 +110,7 @@ func TestCompatAnthropicConversation(t *testing.T) {
 }
 
 func TestCompatAnthropicErrors(t *testing.T) {
+	t.Parallel()
 	g := newGateway(t)
 	key, _ := g.newKey(store.KeyActive)
 	suspended, _ := g.newKey(store.KeySuspended)
@@ -160,6 +164,7 @@ func TestCompatAnthropicErrors(t *testing.T) {
 }
 
 func TestCompatAnthropicCountTokensAndModels(t *testing.T) {
+	t.Parallel()
 	g := newGateway(t)
 	key, _ := g.newKey(store.KeyActive)
 	c := g.anthropicClient(key)

@@ -14,6 +14,7 @@ import (
 // while the native endpoints answered 415. Every body endpoint under /v1/ now
 // answers 415 in the client's own error shape, and nothing reaches the CLI.
 func TestCompatRefusesNonJSONBodies(t *testing.T) {
+	t.Parallel()
 	g := newGateway(t)
 	key, _ := g.newKey(store.KeyActive)
 	body := `{"model":"sonnet","max_tokens":16,"messages":[{"role":"user","content":"hi"}],"input":"hi"}`

@@ -14,6 +14,7 @@ import (
 // TestCompatGetModel retrieves models with both SDKs: an id, an alias that
 // resolves to its model, and an unknown id that is each SDK's own 404.
 func TestCompatGetModel(t *testing.T) {
+	t.Parallel()
 	g := newGateway(t)
 	key, _ := g.newKey(store.KeyActive)
 	sonnet := g.cfg.ResolveModel("sonnet")

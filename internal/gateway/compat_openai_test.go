@@ -24,6 +24,7 @@ func (g *gateway) openAIClient(key string) *openai.Client {
 }
 
 func TestCompatOpenAINonStream(t *testing.T) {
+	t.Parallel()
 	g := newGateway(t)
 	key, _ := g.newKey(store.KeyActive)
 	c := g.openAIClient(key)
@@ -55,6 +56,7 @@ func TestCompatOpenAINonStream(t *testing.T) {
 }
 
 func TestCompatOpenAIStream(t *testing.T) {
+	t.Parallel()
 	g := newGateway(t)
 	key, _ := g.newKey(store.KeyActive)
 	c := g.openAIClient(key)
@@ -86,6 +88,7 @@ func TestCompatOpenAIStream(t *testing.T) {
 // resending the whole history; the second and third calls must continue the stored
 // conversation, so the fake API sees one growing CLI session.
 func TestCompatOpenAIConversation(t *testing.T) {
+	t.Parallel()
 	g := newGateway(t)
 	key, _ := g.newKey(store.KeyActive)
 	c := g.openAIClient(key)
@@ -142,6 +145,7 @@ func checkOneSession(t *testing.T, g *gateway, convIDs, questions []string) {
 // TestCompatOpenAITranscript sends a history the gateway has never seen: it starts a
 // conversation whose first turn carries the earlier messages as a transcript.
 func TestCompatOpenAITranscript(t *testing.T) {
+	t.Parallel()
 	g := newGateway(t)
 	key, _ := g.newKey(store.KeyActive)
 	c := g.openAIClient(key)
@@ -161,6 +165,7 @@ func TestCompatOpenAITranscript(t *testing.T) {
 }
 
 func TestCompatOpenAIErrors(t *testing.T) {
+	t.Parallel()
 	g := newGateway(t)
 	key, _ := g.newKey(store.KeyActive)
 	suspended, _ := g.newKey(store.KeySuspended)
@@ -214,6 +219,7 @@ func TestCompatOpenAIErrors(t *testing.T) {
 }
 
 func TestCompatOpenAIModels(t *testing.T) {
+	t.Parallel()
 	g := newGateway(t)
 	key, _ := g.newKey(store.KeyActive)
 	page, err := g.openAIClient(key).Models.List(t.Context())
@@ -240,6 +246,7 @@ func isEcho(reply, text string) bool {
 // messages than the client's history, so the client's next call starts a new
 // conversation (with a transcript) instead of continuing one it has not seen.
 func TestCompatHistoryGrownElsewhereIsNotContinued(t *testing.T) {
+	t.Parallel()
 	g := newGateway(t)
 	key, _ := g.newKey(store.KeyActive)
 	c := g.openAIClient(key)

@@ -21,6 +21,7 @@ func responseInput(s string) responses.ResponseNewParamsInputUnion {
 // sees the whole history on the last turn, and the responses can be read back
 // and deleted.
 func TestResponsesThreeTurnsThroughPreviousResponseID(t *testing.T) {
+	t.Parallel()
 	g := newGateway(t)
 	key, _ := g.newKey(store.KeyActive)
 	c := g.openAIClient(key)
@@ -101,6 +102,7 @@ func TestResponsesThreeTurnsThroughPreviousResponseID(t *testing.T) {
 // TestResponsesRefusals checks that unsupported features get OpenAI's error shape
 // naming the field.
 func TestResponsesRefusals(t *testing.T) {
+	t.Parallel()
 	g := newGateway(t)
 	key, _ := g.newKey(store.KeyActive)
 	c := g.openAIClient(key)

@@ -18,6 +18,7 @@ import (
 // TestCompatOpenAIStop sends OpenAI's stop as a string, as an array and streamed,
 // in one conversation whose stop sequences change from call to call.
 func TestCompatOpenAIStop(t *testing.T) {
+	t.Parallel()
 	g := newGateway(t)
 	key, _ := g.newKey(store.KeyActive)
 	g.fake.SetReply(stopReply)
@@ -89,6 +90,7 @@ func TestCompatOpenAIStop(t *testing.T) {
 // TestCompatAnthropicStopSequences sends stop_sequences with the Anthropic SDK and
 // checks stop_reason and stop_sequence, plain and streamed.
 func TestCompatAnthropicStopSequences(t *testing.T) {
+	t.Parallel()
 	g := newGateway(t)
 	key, _ := g.newKey(store.KeyActive)
 	g.fake.SetReply(stopReply)

@@ -17,6 +17,7 @@ import (
 // each, and one list returned 38.8 MB. Creates now count against the key's
 // limits, metadata is bounded, and a list page stops at maxListBytes.
 func TestConversationCreatesAreMeteredAndBounded(t *testing.T) {
+	t.Parallel()
 	g := newGateway(t, withPolicies())
 	ctx := context.Background()
 

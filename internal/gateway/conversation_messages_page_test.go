@@ -71,6 +71,7 @@ func seqRange(from, to int64) []int64 {
 }
 
 func TestConversationMessagesPage(t *testing.T) {
+	t.Parallel()
 	g := newGateway(t)
 	key, _ := g.newKey(store.KeyActive)
 	const n = 250
@@ -142,6 +143,7 @@ func TestConversationMessagesPage(t *testing.T) {
 }
 
 func TestConversationMessagesPageByteBound(t *testing.T) {
+	t.Parallel()
 	g := newGateway(t)
 	key, _ := g.newKey(store.KeyActive)
 	big := strings.Repeat("x", tenant.MaxMessagesBytes*3/4)

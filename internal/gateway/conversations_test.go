@@ -48,6 +48,7 @@ func (g *gateway) chatOK(key string, body api.ChatRequest) api.ChatResponse {
 }
 
 func TestParallelConversationsKeepTheirOwnHistory(t *testing.T) {
+	t.Parallel()
 	g := newGateway(t)
 	g.fake.SetReply(historyToken)
 	key, _ := g.newKey(store.KeyActive)
@@ -68,6 +69,7 @@ func TestParallelConversationsKeepTheirOwnHistory(t *testing.T) {
 }
 
 func TestConversationLifecycleAndIsolation(t *testing.T) {
+	t.Parallel()
 	g := newGateway(t)
 	g.fake.SetReply(historyToken)
 	key, k := g.newKey(store.KeyActive)
@@ -139,6 +141,7 @@ func assertNoSessionFiles(t *testing.T, dir, keyID string) {
 }
 
 func TestResumeAfterPassivationAndRestart(t *testing.T) {
+	t.Parallel()
 	g := newGateway(t, func(c *config.Config, _ *claudecli.Config) { c.IdleTTL = 300 * time.Millisecond })
 	g.fake.SetReply(historyToken)
 	key, k := g.newKey(store.KeyActive)

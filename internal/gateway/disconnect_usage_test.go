@@ -20,6 +20,7 @@ import (
 // some deltas still pays the turn's real tokens and cost, on the tenant grain's
 // counters and in the usage event, so a daily token quota holds.
 func TestDisconnectedTurnPaysItsUsage(t *testing.T) {
+	t.Parallel()
 	g := newGateway(t, withPolicies())
 	key, k := g.newKey(store.KeyActive, func(k *store.APIKey) { k.UsageLimit.TokensPerDay = 1 })
 	g.fake.SetReply(func(*testkit.Request) testkit.Reply {
@@ -71,6 +72,7 @@ func TestDisconnectedTurnPaysItsUsage(t *testing.T) {
 // TestWebSocketCanceledTurnPaysItsUsage: a WebSocket chat canceled by the client,
 // or cut off by the socket's close, still settles and records the tokens it spent.
 func TestWebSocketCanceledTurnPaysItsUsage(t *testing.T) {
+	t.Parallel()
 	g := newGateway(t, withPolicies())
 	g.fake.SetReply(func(*testkit.Request) testkit.Reply {
 		return testkit.Reply{Chunks: []string{"first ", "second ", "third ", "fourth"}, Stall: true,

@@ -20,6 +20,7 @@ import (
 // rotation and login answered without Cache-Control: no-store or nosniff. Every
 // API response now carries both.
 func TestSecretResponsesAreNotCached(t *testing.T) {
+	t.Parallel()
 	g := newGateway(t)
 	ctx := context.Background()
 	hash, err := auth.HashPassword("a long admin password")
@@ -54,6 +55,7 @@ func TestSecretResponsesAreNotCached(t *testing.T) {
 // while the WebSocket upgrade matched host globs, so the two disagreed both ways.
 // One matcher now decides both.
 func TestOneOriginMatcher(t *testing.T) {
+	t.Parallel()
 	g := newGateway(t, func(cfg *config.Config, _ *claudecli.Config) {
 		cfg.CORSOrigins = []string{"https://app.example.com", "*.evil.com"}
 	})

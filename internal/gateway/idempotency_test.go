@@ -52,6 +52,7 @@ func idemKey(k string) map[string]string { return map[string]string{"Idempotency
 // body with the key is refused, another key's same Idempotency-Key is its own,
 // and a stream or a malformed key is refused.
 func TestIdempotentChatRunsOnce(t *testing.T) {
+	t.Parallel()
 	g := newGateway(t)
 	secret, k := g.newKey(store.KeyActive, func(k *store.APIKey) { k.UsageLimit.RequestsPerMinute = 100 })
 	body := api.ChatRequest{Message: "answer me once"}
@@ -130,6 +131,7 @@ func TestIdempotentChatRunsOnce(t *testing.T) {
 // runs is refused with 409 and Retry-After; once the first has answered, the
 // retry gets that answer.
 func TestIdempotencyKeyWhileRunningIs409(t *testing.T) {
+	t.Parallel()
 	g := newGateway(t)
 	secret, _ := g.newKey(store.KeyActive)
 	release := make(chan struct{})
@@ -164,6 +166,7 @@ func TestIdempotencyKeyWhileRunningIs409(t *testing.T) {
 // replayed; an API key create is replayed without its secrets (they are
 // stored hashed only), to the same admin only.
 func TestIdempotentCreates(t *testing.T) {
+	t.Parallel()
 	g := newGateway(t)
 	secret, _ := g.newKey(store.KeyActive)
 
@@ -235,6 +238,7 @@ func TestIdempotentCreates(t *testing.T) {
 // RateLimit fields on every answer, Remaining going down as admission counts
 // requests and a 429 carrying them too; a key without one gets none.
 func TestRateLimitFields(t *testing.T) {
+	t.Parallel()
 	g := newGateway(t, withPolicies())
 	limited, _ := g.newKey(store.KeyActive, func(k *store.APIKey) { k.UsageLimit.RequestsPerMinute = 3 })
 	fields := func(resp *http.Response) [3]string {

@@ -13,6 +13,7 @@ const module = "github.com/ccgateway/ccgateway/"
 // the CLI driver, the configuration loader and the storage and runtime
 // libraries, and the route groups independent of each other.
 func TestLayering(t *testing.T) {
+	t.Parallel()
 	out, err := exec.Command("go", "list", "-f", "{{.ImportPath}}|{{join .Imports \",\"}}|{{join .Deps \",\"}}", module+"...").Output()
 	if err != nil {
 		t.Fatalf("go list: %v", err)

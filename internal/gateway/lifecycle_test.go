@@ -23,6 +23,7 @@ import (
 // TestFailedFirstChatLeavesNoConversation: a new chat whose first turn fails
 // (upstream 401) leaves no empty conversation behind.
 func TestFailedFirstChatLeavesNoConversation(t *testing.T) {
+	t.Parallel()
 	// The stream holds its headers until the first turn failed (a CLI spawn and
 	// an upstream 401): on a loaded host that can take more than the default hold.
 	g := newGateway(t, func(c *config.Config, _ *claudecli.Config) { c.StreamHold = 20 * time.Second })
@@ -44,6 +45,7 @@ func TestFailedFirstChatLeavesNoConversation(t *testing.T) {
 // TestDeleteKeyEndsItsProcessesAndRemovesItsDirectory: deleting a key stops its
 // conversations' CLI processes and removes data/tenants/<key id>.
 func TestDeleteKeyEndsItsProcessesAndRemovesItsDirectory(t *testing.T) {
+	t.Parallel()
 	g := newGateway(t)
 	key, k := g.newKey(store.KeyActive)
 	g.chatOK(key, api.ChatRequest{Message: "hi"})
@@ -93,6 +95,7 @@ func TestSweeperRemovesDirectoriesOfDeletedKeys(t *testing.T) {
 // TestProcessKilledBetweenTurnsIsReplaced: a CLI process that died while idle
 // (SIGKILL) is replaced with --resume, and the next turn keeps the history.
 func TestProcessKilledBetweenTurnsIsReplaced(t *testing.T) {
+	t.Parallel()
 	g := newGateway(t)
 	g.fake.SetReply(historyToken)
 	key, _ := g.newKey(store.KeyActive)
@@ -114,6 +117,7 @@ func TestProcessKilledBetweenTurnsIsReplaced(t *testing.T) {
 // TestDeleteConversationDuringItsTurn: the caller of a turn whose conversation is
 // deleted meanwhile gets 404 not_found.
 func TestDeleteConversationDuringItsTurn(t *testing.T) {
+	t.Parallel()
 	g := newGateway(t)
 	key, _ := g.newKey(store.KeyActive)
 	resp, b := g.do(context.Background(), "POST", "/api/conversations", key, tenant.ConversationCreate{Title: "doomed"})

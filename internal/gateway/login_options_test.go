@@ -15,6 +15,7 @@ import (
 )
 
 func TestLoginOptions(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name     string
 		set      func(c *config.Config)
@@ -56,6 +57,7 @@ func TestLoginOptions(t *testing.T) {
 }
 
 func TestConsoleRoutesMounted(t *testing.T) {
+	t.Parallel()
 	h, _ := api.New(api.Deps{Config: APIConfig(config.Defaults()), Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Version: "test"}, Groups...)
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/", nil))

@@ -18,6 +18,7 @@ import (
 // against the key's cap when it is created, and a continue that omits max_tokens
 // is admitted (and clamped) on the stored value, so the CLI never runs above it.
 func TestStoredMaxTokensRespectsTheCap(t *testing.T) {
+	t.Parallel()
 	g := newGateway(t, withPolicies())
 	key, k := g.newKey(store.KeyActive, func(k *store.APIKey) { k.Permissions.MaxTokens = 100 })
 
@@ -69,6 +70,7 @@ func TestStoredMaxTokensRespectsTheCap(t *testing.T) {
 // the key's cap, on /api/chat, /v1/chat/completions and (with max_tokens 0)
 // /v1/messages. The cap applies when a request names none; 0 is a 400.
 func TestOmittedMaxTokensCannotBypassTheCap(t *testing.T) {
+	t.Parallel()
 	g := newGateway(t, withPolicies())
 	key, _ := g.newKey(store.KeyActive, func(k *store.APIKey) { k.Permissions.MaxTokens = 100 })
 	ctx := context.Background()

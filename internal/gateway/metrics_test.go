@@ -37,6 +37,7 @@ func (g *gateway) scrape(t *testing.T, header http.Header) (int, string) {
 // TestMetricsCountPolicyDecisionsAndRequests: a denied chat (no CLI turn) shows
 // in the policy and HTTP metrics that GET /metrics serves in the Prometheus format.
 func TestMetricsCountPolicyDecisionsAndRequests(t *testing.T) {
+	t.Parallel()
 	g := newGateway(t, withPolicies())
 	key, _ := g.newKey(store.KeyActive, func(k *store.APIKey) {
 		k.Permissions = store.Permissions{Models: []string{"sonnet"}}
@@ -77,6 +78,7 @@ func TestMetricsCountPolicyDecisionsAndRequests(t *testing.T) {
 // TestMetricsAccessRule: on the main listener, /metrics is for direct loopback
 // clients and admin tokens; with metrics-listen set it is not there at all.
 func TestMetricsAccessRule(t *testing.T) {
+	t.Parallel()
 	g := newGateway(t)
 	adminTok := http.Header{"Authorization": {"Bearer " + g.adminToken()}}
 	remote := func(h http.Header) int {

@@ -46,6 +46,7 @@ func (g *gateway) waitProcesses(t *testing.T, what string, cond func(admin.Proce
 // a prewarmed spare, adopted and busy, a second key's turn queued behind it, then
 // idle with its turns counted.
 func TestAdminProcesses(t *testing.T) {
+	t.Parallel()
 	g := newGateway(t, func(c *config.Config, _ *claudecli.Config) { c.MaxProcesses, c.Prewarm, c.NodeName = 1, 1, "solo" })
 	var slow atomic.Bool
 	slow.Store(true)

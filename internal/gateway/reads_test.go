@@ -27,6 +27,7 @@ func (s *convReadStore) GetConversation(ctx context.Context, keyID, id string) (
 // a compatibility request that found its conversation with X-Conversation-Id
 // reads it once too.
 func TestContinuedTurnReadsItsConversationOnce(t *testing.T) {
+	t.Parallel()
 	var st *convReadStore
 	g := newGatewayOn(t, func(s store.Store) store.Store { st = &convReadStore{Store: s}; return st })
 	key, _ := g.newKey(store.KeyActive)

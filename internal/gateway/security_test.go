@@ -49,6 +49,7 @@ func trustLoopback(cfg *config.Config, _ *claudecli.Config) {
 }
 
 func TestIPAllowlist(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name    string
 		trusted bool
@@ -80,6 +81,7 @@ func TestIPAllowlist(t *testing.T) {
 }
 
 func TestRequestSigning(t *testing.T) {
+	t.Parallel()
 	g := newGateway(t)
 	adminTok := g.adminToken()
 	_, body := g.do(context.Background(), "POST", "/admin/api-keys", adminTok, map[string]any{"name": "signed", "require_signature": true})
@@ -133,6 +135,7 @@ func TestRequestSigning(t *testing.T) {
 }
 
 func TestCORS(t *testing.T) {
+	t.Parallel()
 	preflight := map[string]string{"Origin": "https://console.example.com", "Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "authorization"}
 	t.Run("none by default", func(t *testing.T) {
 		g := newGateway(t)
@@ -180,6 +183,7 @@ func TestCORS(t *testing.T) {
 }
 
 func TestForceHTTPS(t *testing.T) {
+	t.Parallel()
 	noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	for _, mode := range []string{config.ForceHTTPSRedirect, config.ForceHTTPSRefuse} {
 		t.Run(mode, func(t *testing.T) {
@@ -231,6 +235,7 @@ func TestForceHTTPS(t *testing.T) {
 // database work, while a key that authenticated before and a valid admin token
 // still pass (issue 13 item 11: a shared NAT must not lock out valid credentials).
 func TestFailedAuthLimiter(t *testing.T) {
+	t.Parallel()
 	g := newGateway(t, func(cfg *config.Config, _ *claudecli.Config) { cfg.AuthFailureBurst = 3 })
 	good, _ := g.newKey(store.KeyActive)
 	if resp, body := g.do(context.Background(), "GET", "/api/models", good, nil); resp.StatusCode != 200 {

@@ -121,6 +121,7 @@ func TestSlowSSEReaderIsCutOff(t *testing.T) {
 // TestSlowWebSocketReaderIsCutOff: a socket whose client stops reading is closed
 // once a write waits stream-write-timeout; its chat is canceled and recorded.
 func TestSlowWebSocketReaderIsCutOff(t *testing.T) {
+	t.Parallel()
 	g := newGateway(t, withStreamWriteTimeout(300*time.Millisecond))
 	g.fake.SetReply(slowReaderReply)
 	key, k := g.newKey(store.KeyActive)

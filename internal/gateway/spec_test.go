@@ -35,6 +35,7 @@ func TestCommittedSpecIsFresh(t *testing.T) {
 }
 
 func TestSpec30HasNo31Leftovers(t *testing.T) {
+	t.Parallel()
 	_, v30, err := SpecFiles(specVersion)
 	if err != nil {
 		t.Fatal(err)

@@ -38,6 +38,7 @@ func lastStops(t *testing.T, g *gateway) []string {
 // the conversation with other ones and with none: each turn's request carries its
 // own, and the respawned process keeps the history.
 func TestStopSequencesNative(t *testing.T) {
+	t.Parallel()
 	g := newGateway(t)
 	key, _ := g.newKey(store.KeyActive)
 	g.fake.SetReply(stopReply)
@@ -90,6 +91,7 @@ func TestStopSequencesNative(t *testing.T) {
 
 // TestStopSequencesSchemaCap keeps the schema's maxItems on the driver's limit.
 func TestStopSequencesSchemaCap(t *testing.T) {
+	t.Parallel()
 	f, _ := reflect.TypeOf(api.ChatRequest{}).FieldByName("StopSequences")
 	if got := f.Tag.Get("maxItems"); got != strconv.Itoa(claudecli.MaxStopSequences) {
 		t.Errorf("maxItems %q, want %d", got, claudecli.MaxStopSequences)
@@ -97,6 +99,7 @@ func TestStopSequencesSchemaCap(t *testing.T) {
 }
 
 func TestStopSequencesNativeValidation(t *testing.T) {
+	t.Parallel()
 	g := newGateway(t)
 	key, _ := g.newKey(store.KeyActive)
 	tests := []struct {

@@ -21,6 +21,7 @@ import (
 // refuses them with 400 invalid_request on REST, WebSocket and the compatible
 // endpoints alike, and none reaches the CLI.
 func TestOneValidationForEveryTransport(t *testing.T) {
+	t.Parallel()
 	g := newGateway(t)
 	key, _ := g.newKey(store.KeyActive)
 	ctx := context.Background()

@@ -21,6 +21,7 @@ import (
 // policy that runs to its deadline) does not hold up the socket's other messages:
 // a ping sent after it is answered before the chat's answer.
 func TestWebSocketAdmissionDoesNotBlockTheSocket(t *testing.T) {
+	t.Parallel()
 	g := newGateway(t, withPolicies(), func(c *config.Config, _ *claudecli.Config) { c.PolicyCallTimeout = 2 * time.Second })
 	wasm := buildGuest(t, "misbehave")
 	key, _ := g.newKey(store.KeyActive, func(k *store.APIKey) { k.Metadata.UserID = "loop" })

@@ -17,6 +17,7 @@ import (
 )
 
 func TestWebSocketMultiplexAndCancel(t *testing.T) {
+	t.Parallel()
 	g := newGateway(t)
 	g.fake.SetReply(func(r *testkit.Request) testkit.Reply {
 		if strings.Contains(r.LastUserText(), "stall") {
@@ -106,6 +107,7 @@ func TestWebSocketMultiplexAndCancel(t *testing.T) {
 // TestWebSocketAppliesKeyRules checks that a socket passes the same key rules as
 // REST: a key limited to other addresses is refused, by header and by first message.
 func TestWebSocketAppliesKeyRules(t *testing.T) {
+	t.Parallel()
 	g := newGateway(t)
 	key, _ := g.newKey(store.KeyActive, func(k *store.APIKey) { k.AllowedIPs = []string{"203.0.113.0/24"} })
 	url := "ws" + strings.TrimPrefix(g.srv.URL, "http") + "/api/ws"
@@ -139,6 +141,7 @@ func TestWebSocketAppliesKeyRules(t *testing.T) {
 // TestWebSocketRechecksTheKey suspends a key while its socket is open: the next
 // chat is refused and the socket ends, as REST refuses the key at once.
 func TestWebSocketRechecksTheKey(t *testing.T) {
+	t.Parallel()
 	g := newGateway(t)
 	key, k := g.newKey(store.KeyActive)
 	adminTok := g.adminTokenFor("admin")

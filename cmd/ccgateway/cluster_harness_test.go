@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -14,6 +15,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/google/uuid"
 
 	"github.com/ccgateway/ccgateway/internal/store/storetest"
 	"github.com/ccgateway/ccgateway/internal/testkit"
@@ -46,9 +49,16 @@ const clusterAdminPassword = "cluster-admin-pw"
 // startTestCluster starts n nodes; the second and later join the first.
 func startTestCluster(t *testing.T, n int, extra ...string) *testCluster {
 	t.Helper()
+	return startTestClusterEnv(t, n, nil, extra...)
+}
+
+// startTestClusterEnv is startTestCluster with env added to every node's
+// environment.
+func startTestClusterEnv(t *testing.T, n int, env []string, extra ...string) *testCluster {
+	t.Helper()
 	c := &testCluster{t: t, fake: testkit.NewFakeAPI(t), db: storetest.PostgresURL(t)}
-	c.env = baseEnv(c.fake, "CCGATEWAY_CLAUDE_PATH="+testkit.ClaudePath(t), "CCGATEWAY_DATABASE_URL="+c.db,
-		"CCGATEWAY_ADMIN_PASSWORD="+clusterAdminPassword, "CCGATEWAY_JWT_SECRET="+strings.Repeat("j", 32))
+	c.env = baseEnv(c.fake, append([]string{"CCGATEWAY_CLAUDE_PATH=" + testkit.ClaudePath(t), "CCGATEWAY_DATABASE_URL=" + c.db,
+		"CCGATEWAY_ADMIN_PASSWORD=" + clusterAdminPassword, "CCGATEWAY_JWT_SECRET=" + strings.Repeat("j", 32)}, env...)...)
 	// The first node migrates the schema alone; the others start together.
 	a := c.startNode("node-a", "", "", extra...)
 	c.nodes = append(c.nodes, a)
@@ -160,6 +170,12 @@ func (c *testCluster) do(n *clusterNode, method, path, token string, body, want 
 
 func (c *testCluster) call(n *clusterNode, method, path, token string, body any) (int, []byte) {
 	c.t.Helper()
+	return c.callWith(n, method, path, token, body, nil)
+}
+
+// callWith is call with extra request headers.
+func (c *testCluster) callWith(n *clusterNode, method, path, token string, body any, hdr map[string]string) (int, []byte) {
+	c.t.Helper()
 	var rd io.Reader
 	if body != nil {
 		b, _ := json.Marshal(body)
@@ -169,6 +185,9 @@ func (c *testCluster) call(n *clusterNode, method, path, token string, body any)
 	req.Header.Set("Content-Type", "application/json")
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	for k, v := range hdr {
+		req.Header.Set(k, v)
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
@@ -223,14 +242,19 @@ func (c *testCluster) newKey(n *clusterNode, body map[string]any) (id, secret st
 }
 
 // chat sends a non-streaming turn through n and returns status and body.
+// chat sends one turn through n as a traced client would: with a W3C traceparent
+// of a new trace, whose id the reply carries.
 func (c *testCluster) chat(n *clusterNode, key, convID, msg string) (int, chatReply) {
 	c.t.Helper()
 	body := map[string]any{"message": msg}
 	if convID != "" {
 		body["conversation_id"] = convID
 	}
-	status, raw := c.call(n, "POST", "/api/chat", key, body)
-	var r chatReply
+	id := uuid.New()
+	traceID := hex.EncodeToString(id[:])
+	status, raw := c.callWith(n, "POST", "/api/chat", key, body,
+		map[string]string{"traceparent": "00-" + traceID + "-00f067aa0ba902b7-01"})
+	r := chatReply{entry: n.name, traceID: traceID}
 	_ = json.Unmarshal(raw, &r)
 	r.raw = string(raw)
 	return status, r
@@ -240,6 +264,8 @@ type chatReply struct {
 	ConversationID string `json:"conversation_id"`
 	Content        string `json:"content"`
 	raw            string
+	entry          string // the node the turn was sent through
+	traceID        string // the client's trace (hex)
 }
 
 // processOwners lists the nodes with a live CLI process in their data dir.

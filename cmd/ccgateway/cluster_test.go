@@ -1,9 +1,11 @@
 package main
 
 import (
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"slices"
@@ -11,6 +13,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
 
 	"github.com/ccgateway/ccgateway/internal/store"
 	"github.com/ccgateway/ccgateway/internal/testkit"
@@ -47,7 +51,10 @@ func hasAll(texts []string, want ...string) bool {
 // whole history (resumed from the stored transcript).
 func TestClusterConversationAcrossNodesAndFailover(t *testing.T) {
 	t0 := time.Now()
-	c := startTestCluster(t, 3)
+	recv := &otlpReceiver{}
+	collector := httptest.NewServer(recv)
+	defer collector.Close()
+	c := startTestClusterEnv(t, 3, []string{"OTEL_EXPORTER_OTLP_ENDPOINT=" + collector.URL, "OTEL_BSP_SCHEDULE_DELAY=100"})
 	t.Logf("cluster up after %s", time.Since(t0))
 	keyID, key := c.newKey(c.nodes[0], map[string]any{})
 	var ready struct {
@@ -72,11 +79,14 @@ func TestClusterConversationAcrossNodesAndFailover(t *testing.T) {
 		t.Fatalf("first turn: %d %s", status, r.raw)
 	}
 	conv := r.ConversationID
+	turns := []chatReply{r}
 	for i, n := range c.nodes[1:] {
 		msg := fmt.Sprintf("turn %d through %s", i+2, n.name)
-		if status, r := c.chat(n, key, conv, msg); status != http.StatusOK {
+		status, r := c.chat(n, key, conv, msg)
+		if status != http.StatusOK {
 			t.Fatalf("%s: %d %s", msg, status, r.raw)
 		}
+		turns = append(turns, r)
 	}
 	if h := lastHistory(c.fake); !hasAll(h, "turn one through a", "turn 2 through node-b", "turn 3 through node-c") {
 		t.Fatalf("the third turn's history is %q", h)
@@ -98,6 +108,7 @@ func TestClusterConversationAcrossNodesAndFailover(t *testing.T) {
 	if pids := cliProcessesUnder(owner.data); len(pids) != 1 {
 		t.Fatalf("owner %s runs %d CLI processes for one conversation", owner.name, len(pids))
 	}
+	checkCrossNodeTraces(t, recv, turns, owner.name)
 	checkClusterView(t, c, survivors[0], owner, survivors[1], keyID, key, conv)
 
 	// kill -9 of the owner while the conversation is idle. The first turn after it,
@@ -505,4 +516,52 @@ func (c *testCluster) memberOf(n *clusterNode, node string) (m struct {
 		}
 	}
 	return m
+}
+
+// checkCrossNodeTraces: a turn sent through a node other than the conversation's
+// owner is one trace over both nodes: the entry node's HTTP span joins the
+// client's trace, and the owner's turn span (with its queue wait and CLI spans)
+// is a child of a span the entry node exported.
+func checkCrossNodeTraces(t *testing.T, recv *otlpReceiver, turns []chatReply, owner string) {
+	t.Helper()
+	crossed := 0
+	for _, r := range turns {
+		if r.entry == owner {
+			continue
+		}
+		crossed++
+		var spans map[*tracepb.Span]string
+		var httpSpan, turn *tracepb.Span
+		testkit.Eventually(t, 15*time.Second, "the spans of the turn through "+r.entry, func() bool {
+			spans = recv.inTrace(r.traceID)
+			httpSpan, turn = nil, nil
+			for s := range spans {
+				switch {
+				case s.Name == "POST /api/chat":
+					httpSpan = s
+				case s.Name == "ccgateway.turn":
+					turn = s
+				}
+			}
+			return httpSpan != nil && turn != nil
+		})
+		if spans[httpSpan] != r.entry || spans[turn] != owner {
+			t.Errorf("turn through %s: the HTTP span came from %q and the turn span from %q, want %s and %s",
+				r.entry, spans[httpSpan], spans[turn], r.entry, owner)
+		}
+		parent := hex.EncodeToString(turn.ParentSpanId)
+		var parentNode string
+		for s, node := range spans {
+			if hex.EncodeToString(s.SpanId) == parent {
+				parentNode = node
+			}
+		}
+		if parentNode != r.entry {
+			t.Errorf("turn through %s: the owner's turn span has parent %s exported by %q, want a span of the entry node", r.entry, parent, parentNode)
+		}
+		t.Logf("turn through %s, run on %s: %d spans in trace %s", r.entry, owner, len(spans), r.traceID)
+	}
+	if crossed == 0 {
+		t.Fatal("no turn crossed nodes")
+	}
 }

@@ -23,6 +23,7 @@ import (
 type otlpReceiver struct {
 	mu    sync.Mutex
 	spans []*tracepb.Span
+	nodes map[*tracepb.Span]string // the exporting node's service.instance.id
 	paths []string
 	ctype []string
 }
@@ -37,9 +38,21 @@ func (o *otlpReceiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	o.mu.Lock()
 	o.paths = append(o.paths, r.URL.Path)
 	o.ctype = append(o.ctype, r.Header.Get("Content-Type"))
+	if o.nodes == nil {
+		o.nodes = map[*tracepb.Span]string{}
+	}
 	for _, rs := range req.ResourceSpans {
+		node := ""
+		for _, a := range rs.GetResource().GetAttributes() {
+			if a.Key == "service.instance.id" {
+				node = a.Value.GetStringValue()
+			}
+		}
 		for _, ss := range rs.ScopeSpans {
 			o.spans = append(o.spans, ss.Spans...)
+			for _, sp := range ss.Spans {
+				o.nodes[sp] = node
+			}
 		}
 	}
 	o.mu.Unlock()
@@ -57,6 +70,19 @@ func (o *otlpReceiver) find(name string) *tracepb.Span {
 		}
 	}
 	return nil
+}
+
+// inTrace returns the spans of the trace (hex id) with their exporting nodes.
+func (o *otlpReceiver) inTrace(traceID string) map[*tracepb.Span]string {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	out := map[*tracepb.Span]string{}
+	for _, s := range o.spans {
+		if hex.EncodeToString(s.TraceId) == traceID {
+			out[s] = o.nodes[s]
+		}
+	}
+	return out
 }
 
 func attr(s *tracepb.Span, key string) string {

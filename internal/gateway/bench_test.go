@@ -48,3 +48,17 @@ func BenchmarkChatCLIDirect(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkContinuedTurnGateway is one continued chat turn through the whole
+// gateway (HTTP, key check, admission, the conversation's live CLI process, the
+// fenced commit): the path whose own cost BenchmarkGatewayOverhead measures from
+// outside, here in one process so that -cpuprofile sees the gateway's side.
+func BenchmarkContinuedTurnGateway(b *testing.B) {
+	g := newGateway(b)
+	key, _ := g.newKey(store.KeyActive)
+	first := g.chatOK(key, api.ChatRequest{Message: "hi"})
+	b.ResetTimer()
+	for b.Loop() {
+		g.chatOK(key, api.ChatRequest{Message: "again", ConversationID: first.ConversationID})
+	}
+}

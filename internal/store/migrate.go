@@ -60,6 +60,11 @@ func (s *sqlStore) Migrate(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	return s.migrate(ctx, ms)
+}
+
+// migrate applies those of ms not applied yet.
+func (s *sqlStore) migrate(ctx context.Context, ms []migration) error {
 	return s.inTx(ctx, func(c conn) error {
 		c.stmts = nil // schema statements run once: not worth a prepared statement
 		if s.d.migrateLock != "" {

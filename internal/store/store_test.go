@@ -2,6 +2,8 @@ package store_test
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"os"
 	"path/filepath"
 	"testing"
@@ -148,6 +150,62 @@ func BenchmarkInsertUsageEvents(b *testing.B) {
 				}
 			}
 			b.ReportMetric(float64(n*batch)/b.Elapsed().Seconds(), "events/s")
+		})
+	}
+}
+
+// TestTranscriptUpgradeKeepsTheBytes: a transcript stored by a release before
+// migration 8 (its base in the cli_transcripts row, a piece appended as chunk 1)
+// reads back the same after the upgrade moved the base to chunk 0, and the next
+// commit appends to it.
+func TestTranscriptUpgradeKeepsTheBytes(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		fresh func(t *testing.T) store.Store
+	}{
+		{"sqlite", func(t *testing.T) store.Store { return freshSQLite(t, t.TempDir()) }},
+		{"postgres", func(t *testing.T) store.Store { return freshPostgres(t) }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx := t.Context()
+			st := tc.fresh(t)
+			if err := store.MigrateTo(ctx, st, 7); err != nil {
+				t.Fatal(err)
+			}
+			k := &store.APIKey{Name: "k", Prefix: "sk-ccg-u", Hash: "h", Status: store.KeyActive}
+			if err := st.CreateAPIKey(ctx, k); err != nil {
+				t.Fatal(err)
+			}
+			c := &store.Conversation{APIKeyID: k.ID, SessionID: "s", Metadata: map[string]string{}}
+			if err := st.CreateConversation(ctx, c); err != nil {
+				t.Fatal(err)
+			}
+			sum := sha256.Sum256([]byte("one\ntwo\n"))
+			if err := store.Exec(ctx, st, `INSERT INTO cli_transcripts (conversation_id, session_id, data, size, sha256, chunks, updated_at)
+				VALUES (?, 's', ?, 8, ?, 1, ?)`, c.ID, []byte("one\n"), hex.EncodeToString(sum[:]), store.TimeArg(st, time.Now())); err != nil {
+				t.Fatal(err)
+			}
+			if err := store.Exec(ctx, st, `INSERT INTO cli_transcript_chunks (conversation_id, seq, data) VALUES (?, 1, ?)`, c.ID, []byte("two\n")); err != nil {
+				t.Fatal(err)
+			}
+			if err := st.Migrate(ctx); err != nil {
+				t.Fatal(err)
+			}
+			tr, err := st.GetTranscript(ctx, c.ID)
+			if err != nil || string(tr.Data) != "one\ntwo\n" || tr.SessionID != "s" {
+				t.Fatalf("after the upgrade: %+v %v, want session s with one\\ntwo\\n", tr, err)
+			}
+			lease, err := st.AcquireLease(ctx, c.ID, "node", time.Minute)
+			if err != nil {
+				t.Fatal(err)
+			}
+			msgs := []*store.Message{{Role: "user", Content: "hi"}, {ID: "m1", Role: "assistant", Content: "x"}}
+			if err := st.CommitTurn(ctx, lease, msgs, &store.Transcript{SessionID: "s", Data: []byte("one\ntwo\nthree\n")}); err != nil {
+				t.Fatal(err)
+			}
+			if tr, err = st.GetTranscript(ctx, c.ID); err != nil || string(tr.Data) != "one\ntwo\nthree\n" {
+				t.Fatalf("the commit after the upgrade: %+v %v", tr, err)
+			}
 		})
 	}
 }

@@ -11,6 +11,12 @@ import (
 	"time"
 )
 
+// A transcript is stored as a header row (cli_transcripts: session, size and
+// SHA-256 of the whole, the number of appended chunks) and its bytes in
+// cli_transcript_chunks: chunk 0 is the base, 1..chunks the appended pieces. The
+// header holds no blob, so an append's update of it costs the same whatever the
+// transcript's size.
+//
 // maxTranscriptChunks bounds the appended pieces of a transcript: the commit that
 // would add one more writes the whole transcript again instead (and drops the
 // pieces), so reads stay a handful of rows and writes stay amortized O(turn).
@@ -59,16 +65,21 @@ func (s *sqlStore) putTranscript(ctx context.Context, c conn, t *Transcript) err
 		}
 		h.Reset()
 	}
+	// Written whole: the bytes become chunk 0 (the base), the appended chunks go.
 	h.Write(data)
 	if _, err := c.exec(ctx, `DELETE FROM cli_transcript_chunks WHERE conversation_id = ?`, t.ConversationID); err != nil {
 		return s.d.wrap(err, what)
 	}
-	_, err = c.exec(ctx, `INSERT INTO cli_transcripts (conversation_id, session_id, data, size, sha256, chunks, updated_at)
-		VALUES (?, ?, ?, ?, ?, 0, ?)
+	if _, err := c.exec(ctx, `INSERT INTO cli_transcript_chunks (conversation_id, seq, data) VALUES (?, 0, ?)`,
+		t.ConversationID, data); err != nil {
+		return s.d.wrap(err, what)
+	}
+	_, err = c.exec(ctx, `INSERT INTO cli_transcripts (conversation_id, session_id, size, sha256, chunks, updated_at)
+		VALUES (?, ?, ?, ?, 0, ?)
 		ON CONFLICT (conversation_id) DO UPDATE SET
-			session_id = excluded.session_id, data = excluded.data, size = excluded.size,
+			session_id = excluded.session_id, size = excluded.size,
 			sha256 = excluded.sha256, chunks = 0, updated_at = excluded.updated_at`,
-		t.ConversationID, t.SessionID, data, int64(len(data)), hex.EncodeToString(h.Sum(nil)), s.d.timeArg(t.UpdatedAt))
+		t.ConversationID, t.SessionID, int64(len(data)), hex.EncodeToString(h.Sum(nil)), s.d.timeArg(t.UpdatedAt))
 	return s.d.wrap(err, what)
 }
 
@@ -77,7 +88,7 @@ func (s *sqlStore) putTranscript(ctx context.Context, c conn, t *Transcript) err
 // (which may fold the chunks back into the base) is never seen half done.
 func (s *sqlStore) GetTranscript(ctx context.Context, conversationID string) (*Transcript, error) {
 	what := "get transcript " + conversationID
-	rows, err := s.rd().query(ctx, `SELECT 0 AS seq, session_id, chunks, data, updated_at
+	rows, err := s.rd().query(ctx, `SELECT -1 AS seq, session_id, chunks, NULL AS data, updated_at
 			FROM cli_transcripts WHERE conversation_id = ?
 		UNION ALL
 		SELECT seq, '', 0, data, NULL FROM cli_transcript_chunks WHERE conversation_id = ?
@@ -89,7 +100,7 @@ func (s *sqlStore) GetTranscript(ctx context.Context, conversationID string) (*T
 	t := &Transcript{ConversationID: conversationID}
 	var (
 		buf                     bytes.Buffer
-		found                   bool
+		found, base             bool
 		seq, chunks, want, seen int64
 	)
 	for rows.Next() {
@@ -101,9 +112,12 @@ func (s *sqlStore) GetTranscript(ctx context.Context, conversationID string) (*T
 		if err := rows.Scan(&seq, &session, &chunks, &piece, timeCol{&at}); err != nil {
 			return nil, s.d.wrap(err, what)
 		}
-		if seq == 0 {
+		switch {
+		case seq < 0: // the header row: session, chunk count, time
 			found, want, t.SessionID, t.UpdatedAt = true, chunks, session, at
-		} else {
+		case seq == 0:
+			base = true
+		default:
 			seen++
 		}
 		buf.Write(piece)
@@ -114,8 +128,8 @@ func (s *sqlStore) GetTranscript(ctx context.Context, conversationID string) (*T
 	if !found {
 		return nil, s.d.wrap(sql.ErrNoRows, what)
 	}
-	if seen != want {
-		return nil, fmt.Errorf("store: %s: %d chunks stored, %d expected", what, seen, want)
+	if !base || seen != want {
+		return nil, fmt.Errorf("store: %s: base stored %v, %d chunks stored, %d expected", what, base, seen, want)
 	}
 	t.Data = buf.Bytes()
 	return t, nil

@@ -7,7 +7,7 @@ import (
 )
 
 // TestTranscriptCommitsAppend: a commit whose transcript extends the stored one
-// writes only the new bytes (one chunk row), and the base row keeps the first
+// writes only the new bytes (one chunk row), and the base (chunk 0) keeps the first
 // commit's bytes; the benchmark below shows what that saves.
 func TestTranscriptCommitsAppend(t *testing.T) {
 	st, convID, lease := transcriptFixture(t)
@@ -21,14 +21,14 @@ func TestTranscriptCommitsAppend(t *testing.T) {
 	}
 	var base []byte
 	var chunks int
-	if err := st.w.QueryRowContext(t.Context(), `SELECT data FROM cli_transcripts WHERE conversation_id = ?`, convID).Scan(&base); err != nil {
+	if err := st.w.QueryRowContext(t.Context(), `SELECT data FROM cli_transcript_chunks WHERE conversation_id = ? AND seq = 0`, convID).Scan(&base); err != nil {
 		t.Fatal(err)
 	}
 	if err := st.w.QueryRowContext(t.Context(), `SELECT COUNT(*) FROM cli_transcript_chunks WHERE conversation_id = ?`, convID).Scan(&chunks); err != nil {
 		t.Fatal(err)
 	}
-	if string(base) != "one\n" || chunks != 2 {
-		t.Fatalf("base %q with %d chunks, want the first commit's bytes and 2 chunks", base, chunks)
+	if string(base) != "one\n" || chunks != 3 {
+		t.Fatalf("base %q with %d chunk rows, want the first commit's bytes and 2 appended chunks", base, chunks)
 	}
 }
 

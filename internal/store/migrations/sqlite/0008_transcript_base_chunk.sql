@@ -1,0 +1,7 @@
+-- A transcript's base moves out of the cli_transcripts row into its chunk 0, so
+-- the row an append updates (size, sha256, chunks) no longer holds the blob: SQLite
+-- rewrote the whole row, base included, on every such update, and read through the
+-- blob's overflow pages to reach the columns after it (a commit was O(transcript)).
+INSERT INTO cli_transcript_chunks (conversation_id, seq, data)
+    SELECT conversation_id, 0, data FROM cli_transcripts;
+ALTER TABLE cli_transcripts DROP COLUMN data;

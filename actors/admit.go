@@ -160,7 +160,10 @@ func (t *Reservation) Settle(u Usage, costUSD float64) {
 // turn ended: fire and forget, off the grain's goroutine (a tenant grain on
 // another node is resolved first). The turn's caller settles the same ticket
 // after its final event and waits for that answer (see Reservation.Settle); the
-// tenant grain counts whichever comes first, and both carry the same usage.
+// tenant grain counts whichever comes first. Both carry the same usage when the
+// caller's final event is the grain's; a caller that ended the turn itself (the
+// grain's node was declared dead, or its receiver's limit passed) settles with
+// none, and may come first: an undercount, never a double count.
 func (s *System) settleSlot(key, ticket string, spent *messages.TurnUsage, costUSD float64) {
 	m := &messages.Settle{ApiKeyId: key, Ticket: ticket, Tokens: usageOf(spent).Total(), CostUsd: costUSD}
 	go s.sendTenant(key, m)

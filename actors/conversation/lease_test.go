@@ -73,8 +73,46 @@ func TestLostLeaseEndsTheProcess(t *testing.T) {
 	if m := specs[1].Sig.Model; m != "changed-elsewhere" {
 		t.Errorf("the turn under a new lease runs model %q, want the stored changed-elsewhere", m)
 	}
-	if n := h.st.conversationReads() - reads; n != 1 {
-		t.Errorf("%d conversation reads for the turn under a new lease, want 1", n)
+	if n := h.st.conversationReads() - reads; n != 2 {
+		t.Errorf("%d conversation reads for the turn under a new lease, want 2 (before and after acquiring it)", n)
+	}
+}
+
+// TestHandoverRereadsTheConversation: a turn that waits for another owner to let
+// the lease go runs with the row as that owner left it, and keeps it: the row it
+// read before the wait is stale.
+func TestHandoverRereadsTheConversation(t *testing.T) {
+	h := newHarness(t, func(d *Deps) {
+		d.Leases = NewLeases(d.Store, LeaseConfig{Owner: "node-a", TTL: 30 * time.Second, Renew: 10 * time.Second, Wait: 10 * time.Second, Verify: true}, d.Log)
+	})
+	conv, pid := h.grain()
+	other, err := h.st.AcquireLease(t.Context(), conv, "node-b", time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, s := h.turn(pid, conv, "first")
+	// node-b's last turn changes the model, then node-b lets the lease go.
+	eventually(t, "the turn read the row and waits for the lease", func() bool { return h.st.conversationReads() > 0 })
+	c, err := h.st.GetConversation(t.Context(), h.keyID, conv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Model = "m-new"
+	if err := h.st.UpdateConversation(t.Context(), c); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.st.ReleaseLease(t.Context(), other); err != nil {
+		t.Fatal(err)
+	}
+	s.done(t)
+	_, s = h.turn(pid, conv, "second")
+	s.done(t)
+	specs := h.l.specs()
+	if len(specs) != 1 || specs[0].Sig.Model != "m-new" {
+		t.Fatalf("launches %+v, want one process running m-new", specs)
+	}
+	if c, err := h.st.GetConversation(t.Context(), h.keyID, conv); err != nil || c.Model != "m-new" {
+		t.Fatalf("stored row %+v %v, want model m-new kept", c, err)
 	}
 }
 

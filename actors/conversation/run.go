@@ -76,7 +76,8 @@ func (r *run) exec(ctx context.Context) (*messages.TurnDone, error) {
 		return nil, err
 	}
 	// The row is read (which checks the key's ownership) unless the grain kept it
-	// from its last turn under a lease it still holds.
+	// from its last turn under a lease it still holds; a fresh lease reads it
+	// again below.
 	conv, kept := r.conv, r.conv != nil && r.conv.APIKeyID == req.ApiKeyId
 	r.conv = nil
 	if !kept {
@@ -100,10 +101,11 @@ func (r *run) exec(ctx context.Context) (*messages.TurnDone, error) {
 	if fresh {
 		r.closeProc()
 		r.hist = historyUnknown
-		if kept {
-			if conv, err = r.d.Store.GetConversation(ctx, req.ApiKeyId, r.convID); err != nil {
-				return nil, err
-			}
+		// The row read before this acquisition (or kept from an earlier lease) may
+		// predate turns another owner ran until it let the lease go (a handover
+		// waits for them): read it again under the new lease.
+		if conv, err = r.d.Store.GetConversation(ctx, req.ApiKeyId, r.convID); err != nil {
+			return nil, err
 		}
 	}
 	sig, err := r.settle(ctx, conv)

@@ -51,7 +51,6 @@ func nodeOptions(logs io.Writer) Options {
 // HTTP server drains before the usage writer's final flush. A second Shutdown
 // changes nothing.
 func TestShutdownRecordsTheRequestInFlight(t *testing.T) {
-	t.Parallel()
 	cfg := nodeConfig(t)
 	cfg.UsageFlushInterval = time.Hour // the event can come only from the final flush
 	ctx := context.Background()
@@ -182,7 +181,6 @@ func TestRetentionLoopSweepsUsageAndAudit(t *testing.T) {
 // usage writer, telemetry and the policy chain; all of it is released again,
 // except a store the caller gave it.
 func TestFailedStartReleasesWhatItOpened(t *testing.T) {
-	t.Parallel()
 	for _, tc := range []struct {
 		name  string
 		given bool // Options.Store

@@ -68,6 +68,19 @@ func newHarness(t testing.TB, mods ...func(*Deps)) *harness {
 	return h
 }
 
+// setModel changes the stored conversation's model, as another node's turn would.
+func (h *harness) setModel(convID, model string) {
+	h.t.Helper()
+	c, err := h.st.GetConversation(context.Background(), h.keyID, convID)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	c.Model = model
+	if err := h.st.UpdateConversation(context.Background(), c); err != nil {
+		h.t.Fatal(err)
+	}
+}
+
 // grain creates a conversation row and spawns its grain.
 func (h *harness) grain() (convID string, pid *actor.PID) {
 	h.t.Helper()

@@ -55,14 +55,7 @@ func TestLostLeaseEndsTheProcess(t *testing.T) {
 	h.st.failRenewals(nil)
 	// The node that held the lease meanwhile changed the model: the row the grain
 	// kept is stale, and the new lease makes it read the stored one.
-	c, err := h.st.GetConversation(t.Context(), h.keyID, conv)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c.Model = "changed-elsewhere"
-	if err := h.st.UpdateConversation(t.Context(), c); err != nil {
-		t.Fatal(err)
-	}
+	h.setModel(conv, "changed-elsewhere")
 	reads := h.st.conversationReads()
 	_, s = h.turn(pid, conv, "second")
 	s.done(t)
@@ -93,14 +86,7 @@ func TestHandoverRereadsTheConversation(t *testing.T) {
 	_, s := h.turn(pid, conv, "first")
 	// node-b's last turn changes the model, then node-b lets the lease go.
 	eventually(t, "the turn read the row and waits for the lease", func() bool { return h.st.conversationReads() > 0 })
-	c, err := h.st.GetConversation(t.Context(), h.keyID, conv)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c.Model = "m-new"
-	if err := h.st.UpdateConversation(t.Context(), c); err != nil {
-		t.Fatal(err)
-	}
+	h.setModel(conv, "m-new")
 	if err := h.st.ReleaseLease(t.Context(), other); err != nil {
 		t.Fatal(err)
 	}
